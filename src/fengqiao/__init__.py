@@ -1,0 +1,153 @@
+"""fengqiao: grassroots dispute mediation (枫桥经验) as an auditable, policy-configurable state machine.
+
+>>> import fengqiao as fq
+>>> fq.State.FOLLOW_UP.label("zh")
+'回访跟踪'
+"""
+
+from fengqiao import policies
+from fengqiao.domain.actor import OFFICER_ROLES, Actor, Role
+from fengqiao.domain.clock import Clock, FixedClock, SystemClock
+from fengqiao.domain.dossier import DossierItem, DossierKind, DossierSection, Volume
+from fengqiao.domain.party import Alert, Party
+from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
+from fengqiao.domain.vocab import (
+    CaseKind,
+    Category,
+    Channel,
+    Department,
+    MediationForce,
+    Outcome,
+    PartyKind,
+    PartyRole,
+    RiskFactor,
+    Route,
+    VisitKind,
+)
+from fengqiao.errors import (
+    ConcurrencyConflict,
+    FengqiaoError,
+    PolicyDefinitionError,
+    SerializationError,
+    StorageError,
+    TransitionRefused,
+    ValidationError,
+)
+from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.lifecycle.events import (
+    AlertLinked,
+    Assigned,
+    Attached,
+    AttemptRecorded,
+    Closed,
+    Discovered,
+    Escalated,
+    Event,
+    Graded,
+    MediationStarted,
+    Merged,
+    Noted,
+    Referred,
+    Regraded,
+    Reopened,
+    Resolved,
+    Transitioned,
+    VisitRecorded,
+)
+from fengqiao.lifecycle.graph import Edge, Graph, GraphExtension, StateSpec
+from fengqiao.lifecycle.payloads import Assessment, Grading
+from fengqiao.lifecycle.refusals import Decision, Refusal
+from fengqiao.lifecycle.states import State, Trigger
+from fengqiao.policies import (
+    BasePolicy,
+    Deadline,
+    DeadlineStatus,
+    DossierRequirement,
+    Policy,
+    compose,
+)
+from fengqiao.serde import SCHEMA_VERSION, dumps, json_schema, loads
+from fengqiao.workflow import DeadlineCheck, Workflow, replay
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "OFFICER_ROLES",
+    "SCHEMA_VERSION",
+    "Actor",
+    "Alert",
+    "AlertLinked",
+    "Assessment",
+    "Assigned",
+    "Assignment",
+    "Attached",
+    "Attempt",
+    "AttemptRecorded",
+    "BasePolicy",
+    "CaseKind",
+    "Category",
+    "Channel",
+    "Clock",
+    "Closed",
+    "ConcurrencyConflict",
+    "Deadline",
+    "DeadlineCheck",
+    "DeadlineStatus",
+    "Decision",
+    "Department",
+    "Discovered",
+    "Dispute",
+    "DossierItem",
+    "DossierKind",
+    "DossierRequirement",
+    "DossierSection",
+    "Edge",
+    "Escalated",
+    "Escalation",
+    "Event",
+    "FengqiaoError",
+    "FixedClock",
+    "Graded",
+    "Grading",
+    "Graph",
+    "GraphExtension",
+    "MediationForce",
+    "MediationStarted",
+    "Merged",
+    "Noted",
+    "Outcome",
+    "Party",
+    "PartyKind",
+    "PartyRole",
+    "Policy",
+    "PolicyDefinitionError",
+    "Referral",
+    "Referred",
+    "Refusal",
+    "Regraded",
+    "Reopened",
+    "Resolved",
+    "RiskFactor",
+    "Role",
+    "Route",
+    "SerializationError",
+    "State",
+    "StateSpec",
+    "StorageError",
+    "SystemClock",
+    "TransitionRefused",
+    "Transitioned",
+    "Trigger",
+    "ValidationError",
+    "Visit",
+    "VisitKind",
+    "VisitRecorded",
+    "Volume",
+    "Workflow",
+    "compose",
+    "dumps",
+    "json_schema",
+    "loads",
+    "policies",
+    "replay",
+]

@@ -1,0 +1,5 @@
+"""``python -m fengqiao``: the command line."""
+
+from fengqiao.cli import main
+
+main()

@@ -1,0 +1,103 @@
+"""The ``fengqiao`` command line: ``demo``, ``policies``, ``diagram``.
+
+User mistakes end in one clear line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fengqiao.demo import garage_entrance
+from fengqiao.domain.vocabulary import Lang
+from fengqiao.errors import FengqiaoError
+from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.lifecycle.events import Event
+from fengqiao.policies import registry
+from fengqiao.workflow import Workflow
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="fengqiao: grassroots dispute mediation (枫桥经验) as an auditable state machine.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+class Language(StrEnum):
+    """Output language."""
+
+    zh = "zh"
+    en = "en"
+
+
+LangOption = Annotated[Language, typer.Option("--lang", help="Language of labels and messages.")]
+
+
+def _describe(event: Event, d: Dispute, wf: Workflow, lang: Lang) -> str:
+    label = (
+        wf.graph.label(event.trigger, lang)
+        if event.trigger != "discover"
+        else ("发现" if lang == "zh" else "discovered")
+    )
+    state = wf.graph.label(d.state, lang)
+    extra = f" · {d.grade} ({d.grade_rule})" if event.type in ("graded", "regraded") else ""
+    return f"{label} → {state}{extra}"
+
+
+@app.command()
+def demo(lang: LangOption = Language.en) -> None:
+    """Run the garage-entrance dispute (Yongji, 2024) from discovery to closing under baseline."""
+    code: Lang = lang.value  # type: ignore[assignment]
+    seen: list[tuple[Event, Dispute]] = []
+    run = garage_entrance(on_step=lambda d: seen.append((d.history[-1], d)))
+    wf = run.workflow
+    table = Table(title=f"{run.dispute.id} · {run.dispute.summary}", show_lines=False)
+    table.add_column("#", justify="right")
+    table.add_column("time" if code == "en" else "时间")
+    table.add_column("actor" if code == "en" else "经办人")
+    table.add_column("event" if code == "en" else "事件")
+    for event, d in seen:
+        table.add_row(
+            str(d.version), event.at.strftime("%Y-%m-%d %H:%M"), event.actor.id, _describe(event, d, wf, code)
+        )
+    console.print(table)
+    title = "Refused, as it should be:" if code == "en" else "按规则被拒绝："
+    console.print(f"[bold]{title}[/bold] close")
+    for refusal in run.refusals:
+        console.print(f"  [red]{refusal.code}[/red]  {refusal.message(code)}")
+    final = wf.graph.label(run.dispute.state, code)
+    console.print(f"[green]{'final state' if code == 'en' else '最终状态'}:[/green] {final} · v{run.dispute.version}")
+
+
+@app.command()
+def policies() -> None:
+    """List the available policies."""
+    for name in registry.names():
+        policy = registry.get(name)
+        console.print(f"[bold]{name}[/bold]  grades: {', '.join(policy.grades)}")
+
+
+@app.command()
+def diagram(
+    policy: Annotated[str, typer.Option(help="Policy name.")] = "baseline",
+    lang: LangOption = Language.en,
+) -> None:
+    """Print a policy's lifecycle as a mermaid state diagram."""
+    typer.echo(Workflow(policy).diagram(lang=lang.value))  # type: ignore[arg-type]
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning fengqiao errors into one line and exit code 2."""
+    try:
+        app(standalone_mode=True)
+    except FengqiaoError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise SystemExit(2) from None

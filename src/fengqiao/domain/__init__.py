@@ -1,0 +1,1 @@
+"""Domain values: vocabularies, parties, alerts, dossier items, actors and time; no I/O."""

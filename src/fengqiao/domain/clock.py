@@ -1,0 +1,72 @@
+"""Injected time. Domain code never calls ``datetime.now()``; it asks the clock it was given.
+
+>>> from datetime import UTC, datetime, timedelta
+>>> clock = FixedClock(datetime(2024, 1, 31, 9, 0, tzinfo=UTC))
+>>> clock.advance(hours=2).isoformat()
+'2024-01-31T11:00:00+00:00'
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Protocol, runtime_checkable
+
+from fengqiao.domain.checks import require_aware
+
+__all__ = ["Clock", "FixedClock", "SystemClock"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Anything that tells the current, timezone-aware time."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+class SystemClock:
+    """The machine's clock, in ``tz`` (UTC unless told otherwise)."""
+
+    def __init__(self, tz: tzinfo = UTC) -> None:
+        self.tz = tz
+
+    def now(self) -> datetime:
+        """The current time in ``tz``."""
+        return datetime.now(self.tz)
+
+    def __repr__(self) -> str:
+        return f"SystemClock(tz={self.tz!r})"
+
+
+class FixedClock:
+    """A clock that stands still until moved: for tests, simulations and replays."""
+
+    def __init__(self, at: datetime) -> None:
+        self._at = require_aware(at, "at")
+
+    def now(self) -> datetime:
+        """The time the clock stands at."""
+        return self._at
+
+    def set(self, at: datetime) -> datetime:
+        """Move the clock to ``at`` (forwards or backwards) and return it."""
+        self._at = require_aware(at, "at")
+        return self._at
+
+    def advance(
+        self,
+        delta: timedelta | None = None,
+        *,
+        days: float = 0,
+        hours: float = 0,
+        minutes: float = 0,
+        seconds: float = 0,
+    ) -> datetime:
+        """Move the clock forward by ``delta`` and/or the given units, and return the new time."""
+        step = (delta or timedelta()) + timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        self._at += step
+        return self._at
+
+    def __repr__(self) -> str:
+        return f"FixedClock({self._at.isoformat()})"

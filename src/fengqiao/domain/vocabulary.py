@@ -1,0 +1,64 @@
+"""The base of every controlled vocabulary: a stable ASCII value and labels in Chinese and English.
+
+Values are what gets stored and serialized and never change; labels are for people.
+
+>>> from fengqiao.domain.vocab import VisitKind
+>>> VisitKind.PHONE.value, VisitKind.PHONE.label("zh"), VisitKind.PHONE.label("en")
+('phone', '电话回访', 'phone follow-up')
+>>> VisitKind.parse("on_site")
+<VisitKind.ON_SITE: 'on_site'>
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Literal, Self
+
+from fengqiao.errors import ValidationError
+
+__all__ = ["Lang", "Vocabulary"]
+
+Lang = Literal["zh", "en"]
+"""A label language: ``"zh"`` (Chinese) or ``"en"`` (English)."""
+
+
+class Vocabulary(enum.StrEnum):
+    """A ``StrEnum`` whose members carry a Chinese and an English label.
+
+    Members are declared as ``NAME = "value", "中文", "English"``.
+    """
+
+    _zh: str
+    _en: str
+
+    def __new__(cls, value: str, zh: str = "", en: str = "") -> Self:  # noqa: D102
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._zh = zh or value
+        member._en = en or value.replace("_", " ")
+        return member
+
+    def label(self, lang: Lang = "en") -> str:
+        """The member's label in ``lang`` (``"zh"`` or ``"en"``)."""
+        if lang == "zh":
+            return self._zh
+        if lang == "en":
+            return self._en
+        raise ValidationError(f"unknown language {lang!r}; expected 'zh' or 'en'", "lang")
+
+    @classmethod
+    def parse(cls, value: object, path: str = "") -> Self:
+        """Return the member for ``value`` (a member or its value string).
+
+        Raises:
+            ValidationError: ``value`` is not one of this vocabulary's values.
+        """
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            try:
+                return cls(value)
+            except ValueError:
+                pass
+        allowed = ", ".join(m.value for m in cls)
+        raise ValidationError(f"{value!r} is not a {cls.__name__}; expected one of: {allowed}", path)

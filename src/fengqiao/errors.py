@@ -1,0 +1,99 @@
+"""The fengqiao error tree: every error the library raises on purpose derives from one root.
+
+::
+
+    FengqiaoError
+    ├── TransitionRefused      the graph or the policy refused a trigger (.refusals)
+    ├── PolicyDefinitionError  a policy, graph extension or rule table is malformed
+    ├── ValidationError        bad input to the public API (.path names the field)
+    ├── SerializationError     JSON that cannot become a value (.path names the place)
+    └── StorageError           an event store failed or holds something it cannot read
+        └── ConcurrencyConflict  a writer's expected version was stale
+
+Definition errors (raised while building a policy or a workflow) are kept apart from
+run-time errors (raised while handling a command), as in python-statemachine. Foreign
+errors are wrapped with ``raise ... from exc`` so their cause stays visible.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fengqiao.lifecycle.refusals import Refusal
+
+__all__ = [
+    "ConcurrencyConflict",
+    "FengqiaoError",
+    "PolicyDefinitionError",
+    "SerializationError",
+    "StorageError",
+    "TransitionRefused",
+    "ValidationError",
+]
+
+
+class FengqiaoError(Exception):
+    """Root of every error fengqiao raises on purpose."""
+
+
+class TransitionRefused(FengqiaoError):
+    """The graph or the policy refused a trigger; ``refusals`` says every reason."""
+
+    def __init__(self, dispute_id: str, trigger: str, refusals: tuple[Refusal, ...]) -> None:
+        reasons = "; ".join(f"{r.code}: {r.en}" for r in refusals)
+        super().__init__(f"{trigger} refused for dispute {dispute_id}: {reasons}")
+        self.dispute_id = dispute_id
+        self.trigger = trigger
+        self.refusals = refusals
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.dispute_id, self.trigger, self.refusals))
+
+
+class PolicyDefinitionError(FengqiaoError):
+    """A policy, its graph extension or its rule table is malformed; the message names the fault."""
+
+
+class _PathError(FengqiaoError):
+    """An error about one place in the input, named by a dotted ``path`` (may be empty)."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.message = message
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message, self.path))
+
+    def within(self, prefix: str) -> _PathError:
+        """Return the same error with ``prefix`` put in front of its path."""
+        path = f"{prefix}.{self.path}" if self.path and not self.path.startswith("[") else (f"{prefix}{self.path}")
+        return type(self)(self.message, path)
+
+
+class ValidationError(_PathError, ValueError):
+    """Bad input to the public API; ``path`` names the field (``record_visit.kind``)."""
+
+
+class SerializationError(_PathError):
+    """JSON that cannot become a fengqiao value; ``path`` names the place (``history[3].at``)."""
+
+
+class StorageError(FengqiaoError):
+    """An event store failed, or holds data it cannot read; never raised for a lost update."""
+
+
+class ConcurrencyConflict(StorageError):
+    """A writer's expected version was stale: someone appended first. Reload and retry."""
+
+    def __init__(self, stream: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"stream {stream}: expected version {expected}, but it is at {actual}; reload the dispute and retry"
+        )
+        self.stream = stream
+        self.expected = expected
+        self.actual = actual
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.stream, self.expected, self.actual))

@@ -1,0 +1,88 @@
+"""The dispute (矛盾纠纷): the unit of work, and the fold of its events.
+
+A ``Dispute`` is never edited: each command appends one event and yields a new value, and
+``fengqiao.replay(d.history) == d`` always holds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from fengqiao.domain.actor import Role
+from fengqiao.domain.dossier import DossierItem, DossierKind, DossierSection
+from fengqiao.domain.party import Alert, Party
+from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
+from fengqiao.domain.vocab import Category, Channel, MediationForce, Outcome, RiskFactor, Route
+from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.payloads import Assessment
+from fengqiao.lifecycle.states import StateId
+
+__all__ = ["Dispute"]
+
+
+@attrs.frozen(kw_only=True)
+class Dispute:
+    """A dispute's current value, folded from ``history``. Build one with ``Workflow.discover``."""
+
+    id: str
+    state: StateId
+    category: Category
+    summary: str
+    station: str
+    discovered_at: datetime
+    updated_at: datetime
+    state_since: datetime
+    """When the dispute entered its current state."""
+    parties: tuple[Party, ...]
+    alerts: tuple[Alert, ...]
+    risk_factors: frozenset[RiskFactor]
+    assessment: Assessment | None = None
+    grade: str | None = None
+    grade_rule: str | None = None
+    """The code of the policy rule that gave the current grade."""
+    route: Route | None = None
+    forces: tuple[MediationForce, ...] = ()
+    """The forces of the current (or last) mediation."""
+    attempts: tuple[Attempt, ...] = ()
+    visits: tuple[Visit, ...] = ()
+    visits_since_resolution: tuple[Visit, ...] = ()
+    """The visits of the current follow-up period (reset by each ``resolve``)."""
+    resolved_at: datetime | None = None
+    """When the dispute was last resolved; ``None`` again after a ``reopen``."""
+    outcome: Outcome | None = None
+    referral: Referral | None = None
+    escalation: Escalation | None = None
+    assignments: tuple[Assignment, ...] = ()
+    dossier: tuple[DossierItem, ...] = ()
+    merged_into: str | None = None
+    history: tuple[Event, ...] = attrs.field(default=(), repr=False)
+
+    @property
+    def version(self) -> int:
+        """How many events the dispute has: the expected version for the next append."""
+        return len(self.history)
+
+    @property
+    def channel(self) -> Channel:
+        """The channel of the first alert."""
+        return self.alerts[0].channel
+
+    @property
+    def complex(self) -> bool:
+        """Graded as complex (疑难复杂)."""
+        return self.assessment is not None and self.assessment.complex
+
+    def assignees(self, role: Role) -> tuple[str, ...]:
+        """Who has been assigned in ``role``, oldest first."""
+        return tuple(a.person for a in self.assignments if a.role is role)
+
+    def has_document(self, *kinds: DossierKind) -> bool:
+        """Whether the dossier holds at least one item of any of ``kinds``."""
+        wanted = set(kinds)
+        return any(item.kind in wanted for item in self.dossier)
+
+    def sections(self) -> frozenset[DossierSection]:
+        """The dossier sections that hold at least one item."""
+        return frozenset(item.kind.section for item in self.dossier)

@@ -1,0 +1,276 @@
+"""The lifecycle graph, declared once and built into one ``transitions.Machine`` per workflow.
+
+The machine is the single source of truth for which trigger may fire from which state, and
+the source of every diagram. It has no model: disputes are values, not objects the machine
+decorates with ``to_x()`` methods. For speed, :class:`Graph` derives a plain dispatch table
+from the machine's own transitions once, when it is built.
+
+Policies extend the base graph with a :class:`GraphExtension` (extra states and edges, such
+as ``awaiting_confirmation`` for court confirmation of an agreement). The built graph is
+validated: every state reachable from ``discovered``, every non-terminal state able to
+reach a terminal one, nothing leaving a terminal state; otherwise
+:class:`~fengqiao.errors.PolicyDefinitionError` names the fault.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+import attrs
+from transitions import Machine
+
+from fengqiao.domain.vocabulary import Lang
+from fengqiao.errors import PolicyDefinitionError
+from fengqiao.lifecycle.fold import BASE_TARGETS
+from fengqiao.lifecycle.states import (
+    INTERNAL_TRIGGERS,
+    TERMINAL_STATES,
+    State,
+    StateId,
+    Trigger,
+    TriggerId,
+)
+
+__all__ = ["BASE_EDGES", "Edge", "Graph", "GraphExtension", "StateSpec"]
+
+
+def _names(value: str | Iterable[str]) -> tuple[str, ...]:
+    return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value)
+
+
+def _optional_name(value: str | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@attrs.frozen
+class StateSpec:
+    """A state a policy adds, with its labels; ``terminal`` states end a dispute's handling."""
+
+    name: str
+    zh: str = ""
+    en: str = ""
+    terminal: bool = False
+
+
+@attrs.frozen
+class Edge:
+    """A transition: ``trigger`` from any of ``source`` to ``dest`` (``None``: internal).
+
+    A custom trigger may carry labels (``zh``/``en``) for diagrams and messages.
+    """
+
+    trigger: str = attrs.field(converter=str)
+    source: tuple[str, ...] = attrs.field(converter=_names)
+    dest: str | None = attrs.field(default=None, converter=_optional_name)
+    zh: str = ""
+    en: str = ""
+
+
+@attrs.frozen
+class GraphExtension:
+    """What a policy adds to the base graph. Extensions combine with ``+``."""
+
+    states: tuple[StateSpec, ...] = ()
+    edges: tuple[Edge, ...] = ()
+
+    def __add__(self, other: GraphExtension) -> GraphExtension:
+        return GraphExtension(self.states + other.states, self.edges + other.edges)
+
+
+_S, _T = State, Trigger
+_OPEN = (_S.DISCOVERED, _S.GRADED, _S.MEDIATING, _S.REFERRED, _S.FOLLOW_UP)
+BASE_EDGES: tuple[Edge, ...] = (
+    Edge(_T.GRADE, _S.DISCOVERED, _S.GRADED),
+    Edge(_T.MEDIATE, _S.GRADED, _S.MEDIATING),
+    Edge(_T.REFER, (_S.GRADED, _S.MEDIATING), _S.REFERRED),
+    Edge(_T.ESCALATE, (_S.GRADED, _S.MEDIATING, _S.REFERRED), _S.ESCALATED),
+    Edge(_T.RESOLVE, (_S.MEDIATING, _S.REFERRED), _S.FOLLOW_UP),
+    Edge(_T.REOPEN, _S.FOLLOW_UP, _S.MEDIATING),
+    Edge(_T.CLOSE, _S.FOLLOW_UP, _S.CLOSED),
+    Edge(_T.MERGE, (_S.DISCOVERED, _S.GRADED), _S.MERGED),
+    Edge(_T.REGRADE, (_S.GRADED, _S.MEDIATING, _S.REFERRED, _S.FOLLOW_UP)),
+    Edge(_T.ASSIGN, _OPEN),
+    Edge(_T.LINK_ALERT, _OPEN),
+    Edge(_T.ATTACH, _OPEN),
+    Edge(_T.NOTE, _OPEN),
+    Edge(_T.RECORD_ATTEMPT, _S.MEDIATING),
+    Edge(_T.RECORD_VISIT, _S.FOLLOW_UP),
+)
+"""The base lifecycle graph of the design notes, internal triggers included."""
+
+_AUTO_INTERNAL = (_T.REGRADE, _T.ASSIGN, _T.LINK_ALERT, _T.ATTACH, _T.NOTE)
+"""Internal triggers every non-terminal state a policy adds gets without asking."""
+
+
+class Graph:
+    """A validated lifecycle graph and its ``transitions`` machine.
+
+    >>> g = Graph()
+    >>> g.target(State.FOLLOW_UP, Trigger.CLOSE)
+    <State.CLOSED: 'closed'>
+    >>> g.allows(State.CLOSED, Trigger.NOTE)
+    False
+    """
+
+    def __init__(self, extension: GraphExtension | None = None) -> None:
+        extension = extension or GraphExtension()
+        self.extension = extension
+        self._specs = {s.name: s for s in extension.states}
+        self._check_states(extension.states)
+        self.terminal: frozenset[StateId] = TERMINAL_STATES | {s.name for s in extension.states if s.terminal}
+        self.states: tuple[StateId, ...] = (*State, *(s.name for s in extension.states))
+        edges = BASE_EDGES + self._auto_edges(extension) + extension.edges
+        self._check_edges(edges, extension.edges)
+        self.machine = Machine(
+            model=None,
+            states=[str(s) for s in self.states],
+            transitions=[{"trigger": e.trigger, "source": list(e.source), "dest": e.dest} for e in edges],
+            initial=str(State.DISCOVERED),
+            auto_transitions=False,
+        )
+        self._table = self._derive_table()
+        self._labels = {e.trigger: (e.zh, e.en) for e in edges if e.zh or e.en}
+        self._check_reachability()
+        self.triggers: tuple[TriggerId, ...] = tuple(dict.fromkeys(_as_trigger(name) for name in self.machine.events))
+        self._allowed = {state: tuple(t for t in self.triggers if (state, t) in self._table) for state in self.states}
+
+    # -- queries -------------------------------------------------------------------------
+    def allows(self, state: StateId, trigger: TriggerId) -> bool:
+        """Whether the graph lets ``trigger`` fire from ``state``."""
+        return (state, trigger) in self._table
+
+    def target(self, state: StateId, trigger: TriggerId) -> StateId | None:
+        """Where ``trigger`` leads from ``state``; ``state`` if internal, ``None`` if not allowed."""
+        if (state, trigger) not in self._table:
+            return None
+        dest = self._table[state, trigger]
+        return state if dest is None else dest
+
+    def allowed(self, state: StateId) -> tuple[TriggerId, ...]:
+        """The triggers the graph allows from ``state``, in declaration order."""
+        return self._allowed.get(state, ())
+
+    def is_terminal(self, state: StateId) -> bool:
+        """Whether ``state`` ends a dispute's handling."""
+        return state in self.terminal
+
+    def is_internal(self, trigger: TriggerId) -> bool:
+        """Whether ``trigger`` keeps the state (the built-in internal triggers)."""
+        return trigger in INTERNAL_TRIGGERS
+
+    def knows(self, trigger: str) -> bool:
+        """Whether ``trigger`` is a trigger of this graph."""
+        return trigger in self.machine.events
+
+    def label(self, name: StateId | TriggerId, lang: Lang = "en") -> str:
+        """The label of a state or trigger, built-in or added by a policy."""
+        if isinstance(name, State | Trigger):
+            return name.label(lang)
+        if name in self._specs:
+            spec = self._specs[name]
+            return (spec.zh if lang == "zh" else spec.en) or name
+        zh, en = self._labels.get(name, ("", ""))
+        return (zh if lang == "zh" else en) or name
+
+    def state(self, name: str) -> StateId:
+        """The state called ``name`` (a :class:`State` member for built-in states)."""
+        return State(name) if name in State._value2member_map_ else name
+
+    # -- building ------------------------------------------------------------------------
+    def _derive_table(self) -> dict[tuple[StateId, TriggerId], StateId | None]:
+        table: dict[tuple[StateId, TriggerId], StateId | None] = {}
+        for name, event in self.machine.events.items():
+            trigger = _as_trigger(name)
+            for source, transitions in event.transitions.items():
+                dest = transitions[0].dest
+                table[self.state(source), trigger] = None if dest is None else self.state(dest)
+        return table
+
+    def _auto_edges(self, extension: GraphExtension) -> tuple[Edge, ...]:
+        open_added = tuple(s.name for s in extension.states if not s.terminal)
+        if not open_added:
+            return ()
+        return tuple(Edge(t, open_added) for t in _AUTO_INTERNAL)
+
+    def _check_states(self, specs: Iterable[StateSpec]) -> None:
+        seen: set[str] = set()
+        for spec in specs:
+            if not spec.name or not spec.name.replace("_", "").isalnum() or not spec.name.isascii():
+                raise PolicyDefinitionError(f"state name {spec.name!r} must be ASCII letters, digits and underscores")
+            if spec.name in State._value2member_map_:
+                raise PolicyDefinitionError(f"state {spec.name!r} is a built-in state; choose another name")
+            if spec.name in seen:
+                raise PolicyDefinitionError(f"state {spec.name!r} is declared twice")
+            seen.add(spec.name)
+
+    def _check_edges(self, edges: tuple[Edge, ...], added: tuple[Edge, ...]) -> None:
+        known = {str(s) for s in self.states}
+        pairs: set[tuple[str, str]] = set()
+        custom_dest: dict[str, str] = {}
+        for edge in edges:
+            for name in (*edge.source, *(() if edge.dest is None else (edge.dest,))):
+                if name not in known:
+                    raise PolicyDefinitionError(
+                        f"edge {edge.trigger!r} names unknown state {name!r}; declare it in the extension"
+                    )
+            for source in edge.source:
+                if source in self.terminal:
+                    raise PolicyDefinitionError(
+                        f"edge {edge.trigger!r} leaves terminal state {source!r}: nothing may leave a terminal state"
+                    )
+                if (source, edge.trigger) in pairs:
+                    raise PolicyDefinitionError(f"trigger {edge.trigger!r} is declared twice from state {source!r}")
+                pairs.add((source, edge.trigger))
+        for edge in added:
+            if edge.trigger in Trigger._value2member_map_:
+                trigger = Trigger(edge.trigger)
+                expected = None if trigger in INTERNAL_TRIGGERS else str(BASE_TARGETS[trigger])
+                if edge.dest != expected:
+                    raise PolicyDefinitionError(
+                        f"built-in trigger {edge.trigger!r} must lead to {expected!r}, "
+                        f"not {edge.dest!r}; add a trigger of your own instead"
+                    )
+            elif edge.trigger == "discover":
+                raise PolicyDefinitionError("'discover' is not a trigger; it creates a dispute")
+            else:
+                if edge.dest is None:
+                    raise PolicyDefinitionError(
+                        f"trigger {edge.trigger!r} needs a destination state: "
+                        "only the built-in internal triggers keep the state"
+                    )
+                if custom_dest.setdefault(edge.trigger, edge.dest) != edge.dest:
+                    raise PolicyDefinitionError(
+                        f"trigger {edge.trigger!r} leads to both {custom_dest[edge.trigger]!r} "
+                        f"and {edge.dest!r}; a trigger has one destination"
+                    )
+
+    def _check_reachability(self) -> None:
+        forward: dict[StateId, set[StateId]] = {s: set() for s in self.states}
+        for (source, _trigger), dest in self._table.items():
+            if dest is not None:
+                forward[source].add(dest)
+        reached = _closure(State.DISCOVERED, forward)
+        unreachable = [str(s) for s in self.states if s not in reached]
+        if unreachable:
+            raise PolicyDefinitionError(f"unreachable state(s) from 'discovered': {', '.join(unreachable)}")
+        for state in self.states:
+            if state in self.terminal:
+                continue
+            if not any(s in self.terminal for s in _closure(state, forward)):
+                raise PolicyDefinitionError(f"dead end: state {str(state)!r} cannot reach any terminal state")
+
+
+def _closure(start: StateId, forward: dict[StateId, set[StateId]]) -> set[StateId]:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        for nxt in forward[queue.popleft()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def _as_trigger(name: str) -> TriggerId:
+    return Trigger(name) if name in Trigger._value2member_map_ else name

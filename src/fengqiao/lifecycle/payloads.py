@@ -1,0 +1,293 @@
+"""One payload class per trigger: the validated input of a command, kept whole in its event.
+
+``wf.fire(d, Trigger.RECORD_VISIT, actor=..., kind="phone")`` builds a :class:`VisitPayload`
+from the keyword arguments; bad input raises :class:`~fengqiao.errors.ValidationError` naming
+the field (``record_visit.kind``), before anything else happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from fengqiao.domain.actor import Role
+from fengqiao.domain.checks import is_bool, is_text, non_empty, parse_set, parse_tuple
+from fengqiao.domain.dossier import DossierItem
+from fengqiao.domain.party import Alert, Party
+from fengqiao.domain.vocab import (
+    CaseKind,
+    Category,
+    Department,
+    MediationForce,
+    Outcome,
+    RiskFactor,
+    Route,
+    VisitKind,
+)
+from fengqiao.errors import ValidationError
+
+__all__ = [
+    "Assessment",
+    "AssignPayload",
+    "AttachPayload",
+    "AttemptPayload",
+    "ClosePayload",
+    "DiscoveryPayload",
+    "EscalatePayload",
+    "GradePayload",
+    "Grading",
+    "LinkAlertPayload",
+    "MediatePayload",
+    "MergePayload",
+    "NotePayload",
+    "ReferPayload",
+    "RegradePayload",
+    "ReopenPayload",
+    "ResolvePayload",
+    "TransitionPayload",
+    "VisitPayload",
+]
+
+
+def _sorted_mediationforce(values: Iterable[MediationForce | str]) -> tuple[MediationForce, ...]:
+    return tuple(sorted(parse_set(MediationForce, values, "forces")))
+
+
+def _opt_department(value: Department | str | None) -> Department | None:
+    return None if value is None else Department.parse(value, "department")
+
+
+def _opt_casekind(value: CaseKind | str | None) -> CaseKind | None:
+    return None if value is None else CaseKind.parse(value, "case_kind")
+
+
+def _opt_department_reported_by(value: Department | str | None) -> Department | None:
+    return None if value is None else Department.parse(value, "reported_by")
+
+
+def _one_category(value: Category | str) -> Category:
+    return Category.parse(value, "category")
+
+
+def _one_route(value: Route | str) -> Route:
+    return Route.parse(value, "route")
+
+
+def _one_outcome(value: Outcome | str) -> Outcome:
+    return Outcome.parse(value, "outcome")
+
+
+def _one_role(value: Role | str) -> Role:
+    return Role.parse(value, "role")
+
+
+def _one_visitkind(value: VisitKind | str) -> VisitKind:
+    return VisitKind.parse(value, "kind")
+
+
+def _set_riskfactor(values: Iterable[RiskFactor | str]) -> frozenset[RiskFactor]:
+    return parse_set(RiskFactor, values, "risk_factors")
+
+
+def _tuple_dossieritem(values: Iterable[DossierItem]) -> tuple[DossierItem, ...]:
+    return parse_tuple(DossierItem, values, "documents")
+
+
+def _tuple_party(values: Iterable[Party]) -> tuple[Party, ...]:
+    return parse_tuple(Party, values, "parties")
+
+
+def _documents() -> Any:
+    return attrs.field(default=(), converter=_tuple_dossieritem)
+
+
+def _alert(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, Alert):
+        raise ValidationError(f"expected an Alert, got {value!r}", attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class DiscoveryPayload:
+    """What is known when a dispute is first found (发现): the alert, the parties, the category."""
+
+    dispute_id: str = attrs.field(validator=non_empty)
+    alert: Alert = attrs.field(validator=_alert)
+    category: Category = attrs.field(converter=_one_category)
+    summary: str = attrs.field(validator=non_empty)
+    parties: tuple[Party, ...] = attrs.field(default=(), converter=_tuple_party)
+    risk_factors: frozenset[RiskFactor] = attrs.field(default=frozenset(), converter=_set_riskfactor)
+    station: str = attrs.field(default="", validator=is_text)
+
+
+@attrs.frozen(kw_only=True)
+class Assessment:
+    """The facts an officer finds in grading (研判): risk factors, jurisdiction, case threshold."""
+
+    risk_factors: frozenset[RiskFactor] = attrs.field(default=frozenset(), converter=_set_riskfactor)
+    police_business: bool = attrs.field(default=True, validator=is_bool)
+    """Within police jurisdiction (属于公安管辖); if not, it is referred."""
+    meets_case_threshold: bool = attrs.field(default=False, validator=is_bool)
+    """Meets the threshold for a formal case (达到立案标准); then it is escalated."""
+    complex: bool = attrs.field(default=False, validator=is_bool)
+    """Complex (疑难复杂): needs joint mediation and, in Yongji, the three visits."""
+    note: str = attrs.field(default="", validator=is_text)
+
+
+@attrs.frozen(kw_only=True)
+class Grading:
+    """A policy's grading answer: the grade, the rule that fired, the route, and why."""
+
+    grade: str = attrs.field(validator=non_empty)
+    rule: str = attrs.field(validator=non_empty)
+    route: Route = attrs.field(converter=_one_route)
+    reason: str = attrs.field(default="", validator=is_text)
+
+
+@attrs.frozen(kw_only=True)
+class GradePayload:
+    """The assessment the officer gave and the grading the policy derived from it."""
+
+    assessment: Assessment
+    grading: Grading
+
+
+@attrs.frozen(kw_only=True)
+class RegradePayload:
+    """A new grading of a graded dispute; ``manual`` when the officer asked for the grade."""
+
+    assessment: Assessment
+    grading: Grading
+    manual: bool = attrs.field(default=False, validator=is_bool)
+
+
+@attrs.frozen(kw_only=True)
+class MediatePayload:
+    """Mediation begins (启动调解) with one or more forces; two or more make it joint (联调联处)."""
+
+    forces: tuple[MediationForce, ...] = attrs.field(default=(), converter=_sorted_mediationforce)
+    mediator: str = attrs.field(default="", validator=is_text)
+    documents: tuple[DossierItem, ...] = _documents()
+    note: str = attrs.field(default="", validator=is_text)
+
+    @property
+    def joint(self) -> bool:
+        """Joint mediation by several forces (联调联处)."""
+        return len(self.forces) >= 2
+
+
+@attrs.frozen(kw_only=True)
+class ReferPayload:
+    """A hand-over to the responsible department (移交), with the papers that go with it."""
+
+    department: Department | None = attrs.field(default=None, converter=_opt_department)
+    reason: str = attrs.field(default="", validator=is_text)
+    documents: tuple[DossierItem, ...] = _documents()
+
+
+@attrs.frozen(kw_only=True)
+class EscalatePayload:
+    """The dispute becomes a formal administrative or criminal case (转为案件)."""
+
+    case_kind: CaseKind | None = attrs.field(default=None, converter=_opt_casekind)
+    reason: str = attrs.field(default="", validator=is_text)
+    case_number: str = attrs.field(default="", validator=is_text)
+
+
+@attrs.frozen(kw_only=True)
+class ResolvePayload:
+    """The dispute is settled (化解) and goes to follow-up."""
+
+    outcome: Outcome = attrs.field(default=Outcome.AGREEMENT, converter=_one_outcome)
+    summary: str = attrs.field(default="", validator=is_text)
+    reported_by: Department | None = attrs.field(default=None, converter=_opt_department_reported_by)
+    """For a referred dispute: the department that reported the result."""
+    documents: tuple[DossierItem, ...] = _documents()
+
+
+@attrs.frozen(kw_only=True)
+class ReopenPayload:
+    """A relapse in follow-up sends the dispute back to mediation."""
+
+    reason: str = attrs.field(default="", validator=is_text)
+    risk_factors: frozenset[RiskFactor] = attrs.field(default=frozenset(), converter=_set_riskfactor)
+    """New risk factors seen in the relapse; they join the dispute's risk factors."""
+
+
+@attrs.frozen(kw_only=True)
+class ClosePayload:
+    """The dispute is closed (销号)."""
+
+    summary: str = attrs.field(default="", validator=is_text)
+
+
+@attrs.frozen(kw_only=True)
+class MergePayload:
+    """A duplicate is folded into another dispute (重复警情合并)."""
+
+    into: str = attrs.field(validator=non_empty)
+    reason: str = attrs.field(default="", validator=is_text)
+
+
+@attrs.frozen(kw_only=True)
+class AssignPayload:
+    """A person is made responsible in a role."""
+
+    person: str = attrs.field(validator=non_empty)
+    role: Role = attrs.field(converter=_one_role)
+
+
+@attrs.frozen(kw_only=True)
+class LinkAlertPayload:
+    """Another alert about the same dispute (重复警情)."""
+
+    alert: Alert = attrs.field(validator=_alert)
+
+
+@attrs.frozen(kw_only=True)
+class AttemptPayload:
+    """One mediation attempt and its outcome."""
+
+    outcome: Outcome = attrs.field(converter=_one_outcome)
+    forces: tuple[MediationForce, ...] = attrs.field(default=(), converter=_sorted_mediationforce)
+    summary: str = attrs.field(default="", validator=is_text)
+
+
+@attrs.frozen(kw_only=True)
+class VisitPayload:
+    """A follow-up visit (回访): phone, on-site or public return visit."""
+
+    kind: VisitKind = attrs.field(converter=_one_visitkind)
+    holding: bool = attrs.field(default=True, validator=is_bool)
+    """Whether the settlement still holds; ``False`` is a relapse."""
+    finding: str = attrs.field(default="", validator=is_text)
+
+
+def _item(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, DossierItem):
+        raise ValidationError(f"expected a DossierItem, got {value!r}", attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class AttachPayload:
+    """A document, evidence item or publicity record filed in the dossier."""
+
+    item: DossierItem = attrs.field(validator=_item)
+
+
+@attrs.frozen(kw_only=True)
+class NotePayload:
+    """A free-text note."""
+
+    text: str = attrs.field(validator=non_empty)
+
+
+@attrs.frozen(kw_only=True)
+class TransitionPayload:
+    """A trigger a policy added to the graph; ``target`` is the state it led to."""
+
+    trigger: str = attrs.field(validator=non_empty)
+    target: str = attrs.field(validator=non_empty)
+    note: str = attrs.field(default="", validator=is_text)
+    documents: tuple[DossierItem, ...] = _documents()

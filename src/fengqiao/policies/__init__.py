@@ -1,0 +1,38 @@
+"""Policies: the ``Policy`` protocol, its base class, composition, the registry and built-ins.
+
+>>> import fengqiao as fq
+>>> "baseline" in fq.policies.names()
+True
+>>> fq.policies.get("baseline").name
+'baseline'
+"""
+
+from fengqiao.policies.base import (
+    CHINA_TZ,
+    BasePolicy,
+    Deadline,
+    DeadlineStatus,
+    DossierRequirement,
+    Policy,
+)
+from fengqiao.policies.baseline import Baseline
+from fengqiao.policies.compose import Composite, compose
+from fengqiao.policies.registry import ENTRY_POINT_GROUP, get, names, register
+
+__all__ = [
+    "CHINA_TZ",
+    "ENTRY_POINT_GROUP",
+    "BasePolicy",
+    "Baseline",
+    "Composite",
+    "Deadline",
+    "DeadlineStatus",
+    "DossierRequirement",
+    "Policy",
+    "compose",
+    "get",
+    "names",
+    "register",
+]
+
+register("baseline", Baseline)

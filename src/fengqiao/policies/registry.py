@@ -1,0 +1,79 @@
+"""Policies by name: the built-in ones, and third-party ones from an entry-point group.
+
+The group is ``fengqiao.policies``.
+
+A third-party package declares, in its ``pyproject.toml``::
+
+    [project.entry-points."fengqiao.policies"]
+    jiangxian-daily = "mypkg.policies:JiangxianDaily"
+
+where the object is a policy class (called with no arguments), a factory, or an instance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import entry_points
+
+from fengqiao.errors import PolicyDefinitionError, ValidationError
+from fengqiao.policies.base import Policy
+
+__all__ = ["ENTRY_POINT_GROUP", "get", "names", "register"]
+
+ENTRY_POINT_GROUP = "fengqiao.policies"
+
+Factory = Callable[[], Policy]
+_factories: dict[str, Factory] = {}
+_entry_points_loaded = False
+
+
+def register(name: str, factory: Factory, *, replace: bool = False) -> None:
+    """Make ``factory`` available as ``get(name)``.
+
+    Raises:
+        PolicyDefinitionError: ``name`` is taken and ``replace`` is false.
+    """
+    if name in _factories and not replace:
+        raise PolicyDefinitionError(f"a policy named {name!r} is already registered")
+    _factories[name] = factory
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in _factories:
+            continue
+
+        def factory(ep: object = ep) -> Policy:
+            loaded = ep.load()  # type: ignore[attr-defined]
+            obj = loaded() if callable(loaded) and not isinstance(loaded, Policy) else loaded
+            if not isinstance(obj, Policy):
+                raise PolicyDefinitionError(
+                    f"entry point {ep.name!r} ({ep.value}) is not a fengqiao policy"  # type: ignore[attr-defined]
+                )
+            return obj
+
+        _factories[ep.name] = factory
+
+
+def names() -> tuple[str, ...]:
+    """The names of every available policy, sorted."""
+    _load_entry_points()
+    return tuple(sorted(_factories))
+
+
+def get(name: str) -> Policy:
+    """A new instance of the policy called ``name``.
+
+    Raises:
+        ValidationError: no policy has that name (the message lists the known ones).
+    """
+    _load_entry_points()
+    try:
+        factory = _factories[name]
+    except (KeyError, TypeError):
+        raise ValidationError(f"unknown policy {name!r}; known policies: {', '.join(names())}", "policy") from None
+    return factory()

@@ -1,0 +1,312 @@
+"""Serialization: one ``cattrs`` converter for every entity and event, JSON in and out.
+
+Every document carries ``"schema": SCHEMA_VERSION``; events carry their ``"type"`` tag.
+Datetimes are ISO 8601 with their offset (naive ones are refused); sets are written sorted,
+so the same value always gives the same text. Anything that cannot become a value raises
+:class:`~fengqiao.errors.SerializationError` naming the place (``history[3].payload.kind``).
+
+>>> from fengqiao import DossierItem, DossierKind, dumps, loads
+>>> text = dumps(DossierItem(kind=DossierKind.JOINT_HANDLING_NOTICE, title="联调联处通知单"))
+>>> text
+'{"schema": 1, "kind": "joint_handling_notice", "title": "联调联处通知单", "reference": ""}'
+>>> loads(text, DossierItem).kind
+<DossierKind.JOINT_HANDLING_NOTICE: 'joint_handling_notice'>
+
+:func:`json_schema` exports a JSON Schema (draft 2020-12) for systems in other languages.
+No well-kept library derives JSON Schema from attrs classes, so it is generated here from
+the same field declarations the converter uses.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.preconf.json import make_converter
+
+from fengqiao.domain.vocabulary import Vocabulary
+from fengqiao.errors import SerializationError, ValidationError
+from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.lifecycle.events import EVENT_TYPES, Event
+from fengqiao.lifecycle.states import State, StateId
+
+__all__ = ["SCHEMA_VERSION", "converter", "dumps", "json_schema", "loads", "structure", "unstructure"]
+
+SCHEMA_VERSION = 1
+"""The version of the JSON layout this fengqiao writes and reads."""
+
+T = TypeVar("T")
+
+
+class _Refused(ValueError):
+    """A value refused by one of our own hooks; its message is shown as it is."""
+
+
+def _make() -> cattrs.Converter:
+    conv = make_converter(detailed_validation=True, forbid_extra_keys=True)
+
+    def strict(kind: type[Any]) -> Callable[[Any, Any], Any]:
+        def hook(value: Any, _cl: Any) -> Any:
+            if type(value) is not kind and not (kind is float and type(value) is int):
+                raise _Refused(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
+            return kind(value)
+
+        return hook
+
+    for kind in (str, bool, int, float):
+        conv.register_structure_hook(kind, strict(kind))
+
+    def structure_datetime(value: Any, _cl: Any) -> datetime:
+        if not isinstance(value, str):
+            raise _Refused(f"expected an ISO 8601 datetime string, got {value!r}")
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise _Refused(f"not an ISO 8601 datetime: {value!r}") from None
+        if parsed.tzinfo is None:
+            raise _Refused(f"naive datetime {value!r} refused: it needs a UTC offset")
+        return parsed
+
+    conv.register_structure_hook(datetime, structure_datetime)
+    conv.register_unstructure_hook(datetime, lambda dt: dt.isoformat())
+
+    def structure_vocabulary(value: Any, cl: type[Vocabulary]) -> Vocabulary:
+        if isinstance(value, str) and value in cl._value2member_map_:
+            return cl(value)
+        allowed = ", ".join(m.value for m in cl)
+        raise _Refused(f"{value!r} is not a {cl.__name__}; expected one of: {allowed}")
+
+    conv.register_structure_hook_func(
+        lambda cl: isinstance(cl, type) and issubclass(cl, Vocabulary), structure_vocabulary
+    )
+
+    def structure_state(value: Any, _cl: Any) -> StateId:
+        if not isinstance(value, str) or not value:
+            raise _Refused(f"expected a state name, got {value!r}")
+        return State(value) if value in State._value2member_map_ else value
+
+    conv.register_structure_hook(StateId, structure_state)
+    conv.register_unstructure_hook(StateId, str)
+
+    def is_frozenset(cl: Any) -> bool:
+        return get_origin(cl) is frozenset or cl is frozenset
+
+    def unstructure_set_factory(cl: Any) -> Callable[[frozenset[Any]], list[Any]]:
+        (item,) = get_args(cl) or (Any,)
+        handler = conv.get_unstructure_hook(item)
+        return lambda values: sorted(handler(v) for v in values)
+
+    conv.register_unstructure_hook_factory(is_frozenset, unstructure_set_factory)
+
+    def unstructure_event(event: Event) -> dict[str, Any]:
+        return conv.unstructure(event, unstructure_as=type(event))  # type: ignore[no-any-return]
+
+    def structure_event(value: Any, _cl: Any) -> Event:
+        if not isinstance(value, dict):
+            raise _Refused(f"expected an event object, got {value!r}")
+        tag = value.get("type")
+        cls = EVENT_TYPES.get(tag) if isinstance(tag, str) else None
+        if cls is None:
+            raise _Refused(f"unknown event type {tag!r}; known: {', '.join(EVENT_TYPES)}")
+        return structures[cls]({k: v for k, v in value.items() if k != "type"}, cls)
+
+    structures: dict[type[Event], Callable[[Any, Any], Event]] = {}
+    for cls in EVENT_TYPES.values():
+        structures[cls] = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
+        conv.register_unstructure_hook(cls, _tagged_unstructure(conv, cls))
+        conv.register_structure_hook(cls, _tagged_structure(structures[cls], cls))
+    conv.register_unstructure_hook(Event, unstructure_event)
+    conv.register_structure_hook(Event, structure_event)
+    return conv
+
+
+def _tagged_structure(inner: Callable[[Any, Any], Event], cls: type[Event]) -> Callable[[Any, Any], Event]:
+    """Structure a concrete event class, accepting (and checking) its ``type`` tag."""
+
+    def hook(value: Any, _cl: Any) -> Event:
+        if not isinstance(value, dict):
+            raise _Refused(f"expected an event object, got {value!r}")
+        tag = value.get("type", cls.type)
+        if tag != cls.type:
+            raise _Refused(f"expected an event of type {cls.type!r}, got {tag!r}")
+        return inner({k: v for k, v in value.items() if k != "type"}, cls)
+
+    return hook
+
+
+def _tagged_unstructure(conv: cattrs.Converter, cls: type[Event]) -> Callable[[Any], dict[str, Any]]:
+    inner = make_dict_unstructure_fn(cls, conv)
+
+    def hook(event: Any) -> dict[str, Any]:
+        return {"type": cls.type, **inner(event)}
+
+    return hook
+
+
+converter = _make()
+"""The one converter: ``converter.unstructure(value)`` / ``converter.structure(data, cls)``."""
+
+
+def _path_of(exc: BaseException) -> tuple[str, str]:
+    """The first (message, path) inside a cattrs error, path without the leading ``$.``.
+
+    Our own ``ValidationError`` (raised by a value's attrs converters and validators) knows
+    the field inside the value; its path is joined to the place cattrs was structuring.
+    """
+
+    def fmt(err: BaseException, _type: Any) -> str:
+        if isinstance(err, ValidationError):
+            return f"{err.message}{_SEP}{err.path}"
+        if isinstance(err, _Refused):
+            return str(err)
+        if isinstance(err, KeyError):
+            return "required field missing"
+        if isinstance(err, cattrs.ForbiddenExtraKeysError):
+            return f"unknown field(s): {', '.join(sorted(err.extra_fields))}"
+        return str(cattrs.v.format_exception(err, _type))
+
+    lines = cattrs.transform_error(exc, path="$", format_exception=fmt)
+    first = lines[0] if lines else str(exc)
+    message, _, path = first.rpartition(" @ ")
+    if not message:
+        message, path = first, "$"
+    message, _, inner = message.partition(_SEP)
+    path = path.removeprefix("$").removeprefix(".")
+    if inner:
+        path = f"{path}.{inner}" if path else inner
+    return message, path
+
+
+_SEP = "\x00"
+
+
+def unstructure(value: Any) -> dict[str, Any]:
+    """A JSON-ready dict of ``value`` with the schema version."""
+    data = converter.unstructure(value)
+    if not isinstance(data, dict):
+        raise SerializationError(f"cannot serialize {type(value).__name__}: not a fengqiao value")
+    return {"schema": SCHEMA_VERSION, **data}
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """The value of type ``cls`` in ``data`` (a dict as written by :func:`unstructure`).
+
+    Raises:
+        SerializationError: missing or unknown schema version, or data that does not fit
+            ``cls``; ``path`` names the place.
+    """
+    if not isinstance(data, dict):
+        raise SerializationError(f"expected a JSON object, got {type(data).__name__}")
+    version = data.get("schema")
+    if version is None:
+        raise SerializationError("missing schema version", "schema")
+    if version != SCHEMA_VERSION:
+        raise SerializationError(
+            f"unknown schema version {version!r}; this fengqiao reads version {SCHEMA_VERSION}", "schema"
+        )
+    body = {k: v for k, v in data.items() if k != "schema"}
+    try:
+        return converter.structure(body, cls)
+    except (cattrs.BaseValidationError, _Refused, ValueError, TypeError, KeyError) as exc:
+        message, path = _path_of(exc)
+        raise SerializationError(message, path) from exc
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    """``value`` (a dispute, an event or any fengqiao value) as JSON text."""
+    return json.dumps(unstructure(value), ensure_ascii=False, indent=indent)
+
+
+def loads(text: str | bytes, cls: type[T]) -> T:
+    """The value of type ``cls`` in JSON ``text``: ``loads(dumps(d), Dispute) == d``.
+
+    Raises:
+        SerializationError: corrupt JSON, an unknown schema version, or wrong types; the
+            error's ``path`` names the place (``history[3].payload.kind``).
+    """
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
+        raise SerializationError(f"corrupt JSON: {exc}") from exc
+    return structure(data, cls)
+
+
+# -- JSON Schema ----------------------------------------------------------------------------
+def json_schema(cls: type[Any] = Dispute) -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) for ``cls`` as :func:`dumps` writes it.
+
+    >>> schema = json_schema()
+    >>> schema["$defs"]["Dispute"]["properties"]["state"]["type"]
+    'string'
+    """
+    defs: dict[str, Any] = {}
+    root = _schema_for(cls, defs)
+    top = dict(defs[cls.__name__] if "$ref" in root else root)
+    if "properties" in top:
+        top["properties"] = {"schema": {"const": SCHEMA_VERSION}, **top["properties"]}
+        top["required"] = ["schema", *top.get("required", [])]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"fengqiao {cls.__name__}",
+        **top,
+        "$defs": defs,
+    }
+
+
+def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    if tp is StateId or tp == StateId:
+        return {"type": "string", "description": "a built-in state or one a policy added"}
+    origin = get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [_schema_for(a, defs) for a in get_args(tp)]
+        return {"anyOf": options}
+    if origin is tuple:
+        args = get_args(tp)
+        return {"type": "array", "items": _schema_for(args[0], defs)}
+    if origin is frozenset:
+        return {"type": "array", "uniqueItems": True, "items": _schema_for(get_args(tp)[0], defs)}
+    if tp is type(None):
+        return {"type": "null"}
+    if tp is str:
+        return {"type": "string"}
+    if tp is bool:
+        return {"type": "boolean"}
+    if tp is int:
+        return {"type": "integer"}
+    if tp is float:
+        return {"type": "number"}
+    if tp is datetime:
+        return {"type": "string", "format": "date-time"}
+    if isinstance(tp, type) and issubclass(tp, Vocabulary):
+        return {"type": "string", "enum": [m.value for m in tp]}
+    if tp is Event:
+        return {"oneOf": [_schema_for(c, defs) for c in EVENT_TYPES.values()]}
+    if isinstance(tp, type) and attrs.has(tp):
+        name = tp.__name__
+        if name not in defs:
+            defs[name] = {}
+            hints = typing.get_type_hints(tp)
+            props: dict[str, Any] = {}
+            required: list[str] = []
+            if isinstance(tp, type) and issubclass(tp, Event):
+                props["type"] = {"const": tp.type}
+                required.append("type")
+            for field in attrs.fields(tp):
+                props[field.name] = _schema_for(hints[field.name], defs)
+                if field.default is attrs.NOTHING:
+                    required.append(field.name)
+            defs[name] = {
+                "type": "object",
+                "properties": props,
+                "required": required,
+                "additionalProperties": False,
+            }
+        return {"$ref": f"#/$defs/{name}"}
+    raise TypeError(f"no JSON Schema for {tp!r}")

@@ -1,0 +1,634 @@
+"""``Workflow``: one policy, one clock, one validated graph; the typed way to handle disputes.
+
+The workflow holds the only ``transitions.Machine`` (one per workflow and policy, never one
+per dispute) and turns commands into events:
+
+1. the trigger must be known, the actor well-formed and the payload valid, else
+   :class:`~fengqiao.errors.ValidationError` (nothing happens);
+2. the graph, the policy's role requirements, its preconditions and its refusals are all
+   asked, and every refusal is collected;
+3. :meth:`Workflow.check` returns them as a :class:`Decision`; :meth:`Workflow.fire` raises
+   :class:`~fengqiao.errors.TransitionRefused` with all of them, or appends the event and
+   returns the new dispute. The dispute passed in is never changed.
+
+>>> from datetime import UTC, datetime
+>>> import fengqiao as fq
+>>> wf = fq.Workflow(policy="baseline", clock=fq.FixedClock(datetime(2024, 1, 31, 9, tzinfo=UTC)))
+>>> d = wf.discover(channel="alarm_110", category="neighbour", summary="车辆堵住车库出口",
+...                 parties=[fq.Party(name="赵某")], actor="officer:xiao")
+>>> d = wf.grade(d, actor="officer:xiao")
+>>> d.state, d.grade
+(<State.GRADED: 'graded'>, 'low')
+>>> wf.check(d, "close", actor="officer:xiao").codes
+('graph.not-allowed', 'baseline.close.no-visit')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+import attrs
+
+from fengqiao.domain.actor import Actor, Role
+from fengqiao.domain.checks import require_aware
+from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.domain.dossier import DossierItem
+from fengqiao.domain.party import Alert, Party
+from fengqiao.domain.vocab import (
+    CaseKind,
+    Category,
+    Channel,
+    Department,
+    MediationForce,
+    Outcome,
+    RiskFactor,
+    VisitKind,
+)
+from fengqiao.domain.vocabulary import Lang
+from fengqiao.errors import PolicyDefinitionError, TransitionRefused, ValidationError
+from fengqiao.lifecycle.diagram import draw_mermaid
+from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.lifecycle.events import (
+    EVENT_FOR_TRIGGER,
+    Discovered,
+    Event,
+    Graded,
+    Regraded,
+    Transitioned,
+)
+from fengqiao.lifecycle.fold import apply, fold, start, target_of
+from fengqiao.lifecycle.graph import Graph
+from fengqiao.lifecycle.payloads import (
+    Assessment,
+    AssignPayload,
+    AttachPayload,
+    AttemptPayload,
+    ClosePayload,
+    DiscoveryPayload,
+    EscalatePayload,
+    GradePayload,
+    Grading,
+    LinkAlertPayload,
+    MediatePayload,
+    MergePayload,
+    NotePayload,
+    ReferPayload,
+    RegradePayload,
+    ReopenPayload,
+    ResolvePayload,
+    TransitionPayload,
+    VisitPayload,
+)
+from fengqiao.lifecycle.refusals import Decision, Refusal
+from fengqiao.lifecycle.states import State, StateId, Trigger, TriggerId
+from fengqiao.policies import registry
+from fengqiao.policies.base import Deadline, DeadlineStatus, DossierRequirement, Policy
+
+__all__ = ["ActorLike", "DeadlineCheck", "Workflow", "replay"]
+
+ActorLike = Actor | str
+"""An :class:`Actor`, or ``"role:name"`` text such as ``"officer:xiao"``."""
+
+_PAYLOADS: dict[Trigger, type[Any]] = {
+    Trigger.MEDIATE: MediatePayload,
+    Trigger.REFER: ReferPayload,
+    Trigger.ESCALATE: EscalatePayload,
+    Trigger.RESOLVE: ResolvePayload,
+    Trigger.REOPEN: ReopenPayload,
+    Trigger.CLOSE: ClosePayload,
+    Trigger.MERGE: MergePayload,
+    Trigger.ASSIGN: AssignPayload,
+    Trigger.LINK_ALERT: LinkAlertPayload,
+    Trigger.RECORD_ATTEMPT: AttemptPayload,
+    Trigger.RECORD_VISIT: VisitPayload,
+    Trigger.ATTACH: AttachPayload,
+    Trigger.NOTE: NotePayload,
+}
+_ASSESSMENT_FIELDS = frozenset(a.name for a in attrs.fields(Assessment))
+
+
+@attrs.frozen
+class DeadlineCheck:
+    """A deadline and where it stands at ``at``."""
+
+    deadline: Deadline
+    status: DeadlineStatus
+    at: datetime
+
+
+def _resolve_policy(policy: str | Policy) -> Policy:
+    if isinstance(policy, str):
+        return registry.get(policy)
+    if not isinstance(policy, Policy):
+        raise ValidationError(f"expected a policy or a policy name, got {policy!r}", "policy")
+    return policy
+
+
+def _build(cls: type[Any], trigger: str, values: Mapping[str, Any]) -> Any:
+    """Build a payload from keyword arguments, turning every mistake into a ValidationError."""
+    fields = {a.name: a for a in attrs.fields(cls)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ValidationError(
+            f"unknown field {unknown[0]!r}; {trigger} takes: {', '.join(fields)}", f"{trigger}.{unknown[0]}"
+        )
+    missing = [n for n, a in fields.items() if a.default is attrs.NOTHING and n not in values]
+    if missing:
+        raise ValidationError(f"required field {missing[0]!r} is missing", f"{trigger}.{missing[0]}")
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        raise exc.within(trigger) from None
+
+
+class Workflow:
+    """A policy, a clock and the lifecycle graph they build: the way to handle disputes.
+
+    Args:
+        policy: a policy object or a registered name (``"yongji-54333"``); default ``"baseline"``.
+        clock: where time comes from; the system clock (UTC) by default.
+        ids: makes a new dispute id; random UUID hex by default (pass a seeded one for
+            reproducible simulations).
+
+    Raises:
+        ValidationError: unknown policy name.
+        PolicyDefinitionError: the policy's graph extension is malformed.
+    """
+
+    def __init__(
+        self,
+        policy: str | Policy = "baseline",
+        *,
+        clock: Clock | None = None,
+        ids: Callable[[], str] | None = None,
+    ) -> None:
+        self.policy: Policy = _resolve_policy(policy)
+        self.clock: Clock = clock or SystemClock()
+        self.graph = Graph(self.policy.graph())
+        self._ids = ids or (lambda: uuid4().hex)
+        self._custom_targets = {
+            e.trigger: e.dest for e in self.policy.graph().edges if e.trigger not in Trigger._value2member_map_
+        }
+
+    def __repr__(self) -> str:
+        return f"Workflow(policy={self.policy.name!r}, clock={self.clock!r})"
+
+    # -- the core ------------------------------------------------------------------------
+    def discover(
+        self,
+        *,
+        channel: Channel | str,
+        category: Category | str,
+        summary: str,
+        actor: ActorLike,
+        parties: Iterable[Party] = (),
+        risk_factors: Iterable[RiskFactor | str] = (),
+        station: str = "",
+        location: str = "",
+        reporter: str = "",
+        reference: str = "",
+        received_at: datetime | None = None,
+        dispute_id: str | None = None,
+    ) -> Dispute:
+        """Open a dispute from its first alert (发现) and return it, in state ``discovered``.
+
+        Raises:
+            ValidationError: bad input (the path names the field, e.g. ``discover.channel``).
+            TransitionRefused: the actor's roles may not discover (``auth.role-required``).
+        """
+        at = self._now()
+        who = Actor.parse(actor)
+        try:
+            alert = Alert(
+                channel=channel,
+                received_at=at if received_at is None else received_at,
+                reporter=reporter,
+                summary=summary,
+                location=location,
+                reference=reference,
+            )
+            payload = DiscoveryPayload(
+                dispute_id=self._ids() if dispute_id is None else dispute_id,
+                alert=alert,
+                category=category,
+                summary=summary,
+                parties=parties,
+                risk_factors=risk_factors,
+                station=station,
+            )
+        except ValidationError as exc:
+            raise exc.within("discover") from None
+        refusal = self._role_refusal(who, "discover")
+        if refusal is not None:
+            raise TransitionRefused(payload.dispute_id, "discover", (refusal,))
+        return start(Discovered(dispute_id=payload.dispute_id, at=at, actor=who, payload=payload))
+
+    def check(self, dispute: Dispute, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Decision:
+        """Every reason ``trigger`` may not fire now, as a :class:`Decision`; never refuses by raising.
+
+        Raises:
+            ValidationError: malformed input (unknown trigger, bad payload), not a refusal.
+        """
+        trig, _event, refusals = self._decide(dispute, trigger, actor, payload)
+        return Decision(trig, refusals)
+
+    def fire(self, dispute: Dispute, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Dispute:
+        """Apply ``trigger`` and return the new dispute; ``dispute`` itself is unchanged.
+
+        Raises:
+            TransitionRefused: the graph or the policy refused; every reason is attached.
+            ValidationError: malformed input (unknown trigger, bad payload).
+        """
+        trig, event, refusals = self._decide(dispute, trigger, actor, payload)
+        if refusals:
+            raise TransitionRefused(dispute.id, str(trig), refusals)
+        return apply(dispute, event)
+
+    def triggers(self, dispute: Dispute, *, actor: ActorLike | None = None) -> tuple[TriggerId, ...]:
+        """The triggers that may fire now, policy included.
+
+        A trigger is listed when the graph allows it, the policy's preconditions hold and (if
+        ``actor`` is given) the actor has a required role. Payload checks still apply on fire.
+        """
+        _check_dispute(dispute)
+        who = None if actor is None else Actor.parse(actor)
+        at = self._now()
+        allowed: list[TriggerId] = []
+        for trig in self.graph.allowed(dispute.state):
+            if who is not None and self._role_refusal(who, trig) is not None:
+                continue
+            if any(True for _ in self.policy.preconditions(dispute, trig, at)):
+                continue
+            allowed.append(trig)
+        return tuple(allowed)
+
+    def deadlines(self, dispute: Dispute, *, at: datetime | None = None) -> tuple[DeadlineCheck, ...]:
+        """The policy's deadlines for ``dispute`` and their status at ``at`` (now by default)."""
+        _check_dispute(dispute)
+        when = self._now() if at is None else require_aware(at, "at")
+        return tuple(DeadlineCheck(dl, dl.status(when), when) for dl in self.policy.deadlines(dispute))
+
+    def dossier_gaps(self, dispute: Dispute) -> tuple[DossierRequirement, ...]:
+        """The policy's dossier requirements that ``dispute`` does not meet yet."""
+        _check_dispute(dispute)
+        return tuple(r for r in self.policy.dossier_requirements(dispute) if not r.met_by(dispute))
+
+    def replay(self, history: Iterable[Event]) -> Dispute:
+        """Rebuild a dispute from its events, checking each transition against this graph."""
+        return _replay(history, self.graph, self.policy.name)
+
+    def diagram(self, *, lang: Lang = "en", dispute: Dispute | None = None) -> str:
+        """The lifecycle graph as a mermaid ``stateDiagram-v2``, labelled in ``lang``.
+
+        Drawn by ``transitions``' own diagram support from this workflow's machine; internal
+        triggers are left out to keep the picture readable, and ``dispute``'s state (if given)
+        is highlighted.
+        """
+        return draw_mermaid(
+            self.graph,
+            lang=lang,
+            title=f"fengqiao · {self.policy.name}",
+            current=None if dispute is None else dispute.state,
+        )
+
+    # -- one typed method per trigger ------------------------------------------------------
+    def grade(
+        self,
+        dispute: Dispute,
+        *,
+        actor: ActorLike,
+        risk_factors: Iterable[RiskFactor | str] | None = None,
+        police_business: bool = True,
+        meets_case_threshold: bool = False,
+        complex: bool = False,
+        note: str = "",
+    ) -> Dispute:
+        """Grade and route (研判分级); the policy computes the grade from this assessment.
+
+        ``risk_factors`` defaults to those known at discovery.
+        """
+        return self.fire(
+            dispute,
+            Trigger.GRADE,
+            actor=actor,
+            risk_factors=risk_factors,
+            police_business=police_business,
+            meets_case_threshold=meets_case_threshold,
+            complex=complex,
+            note=note,
+        )
+
+    def regrade(
+        self,
+        dispute: Dispute,
+        *,
+        actor: ActorLike,
+        grade: str | None = None,
+        reason: str = "",
+        risk_factors: Iterable[RiskFactor | str] | None = None,
+        police_business: bool | None = None,
+        meets_case_threshold: bool | None = None,
+        complex: bool | None = None,
+    ) -> Dispute:
+        """Grade again: the policy recomputes (``grade=None``) or checks the grade asked for.
+
+        Assessment fields left ``None`` keep their current value.
+        """
+        return self.fire(
+            dispute,
+            Trigger.REGRADE,
+            actor=actor,
+            grade=grade,
+            reason=reason,
+            risk_factors=risk_factors,
+            police_business=police_business,
+            meets_case_threshold=meets_case_threshold,
+            complex=complex,
+        )
+
+    def mediate(
+        self,
+        dispute: Dispute,
+        *,
+        actor: ActorLike,
+        forces: Iterable[MediationForce | str] = (),
+        mediator: str = "",
+        documents: Iterable[DossierItem] = (),
+        note: str = "",
+    ) -> Dispute:
+        """Begin mediation (调解) with ``forces``; two or more make it joint (联调联处)."""
+        return self.fire(
+            dispute,
+            Trigger.MEDIATE,
+            actor=actor,
+            forces=forces,
+            mediator=mediator,
+            documents=documents,
+            note=note,
+        )
+
+    def refer(
+        self,
+        dispute: Dispute,
+        *,
+        actor: ActorLike,
+        department: Department | str | None = None,
+        reason: str = "",
+        documents: Iterable[DossierItem] = (),
+    ) -> Dispute:
+        """Hand the dispute to the responsible ``department`` (移交) with its papers."""
+        return self.fire(dispute, Trigger.REFER, actor=actor, department=department, reason=reason, documents=documents)
+
+    def escalate(
+        self,
+        dispute: Dispute,
+        *,
+        actor: ActorLike,
+        case_kind: CaseKind | str | None = None,
+        reason: str = "",
+        case_number: str = "",
+    ) -> Dispute:
+        """Turn the dispute into a formal administrative or criminal case (转为案件)."""
+        return self.fire(
+            dispute,
+            Trigger.ESCALATE,
+            actor=actor,
+            case_kind=case_kind,
+            reason=reason,
+            case_number=case_number,
+        )
+
+    def resolve(
+        self,
+        dispute: Dispute,
+        *,
+        actor: ActorLike,
+        outcome: Outcome | str = Outcome.AGREEMENT,
+        summary: str = "",
+        reported_by: Department | str | None = None,
+        documents: Iterable[DossierItem] = (),
+    ) -> Dispute:
+        """Record the settlement (化解) and begin follow-up."""
+        return self.fire(
+            dispute,
+            Trigger.RESOLVE,
+            actor=actor,
+            outcome=outcome,
+            summary=summary,
+            reported_by=reported_by,
+            documents=documents,
+        )
+
+    def reopen(
+        self,
+        dispute: Dispute,
+        *,
+        actor: ActorLike,
+        reason: str = "",
+        risk_factors: Iterable[RiskFactor | str] = (),
+    ) -> Dispute:
+        """Send a relapsed dispute back to mediation."""
+        return self.fire(dispute, Trigger.REOPEN, actor=actor, reason=reason, risk_factors=risk_factors)
+
+    def close(self, dispute: Dispute, *, actor: ActorLike, summary: str = "") -> Dispute:
+        """Close the dispute (销号), if the policy's conditions hold."""
+        return self.fire(dispute, Trigger.CLOSE, actor=actor, summary=summary)
+
+    def merge(self, dispute: Dispute, *, actor: ActorLike, into: str, reason: str = "") -> Dispute:
+        """Fold a duplicate into the dispute ``into``."""
+        return self.fire(dispute, Trigger.MERGE, actor=actor, into=into, reason=reason)
+
+    def assign(self, dispute: Dispute, *, actor: ActorLike, person: str, role: Role | str) -> Dispute:
+        """Make ``person`` responsible for the dispute in ``role``."""
+        return self.fire(dispute, Trigger.ASSIGN, actor=actor, person=person, role=role)
+
+    def link_alert(self, dispute: Dispute, *, actor: ActorLike, alert: Alert) -> Dispute:
+        """Link another alert about the same dispute (重复警情)."""
+        return self.fire(dispute, Trigger.LINK_ALERT, actor=actor, alert=alert)
+
+    def record_attempt(
+        self,
+        dispute: Dispute,
+        *,
+        actor: ActorLike,
+        outcome: Outcome | str,
+        forces: Iterable[MediationForce | str] = (),
+        summary: str = "",
+    ) -> Dispute:
+        """Record one mediation attempt and its outcome."""
+        return self.fire(dispute, Trigger.RECORD_ATTEMPT, actor=actor, outcome=outcome, forces=forces, summary=summary)
+
+    def record_visit(
+        self,
+        dispute: Dispute,
+        *,
+        actor: ActorLike,
+        kind: VisitKind | str,
+        holding: bool = True,
+        finding: str = "",
+    ) -> Dispute:
+        """Record a follow-up visit (回访); ``holding=False`` records a relapse."""
+        return self.fire(dispute, Trigger.RECORD_VISIT, actor=actor, kind=kind, holding=holding, finding=finding)
+
+    def attach(self, dispute: Dispute, item: DossierItem, *, actor: ActorLike) -> Dispute:
+        """File ``item`` in the dispute's dossier."""
+        return self.fire(dispute, Trigger.ATTACH, actor=actor, item=item)
+
+    def note(self, dispute: Dispute, text: str, *, actor: ActorLike) -> Dispute:
+        """Add a free-text note."""
+        return self.fire(dispute, Trigger.NOTE, actor=actor, text=text)
+
+    # -- internals -----------------------------------------------------------------------
+    def _now(self) -> datetime:
+        return require_aware(self.clock.now(), "clock.now()")
+
+    def _trigger(self, trigger: object) -> TriggerId:
+        if isinstance(trigger, Trigger):
+            return trigger
+        if isinstance(trigger, str) and self.graph.knows(trigger):
+            return Trigger(trigger) if trigger in Trigger._value2member_map_ else trigger
+        known = ", ".join(str(t) for t in self.graph.triggers)
+        raise ValidationError(f"unknown trigger {trigger!r}; this workflow knows: {known}", "trigger")
+
+    def _role_refusal(self, actor: Actor, action: TriggerId) -> Refusal | None:
+        roles = self.policy.required_roles(action)
+        if roles is None or actor.has_any(roles):
+            return None
+        wanted = ", ".join(sorted(r.value for r in roles))
+        return Refusal(
+            "auth.role-required",
+            f"{actor.id} 无权执行“{self.graph.label(action, 'zh')}”，需具备以下角色之一：{wanted}",
+            f"{actor.id} may not {action}: needs one of the roles {wanted}",
+        )
+
+    def _decide(
+        self, dispute: Dispute, trigger: object, actor: ActorLike, payload: Mapping[str, Any]
+    ) -> tuple[TriggerId, Event, tuple[Refusal, ...]]:
+        _check_dispute(dispute)
+        trig = self._trigger(trigger)
+        who = Actor.parse(actor)
+        at = self._now()
+        event = self._event(dispute, trig, who, at, payload)
+        refusals: list[Refusal] = []
+        state = dispute.state
+        if self.graph.is_terminal(state):
+            refusals.append(
+                Refusal(
+                    "graph.terminal",
+                    f"纠纷已处于终结状态“{self.graph.label(state, 'zh')}”，不能再“{self.graph.label(trig, 'zh')}”",
+                    f"dispute is {state}, a terminal state: {trig} is not allowed",
+                )
+            )
+        elif not self.graph.allows(state, trig):
+            refusals.append(
+                Refusal(
+                    "graph.not-allowed",
+                    f"“{self.graph.label(state, 'zh')}”状态下不能“{self.graph.label(trig, 'zh')}”",
+                    f"{trig} is not allowed from state {state}",
+                )
+            )
+        role = self._role_refusal(who, trig)
+        if role is not None:
+            refusals.append(role)
+        refusals.extend(self.policy.preconditions(dispute, trig, at))
+        refusals.extend(self.policy.refusals(dispute, event))
+        return trig, event, tuple(refusals)
+
+    def _event(self, dispute: Dispute, trig: TriggerId, who: Actor, at: datetime, values: Mapping[str, Any]) -> Event:
+        if trig is Trigger.GRADE:
+            assessment = self._assessment(dispute, str(trig), values, keep_current=False)
+            grading = self._grading(dispute, assessment, at)
+            payload: Any = GradePayload(assessment=assessment, grading=grading)
+            return Graded(dispute_id=dispute.id, at=at, actor=who, payload=payload)
+        if trig is Trigger.REGRADE:
+            extra = {k: v for k, v in values.items() if k in ("grade", "reason")}
+            rest = {k: v for k, v in values.items() if k not in extra}
+            assessment = self._assessment(dispute, str(trig), rest, keep_current=True)
+            grading, manual = self._regrading(dispute, assessment, at, extra)
+            payload = RegradePayload(assessment=assessment, grading=grading, manual=manual)
+            return Regraded(dispute_id=dispute.id, at=at, actor=who, payload=payload)
+        if isinstance(trig, Trigger):
+            event_cls: Any = EVENT_FOR_TRIGGER[trig]
+            payload = _build(_PAYLOADS[trig], trig, values)
+            return event_cls(dispute_id=dispute.id, at=at, actor=who, payload=payload)  # type: ignore[no-any-return]
+        target = self._custom_targets[trig]
+        assert target is not None  # checked when the graph was built
+        payload = _build(TransitionPayload, trig, {**values, "trigger": trig, "target": target})
+        return Transitioned(dispute_id=dispute.id, at=at, actor=who, payload=payload)
+
+    def _assessment(
+        self, dispute: Dispute, trigger: str, values: Mapping[str, Any], *, keep_current: bool
+    ) -> Assessment:
+        given = {k: v for k, v in values.items() if v is not None}
+        current = dispute.assessment
+        if keep_current and current is not None:
+            given = {**attrs.asdict(current, recurse=False), **given}
+        given.setdefault("risk_factors", dispute.risk_factors)
+        return _build(Assessment, trigger, given)  # type: ignore[no-any-return]
+
+    def _grading(self, dispute: Dispute, assessment: Assessment, at: datetime) -> Grading:
+        grading = self.policy.grade(dispute, assessment, at)
+        if not isinstance(grading, Grading) or grading.grade not in self.policy.grades:
+            raise PolicyDefinitionError(
+                f"policy {self.policy.name!r} graded {grading!r}; expected a Grading with a grade in "
+                f"{self.policy.grades}"
+            )
+        return grading
+
+    def _regrading(
+        self, dispute: Dispute, assessment: Assessment, at: datetime, extra: Mapping[str, Any]
+    ) -> tuple[Grading, bool]:
+        asked = extra.get("grade")
+        reason = extra.get("reason", "")
+        if not isinstance(reason, str):
+            raise ValidationError(f"expected text, got {reason!r}", "regrade.reason")
+        if asked is None:
+            grading = self._grading(dispute, assessment, at)
+            return (attrs.evolve(grading, reason=reason or grading.reason), False)
+        if asked not in self.policy.grades:
+            raise ValidationError(
+                f"unknown grade {asked!r}; policy {self.policy.name} grades: {', '.join(self.policy.grades)}",
+                "regrade.grade",
+            )
+        route = self.policy.route(dispute, assessment)
+        return Grading(grade=asked, rule="manual", route=route, reason=reason), True
+
+
+def _check_dispute(dispute: object) -> None:
+    if not isinstance(dispute, Dispute):
+        raise ValidationError(f"expected a Dispute, got {type(dispute).__name__}", "dispute")
+
+
+def _replay(history: Iterable[Event], graph: Graph, policy_name: str) -> Dispute:
+    events = tuple(history)
+    dispute = fold(events)
+    state: StateId = State.DISCOVERED
+    for index, event in enumerate(events[1:], start=1):
+        trig = event.payload.trigger if isinstance(event, Transitioned) else event.trigger
+        expected = graph.target(state, trig)
+        actual = target_of(event) or state
+        if expected is None or expected != actual:
+            raise ValidationError(
+                f"{trig} cannot take a dispute from {state} to {actual} under policy {policy_name}",
+                f"history[{index}]",
+            )
+        state = actual
+    return dispute
+
+
+def replay(history: Iterable[Event], policy: str | Policy | None = None) -> Dispute:
+    """Rebuild the exact dispute from its events: ``replay(d.history) == d``.
+
+    With ``policy``, every transition is also checked against that policy's graph.
+
+    Raises:
+        ValidationError: the history is malformed, or (with ``policy``) takes a transition
+            that policy's graph does not allow; ``path`` names the event (``history[3]``).
+    """
+    if policy is None:
+        return fold(history)
+    resolved = _resolve_policy(policy)
+    return _replay(history, Graph(resolved.graph()), resolved.name)
