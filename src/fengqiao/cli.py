@@ -55,7 +55,7 @@ def _describe(event: Event, d: Dispute, wf: Workflow, lang: Lang) -> str:
 @app.command()
 def demo(lang: LangOption = Language.en) -> None:
     """Run the garage-entrance dispute (Yongji, 2024) from discovery to closing under baseline."""
-    code: Lang = lang.value  # type: ignore[assignment]
+    code: Lang = lang.value
     seen: list[tuple[Event, Dispute]] = []
     run = garage_entrance(on_step=lambda d: seen.append((d.history[-1], d)))
     wf = run.workflow
@@ -91,7 +91,7 @@ def diagram(
     lang: LangOption = Language.en,
 ) -> None:
     """Print a policy's lifecycle as a mermaid state diagram."""
-    typer.echo(Workflow(policy).diagram(lang=lang.value))  # type: ignore[arg-type]
+    typer.echo(Workflow(policy).diagram(lang=lang.value))
 
 
 def main() -> None:
