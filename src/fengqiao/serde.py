@@ -37,7 +37,16 @@ from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import EVENT_TYPES, Event
 from fengqiao.lifecycle.states import State, StateId
 
-__all__ = ["SCHEMA_VERSION", "converter", "dumps", "json_schema", "loads", "structure", "unstructure"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "converter",
+    "dumps",
+    "error_location",
+    "json_schema",
+    "loads",
+    "structure",
+    "unstructure",
+]
 
 SCHEMA_VERSION = 1
 """The version of the JSON layout this fengqiao writes and reads."""
@@ -83,16 +92,17 @@ def _make() -> cattrs.Converter:
         allowed = ", ".join(m.value for m in cl)
         raise _Refused(f"{value!r} is not a {cl.__name__}; expected one of: {allowed}")
 
-    conv.register_structure_hook_func(
-        lambda cl: isinstance(cl, type) and issubclass(cl, Vocabulary), structure_vocabulary
-    )
+    # Registered on the class (singledispatch), so it wins over the ``str`` hook for StrEnums.
+    conv.register_structure_hook(Vocabulary, structure_vocabulary)
 
     def structure_state(value: Any, _cl: Any) -> StateId:
         if not isinstance(value, str) or not value:
             raise _Refused(f"expected a state name, got {value!r}")
         return State(value) if value in State._value2member_map_ else value
 
-    conv.register_structure_hook(StateId, structure_state)
+    # A predicate hook: the preconf converter's union passthrough would otherwise hand back a
+    # plain ``str`` for ``State | str``.
+    conv.register_structure_hook_func(lambda cl: cl == StateId, structure_state)
     conv.register_unstructure_hook(StateId, str)
 
     def is_frozenset(cl: Any) -> bool:
@@ -154,7 +164,7 @@ converter = _make()
 """The one converter: ``converter.unstructure(value)`` / ``converter.structure(data, cls)``."""
 
 
-def _path_of(exc: BaseException) -> tuple[str, str]:
+def error_location(exc: BaseException) -> tuple[str, str]:
     """The first (message, path) inside a cattrs error, path without the leading ``$.``.
 
     Our own ``ValidationError`` (raised by a value's attrs converters and validators) knows
@@ -215,7 +225,7 @@ def structure(data: Any, cls: type[T]) -> T:
     try:
         return converter.structure(body, cls)
     except (cattrs.BaseValidationError, _Refused, ValueError, TypeError, KeyError) as exc:
-        message, path = _path_of(exc)
+        message, path = error_location(exc)
         raise SerializationError(message, path) from exc
 
 

@@ -16,7 +16,7 @@ from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
 from fengqiao.domain.vocab import Category, Channel, MediationForce, Outcome, RiskFactor, Route
 from fengqiao.lifecycle.events import Event
-from fengqiao.lifecycle.payloads import Assessment
+from fengqiao.lifecycle.payloads import Assessment, Grading
 from fengqiao.lifecycle.states import StateId
 
 __all__ = ["Dispute"]
@@ -39,10 +39,8 @@ class Dispute:
     alerts: tuple[Alert, ...]
     risk_factors: frozenset[RiskFactor]
     assessment: Assessment | None = None
-    grade: str | None = None
-    grade_rule: str | None = None
-    """The code of the policy rule that gave the current grade."""
-    route: Route | None = None
+    grading: Grading | None = None
+    """The current grading: grade, the rule that gave it, route, reason and flags."""
     forces: tuple[MediationForce, ...] = ()
     """The forces of the current (or last) mediation."""
     attempts: tuple[Attempt, ...] = ()
@@ -63,6 +61,21 @@ class Dispute:
     def version(self) -> int:
         """How many events the dispute has: the expected version for the next append."""
         return len(self.history)
+
+    @property
+    def grade(self) -> str | None:
+        """The policy grade (``"red"``, ``"high"``, ``"II"`` …), ``None`` before grading."""
+        return None if self.grading is None else self.grading.grade
+
+    @property
+    def grade_rule(self) -> str | None:
+        """The id of the policy rule that gave the current grade."""
+        return None if self.grading is None else self.grading.rule
+
+    @property
+    def route(self) -> Route | None:
+        """Where grading sent the dispute: mediate, refer or escalate."""
+        return None if self.grading is None else self.grading.route
 
     @property
     def channel(self) -> Channel:

@@ -72,13 +72,7 @@ def start(event: Discovered) -> Dispute:
 
 def _graded(d: Dispute, e: Graded | Regraded) -> dict[str, Any]:
     a, g = e.payload.assessment, e.payload.grading
-    return {
-        "assessment": a,
-        "risk_factors": a.risk_factors,
-        "grade": g.grade,
-        "grade_rule": g.rule,
-        "route": g.route,
-    }
+    return {"assessment": a, "risk_factors": a.risk_factors, "grading": g}
 
 
 def _mediation(d: Dispute, e: MediationStarted) -> dict[str, Any]:

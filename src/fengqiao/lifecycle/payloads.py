@@ -71,6 +71,10 @@ def _one_category(value: Category | str) -> Category:
     return Category.parse(value, "category")
 
 
+def _flags(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
 def _one_route(value: Route | str) -> Route:
     return Route.parse(value, "route")
 
@@ -143,6 +147,8 @@ class Grading:
     rule: str = attrs.field(validator=non_empty)
     route: Route = attrs.field(converter=_one_route)
     reason: str = attrs.field(default="", validator=is_text)
+    flags: frozenset[str] = attrs.field(default=frozenset(), converter=_flags)
+    """Markers a policy's rule attached (``"focus_area"``, ``"joint_mediation"`` …)."""
 
 
 @attrs.frozen(kw_only=True)

@@ -25,6 +25,7 @@ from fengqiao.lifecycle.graph import GraphExtension
 from fengqiao.lifecycle.payloads import Assessment, Grading
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import State, TriggerId
+from fengqiao.policies.tables import DecisionTable, Facts
 
 __all__ = [
     "CHINA_TZ",
@@ -158,13 +159,22 @@ class BasePolicy:
     name: ClassVar[str] = "base"
     grades: tuple[str, ...] = ("high", "medium", "low")
     timezone: tzinfo = CHINA_TZ
+    grading_table: DecisionTable | None = None
+    """The decision table that grades; without one, every dispute gets the lowest grade."""
 
     def grade(self, dispute: Dispute, assessment: Assessment, at: datetime) -> Grading:
-        """The lowest grade, by rule ``<name>.default``."""
+        """Grade by ``grading_table`` (the rule's route, else :meth:`route`); else the lowest grade."""
+        table = self.grading_table
+        if table is None:
+            return Grading(grade=self.grades[-1], rule=f"{self.name}.default", route=self.route(dispute, assessment))
+        match = table.decide(Facts.of(dispute, assessment))
+        rule = match.rule
         return Grading(
-            grade=self.grades[-1],
-            rule=f"{self.name}.default",
-            route=self.route(dispute, assessment),
+            grade=rule.grade,
+            rule=rule.id,
+            route=rule.route or self.route(dispute, assessment),
+            reason=match.reason,
+            flags=rule.flags,
         )
 
     def route(self, dispute: Dispute, assessment: Assessment) -> Route:

@@ -24,12 +24,12 @@ from fengqiao.domain.actor import OFFICER_ROLES, Role
 from fengqiao.domain.vocab import RiskFactor
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Escalated, Event, Referred
-from fengqiao.lifecycle.payloads import Assessment, Grading
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import Trigger, TriggerId
 from fengqiao.policies.base import BasePolicy
+from fengqiao.policies.tables import Condition, DecisionTable, Rule
 
-__all__ = ["DEFAULT_PERMISSIONS", "SEVERE_FACTORS", "Baseline"]
+__all__ = ["DEFAULT_PERMISSIONS", "SEVERE_FACTORS", "Baseline", "baseline_table"]
 
 SEVERE_FACTORS = frozenset(
     {
@@ -51,6 +51,21 @@ DEFAULT_PERMISSIONS: Mapping[str, frozenset[Role]] = {
 """Actions open to more than the officer roles; every other action needs an officer role."""
 
 
+def baseline_table(severe: frozenset[RiskFactor], high_alerts: int, medium_alerts: int) -> DecisionTable:
+    """Baseline's grading as a decision table (first match)."""
+    return DecisionTable(
+        name="baseline.grading",
+        grades=("high", "medium", "low"),
+        rules=(
+            Rule(id="baseline.high.severe-factor", grade="high", when=Condition(any_factors=severe)),
+            Rule(id="baseline.high.repeated-alerts", grade="high", when=Condition(min_alerts=high_alerts)),
+            Rule(id="baseline.medium.risk-factor", grade="medium", when=Condition(any_factors=frozenset(RiskFactor))),
+            Rule(id="baseline.medium.repeated-alerts", grade="medium", when=Condition(min_alerts=medium_alerts)),
+            Rule(id="baseline.low.no-risk", grade="low"),
+        ),
+    )
+
+
 @attrs.frozen
 class Baseline(BasePolicy):
     """The baseline policy; every threshold is a constructor argument."""
@@ -64,42 +79,12 @@ class Baseline(BasePolicy):
     """This many alerts make it at least medium-risk."""
     permissions: Mapping[str, frozenset[Role]] = attrs.field(factory=lambda: dict(DEFAULT_PERMISSIONS))
     officer_roles: frozenset[Role] = OFFICER_ROLES
-
-    def grade(self, dispute: Dispute, assessment: Assessment, at: datetime) -> Grading:
-        """High, medium or low from risk factors and repeated alerts; the rule says which."""
-        route = self.route(dispute, assessment)
-        factors = assessment.risk_factors
-        alerts = len(dispute.alerts)
-        severe = sorted(factors & self.severe_factors)
-        if severe:
-            return Grading(
-                grade="high",
-                rule="baseline.high.severe-factor",
-                route=route,
-                reason="severe risk factor: " + ", ".join(severe),
-            )
-        if alerts >= self.high_alerts:
-            return Grading(
-                grade="high",
-                rule="baseline.high.repeated-alerts",
-                route=route,
-                reason=f"{alerts} alerts about this dispute",
-            )
-        if factors:
-            return Grading(
-                grade="medium",
-                rule="baseline.medium.risk-factor",
-                route=route,
-                reason="risk factor: " + ", ".join(sorted(factors)),
-            )
-        if alerts >= self.medium_alerts:
-            return Grading(
-                grade="medium",
-                rule="baseline.medium.repeated-alerts",
-                route=route,
-                reason=f"{alerts} alerts about this dispute",
-            )
-        return Grading(grade="low", rule="baseline.low.no-risk", route=route, reason="no risk factor, one alert")
+    grading_table: DecisionTable = attrs.field(
+        init=False,
+        default=attrs.Factory(
+            lambda self: baseline_table(self.severe_factors, self.high_alerts, self.medium_alerts), takes_self=True
+        ),
+    )
 
     def required_roles(self, action: TriggerId) -> frozenset[Role] | None:
         """Officer roles for everything; grid workers also for what ``permissions`` opens."""
