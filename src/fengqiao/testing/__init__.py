@@ -1,0 +1,38 @@
+"""fengqiao's testing toolkit: hypothesis strategies and random lifecycles for your own rules.
+
+Needs the ``testing`` extra (hypothesis). See the docs page "Testing your policy".
+"""
+
+from fengqiao.testing.lifecycles import Lifecycle, PayloadStrategy, Step, lifecycles, payloads_for
+from fengqiao.testing.strategies import (
+    actors,
+    alerts,
+    assessments,
+    aware_datetimes,
+    dossier_items,
+    events,
+    gradings,
+    names,
+    parties,
+    texts,
+    vocabulary,
+)
+
+__all__ = [
+    "Lifecycle",
+    "PayloadStrategy",
+    "Step",
+    "actors",
+    "alerts",
+    "assessments",
+    "aware_datetimes",
+    "dossier_items",
+    "events",
+    "gradings",
+    "lifecycles",
+    "names",
+    "parties",
+    "payloads_for",
+    "texts",
+    "vocabulary",
+]
