@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint types pytest clean
+.PHONY: demo test lint types pytest docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/fengqiao demo
 
-## test: the whole suite — lint, format check, types, tests (with doctests)
-test: lint types pytest
+## test: the whole suite — lint, format check, types, tests, doctests, docs examples, docs build
+test: lint types pytest docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
@@ -28,6 +28,9 @@ types: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir .site
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -3,7 +3,7 @@
 Needs the ``testing`` extra (hypothesis). See the docs page "Testing your policy".
 """
 
-from fengqiao.testing.lifecycles import Lifecycle, PayloadStrategy, Step, lifecycles, payloads_for
+from fengqiao.testing.commands import Lifecycle, PayloadStrategy, Step, lifecycles, payloads_for
 from fengqiao.testing.strategies import (
     actors,
     alerts,
