@@ -26,11 +26,13 @@ from fengqiao.domain.vocab import (
 )
 from fengqiao.errors import (
     ConcurrencyConflict,
+    DisputeNotFound,
     FengqiaoError,
     PolicyDefinitionError,
     SerializationError,
     StorageError,
     TransitionRefused,
+    UnreadableEventError,
     ValidationError,
 )
 from fengqiao.lifecycle.dispute import Dispute
@@ -97,6 +99,7 @@ __all__ = [
     "Department",
     "Discovered",
     "Dispute",
+    "DisputeNotFound",
     "DossierItem",
     "DossierKind",
     "DossierRequirement",
@@ -138,6 +141,7 @@ __all__ = [
     "TransitionRefused",
     "Transitioned",
     "Trigger",
+    "UnreadableEventError",
     "ValidationError",
     "Visit",
     "VisitKind",

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fengqiao.demo import garage_entrance
@@ -99,5 +100,6 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except FengqiaoError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        # Escaped: the message may hold user text such as "[bold]"; soft_wrap keeps it one line.
+        errors.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise SystemExit(2) from None

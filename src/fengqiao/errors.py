@@ -8,7 +8,9 @@
     ├── ValidationError        bad input to the public API (.path names the field)
     ├── SerializationError     JSON that cannot become a value (.path names the place)
     └── StorageError           an event store failed or holds something it cannot read
-        └── ConcurrencyConflict  a writer's expected version was stale
+        ├── ConcurrencyConflict   a writer's expected version was stale
+        ├── DisputeNotFound       no stored history for a dispute id
+        └── UnreadableEventError  a stored event is corrupt or newer than this fengqiao
 
 Definition errors (raised while building a policy or a workflow) are kept apart from
 run-time errors (raised while handling a command), as in python-statemachine. Foreign
@@ -24,11 +26,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConcurrencyConflict",
+    "DisputeNotFound",
     "FengqiaoError",
     "PolicyDefinitionError",
     "SerializationError",
     "StorageError",
     "TransitionRefused",
+    "UnreadableEventError",
     "ValidationError",
 ]
 
@@ -97,3 +101,31 @@ class ConcurrencyConflict(StorageError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.stream, self.expected, self.actual))
+
+
+class DisputeNotFound(StorageError):
+    """No history is stored for ``dispute_id``: it was never saved, or saved elsewhere."""
+
+    def __init__(self, dispute_id: str) -> None:
+        super().__init__(f"no dispute {dispute_id!r} in the event store")
+        self.dispute_id = dispute_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.dispute_id,))
+
+
+class UnreadableEventError(StorageError):
+    """A stored event cannot be read: corrupt JSON, or a schema this fengqiao does not know.
+
+    ``stream`` and ``version`` name the row, so it can be found and repaired; nothing is
+    ever skipped silently.
+    """
+
+    def __init__(self, stream: str, version: int, reason: str) -> None:
+        super().__init__(f"stream {stream} version {version}: {reason}")
+        self.stream = stream
+        self.version = version
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.stream, self.version, self.reason))

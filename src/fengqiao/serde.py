@@ -258,16 +258,25 @@ def json_schema(cls: type[Any] = Dispute) -> dict[str, Any]:
     """
     defs: dict[str, Any] = {}
     root = _schema_for(cls, defs)
-    top = dict(defs[cls.__name__] if "$ref" in root else root)
-    if "properties" in top:
-        top["properties"] = {"schema": {"const": SCHEMA_VERSION}, **top["properties"]}
-        top["required"] = ["schema", *top.get("required", [])]
+    if "oneOf" in root:  # ``Event``: one of the event documents, each with its version key
+        top = {"oneOf": [_document(defs[ref["$ref"].rpartition("/")[2]]) for ref in root["oneOf"]]}
+    else:
+        top = _document(defs[cls.__name__] if "$ref" in root else root)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"fengqiao {cls.__name__}",
         **top,
         "$defs": defs,
     }
+
+
+def _document(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` as a top-level document, which :func:`unstructure` gives a ``schema`` key."""
+    top = dict(schema)
+    if "properties" in top:
+        top["properties"] = {"schema": {"const": SCHEMA_VERSION}, **top["properties"]}
+        top["required"] = ["schema", *top.get("required", [])]
+    return top
 
 
 def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:

@@ -122,7 +122,7 @@ class DeadlineCheck:
 def _resolve_policy(policy: str | Policy) -> Policy:
     if isinstance(policy, str):
         return registry.get(policy)
-    if not isinstance(policy, Policy):
+    if isinstance(policy, type) or not isinstance(policy, Policy):
         raise ValidationError(f"expected a policy or a policy name, got {policy!r}", "policy")
     return policy
 

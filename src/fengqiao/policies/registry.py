@@ -49,7 +49,10 @@ def _load_entry_points() -> None:
 
         def factory(ep: object = ep) -> Policy:
             loaded = ep.load()  # type: ignore[attr-defined]
-            obj = loaded() if callable(loaded) and not isinstance(loaded, Policy) else loaded
+            # A policy class passes ``isinstance(cls, Policy)`` (it has every attribute), so
+            # classes are told apart first: a class or a factory is called, an instance is kept.
+            is_factory = isinstance(loaded, type) or (callable(loaded) and not isinstance(loaded, Policy))
+            obj = loaded() if is_factory else loaded
             if not isinstance(obj, Policy):
                 raise PolicyDefinitionError(
                     f"entry point {ep.name!r} ({ep.value}) is not a fengqiao policy"  # type: ignore[attr-defined]

@@ -1,0 +1,46 @@
+"""Event stores: where dispute histories are kept, and the repository that uses them.
+
+``MemoryEventStore`` (tests, notebooks), ``SQLiteEventStore`` (the embedded default) and
+``PostgresEventStore`` (many stations, one database; needs ``fengqiao[postgres]`` and is
+imported only when first used) all pass one contract test suite.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fengqiao.storage.base import EventStore, Problem, ProblemKind, Projector, StoredEvent, VerificationReport
+from fengqiao.storage.memory import MemoryEventStore
+from fengqiao.storage.repository import Repository
+from fengqiao.storage.sqlite import SQLiteEventStore
+
+if TYPE_CHECKING:
+    from fengqiao.storage.postgres import PostgresEventStore
+
+__all__ = [
+    "EventStore",
+    "MemoryEventStore",
+    "PostgresEventStore",
+    "Problem",
+    "ProblemKind",
+    "Projector",
+    "Repository",
+    "SQLiteEventStore",
+    "StoredEvent",
+    "VerificationReport",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``PostgresEventStore`` on first use, so psycopg stays optional."""
+    if name == "PostgresEventStore":
+        try:
+            from fengqiao.storage.postgres import PostgresEventStore
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("psycopg", "psycopg_pool"):
+                raise
+            raise ModuleNotFoundError(
+                "PostgresEventStore needs psycopg 3 and psycopg-pool: pip install 'fengqiao[postgres]'"
+            ) from exc
+        return PostgresEventStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

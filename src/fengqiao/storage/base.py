@@ -1,0 +1,170 @@
+"""The ``EventStore`` protocol and the values it deals in.
+
+An event store keeps one *stream* of events per dispute (the stream id is the dispute id)
+and one global order over all streams:
+
+- ``append`` is atomic and optimistic: the writer says which version it read
+  (``expected_version``, the number of events it saw; 0 creates the stream) and either all
+  its events are stored, right after that version, or none is and
+  :class:`~fengqiao.errors.ConcurrencyConflict` says someone wrote first. Never a lost
+  update, never half a command.
+- ``read_all`` yields every event in *position* order, the order in which appends
+  committed, so a projection that remembers the last position it saw never skips one.
+- Each stream is hash-chained (see :mod:`fengqiao.storage.chain`); ``verify`` recomputes the
+  chains and names every edited, reordered or missing event.
+
+Projections can run *inside* an append's transaction through :class:`Projector` hooks, so
+that a ledger table and the events it is built from are committed together, or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from types import TracebackType
+from typing import Literal, Protocol, TypeVar
+
+import attrs
+
+from fengqiao.lifecycle.events import Event
+
+__all__ = ["EventStore", "Problem", "ProblemKind", "Projector", "StoredEvent", "VerificationReport"]
+
+TxT_contra = TypeVar("TxT_contra", contravariant=True)
+
+
+@attrs.frozen(kw_only=True)
+class StoredEvent:
+    """An event as a store holds it: where it sits and the hash that seals it."""
+
+    position: int
+    """Global position: strictly increasing in commit order, across all streams (gaps allowed)."""
+    stream_id: str
+    version: int
+    """The event's place in its stream, from 1; the stream's version after it was appended."""
+    event: Event
+    hash: str
+    """The hex SHA-256 link of the stream's hash chain ending at this event."""
+    recorded_at: datetime
+    """When the store recorded it (the store's clock), not when it happened (``event.at``)."""
+
+
+class Projector(Protocol[TxT_contra]):
+    """A hook run inside each append's transaction, after the events are written.
+
+    ``tx`` is the back-end's open transaction: the ``sqlite3.Connection`` for
+    :class:`~fengqiao.storage.SQLiteEventStore`, the ``psycopg.Connection`` for
+    :class:`~fengqiao.storage.PostgresEventStore`, ``None`` for the memory store (which has
+    no transaction: its projectors run under its lock before the events become visible).
+    ``events`` are the events just appended, positions and hashes included.
+
+    A projector may read and write its own tables through ``tx``; it must not commit, roll
+    back or close it, nor call back into the store (which would use another connection, or
+    wait on the store's own lock). If it raises, the whole append is rolled back (its own
+    writes included) and the exception reaches the caller; database errors arrive as
+    :class:`~fengqiao.errors.StorageError`. Projectors run in the order they were given.
+
+    A ledger builds on this: its projector upserts its rows from ``events`` and records the
+    last position it applied, in the same transaction, so the ledger is never behind or
+    ahead of the events; to rebuild, it replays ``read_all()`` from position 0.
+    """
+
+    def __call__(self, tx: TxT_contra, events: tuple[StoredEvent, ...], /) -> None:
+        """Project ``events`` through ``tx``."""
+
+
+ProblemKind = Literal["tampered", "missing", "broken-chain", "out-of-order", "head-mismatch"]
+"""What ``verify`` found wrong with one event:
+
+- ``tampered``: the stored hash does not match the event's content, stream or version;
+- ``missing``: a version the stream should have is not there (deleted);
+- ``broken-chain``: the event does not link to the hash of the event before it;
+- ``out-of-order``: its global position is not after the previous version's;
+- ``head-mismatch``: the stream's recorded head disagrees with its last event.
+"""
+
+
+@attrs.frozen(kw_only=True)
+class Problem:
+    """One thing ``verify`` found wrong, named by stream and version."""
+
+    stream_id: str
+    version: int
+    kind: ProblemKind
+    detail: str
+
+    def __str__(self) -> str:
+        return f"stream {self.stream_id} version {self.version}: {self.kind}: {self.detail}"
+
+
+@attrs.frozen(kw_only=True)
+class VerificationReport:
+    """What ``verify`` checked and every problem it found; ``ok`` when there is none."""
+
+    streams: int
+    """How many streams were checked."""
+    events: int
+    """How many events were checked."""
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether every chain checked out."""
+        return not self.problems
+
+    def __str__(self) -> str:
+        head = f"{self.streams} streams, {self.events} events: "
+        if self.ok:
+            return head + "ok"
+        return head + f"{len(self.problems)} problems\n" + "\n".join(f"  {p}" for p in self.problems)
+
+
+class EventStore(Protocol):
+    """Where dispute histories live. Every back-end passes one shared contract test suite."""
+
+    def append(self, stream_id: str, events: Iterable[Event], *, expected_version: int) -> int:
+        """Append ``events`` after version ``expected_version``, atomically; return the new version.
+
+        ``expected_version`` is how many events the writer saw in the stream (0 creates
+        it). Appending no events stores nothing but still checks the version.
+
+        Raises:
+            ConcurrencyConflict: the stream is not at ``expected_version``; nothing was stored.
+            ValidationError: an event belongs to another dispute, or the arguments are malformed.
+            StorageError: the back-end failed; nothing was stored.
+        """
+        ...
+
+    def load(self, stream_id: str) -> tuple[Event, ...]:
+        """Every event of ``stream_id`` in version order; empty if the stream is unknown.
+
+        Raises:
+            UnreadableEventError: a stored event is corrupt or of an unknown schema version.
+        """
+        ...
+
+    def read_all(self, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
+        """Events with a position greater than ``after``, in position order, at most ``limit``."""
+        ...
+
+    def streams(self) -> Iterator[str]:
+        """Every stream id, in code-point order."""
+        ...
+
+    def verify(self, stream_id: str | None = None) -> VerificationReport:
+        """Recompute the hash chains of one stream (or all) and report every problem."""
+        ...
+
+    def upgrade(self) -> int:
+        """Create or migrate the store's tables to the layout this fengqiao knows; return its version."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; further use raises ``StorageError``. Closing twice is harmless."""
+        ...
+
+    def __enter__(self) -> EventStore: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...

@@ -1,0 +1,154 @@
+"""``MemoryEventStore``: the event store in a dict, for tests, notebooks and simulations.
+
+It keeps the same promises as the database back-ends (optimistic versions, atomic appends,
+global positions, hash chains) and is safe to share between threads; it forgets everything
+when the process ends.
+
+>>> from datetime import UTC, datetime
+>>> import fengqiao as fq
+>>> from fengqiao.storage import MemoryEventStore, Repository
+>>> wf = fq.Workflow(clock=fq.FixedClock(datetime(2024, 1, 31, 9, tzinfo=UTC)))
+>>> repo = Repository(wf, MemoryEventStore())
+>>> d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音扰民",
+...                   actor="officer:xiao", dispute_id="d-1")
+>>> d = repo.fire(d, fq.Trigger.GRADE, actor="officer:xiao")
+>>> repo.get("d-1") == d
+True
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from types import TracebackType
+
+import attrs
+
+from fengqiao.domain.checks import require_aware
+from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.errors import ConcurrencyConflict, StorageError
+from fengqiao.lifecycle.events import Event
+from fengqiao.storage.base import Projector, StoredEvent, VerificationReport
+from fengqiao.storage.chain import GENESIS, Head, Row, check
+from fengqiao.storage.codec import check_append, check_page, encode
+
+__all__ = ["MemoryEventStore"]
+
+_PAGE = 500
+
+
+@attrs.frozen
+class _Entry:
+    stored: StoredEvent
+    row: Row
+
+
+class MemoryEventStore:
+    """An in-process event store; thread-safe.
+
+    Args:
+        projectors: run under the store's lock with ``tx=None`` before each append becomes
+            visible; if one raises, nothing is appended (see :class:`~fengqiao.storage.Projector`).
+        clock: gives ``recorded_at``; the system clock by default.
+    """
+
+    def __init__(self, *, projectors: Sequence[Projector[None]] = (), clock: Clock | None = None) -> None:
+        self._projectors = tuple(projectors)
+        self._clock = clock or SystemClock()
+        self._lock = threading.Lock()
+        self._log: list[_Entry] = []
+        self._streams: dict[str, list[_Entry]] = {}
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"MemoryEventStore({len(self._streams)} streams, {len(self._log)} events)"
+
+    def append(self, stream_id: str, events: Iterable[Event], *, expected_version: int) -> int:
+        """Append ``events`` after ``expected_version``, all or nothing; return the new version.
+
+        Raises:
+            ConcurrencyConflict: the stream is not at ``expected_version``; nothing was stored.
+            ValidationError: malformed arguments, or an event of another dispute.
+        """
+        batch = check_append(stream_id, events, expected_version)
+        with self._lock:
+            self._check_open()
+            stream = self._streams.get(stream_id, [])
+            if len(stream) != expected_version:
+                raise ConcurrencyConflict(stream_id, expected_version, len(stream))
+            if not batch:
+                return expected_version
+            prev_hash = stream[-1].stored.hash if stream else GENESIS
+            at = require_aware(self._clock.now(), "clock.now()")
+            records = encode(stream_id, batch, after=expected_version, prev_hash=prev_hash)
+            first = len(self._log) + 1
+            entries = [_Entry(r.stored(first + i, at), r.row(first + i)) for i, r in enumerate(records)]
+            stored_events = tuple(e.stored for e in entries)
+            for project in self._projectors:
+                project(None, stored_events)
+            self._log.extend(entries)
+            self._streams.setdefault(stream_id, []).extend(entries)
+            return expected_version + len(entries)
+
+    def load(self, stream_id: str) -> tuple[Event, ...]:
+        """Every event of ``stream_id`` in version order; empty if unknown."""
+        with self._lock:
+            self._check_open()
+            return tuple(e.stored.event for e in self._streams.get(stream_id, ()))
+
+    def read_all(self, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
+        """Events after position ``after``, in position order, at most ``limit`` of them."""
+        check_page(after, limit)
+        self._check_open()
+        return self._read_all(after, limit)
+
+    def streams(self) -> Iterator[str]:
+        """Every stream id, in code-point order."""
+        with self._lock:
+            self._check_open()
+            ids = sorted(self._streams)
+        return iter(ids)
+
+    def verify(self, stream_id: str | None = None) -> VerificationReport:
+        """Recompute the hash chains of one stream (or all) and report every problem."""
+        with self._lock:
+            self._check_open()
+            ids = sorted(self._streams) if stream_id is None else [s for s in (stream_id,) if s in self._streams]
+            rows = [e.row for s in ids for e in self._streams[s]]
+            heads = [Head(s, len(self._streams[s]), self._streams[s][-1].row.hash) for s in ids]
+        return check(rows, heads)
+
+    def upgrade(self) -> int:
+        """Nothing to migrate in memory; returns 1, the only layout."""
+        self._check_open()
+        return 1
+
+    def close(self) -> None:
+        """Forget nothing, but refuse further use."""
+        self._closed = True
+
+    def __enter__(self) -> MemoryEventStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError("the event store is closed")
+
+    def _read_all(self, after: int, limit: int | None) -> Iterator[StoredEvent]:
+        remaining = limit
+        while remaining is None or remaining > 0:
+            size = _PAGE if remaining is None else min(_PAGE, remaining)
+            with self._lock:
+                self._check_open()
+                page = [e.stored for e in self._log[after : after + size]]
+            if not page:
+                return
+            yield from page
+            after = page[-1].position
+            if remaining is not None:
+                remaining -= len(page)

@@ -1,0 +1,376 @@
+"""``PostgresEventStore``: one city or province database that many stations write to.
+
+Needs the ``postgres`` extra (``pip install fengqiao[postgres]``: psycopg 3 and
+psycopg-pool); ``import fengqiao`` works without it.
+
+How appends stay correct with many writers:
+
+- **One winner per version.** Each append takes a transaction-level advisory lock, reads
+  the stream's head, checks ``expected_version`` and inserts; the lock is held until
+  commit. A stale writer gets :class:`~fengqiao.errors.ConcurrencyConflict`. The
+  ``UNIQUE (stream_id, version)`` constraint backs this up should anything write around
+  the lock.
+- **Positions commit in order.** Positions come from an identity column, and because the
+  same lock covers every append, an append draws its positions only after every earlier
+  one has committed. So ``read_all(after=p)`` can never miss an event that commits later
+  with a smaller position, which is what projections rely on. The price is that appends
+  to one database run one at a time (each holds the lock for a few milliseconds); the
+  lock key is derived from the schema the tables live in, so two fengqiao schemas in one
+  database do not wait for each other.
+- Rolled-back appends leave gaps in positions; readers must not expect ``p + 1``.
+
+Event data is kept as ``text``, not ``jsonb``: the hash chain needs the exact bytes written
+(cast ``data::jsonb`` to query inside events).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, LiteralString
+
+import psycopg
+from psycopg.rows import TupleRow, tuple_row
+from psycopg_pool import ConnectionPool
+
+from fengqiao.domain.checks import require_aware
+from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.errors import ConcurrencyConflict, StorageError
+from fengqiao.lifecycle.events import Event
+from fengqiao.storage.base import Projector, StoredEvent, VerificationReport
+from fengqiao.storage.chain import GENESIS, Head, Row, check
+from fengqiao.storage.codec import check_append, check_page, decode, encode
+from fengqiao.storage.migrations import Migration, latest, pending, require_current
+
+__all__ = ["MIGRATIONS", "PostgresEventStore"]
+
+Connection = psycopg.Connection[Any]
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "events, stream heads",
+        (
+            """CREATE TABLE fengqiao_events (
+                position BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                stream_id TEXT COLLATE "C" NOT NULL,
+                version INTEGER NOT NULL CHECK (version > 0),
+                type TEXT NOT NULL,
+                schema_version INTEGER NOT NULL,
+                data TEXT NOT NULL,
+                recorded_at TIMESTAMPTZ NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                UNIQUE (stream_id, version)
+            )""",
+            """CREATE TABLE fengqiao_streams (
+                stream_id TEXT COLLATE "C" PRIMARY KEY,
+                version INTEGER NOT NULL,
+                hash TEXT NOT NULL
+            )""",
+        ),
+    ),
+)
+"""The PostgreSQL layout's history; ``fengqiao_meta`` holds the version reached."""
+
+_META = "CREATE TABLE IF NOT EXISTS fengqiao_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_PAGE = 500
+_ROWS = "SELECT stream_id, version, position, type, schema_version, data, prev_hash, hash FROM fengqiao_events"
+
+
+class PostgresEventStore:
+    """An event store in PostgreSQL, shared by many processes and stations.
+
+    Args:
+        target: a connection string (the store opens and owns a pool) or a
+            ``psycopg_pool.ConnectionPool`` you own (it is not closed by :meth:`close`).
+            The tables go to the first schema on the connections' ``search_path``.
+        projectors: run inside each append's transaction with the ``psycopg.Connection``.
+        clock: gives ``recorded_at``; the system clock by default.
+        upgrade: create or migrate the tables on opening. With ``False``, an outdated
+            database opens but refuses every operation until :meth:`upgrade` is called.
+        max_size: the most connections the store's own pool opens.
+        timeout: seconds to wait for a connection, on opening and from the pool.
+
+    Raises:
+        StorageError: the database cannot be reached, or its schema is newer than this fengqiao.
+    """
+
+    def __init__(
+        self,
+        target: str | ConnectionPool[Connection],
+        /,
+        *,
+        projectors: Sequence[Projector[Connection]] = (),
+        clock: Clock | None = None,
+        upgrade: bool = True,
+        max_size: int = 8,
+        timeout: float = 10.0,
+    ) -> None:
+        self._projectors = tuple(projectors)
+        self._clock = clock or SystemClock()
+        self._closed = False
+        self._current = 0
+        self._owns_pool = isinstance(target, str)
+        if isinstance(target, str):
+            pool: ConnectionPool[Connection] = ConnectionPool(
+                target,
+                min_size=1,
+                max_size=max_size,
+                timeout=timeout,
+                open=False,
+                check=ConnectionPool.check_connection,
+                name="fengqiao",
+            )
+            with _errors("connecting"):
+                pool.open(wait=True, timeout=timeout)
+            self._pool = pool
+        else:
+            self._pool = target
+        try:
+            with _errors("opening"), self._pool.connection() as conn:
+                schema = _cursor(conn).execute("SELECT current_schema()").fetchone()
+                if schema is None or schema[0] is None:
+                    raise StorageError("PostgreSQL: no schema on the search_path exists to hold the event tables")
+                self.schema: str = schema[0]
+                current = _schema_version(conn)
+            self._where = f"PostgreSQL schema {self.schema}"
+            self._append_key = _lock_key("append", self.schema)
+            self._migrate_key = _lock_key("migrate", self.schema)
+            if upgrade and current != latest(MIGRATIONS):
+                self.upgrade()
+            else:
+                pending(MIGRATIONS, current, where=self._where)  # refuses a newer schema
+                self._current = current
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"PostgresEventStore(schema={getattr(self, 'schema', '?')!r})"
+
+    # -- the protocol ----------------------------------------------------------------------
+    def append(self, stream_id: str, events: Iterable[Event], *, expected_version: int) -> int:
+        """Append ``events`` after ``expected_version`` in one transaction; return the new version.
+
+        Raises:
+            ConcurrencyConflict: the stream is not at ``expected_version``; nothing was stored.
+            ValidationError: malformed arguments, or an event of another dispute.
+            StorageError: PostgreSQL failed (or a projector's SQL did); nothing was stored.
+        """
+        batch = check_append(stream_id, events, expected_version)
+        with _errors(f"append to {stream_id}"), self._transaction() as conn:
+            cur = _cursor(conn)
+            cur.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._append_key,))
+            head = cur.execute("SELECT version, hash FROM fengqiao_streams WHERE stream_id = %s", (stream_id,))
+            current, prev_hash = head.fetchone() or (0, GENESIS)
+            if current != expected_version:
+                raise ConcurrencyConflict(stream_id, expected_version, current)
+            if not batch:
+                return int(current)
+            at = require_aware(self._clock.now(), "clock.now()")
+            stored: list[StoredEvent] = []
+            for r in encode(stream_id, batch, after=current, prev_hash=prev_hash):
+                try:
+                    cur.execute(
+                        "INSERT INTO fengqiao_events (stream_id, version, type, schema_version, data,"
+                        " recorded_at, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING position",
+                        (r.stream_id, r.version, r.type, r.schema_version, r.data, at, r.prev_hash, r.hash),
+                    )
+                except psycopg.errors.UniqueViolation as exc:  # only if someone wrote around the lock
+                    raise ConcurrencyConflict(stream_id, expected_version, r.version) from exc
+                (position,) = _one(cur)
+                stored.append(r.stored(position, at))
+            cur.execute(
+                "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (%s, %s, %s)"
+                " ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash",
+                (stream_id, stored[-1].version, stored[-1].hash),
+            )
+            appended = tuple(stored)
+            for project in self._projectors:
+                project(conn, appended)
+            return appended[-1].version
+
+    def load(self, stream_id: str) -> tuple[Event, ...]:
+        """Every event of ``stream_id`` in version order; empty if unknown.
+
+        Raises:
+            UnreadableEventError: a stored event is corrupt or of an unknown schema version.
+        """
+        with _errors(f"load {stream_id}"), self._transaction() as conn:
+            rows = (
+                _cursor(conn)
+                .execute(
+                    "SELECT version, schema_version, data FROM fengqiao_events WHERE stream_id = %s ORDER BY version",
+                    (stream_id,),
+                )
+                .fetchall()
+            )
+        return tuple(decode(stream_id, version, schema, data) for version, schema, data in rows)
+
+    def read_all(self, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
+        """Events after position ``after``, in position order, at most ``limit`` of them."""
+        check_page(after, limit)
+        self._check()
+        return self._read_all(after, limit)
+
+    def streams(self) -> Iterator[str]:
+        """Every stream id, in code-point order."""
+        self._check()
+        return self._streams()
+
+    def verify(self, stream_id: str | None = None) -> VerificationReport:
+        """Recompute the hash chains of one stream (or all) in one snapshot; report every problem."""
+        with _errors("verify"), self._transaction() as conn:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            with (
+                conn.cursor("fengqiao_verify_rows", row_factory=tuple_row) as rows,
+                conn.cursor("fengqiao_verify_heads", row_factory=tuple_row) as heads,
+            ):
+                rows.itersize = heads.itersize = 2000
+                if stream_id is None:
+                    rows.execute(_ROWS + " ORDER BY stream_id, version")
+                    heads.execute("SELECT stream_id, version, hash FROM fengqiao_streams ORDER BY stream_id")
+                else:
+                    rows.execute(_ROWS + " WHERE stream_id = %s ORDER BY version", (stream_id,))
+                    heads.execute(
+                        "SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id = %s", (stream_id,)
+                    )
+                return check((Row(*r) for r in rows), (Head(*h) for h in heads))
+
+    def upgrade(self) -> int:
+        """Create or migrate the tables, all pending steps in one transaction; return the version.
+
+        Concurrent upgrades from several processes are serialised by an advisory lock.
+
+        Raises:
+            StorageError: the database's schema is newer than this fengqiao knows.
+        """
+        with _errors("upgrade"), self._transaction(check=False) as conn:
+            cur = _cursor(conn)
+            cur.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._migrate_key,))
+            cur.execute(_META)
+            for migration in pending(MIGRATIONS, _schema_version(conn), where=self._where):
+                for statement in migration.statements:
+                    cur.execute(statement)
+                cur.execute(
+                    "INSERT INTO fengqiao_meta (key, value) VALUES ('schema_version', %s)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(migration.version),),
+                )
+        self._current = latest(MIGRATIONS)
+        return self._current
+
+    def close(self) -> None:
+        """Close the store (and its pool, if it opened one); further use raises ``StorageError``."""
+        if not self._closed:
+            self._closed = True
+            if self._owns_pool:
+                self._pool.close()
+
+    def __enter__(self) -> PostgresEventStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- internals -------------------------------------------------------------------------
+    def _read_all(self, after: int, limit: int | None) -> Iterator[StoredEvent]:
+        remaining = limit
+        while remaining is None or remaining > 0:
+            size = _PAGE if remaining is None else min(_PAGE, remaining)
+            with _errors("read_all"), self._transaction() as conn:
+                page = (
+                    _cursor(conn)
+                    .execute(
+                        "SELECT position, stream_id, version, schema_version, data, hash, recorded_at"
+                        " FROM fengqiao_events WHERE position > %s ORDER BY position LIMIT %s",
+                        (after, size),
+                    )
+                    .fetchall()
+                )
+            if not page:
+                return
+            for position, stream_id, version, schema, data, digest, recorded_at in page:
+                event = decode(stream_id, version, schema, data)
+                yield StoredEvent(
+                    position=position,
+                    stream_id=stream_id,
+                    version=version,
+                    event=event,
+                    hash=digest,
+                    recorded_at=recorded_at,
+                )
+            after = page[-1][0]
+            if remaining is not None:
+                remaining -= len(page)
+
+    def _streams(self) -> Iterator[str]:
+        last = ""
+        while True:
+            with _errors("streams"), self._transaction() as conn:
+                page = (
+                    _cursor(conn)
+                    .execute(
+                        "SELECT stream_id FROM fengqiao_streams WHERE stream_id > %s ORDER BY stream_id LIMIT %s",
+                        (last, _PAGE),
+                    )
+                    .fetchall()
+                )
+            if not page:
+                return
+            for (stream_id,) in page:
+                yield stream_id
+            last = page[-1][0]
+
+    @contextmanager
+    def _transaction(self, *, check: bool = True) -> Iterator[Connection]:
+        self._check(schema=check)
+        with self._pool.connection() as conn, conn.transaction():
+            yield conn
+
+    def _check(self, *, schema: bool = True) -> None:
+        if self._closed:
+            raise StorageError("the PostgreSQL event store is closed")
+        if schema:
+            require_current(MIGRATIONS, self._current, where=self._where)
+
+
+def _cursor(conn: Connection) -> psycopg.Cursor[TupleRow]:
+    """A cursor giving tuples, whatever row factory the pool's connections use."""
+    return conn.cursor(row_factory=tuple_row)
+
+
+def _one(cur: psycopg.Cursor[TupleRow]) -> TupleRow:
+    row = cur.fetchone()
+    if row is None:  # pragma: no cover - RETURNING always gives a row
+        raise StorageError("PostgreSQL returned no row")
+    return row
+
+
+def _schema_version(conn: Connection) -> int:
+    cur = _cursor(conn)
+    exists = _one(cur.execute("SELECT to_regclass('fengqiao_meta') IS NOT NULL"))[0]
+    if not exists:
+        return 0
+    row = cur.execute("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def _lock_key(purpose: LiteralString, schema: str) -> int:
+    """A 64-bit advisory-lock key for ``purpose`` on the tables in ``schema``."""
+    digest = hashlib.blake2b(f"fengqiao:{purpose}:{schema}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextmanager
+def _errors(what: str) -> Iterator[None]:
+    """Turn psycopg's errors into ``StorageError``, keeping the cause."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise StorageError(f"PostgreSQL: {what} failed: {exc}") from exc

@@ -1,0 +1,337 @@
+"""``SQLiteEventStore``: the embedded default, one file per station, standard library only.
+
+- **WAL mode**: readers never block the writer nor each other; several processes may
+  share the file (on a local disk: WAL does not work over network file systems).
+- **One transaction per append**, begun with ``BEGIN IMMEDIATE`` so the version check and
+  the insert happen under SQLite's write lock: of two writers at the same version, exactly
+  one wins and the other gets :class:`~fengqiao.errors.ConcurrencyConflict`. A writer that
+  finds the lock taken waits up to ``busy_timeout`` seconds.
+- **Durability**: ``synchronous="NORMAL"`` (the default) writes each commit to the WAL
+  before the append returns, so every acknowledged append survives the process being
+  killed; an operating-system crash or power cut may lose the last few commits (never
+  corrupting the file). ``synchronous="FULL"`` syncs the WAL at every commit, so
+  acknowledged appends also survive power loss, at the cost of a disk flush per append.
+- Global positions are ``INTEGER PRIMARY KEY AUTOINCREMENT``: with one writer at a time
+  they are handed out in commit order and never reused.
+
+>>> import tempfile, pathlib
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     with SQLiteEventStore(pathlib.Path(tmp) / "station.db") as store:
+...         print(store.upgrade(), list(store.streams()))
+1 []
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from types import TracebackType
+from typing import Literal
+
+from fengqiao.domain.checks import require_aware
+from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
+from fengqiao.lifecycle.events import Event
+from fengqiao.storage.base import Projector, StoredEvent, VerificationReport
+from fengqiao.storage.chain import GENESIS, Head, Row, check
+from fengqiao.storage.codec import check_append, check_page, decode, encode
+from fengqiao.storage.migrations import Migration, latest, pending, require_current
+
+__all__ = ["MIGRATIONS", "SQLiteEventStore"]
+
+Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "events, stream heads",
+        (
+            """CREATE TABLE fengqiao_events (
+                position INTEGER PRIMARY KEY AUTOINCREMENT,
+                stream_id TEXT NOT NULL,
+                version INTEGER NOT NULL CHECK (version > 0),
+                type TEXT NOT NULL,
+                schema_version INTEGER NOT NULL,
+                data TEXT NOT NULL,
+                recorded_at TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                UNIQUE (stream_id, version)
+            )""",
+            """CREATE TABLE fengqiao_streams (
+                stream_id TEXT PRIMARY KEY,
+                version INTEGER NOT NULL,
+                hash TEXT NOT NULL
+            ) WITHOUT ROWID""",
+        ),
+    ),
+)
+"""The SQLite layout's history; ``fengqiao_meta`` holds the version reached."""
+
+_META = "CREATE TABLE IF NOT EXISTS fengqiao_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_PAGE = 500
+_COLUMNS = "stream_id, version, position, type, schema_version, data, prev_hash, hash"
+
+
+class SQLiteEventStore:
+    """An event store in one SQLite file; safe to share between threads and processes.
+
+    Args:
+        path: the database file, created if missing.
+        synchronous: ``"NORMAL"`` survives a killed process, ``"FULL"`` also a power cut.
+        busy_timeout: seconds to wait for another writer before giving up with ``StorageError``.
+        projectors: run inside each append's transaction with the ``sqlite3.Connection``.
+        clock: gives ``recorded_at``; the system clock by default.
+        upgrade: create or migrate the tables on opening. With ``False``, an outdated file
+            opens but refuses every operation until :meth:`upgrade` is called.
+
+    Raises:
+        StorageError: the file cannot be opened, or its schema is newer than this fengqiao.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = "fengqiao.db",
+        *,
+        synchronous: Synchronous = "NORMAL",
+        busy_timeout: float = 5.0,
+        projectors: Sequence[Projector[sqlite3.Connection]] = (),
+        clock: Clock | None = None,
+        upgrade: bool = True,
+    ) -> None:
+        if synchronous not in ("NORMAL", "FULL", "EXTRA"):
+            raise ValidationError(f"expected NORMAL, FULL or EXTRA, got {synchronous!r}", "synchronous")
+        self.path = os.fspath(path)
+        self._projectors = tuple(projectors)
+        self._clock = clock or SystemClock()
+        self._lock = threading.RLock()
+        self._where = f"SQLite database {self.path}"
+        self._current = 0
+        with _errors(f"opening {self.path}"):
+            self._conn: sqlite3.Connection | None = sqlite3.connect(
+                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        try:
+            with _errors(f"opening {self.path}"):
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute(f"PRAGMA synchronous={synchronous}")
+                current = self._schema_version(self._conn)
+            if upgrade and current != latest(MIGRATIONS):
+                self.upgrade()
+            else:
+                pending(MIGRATIONS, current, where=self._where)  # refuses a newer schema
+                self._current = current
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"SQLiteEventStore({self.path!r})"
+
+    # -- the protocol ----------------------------------------------------------------------
+    def append(self, stream_id: str, events: Iterable[Event], *, expected_version: int) -> int:
+        """Append ``events`` after ``expected_version`` in one transaction; return the new version.
+
+        Raises:
+            ConcurrencyConflict: the stream is not at ``expected_version``; nothing was stored.
+            ValidationError: malformed arguments, or an event of another dispute.
+            StorageError: SQLite failed (or a projector's SQL did); nothing was stored.
+        """
+        batch = check_append(stream_id, events, expected_version)
+        with _errors(f"append to {stream_id}"), self._write() as conn:
+            head = conn.execute("SELECT version, hash FROM fengqiao_streams WHERE stream_id = ?", (stream_id,))
+            current, prev_hash = head.fetchone() or (0, GENESIS)
+            if current != expected_version:
+                raise ConcurrencyConflict(stream_id, expected_version, current)
+            if not batch:
+                return current
+            at = require_aware(self._clock.now(), "clock.now()")
+            stored: list[StoredEvent] = []
+            for r in encode(stream_id, batch, after=current, prev_hash=prev_hash):
+                try:
+                    cursor = conn.execute(
+                        "INSERT INTO fengqiao_events (stream_id, version, type, schema_version, data, recorded_at,"
+                        " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (r.stream_id, r.version, r.type, r.schema_version, r.data, at.isoformat(), r.prev_hash, r.hash),
+                    )
+                except sqlite3.IntegrityError as exc:  # only if someone wrote behind the library's back
+                    raise ConcurrencyConflict(stream_id, expected_version, r.version) from exc
+                assert cursor.lastrowid is not None
+                stored.append(r.stored(cursor.lastrowid, at))
+            conn.execute(
+                "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (?, ?, ?)"
+                " ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash",
+                (stream_id, stored[-1].version, stored[-1].hash),
+            )
+            appended = tuple(stored)
+            for project in self._projectors:
+                project(conn, appended)
+            return appended[-1].version
+
+    def load(self, stream_id: str) -> tuple[Event, ...]:
+        """Every event of ``stream_id`` in version order; empty if unknown.
+
+        Raises:
+            UnreadableEventError: a stored event is corrupt or of an unknown schema version.
+        """
+        with _errors(f"load {stream_id}"), self._read() as conn:
+            rows = conn.execute(
+                "SELECT version, schema_version, data FROM fengqiao_events WHERE stream_id = ? ORDER BY version",
+                (stream_id,),
+            ).fetchall()
+        return tuple(decode(stream_id, version, schema, data) for version, schema, data in rows)
+
+    def read_all(self, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
+        """Events after position ``after``, in position order, at most ``limit`` of them."""
+        check_page(after, limit)
+        with self._lock:
+            self._connection()  # fail now, not at the first next(), if the store is closed
+        return self._read_all(after, limit)
+
+    def streams(self) -> Iterator[str]:
+        """Every stream id, in code-point order."""
+        with self._lock:
+            self._connection()  # fail now, not at the first next(), if the store is closed
+        return self._streams()
+
+    def verify(self, stream_id: str | None = None) -> VerificationReport:
+        """Recompute the hash chains of one stream (or all) in one snapshot; report every problem.
+
+        It holds this store's connection while it reads (other processes carry on).
+        """
+        where, args = ("", ()) if stream_id is None else (" WHERE stream_id = ?", (stream_id,))
+        with _errors("verify"), self._read() as conn:
+            conn.execute("BEGIN")
+            try:
+                rows = conn.execute(f"SELECT {_COLUMNS} FROM fengqiao_events{where} ORDER BY stream_id, version", args)
+                heads = conn.execute(
+                    f"SELECT stream_id, version, hash FROM fengqiao_streams{where} ORDER BY stream_id", args
+                )
+                return check((Row(*r) for r in rows), (Head(*h) for h in heads))
+            finally:
+                conn.execute("COMMIT")
+
+    def upgrade(self) -> int:
+        """Create or migrate the tables, all pending steps in one transaction; return the version.
+
+        Raises:
+            StorageError: the file's schema is newer than this fengqiao knows.
+        """
+        with _errors("upgrade"), self._write(check=False) as conn:
+            conn.execute(_META)
+            for migration in pending(MIGRATIONS, self._schema_version(conn), where=self._where):
+                for statement in migration.statements:
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO fengqiao_meta (key, value) VALUES ('schema_version', ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(migration.version),),
+                )
+        self._current = latest(MIGRATIONS)
+        return self._current
+
+    def close(self) -> None:
+        """Close the connection; further use raises ``StorageError``."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> SQLiteEventStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- internals -------------------------------------------------------------------------
+    def _read_all(self, after: int, limit: int | None) -> Iterator[StoredEvent]:
+        remaining = limit
+        while remaining is None or remaining > 0:
+            size = _PAGE if remaining is None else min(_PAGE, remaining)
+            with _errors("read_all"), self._read() as conn:
+                page = conn.execute(
+                    "SELECT position, stream_id, version, schema_version, data, hash, recorded_at"
+                    " FROM fengqiao_events WHERE position > ? ORDER BY position LIMIT ?",
+                    (after, size),
+                ).fetchall()
+            if not page:
+                return
+            for position, stream_id, version, schema, data, digest, recorded_at in page:
+                yield StoredEvent(
+                    position=position,
+                    stream_id=stream_id,
+                    version=version,
+                    event=decode(stream_id, version, schema, data),
+                    hash=digest,
+                    recorded_at=datetime.fromisoformat(recorded_at),
+                )
+            after = page[-1][0]
+            if remaining is not None:
+                remaining -= len(page)
+
+    def _streams(self) -> Iterator[str]:
+        last = ""
+        while True:
+            with _errors("streams"), self._read() as conn:
+                page = conn.execute(
+                    "SELECT stream_id FROM fengqiao_streams WHERE stream_id > ? ORDER BY stream_id LIMIT ?",
+                    (last, _PAGE),
+                ).fetchall()
+            if not page:
+                return
+            for (stream_id,) in page:
+                yield stream_id
+            last = page[-1][0]
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._connection()
+
+    @contextmanager
+    def _write(self, *, check: bool = True) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._connection(check=check)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _connection(self, *, check: bool = True) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StorageError(f"the event store on {self.path} is closed")
+        if check:
+            require_current(MIGRATIONS, self._current, where=self._where)
+        return self._conn
+
+    @staticmethod
+    def _schema_version(conn: sqlite3.Connection) -> int:
+        exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fengqiao_meta'")
+        if exists.fetchone() is None:
+            return 0
+        row = conn.execute("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'").fetchone()
+        return 0 if row is None else int(row[0])
+
+
+@contextmanager
+def _errors(what: str) -> Iterator[None]:
+    """Turn sqlite3's errors into ``StorageError``, keeping the cause."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StorageError(f"SQLite: {what} failed: {exc}") from exc

@@ -1,0 +1,84 @@
+"""What the tests share: the time they start at, the actors, and disputes built up to each stage.
+
+Imported by bare name (``from stages import ...``), like ``tests/storage/contract.py``: the test
+directories are not packages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import fengqiao as fq
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+START = datetime(2024, 1, 31, 9, 0, tzinfo=SHANGHAI)
+OFFICER = "officer:xiao"
+GRID_WORKER = "grid_worker:wang"
+
+
+class Disputes:
+    """Builds disputes at a given stage of the baseline lifecycle, one command per step."""
+
+    def __init__(self, wf: fq.Workflow, clock: fq.FixedClock) -> None:
+        self.wf = wf
+        self.clock = clock
+
+    def discovered(
+        self,
+        *,
+        risk_factors: Iterable[fq.RiskFactor | str] = (),
+        parties: Iterable[fq.Party] = (fq.Party(name="赵某"),),
+        category: fq.Category = fq.Category.NEIGHBOUR,
+    ) -> fq.Dispute:
+        return self.wf.discover(
+            channel=fq.Channel.ALARM_110,
+            category=category,
+            summary="车辆堵住车库出口",
+            parties=parties,
+            risk_factors=risk_factors,
+            actor=OFFICER,
+            station="蒲州派出所",
+        )
+
+    def graded(
+        self,
+        *,
+        police_business: bool = True,
+        meets_case_threshold: bool = False,
+        complex: bool = False,
+    ) -> fq.Dispute:
+        d = self.discovered()
+        self.clock.advance(minutes=20)
+        return self.wf.grade(
+            d,
+            actor=OFFICER,
+            police_business=police_business,
+            meets_case_threshold=meets_case_threshold,
+            complex=complex,
+        )
+
+    def mediating(self) -> fq.Dispute:
+        d = self.graded()
+        self.clock.advance(minutes=10)
+        return self.wf.mediate(d, actor=OFFICER, forces=[fq.MediationForce.POLICE_OFFICE])
+
+    def referred(self) -> fq.Dispute:
+        d = self.graded(police_business=False)
+        self.clock.advance(minutes=10)
+        return self.wf.refer(d, actor=OFFICER, department=fq.Department.JUSTICE_OFFICE, reason="not police business")
+
+    def follow_up(self) -> fq.Dispute:
+        d = self.mediating()
+        self.clock.advance(hours=3)
+        d = self.wf.record_attempt(d, actor=OFFICER, outcome=fq.Outcome.AGREEMENT)
+        return self.wf.resolve(d, actor=OFFICER, summary="agreement signed")
+
+    def visited(self, *, holding: bool = True) -> fq.Dispute:
+        d = self.follow_up()
+        self.clock.advance(days=7)
+        return self.wf.record_visit(d, actor=GRID_WORKER, kind=fq.VisitKind.PHONE, holding=holding)
+
+    def closed(self) -> fq.Dispute:
+        return self.wf.close(self.visited(), actor=OFFICER)

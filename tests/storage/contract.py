@@ -1,0 +1,421 @@
+"""The contract every event store back-end passes: subclass ``EventStoreContract`` and give it stores."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import pytest
+
+import fengqiao as fq
+from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, StorageError, ValidationError
+from fengqiao.policies.base import CHINA_TZ
+from fengqiao.storage import EventStore, Projector, Repository, StoredEvent
+from fengqiao.storage.chain import GENESIS, link
+from fengqiao.storage.codec import canonical_json
+
+START = datetime(2024, 1, 31, 8, 40, tzinfo=CHINA_TZ)
+OFFICER = "officer:xiao"
+
+
+class StoreFactory(Protocol):
+    """Opens a store on the test's database (the same one each time)."""
+
+    def __call__(self, projectors: Sequence[Projector[Any]] = (), *, upgrade: bool = True) -> EventStore: ...
+
+
+def workflow(prefix: str = "YJ") -> fq.Workflow:
+    """A baseline workflow on a fixed clock, with readable, reproducible ids."""
+    counter = itertools.count(1)
+    return fq.Workflow("baseline", clock=fq.FixedClock(START), ids=lambda: f"{prefix}-{next(counter):04d}")
+
+
+def _tick(wf: fq.Workflow, **delta: float) -> None:
+    clock = wf.clock
+    assert isinstance(clock, fq.FixedClock)
+    clock.advance(timedelta(**delta))
+
+
+def discover(wf: fq.Workflow, summary: str = "邻里噪音纠纷") -> fq.Dispute:
+    return wf.discover(
+        channel=fq.Channel.ALARM_110,
+        category=fq.Category.NEIGHBOUR,
+        summary=summary,
+        parties=[fq.Party(name="赵某", role=fq.PartyRole.COMPLAINANT, phone="13812345678"), fq.Party(name="钱某")],
+        risk_factors=[fq.RiskFactor.REPEATED_ALERTS] if "重复" in summary else [],
+        station="蒲州派出所",
+        location="永济市某小区",
+        actor=OFFICER,
+    )
+
+
+def closed(wf: fq.Workflow) -> fq.Dispute:
+    """Discovered to closed, through a relapse: nearly every kind of event."""
+    d = discover(wf, "业主驾车堵住车库出口（重复报警）")
+    d = wf.assign(d, actor=OFFICER, person="民警肖某", role=fq.Role.RESPONSIBLE_OFFICER)
+    _tick(wf, minutes=5)
+    d = wf.link_alert(d, actor=OFFICER, alert=fq.Alert(channel=fq.Channel.HOTLINE_12345, received_at=wf.clock.now()))
+    _tick(wf, minutes=15)
+    d = wf.grade(d, actor=OFFICER, note="可调解")
+    d = wf.regrade(d, actor=OFFICER, grade="high", reason="多次报警")
+    _tick(wf, minutes=10)
+    d = wf.mediate(
+        d,
+        actor=OFFICER,
+        forces=[fq.MediationForce.POLICE_OFFICE, fq.MediationForce.VILLAGE_GRID],
+        documents=[fq.DossierItem(kind=fq.DossierKind.JOINT_HANDLING_NOTICE, title="联调联处通知单")],
+    )
+    _tick(wf, hours=3)
+    d = wf.record_attempt(d, actor=OFFICER, outcome=fq.Outcome.AGREEMENT, summary="达成协议")
+    d = wf.attach(d, fq.DossierItem(kind=fq.DossierKind.MEDIATION_AGREEMENT, title="调解协议"), actor=OFFICER)
+    d = wf.resolve(d, actor=OFFICER, summary="录入门禁")
+    _tick(wf, days=3)
+    d = wf.record_visit(d, actor="grid_worker:wang", kind=fq.VisitKind.PHONE, holding=False, finding="又堵车库")
+    d = wf.reopen(d, actor=OFFICER, reason="反复")
+    d = wf.record_attempt(d, actor=OFFICER, outcome=fq.Outcome.AGREEMENT)
+    d = wf.resolve(d, actor=OFFICER)
+    _tick(wf, days=7)
+    d = wf.record_visit(d, actor="grid_worker:wang", kind=fq.VisitKind.ON_SITE, finding="正常进出")
+    d = wf.note(d, "回访无反复", actor=OFFICER)
+    return wf.close(d, actor=OFFICER, summary="销号")
+
+
+def referred(wf: fq.Workflow) -> fq.Dispute:
+    d = wf.grade(discover(wf, "劳资纠纷"), actor=OFFICER, police_business=False)
+    return wf.refer(d, actor=OFFICER, department=fq.Department.JUSTICE_OFFICE, reason="非警务")
+
+
+def escalated(wf: fq.Workflow) -> fq.Dispute:
+    d = wf.grade(discover(wf, "殴打他人"), actor=OFFICER, meets_case_threshold=True)
+    return wf.escalate(d, actor=OFFICER, case_kind=fq.CaseKind.ADMINISTRATIVE, case_number="2024-001")
+
+
+def histories(wf: fq.Workflow) -> tuple[fq.Dispute, ...]:
+    """Complete disputes of every ending, from one workflow."""
+    first = closed(wf)
+    merged = wf.merge(discover(wf, "同一纠纷的重复警情"), actor=OFFICER, into=first.id)
+    return (first, referred(wf), escalated(wf), merged)
+
+
+def with_notes(wf: fq.Workflow, d: fq.Dispute, count: int) -> fq.Dispute:
+    for i in range(count):
+        d = wf.note(d, f"note {i}", actor=OFFICER)
+    return d
+
+
+class Boom(Exception):
+    """What the failing projector raises."""
+
+
+def failing_projector(tx: Any, events: tuple[StoredEvent, ...]) -> None:
+    raise Boom(f"projector failed on {len(events)} events")
+
+
+class EventStoreContract:
+    """Behaviour every back-end shares. Subclasses provide ``make_store`` and ``store``."""
+
+    @pytest.fixture
+    def make_store(self) -> StoreFactory:
+        raise NotImplementedError("a back-end's test class provides make_store")
+
+    @pytest.fixture
+    def store(self) -> EventStore:
+        raise NotImplementedError("a back-end's test class provides store")
+
+    # -- append and load ---------------------------------------------------------------
+    def test_full_histories_round_trip_through_append_and_load(self, store: EventStore) -> None:
+        for d in histories(workflow()):
+            assert store.append(d.id, d.history, expected_version=0) == d.version
+        for d in histories(workflow()):
+            loaded = store.load(d.id)
+            assert loaded == d.history
+            assert fq.replay(loaded) == d
+
+    def test_events_appended_one_command_at_a_time_round_trip(self, store: EventStore) -> None:
+        d = closed(workflow())
+        for version, event in enumerate(d.history):
+            assert store.append(d.id, [event], expected_version=version) == version + 1
+        assert fq.replay(store.load(d.id)) == d
+
+    def test_an_unknown_stream_loads_as_empty(self, store: EventStore) -> None:
+        assert store.load("nobody") == ()
+
+    def test_a_new_stream_must_be_created_at_version_zero(self, store: EventStore) -> None:
+        d = discover(workflow())
+        with pytest.raises(ConcurrencyConflict) as caught:
+            store.append(d.id, d.history, expected_version=1)
+        assert (caught.value.expected, caught.value.actual) == (1, 0)
+        assert store.load(d.id) == ()
+
+    def test_a_stale_writer_gets_a_conflict_and_stores_nothing(self, store: EventStore) -> None:
+        wf = workflow()
+        d = discover(wf)
+        store.append(d.id, d.history, expected_version=0)
+        graded = wf.grade(d, actor=OFFICER)
+        store.append(d.id, graded.history[1:], expected_version=1)
+        noted = wf.note(d, "stale", actor=OFFICER)
+        with pytest.raises(ConcurrencyConflict) as caught:
+            store.append(d.id, noted.history[1:], expected_version=1)
+        assert (caught.value.stream, caught.value.expected, caught.value.actual) == (d.id, 1, 2)
+        assert store.load(d.id) == graded.history
+
+    def test_creating_an_existing_stream_conflicts(self, store: EventStore) -> None:
+        d = discover(workflow())
+        store.append(d.id, d.history, expected_version=0)
+        with pytest.raises(ConcurrencyConflict):
+            store.append(d.id, d.history, expected_version=0)
+        assert store.load(d.id) == d.history
+
+    def test_a_writer_ahead_of_the_stream_gets_a_conflict(self, store: EventStore) -> None:
+        d = discover(workflow())
+        store.append(d.id, d.history, expected_version=0)
+        with pytest.raises(ConcurrencyConflict):
+            store.append(d.id, with_notes(workflow(), d, 1).history[1:], expected_version=5)
+
+    def test_a_stale_multi_event_append_stores_none_of_its_events(self, store: EventStore) -> None:
+        wf = workflow()
+        d = with_notes(wf, discover(wf), 2)
+        store.append(d.id, d.history, expected_version=0)
+        longer = with_notes(wf, d, 3)
+        with pytest.raises(ConcurrencyConflict):
+            store.append(d.id, longer.history[d.version :], expected_version=d.version - 1)
+        assert store.load(d.id) == d.history
+        assert [e.version for e in store.read_all()] == [1, 2, 3]
+
+    def test_an_event_of_another_dispute_is_refused_before_anything_is_stored(self, store: EventStore) -> None:
+        wf = workflow()
+        a, b = discover(wf), discover(wf)
+        with pytest.raises(ValidationError) as caught:
+            store.append(a.id, [*a.history, *b.history], expected_version=0)
+        assert caught.value.path == "events[1]"
+        assert store.load(a.id) == ()
+
+    @pytest.mark.parametrize("bad", [-1, True, "0", None])
+    def test_a_malformed_expected_version_is_refused(self, store: EventStore, bad: Any) -> None:
+        d = discover(workflow())
+        with pytest.raises(ValidationError):
+            store.append(d.id, d.history, expected_version=bad)
+
+    def test_appending_nothing_only_checks_the_version(self, store: EventStore) -> None:
+        d = discover(workflow())
+        store.append(d.id, d.history, expected_version=0)
+        assert store.append(d.id, [], expected_version=1) == 1
+        with pytest.raises(ConcurrencyConflict):
+            store.append(d.id, [], expected_version=0)
+        assert list(store.read_all()) == list(store.read_all(limit=1))
+
+    def test_only_one_of_many_threads_at_the_same_version_wins(self, store: EventStore) -> None:
+        wf = workflow()
+        d = discover(wf)
+        store.append(d.id, d.history, expected_version=0)
+        attempts = [with_notes(wf, d, 2) for _ in range(4)]
+        barrier = threading.Barrier(len(attempts))
+        outcomes: list[str] = []
+
+        def write(candidate: fq.Dispute) -> None:
+            barrier.wait(timeout=10)
+            try:
+                store.append(d.id, candidate.history[1:], expected_version=1)
+                outcomes.append("won")
+            except ConcurrencyConflict:
+                outcomes.append("conflict")
+
+        threads = [threading.Thread(target=write, args=(c,)) for c in attempts]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=20)
+        assert sorted(outcomes) == ["conflict", "conflict", "conflict", "won"]
+        assert len(store.load(d.id)) == 3
+        assert store.verify().ok
+
+    # -- read_all and streams ----------------------------------------------------------
+    def test_read_all_yields_every_event_in_commit_order(self, store: EventStore) -> None:
+        wf = workflow()
+        a, b = discover(wf), discover(wf)
+        store.append(a.id, a.history, expected_version=0)
+        store.append(b.id, b.history, expected_version=0)
+        a2 = with_notes(wf, a, 2)
+        store.append(a.id, a2.history[1:], expected_version=1)
+        b2 = wf.grade(b, actor=OFFICER)
+        store.append(b.id, b2.history[1:], expected_version=1)
+        stored = list(store.read_all())
+        assert [(s.stream_id, s.version) for s in stored] == [(a.id, 1), (b.id, 1), (a.id, 2), (a.id, 3), (b.id, 2)]
+        assert [s.event for s in stored] == [a.history[0], b.history[0], *a2.history[1:], b2.history[1]]
+        positions = [s.position for s in stored]
+        assert positions == sorted(set(positions))
+        assert all(s.recorded_at.tzinfo is not None for s in stored)
+
+    def test_read_all_after_a_position_resumes_right_after_it(self, store: EventStore) -> None:
+        wf = workflow()
+        for d in histories(wf):
+            store.append(d.id, d.history, expected_version=0)
+        everything = list(store.read_all())
+        pages: list[StoredEvent] = []
+        after = 0
+        for _ in range(100):
+            page = list(store.read_all(after=after, limit=4))
+            if not page:
+                break
+            assert len(page) <= 4
+            pages.extend(page)
+            after = page[-1].position
+        assert pages == everything
+        middle = everything[5].position
+        assert list(store.read_all(after=middle)) == everything[6:]
+        assert list(store.read_all(limit=0)) == []
+
+    def test_read_all_pages_through_more_events_than_one_batch(self, store: EventStore) -> None:
+        wf = workflow()
+        d = with_notes(wf, discover(wf), 1199)
+        store.append(d.id, d.history[:600], expected_version=0)
+        store.append(d.id, d.history[600:], expected_version=600)
+        stored = list(store.read_all())
+        assert [s.version for s in stored] == list(range(1, 1201))
+        assert len(list(store.read_all(after=stored[10].position, limit=700))) == 700
+
+    @pytest.mark.parametrize(("after", "limit"), [(-1, None), (0, -1), ("0", None)])
+    def test_read_all_refuses_malformed_bounds(self, store: EventStore, after: Any, limit: Any) -> None:
+        with pytest.raises(ValidationError):
+            store.read_all(after=after, limit=limit)
+
+    def test_stored_hashes_chain_each_stream(self, store: EventStore) -> None:
+        d = closed(workflow())
+        store.append(d.id, d.history[:3], expected_version=0)
+        store.append(d.id, d.history[3:], expected_version=3)
+        prev = GENESIS
+        for s in store.read_all():
+            assert s.hash == link(prev, d.id, s.version, canonical_json(s.event))
+            prev = s.hash
+
+    def test_streams_lists_every_stream_once_in_code_point_order(self, store: EventStore) -> None:
+        wf = workflow()
+        ids = ["b-2", "a-10", "a-9", "纠纷-1", "B-1"]
+        for dispute_id in ids:
+            d = wf.discover(
+                channel="alarm_110", category="neighbour", summary="x", actor=OFFICER, dispute_id=dispute_id
+            )
+            store.append(d.id, d.history, expected_version=0)
+            store.append(d.id, wf.note(d, "again", actor=OFFICER).history[1:], expected_version=1)
+        assert list(store.streams()) == sorted(ids)
+
+    def test_an_empty_store_has_no_streams_and_no_events(self, store: EventStore) -> None:
+        assert list(store.streams()) == []
+        assert list(store.read_all()) == []
+
+    # -- verify ------------------------------------------------------------------------
+    def test_verify_passes_on_data_written_by_the_store(self, store: EventStore) -> None:
+        ds = histories(workflow())
+        for d in ds:
+            store.append(d.id, d.history, expected_version=0)
+        report = store.verify()
+        assert report.ok, str(report)
+        assert (report.streams, report.events) == (len(ds), sum(d.version for d in ds))
+        one = store.verify(ds[0].id)
+        assert one.ok
+        assert (one.streams, one.events) == (1, ds[0].version)
+
+    def test_verify_of_an_unknown_stream_checks_nothing(self, store: EventStore) -> None:
+        report = store.verify("nobody")
+        assert report.ok
+        assert (report.streams, report.events) == (0, 0)
+
+    # -- projectors --------------------------------------------------------------------
+    def test_projectors_see_the_appended_events_as_stored(self, make_store: StoreFactory) -> None:
+        seen: list[tuple[StoredEvent, ...]] = []
+        store = make_store([lambda _tx, events: seen.append(events)])
+        wf = workflow()
+        d = with_notes(wf, discover(wf), 2)
+        store.append(d.id, d.history[:1], expected_version=0)
+        store.append(d.id, d.history[1:], expected_version=1)
+        assert [tuple(s.version for s in batch) for batch in seen] == [(1,), (2, 3)]
+        assert [s for batch in seen for s in batch] == list(store.read_all())
+
+    def test_a_failing_projector_rolls_the_whole_append_back(self, make_store: StoreFactory) -> None:
+        calls: list[int] = []
+        store = make_store([lambda _tx, events: calls.append(len(events)), failing_projector])
+        wf = workflow()
+        d = with_notes(wf, discover(wf), 2)
+        with pytest.raises(Boom):
+            store.append(d.id, d.history, expected_version=0)
+        assert calls == [3]
+        assert store.load(d.id) == ()
+        assert list(store.read_all()) == []
+        assert list(store.streams()) == []
+        assert store.verify().ok
+
+    # -- closing -----------------------------------------------------------------------
+    def test_a_closed_store_refuses_to_work(self, store: EventStore) -> None:
+        d = discover(workflow())
+        with store:
+            store.append(d.id, d.history, expected_version=0)
+        with pytest.raises(StorageError, match="closed"):
+            store.load(d.id)
+        with pytest.raises(StorageError, match="closed"):
+            store.append(d.id, d.history, expected_version=1)
+        with pytest.raises(StorageError, match="closed"):
+            store.read_all()
+        store.close()
+
+    # -- the repository ----------------------------------------------------------------
+    def test_repository_keeps_each_command_as_it_is_made(self, store: EventStore) -> None:
+        repo = Repository(workflow(), store)
+        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        d = repo.fire(d, fq.Trigger.GRADE, actor=OFFICER)
+        d = repo.fire(d, "mediate", actor=OFFICER, forces=["police_office"])
+        assert store.load(d.id) == d.history
+        assert repo.get(d.id) == d
+
+    def test_repository_get_of_an_unknown_dispute_raises_not_found(self, store: EventStore) -> None:
+        with pytest.raises(DisputeNotFound) as caught:
+            Repository(workflow(), store).get("YJ-9999")
+        assert caught.value.dispute_id == "YJ-9999"
+        assert isinstance(caught.value, StorageError)
+
+    def test_repository_discover_refuses_a_second_dispute_with_the_same_id(self, store: EventStore) -> None:
+        repo = Repository(workflow(), store)
+        repo.discover(channel="alarm_110", category="neighbour", summary="a", actor=OFFICER, dispute_id="D-1")
+        with pytest.raises(ConcurrencyConflict):
+            repo.discover(channel="alarm_110", category="neighbour", summary="b", actor=OFFICER, dispute_id="D-1")
+        assert repo.get("D-1").summary == "a"
+
+    def test_repository_save_stores_typed_workflow_commands_together(self, store: EventStore) -> None:
+        wf = workflow()
+        repo = Repository(wf, store)
+        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        later = wf.mediate(wf.grade(d, actor=OFFICER), actor=OFFICER)
+        assert repo.save(later, expected_version=d.version) is later
+        assert repo.get(d.id) == later
+        with pytest.raises(ConcurrencyConflict):
+            repo.save(wf.note(later, "x", actor=OFFICER), expected_version=d.version)
+        assert repo.get(d.id) == later
+
+    @pytest.mark.parametrize("bad", [-1, 99])
+    def test_repository_save_refuses_a_version_outside_the_history(self, store: EventStore, bad: int) -> None:
+        d = discover(workflow())
+        with pytest.raises(ValidationError):
+            Repository(workflow(), store).save(d, expected_version=bad)
+
+    def test_two_officers_cannot_overwrite_each_other_and_the_second_retries(self, store: EventStore) -> None:
+        wf = workflow()
+        repo = Repository(wf, store)
+        d = repo.fire(
+            repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER),
+            "grade",
+            actor=OFFICER,
+        )
+        xiao, wang = repo.get(d.id), repo.get(d.id)
+        xiao = repo.fire(xiao, "mediate", actor="officer:xiao")
+        with pytest.raises(ConcurrencyConflict) as caught:
+            repo.fire(wang, "refer", actor="officer:wang", department="justice_office")
+        assert (caught.value.expected, caught.value.actual) == (2, 3)
+        wang = repo.get(d.id)
+        assert wang == xiao
+        wang = repo.fire(wang, "record_attempt", actor="officer:wang", outcome="agreement")
+        final = repo.get(d.id)
+        assert final == wang
+        assert [e.actor.id for e in final.history[-2:]] == ["officer:xiao", "officer:wang"]
+        assert store.verify().ok

@@ -1,0 +1,251 @@
+"""What SQL back-ends add to the contract: tables a projector can join, tampering found, schema versions.
+
+Subclasses provide, besides ``make_store`` and ``store``: ``raw`` (run SQL on a separate
+connection, outside the library, committing at once; ``?`` placeholders; driver errors
+become ``RawError``), ``q`` (turn ``?``
+placeholders into the back-end's) and ``backend`` (the store's module, whose ``MIGRATIONS``
+a test may replace).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any, Protocol
+
+import pytest
+from contract import (
+    Boom,
+    EventStoreContract,
+    StoreFactory,
+    closed,
+    discover,
+    failing_projector,
+    referred,
+    with_notes,
+    workflow,
+)
+
+import fengqiao as fq
+from fengqiao.errors import StorageError, UnreadableEventError
+from fengqiao.storage import EventStore, Repository, StoredEvent
+from fengqiao.storage.migrations import Migration
+
+
+class RawError(Exception):
+    """A driver error from ``raw``, whichever the driver."""
+
+
+class Raw(Protocol):
+    def __call__(self, sql: str, params: Sequence[Any] = (), /) -> list[tuple[Any, ...]]: ...
+
+
+class Placeholders(Protocol):
+    def __call__(self, sql: str, /) -> str: ...
+
+
+def seed(store: EventStore) -> tuple[fq.Dispute, fq.Dispute]:
+    wf = workflow()
+    a, b = closed(wf), referred(wf)
+    for d in (a, b):
+        half = d.version // 2
+        store.append(d.id, d.history[:half], expected_version=0)
+        store.append(d.id, d.history[half:], expected_version=half)
+    return a, b
+
+
+def named(store: EventStore) -> list[tuple[str, int, str]]:
+    return [(p.stream_id, p.version, p.kind) for p in store.verify().problems]
+
+
+class SQLStoreContract(EventStoreContract):
+    @pytest.fixture
+    def raw(self) -> Raw:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def q(self) -> Placeholders:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def backend(self) -> ModuleType:
+        raise NotImplementedError
+
+    # -- projectors share the append's transaction -----------------------------------
+    def test_a_projector_writes_its_table_in_the_appends_transaction(
+        self, make_store: StoreFactory, raw: Raw, q: Placeholders
+    ) -> None:
+        raw("CREATE TABLE ledger (stream_id TEXT, version INTEGER)")
+
+        def project(tx: Any, events: tuple[StoredEvent, ...]) -> None:
+            for e in events:
+                tx.execute(q("INSERT INTO ledger (stream_id, version) VALUES (?, ?)"), (e.stream_id, e.version))
+
+        wf = workflow()
+        d = with_notes(wf, discover(wf), 2)
+        make_store([project]).append(d.id, d.history, expected_version=0)
+        assert raw("SELECT stream_id, version FROM ledger ORDER BY version") == [(d.id, 1), (d.id, 2), (d.id, 3)]
+        more = with_notes(wf, d, 1)
+        with pytest.raises(Boom):
+            make_store([project, failing_projector]).append(d.id, more.history[3:], expected_version=3)
+        assert raw("SELECT count(*) FROM ledger") == [(3,)]
+        assert raw("SELECT count(*) FROM fengqiao_events") == [(3,)]
+
+    def test_a_projector_sees_its_events_before_anyone_else_does(
+        self, make_store: StoreFactory, raw: Raw, q: Placeholders
+    ) -> None:
+        inside: list[int] = []
+        outside: list[int] = []
+
+        def project(tx: Any, events: tuple[StoredEvent, ...]) -> None:
+            count = q("SELECT count(*) FROM fengqiao_events WHERE stream_id = ?")
+            inside.append(tx.execute(count, (events[0].stream_id,)).fetchone()[0])
+            outside.append(raw("SELECT count(*) FROM fengqiao_events")[0][0])
+
+        wf = workflow()
+        d = with_notes(wf, discover(wf), 2)
+        make_store([project]).append(d.id, d.history, expected_version=0)
+        assert (inside, outside) == ([3], [0])
+        assert raw("SELECT count(*) FROM fengqiao_events") == [(3,)]
+
+    def test_a_projectors_database_error_is_a_storage_error_and_stores_nothing(
+        self, make_store: StoreFactory, raw: Raw
+    ) -> None:
+        def project(tx: Any, events: tuple[StoredEvent, ...]) -> None:
+            tx.execute("INSERT INTO no_such_table VALUES (1)")
+
+        d = discover(workflow())
+        with pytest.raises(StorageError, match="no_such_table"):
+            make_store([project]).append(d.id, d.history, expected_version=0)
+        assert raw("SELECT count(*) FROM fengqiao_events") == [(0,)]
+        store = make_store()
+        assert store.append(d.id, d.history, expected_version=0) == 1
+
+    # -- tampering behind the library's back -----------------------------------------
+    def test_verify_names_an_edited_event(self, store: EventStore, raw: Raw) -> None:
+        a, b = seed(store)
+        raw(
+            "UPDATE fengqiao_events SET data = replace(data, 'officer:xiao', 'officer:evil')"
+            " WHERE stream_id = ? AND version = ?",
+            (a.id, 6),
+        )
+        assert named(store) == [(a.id, 6, "tampered")]
+        assert store.verify(b.id).ok
+
+    def test_verify_names_an_edited_type_column(self, store: EventStore, raw: Raw) -> None:
+        a, _ = seed(store)
+        raw("UPDATE fengqiao_events SET type = 'closed' WHERE stream_id = ? AND version = 2", (a.id,))
+        problems = store.verify().problems
+        assert [(p.stream_id, p.version, p.kind) for p in problems] == [(a.id, 2, "tampered")]
+        assert "type column" in problems[0].detail
+
+    def test_verify_names_a_deleted_event(self, store: EventStore, raw: Raw) -> None:
+        a, _ = seed(store)
+        raw("DELETE FROM fengqiao_events WHERE stream_id = ? AND version = 3", (a.id,))
+        assert named(store) == [(a.id, 3, "missing")]
+
+    def test_verify_names_a_deleted_last_event(self, store: EventStore, raw: Raw) -> None:
+        _, b = seed(store)
+        raw("DELETE FROM fengqiao_events WHERE stream_id = ? AND version = ?", (b.id, b.version))
+        assert named(store) == [(b.id, b.version, "missing")]
+
+    def test_verify_names_a_reordered_pair(self, store: EventStore, raw: Raw) -> None:
+        a, b = seed(store)
+        for old, new in ((3, 1000), (4, 3), (1000, 4)):
+            raw("UPDATE fengqiao_events SET version = ? WHERE stream_id = ? AND version = ?", (new, a.id, old))
+        problems = named(store)
+        assert {(s, v) for s, v, k in problems if k == "tampered"} == {(a.id, 3), (a.id, 4)}
+        assert {(s, v) for s, v, _ in problems} == {(a.id, 3), (a.id, 4), (a.id, 5)}  # 5 no longer links to 4
+        assert store.verify(b.id).ok
+
+    def test_verify_names_a_stream_whose_events_are_all_gone(self, store: EventStore, raw: Raw) -> None:
+        _, b = seed(store)
+        raw("DELETE FROM fengqiao_events WHERE stream_id = ?", (b.id,))
+        assert named(store) == [(b.id, 1, "missing")]
+
+    # -- rows that cannot be read ------------------------------------------------------
+    def test_a_corrupt_json_row_raises_naming_stream_and_version(self, store: EventStore, raw: Raw) -> None:
+        a, _ = seed(store)
+        raw('UPDATE fengqiao_events SET data = \'{"schema":1,"type":\' WHERE stream_id = ? AND version = 5', (a.id,))
+        with pytest.raises(UnreadableEventError, match="corrupt JSON") as caught:
+            store.load(a.id)
+        assert (caught.value.stream, caught.value.version) == (a.id, 5)
+        assert f"stream {a.id} version 5" in str(caught.value)
+        with pytest.raises(UnreadableEventError):
+            list(store.read_all())
+        with pytest.raises(UnreadableEventError):
+            Repository(workflow(), store).get(a.id)
+        assert named(store) == [(a.id, 5, "tampered")]
+
+    def test_an_unknown_event_schema_version_raises_naming_stream_and_version(
+        self, store: EventStore, raw: Raw
+    ) -> None:
+        a, _ = seed(store)
+        raw(
+            "UPDATE fengqiao_events SET schema_version = 2, data = replace(data, '\"schema\":1', '\"schema\":2')"
+            " WHERE stream_id = ? AND version = 2",
+            (a.id,),
+        )
+        with pytest.raises(UnreadableEventError, match="schema version 2 is newer") as caught:
+            store.load(a.id)
+        assert (caught.value.stream, caught.value.version) == (a.id, 2)
+
+    def test_a_row_of_another_dispute_raises_naming_stream_and_version(self, store: EventStore, raw: Raw) -> None:
+        a, b = seed(store)
+        raw(
+            "UPDATE fengqiao_events SET data = replace(data, ?, ?) WHERE stream_id = ? AND version = 1",
+            (a.id, b.id, a.id),
+        )
+        with pytest.raises(UnreadableEventError, match="belongs to dispute") as caught:
+            store.load(a.id)
+        assert (caught.value.stream, caught.value.version) == (a.id, 1)
+
+    # -- schema versions and migrations ------------------------------------------------
+    def test_the_meta_table_holds_the_schema_version(self, store: EventStore, raw: Raw) -> None:
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("1",)]
+        assert store.upgrade() == 1
+
+    def test_a_newer_schema_version_is_refused_naming_both_versions(
+        self, store: EventStore, raw: Raw, make_store: StoreFactory
+    ) -> None:
+        raw("UPDATE fengqiao_meta SET value = '7' WHERE key = 'schema_version'")
+        for upgrade in (True, False):
+            with pytest.raises(StorageError, match=r"schema version 7, newer than version 1"):
+                make_store(upgrade=upgrade)
+
+    def test_an_outdated_schema_opens_but_refuses_work_until_upgraded(
+        self, store: EventStore, raw: Raw, make_store: StoreFactory
+    ) -> None:
+        for table in ("fengqiao_events", "fengqiao_streams", "fengqiao_meta"):
+            raw(f"DROP TABLE {table}")
+        store = make_store(upgrade=False)
+        d = discover(workflow())
+        with pytest.raises(StorageError, match=r"schema version 0, older than version 1.*upgrade\(\)"):
+            store.append(d.id, d.history, expected_version=0)
+        assert store.upgrade() == 1
+        assert store.append(d.id, d.history, expected_version=0) == 1
+
+    def test_a_failing_migration_leaves_the_schema_as_it_was(
+        self,
+        store: EventStore,
+        raw: Raw,
+        make_store: StoreFactory,
+        backend: ModuleType,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        a, b = seed(store)
+        bad = Migration(2, "half done", ("CREATE TABLE fengqiao_half (x INTEGER)", "CREATE TABLE oops (((("))
+        monkeypatch.setattr(backend, "MIGRATIONS", (*backend.MIGRATIONS, bad))
+        with pytest.raises(StorageError, match="upgrade failed"):
+            make_store()
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("1",)]
+        assert raw("SELECT count(*) FROM fengqiao_events") == [(a.version + b.version,)]
+        with pytest.raises(RawError):
+            raw("SELECT count(*) FROM fengqiao_half")
+        good = Migration(2, "an index", ("CREATE INDEX fengqiao_events_type ON fengqiao_events (type)",))
+        monkeypatch.setattr(backend, "MIGRATIONS", (*backend.MIGRATIONS[:1], good))
+        assert make_store().load(a.id) == a.history
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("2",)]
+        monkeypatch.undo()
+        with pytest.raises(StorageError, match="schema version 2, newer than version 1"):
+            make_store()

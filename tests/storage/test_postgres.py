@@ -1,0 +1,195 @@
+"""PostgreSQL back-end tests: the server is named by ``FENGQIAO_PG_DSN``; each test gets a fresh schema."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psycopg
+import pytest
+from contract import StoreFactory, discover, with_notes, workflow
+from processes import check_race, race
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from psycopg.pq import TransactionStatus
+from psycopg_pool import ConnectionPool
+from sql_contract import Placeholders, Raw, RawError, SQLStoreContract
+
+from fengqiao.errors import StorageError
+from fengqiao.storage import EventStore, PostgresEventStore, Projector, Repository, StoredEvent
+from fengqiao.storage import postgres as postgres_backend
+
+pytestmark = pytest.mark.postgres
+
+DSN_VARIABLE = "FENGQIAO_PG_DSN"
+
+Pool = ConnectionPool[psycopg.Connection[Any]]
+
+
+@pytest.fixture(scope="module")
+def dsn() -> str:
+    value = os.environ.get(DSN_VARIABLE, "")
+    if not value:
+        message = (
+            f"{DSN_VARIABLE} is not set, so the PostgreSQL tests cannot run; "
+            f"set it, e.g. {DSN_VARIABLE}=postgresql://postgres@127.0.0.1:5432/test"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (CI=true: these tests must run in CI)")
+        pytest.skip(message)
+    return value
+
+
+@pytest.fixture
+def schema(dsn: str) -> Iterator[str]:
+    name = f"fengqiao_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+    try:
+        yield name
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def conninfo(dsn: str, schema: str) -> str:
+    """The DSN with the test's schema first on the search path."""
+    return make_conninfo(dsn, options=f"-c search_path={schema}")
+
+
+@pytest.fixture
+def pool(conninfo: str) -> Iterator[Pool]:
+    pool: Pool = ConnectionPool(conninfo, min_size=1, max_size=6, open=False)
+    pool.open(wait=True, timeout=10)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+class TestPostgresStore(SQLStoreContract):
+    @pytest.fixture
+    def make_store(self, pool: Pool) -> Iterator[StoreFactory]:
+        opened: list[PostgresEventStore] = []
+
+        def make(projectors: Sequence[Projector[Any]] = (), *, upgrade: bool = True) -> EventStore:
+            store = PostgresEventStore(pool, projectors=projectors, upgrade=upgrade)
+            opened.append(store)
+            return store
+
+        yield make
+        for store in opened:
+            store.close()
+
+    @pytest.fixture
+    def store(self, make_store: StoreFactory) -> EventStore:
+        return make_store()
+
+    @pytest.fixture
+    def raw(self, conninfo: str) -> Raw:
+        def run(query: str, params: Sequence[Any] = (), /) -> list[tuple[Any, ...]]:
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                try:
+                    cur = conn.execute(query.replace("?", "%s"), tuple(params))
+                except psycopg.Error as exc:
+                    raise RawError(str(exc)) from exc
+                return cur.fetchall() if cur.description else []
+
+        return run
+
+    @pytest.fixture
+    def q(self) -> Placeholders:
+        return lambda query: query.replace("?", "%s")
+
+    @pytest.fixture
+    def backend(self) -> ModuleType:
+        return postgres_backend
+
+
+def test_projectors_run_inside_an_open_transaction(pool: Pool) -> None:
+    statuses: list[TransactionStatus] = []
+
+    def project(tx: psycopg.Connection[Any], events: tuple[StoredEvent, ...]) -> None:
+        statuses.append(tx.info.transaction_status)
+
+    d = discover(workflow())
+    with PostgresEventStore(pool, projectors=[project]) as store:
+        store.append(d.id, d.history, expected_version=0)
+    assert statuses == [TransactionStatus.INTRANS]
+
+
+def test_a_later_append_waits_so_positions_commit_in_order(pool: Pool) -> None:
+    """While one append is still open, another cannot take a position, so readers never skip one."""
+    inside, release = threading.Event(), threading.Event()
+
+    def hold(tx: psycopg.Connection[Any], events: tuple[StoredEvent, ...]) -> None:
+        if events[0].stream_id == "slow":
+            inside.set()
+            release.wait(timeout=10)
+
+    wf = workflow()
+    slow = wf.discover(channel="alarm_110", category="neighbour", summary="x", actor="officer:a", dispute_id="slow")
+    fast = wf.discover(channel="alarm_110", category="neighbour", summary="y", actor="officer:b", dispute_id="fast")
+    with PostgresEventStore(pool, projectors=[hold]) as store:
+        first = threading.Thread(target=store.append, args=("slow", slow.history), kwargs={"expected_version": 0})
+        second = threading.Thread(target=store.append, args=("fast", fast.history), kwargs={"expected_version": 0})
+        first.start()
+        assert inside.wait(timeout=10)
+        second.start()
+        time.sleep(0.3)
+        assert second.is_alive(), "the second append should wait for the first to commit"
+        assert list(store.read_all()) == []
+        release.set()
+        first.join(timeout=10)
+        second.join(timeout=10)
+        assert [s.stream_id for s in store.read_all()] == ["slow", "fast"]
+
+
+def test_many_processes_racing_on_the_same_disputes_each_land_once_or_conflict(
+    pool: Pool, conninfo: str, tmp_path: Path
+) -> None:
+    with PostgresEventStore(pool) as store:
+        repo = Repository(workflow(), store)
+        ids = ["D-1", "D-2"]
+        for dispute_id in ids:
+            repo.discover(
+                channel="alarm_110", category="neighbour", summary="x", actor="officer:a", dispute_id=dispute_id
+            )
+        outcomes = race("postgres", conninfo, ids, processes=3, commands=30, logs=tmp_path)
+        check_race(repo, ids, outcomes, expected=90)
+
+
+def test_a_store_opened_from_a_dsn_owns_and_closes_its_pool(conninfo: str) -> None:
+    wf = workflow()
+    d = with_notes(wf, discover(wf), 1)
+    with PostgresEventStore(conninfo) as store:
+        store.append(d.id, d.history, expected_version=0)
+    with PostgresEventStore(conninfo) as again:
+        assert again.load(d.id) == d.history
+    with pytest.raises(StorageError, match="closed"):
+        again.load(d.id)
+
+
+def test_a_store_leaves_a_pool_it_was_given_open(pool: Pool) -> None:
+    PostgresEventStore(pool).close()
+    with pool.connection() as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_an_unreachable_server_gives_a_storage_error() -> None:
+    started = time.monotonic()
+    with pytest.raises(StorageError, match="PostgreSQL"):
+        PostgresEventStore("postgresql://postgres@127.0.0.1:1/test?connect_timeout=1", timeout=1)
+    assert time.monotonic() - started < 10
+
+
+def test_tables_go_to_the_first_schema_on_the_search_path(pool: Pool, schema: str) -> None:
+    with PostgresEventStore(pool) as store:
+        assert store.schema == schema

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from contract import StoreFactory, discover, workflow
+from processes import check_race, child, race
+from sql_contract import Placeholders, Raw, RawError, SQLStoreContract
+
+import fengqiao as fq
+from fengqiao.errors import StorageError, ValidationError
+from fengqiao.storage import EventStore, Projector, Repository, SQLiteEventStore, StoredEvent
+from fengqiao.storage import sqlite as sqlite_backend
+
+
+class TestSQLiteStore(SQLStoreContract):
+    @pytest.fixture
+    def path(self, tmp_path: Path) -> Path:
+        return tmp_path / "station.db"
+
+    @pytest.fixture
+    def make_store(self, path: Path) -> Iterator[StoreFactory]:
+        opened: list[SQLiteEventStore] = []
+
+        def make(projectors: Sequence[Projector[Any]] = (), *, upgrade: bool = True) -> EventStore:
+            store = SQLiteEventStore(path, projectors=projectors, upgrade=upgrade)
+            opened.append(store)
+            return store
+
+        yield make
+        for store in opened:
+            store.close()
+
+    @pytest.fixture
+    def store(self, make_store: StoreFactory) -> EventStore:
+        return make_store()
+
+    @pytest.fixture
+    def raw(self, path: Path) -> Raw:
+        def run(sql: str, params: Sequence[Any] = (), /) -> list[tuple[Any, ...]]:
+            conn = sqlite3.connect(path, isolation_level=None)
+            try:
+                return conn.execute(sql, tuple(params)).fetchall()
+            except sqlite3.Error as exc:
+                raise RawError(str(exc)) from exc
+            finally:
+                conn.close()
+
+        return run
+
+    @pytest.fixture
+    def q(self) -> Placeholders:
+        return lambda sql: sql
+
+    @pytest.fixture
+    def backend(self) -> ModuleType:
+        return sqlite_backend
+
+
+def test_the_file_is_in_wal_mode(tmp_path: Path) -> None:
+    with SQLiteEventStore(tmp_path / "x.db"):
+        conn = sqlite3.connect(tmp_path / "x.db")
+        try:
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        finally:
+            conn.close()
+
+
+@pytest.mark.parametrize(("synchronous", "level"), [("NORMAL", 1), ("FULL", 2), ("EXTRA", 3)])
+def test_appends_run_with_the_synchronous_level_asked_for(tmp_path: Path, synchronous: Any, level: int) -> None:
+    seen: list[int] = []
+
+    def project(tx: sqlite3.Connection, events: tuple[StoredEvent, ...]) -> None:
+        seen.append(tx.execute("PRAGMA synchronous").fetchone()[0])
+
+    d = discover(workflow())
+    with SQLiteEventStore(tmp_path / "x.db", synchronous=synchronous, projectors=[project]) as store:
+        store.append(d.id, d.history, expected_version=0)
+    assert seen == [level]
+
+
+def test_an_unknown_synchronous_level_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="synchronous"):
+        SQLiteEventStore(tmp_path / "x.db", synchronous="OFF")  # type: ignore[arg-type]
+
+
+def test_a_writer_waits_for_the_busy_timeout_then_gets_a_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    d = discover(workflow())
+    with SQLiteEventStore(path, busy_timeout=0.2) as store:
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            started = time.monotonic()
+            with pytest.raises(StorageError, match="locked") as caught:
+                store.append(d.id, d.history, expected_version=0)
+            assert time.monotonic() - started >= 0.15
+            assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        assert store.append(d.id, d.history, expected_version=0) == 1
+
+
+def test_a_file_that_is_not_a_database_gives_a_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    path.write_bytes(b"this is not SQLite" * 100)
+    with pytest.raises(StorageError, match="not a database"):
+        SQLiteEventStore(path)
+
+
+def test_a_killed_writer_keeps_every_acknowledged_command_and_none_half_written(tmp_path: Path) -> None:
+    path = tmp_path / "station.db"
+    acked: list[str] = []
+    for kill_after in (15, 40, 70):  # three writers in turn, each killed at another moment
+        with child("write", str(path), "100000", log=tmp_path / "writer.log") as (proc, lines):
+            mine = lines.take(kill_after, timeout=30)
+            assert len(mine) == kill_after, (tmp_path / "writer.log").read_text()
+            proc.kill()
+            proc.wait(timeout=10)
+            acked += mine + lines.rest(timeout=10)
+    last_ack: dict[str, int] = {}
+    for line in acked:
+        _, dispute_id, acked_version = line.split(" ")
+        last_ack[dispute_id] = int(acked_version)
+    with SQLiteEventStore(path) as store:
+        report = store.verify()
+        assert report.ok, str(report)
+        repo = Repository(fq.Workflow("baseline"), store)
+        stored = {s: repo.get(s).version for s in store.streams()}
+    for dispute_id, version in last_ack.items():
+        assert stored[dispute_id] >= version
+    assert all(version % 3 == 1 for version in stored.values())  # discover, then notes three at a time
+    unacknowledged = sum(stored.values()) - sum(last_ack.values())
+    assert 0 <= unacknowledged <= 3 * 3  # at most the one command in flight when each writer was killed
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        conn.close()
+
+
+def test_processes_racing_on_the_same_disputes_each_land_once_or_conflict(tmp_path: Path) -> None:
+    path = tmp_path / "station.db"
+    with SQLiteEventStore(path) as store:
+        repo = Repository(workflow(), store)
+        ids = [discover(repo.workflow).id for _ in range(2)]
+        for dispute_id in ids:
+            repo.discover(
+                channel="alarm_110", category="neighbour", summary="x", actor="officer:a", dispute_id=dispute_id
+            )
+        outcomes = race("sqlite", str(path), ids, processes=3, commands=30, logs=tmp_path)
+        check_race(repo, ids, outcomes, expected=90)

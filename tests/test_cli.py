@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import fengqiao as fq
+from fengqiao.cli import app
+
+PYTHON = Path(sys.executable)
+WIDE = {"COLUMNS": "200"}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def run_main(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(PYTHON), "-m", "fengqiao", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_demo_prints_the_timeline_in_english(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["demo"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    for line in ("grade → graded · low (baseline.low.no-risk)", "mediate → mediating", "close → closed"):
+        assert line in result.output
+    assert "grid_worker:wang" in result.output
+    assert "final state: closed · v8" in result.output
+
+
+def test_demo_shows_the_early_close_refused_for_want_of_a_visit(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["demo"], env=WIDE)
+    assert "baseline.close.no-visit" in result.output
+    assert "close needs at least one follow-up visit" in result.output
+
+
+def test_demo_prints_the_timeline_in_chinese(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["demo", "--lang", "zh"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    for text in ("研判分级", "启动调解 → 调解中", "销号 → 已销号", "经办人", "最终状态"):
+        assert text in result.output
+    assert "baseline.close.no-visit" in result.output
+    assert "销号前须至少回访一次" in result.output
+    assert "final state" not in result.output
+
+
+def test_demo_refuses_an_unknown_language(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["demo", "--lang", "fr"])
+    assert result.exit_code == 2
+
+
+def test_policies_lists_every_registered_policy_with_its_grades(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["policies"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "baseline  grades: high, medium, low" in result.output
+    for name in fq.policies.names():
+        assert name in result.output
+
+
+def test_diagram_prints_a_mermaid_state_diagram_in_chinese(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["diagram", "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    assert "stateDiagram-v2" in result.output
+    assert "follow_up --> closed: 销号" in result.output
+    assert '"回访跟踪" as follow_up' in result.output
+
+
+def test_diagram_is_in_english_by_default(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["diagram"])
+    assert "follow_up --> closed: close" in result.output
+
+
+def test_an_unknown_policy_exits_2_with_one_line_and_no_traceback() -> None:
+    result = run_main("diagram", "--policy", "nope")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("error: ")
+    assert "unknown policy 'nope'" in result.stderr
+    assert "baseline" in result.stderr
+
+
+def test_a_long_error_message_stays_on_one_line() -> None:
+    name = "no-such-policy-with-a-rather-long-name-from-a-typo"
+    result = run_main("diagram", "--policy", name)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert f"'{name}'" in result.stderr
+
+
+def test_an_error_message_is_printed_verbatim_even_if_it_looks_like_markup() -> None:
+    result = run_main("diagram", "--policy", "[/bold]nope")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "'[/bold]nope'" in result.stderr
