@@ -17,6 +17,7 @@ from fengqiao.policies.base import (
 )
 from fengqiao.policies.baseline import Baseline
 from fengqiao.policies.compose import Composite, compose
+from fengqiao.policies.huainan_two_clears import HuainanTwoClears
 from fengqiao.policies.registry import ENTRY_POINT_GROUP, get, names, register
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Deadline",
     "DeadlineStatus",
     "DossierRequirement",
+    "HuainanTwoClears",
     "Policy",
     "compose",
     "get",
@@ -36,3 +38,4 @@ __all__ = [
 ]
 
 register("baseline", Baseline)
+register("huainan-two-clears", HuainanTwoClears)

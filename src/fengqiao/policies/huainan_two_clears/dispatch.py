@@ -1,0 +1,156 @@
+"""The 09:00 daily dispatch view (每日早调度): each station's line about one day's alerts.
+
+Every morning at 09:00 the city bureau, its county and district bureaus and every police
+station meet by video; each station reports yesterday's alerts, and the duty leader calls
+on a station at random (点调) about one of its key alerts. :func:`dispatch_report` computes
+that view from disputes, as they stood at the meeting:
+
+- **received** (接警): disputes whose first alert was received on ``day`` (local time);
+- **entered_in_time** (按时进入处置): of those, left ``discovered`` within the handling window;
+- **closed_same_day** (当日销号): concluded (closed, escalated or merged) before the day ended;
+- **carried_over** (结转): still open at the meeting, carried into the new day's work (each
+  meets the 24-hour line of 案件清底, and a key one its named supervision, at its own time);
+- **overdue** (逾期): missed at least one of the policy's deadlines (met late, or still
+  unmet after it fell due).
+
+The report is a pure function: the same disputes, day, station filter and seed give the
+same report, whatever later events the disputes passed in carry (histories are cut at the
+meeting time).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+import attrs
+
+from fengqiao.domain.checks import require_aware
+from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.policies.base import DeadlineStatus
+from fengqiao.policies.huainan_two_clears.policy import HuainanTwoClears
+from fengqiao.policies.huainan_two_clears.timeline import as_of, day_bounds, first_alert_at, latest, local_day
+
+__all__ = ["MEETING_TIME", "DispatchReport", "DispatchRow", "SpotCall", "dispatch_report"]
+
+MEETING_TIME = time(9, 0)
+"""The daily dispatch meeting (早调度) is held at 09:00 local time, the day after the alerts."""
+
+_MISSED = frozenset({DeadlineStatus.LATE, DeadlineStatus.OVERDUE})
+
+
+@attrs.frozen
+class DispatchRow:
+    """One station's line in the dispatch view: counts of the day's disputes."""
+
+    station: str
+    received: int = 0
+    entered_in_time: int = 0
+    closed_same_day: int = 0
+    carried_over: int = 0
+    overdue: int = 0
+
+    def __add__(self, other: DispatchRow) -> DispatchRow:
+        return DispatchRow(
+            station=self.station if self.station == other.station else "",
+            received=self.received + other.received,
+            entered_in_time=self.entered_in_time + other.entered_in_time,
+            closed_same_day=self.closed_same_day + other.closed_same_day,
+            carried_over=self.carried_over + other.carried_over,
+            overdue=self.overdue + other.overdue,
+        )
+
+
+@attrs.frozen
+class SpotCall:
+    """The duty leader's random call on a station about one key alert (点调)."""
+
+    station: str
+    dispute_id: str
+    summary: str
+
+
+@attrs.frozen
+class DispatchReport:
+    """The dispatch view of ``day`` as it stood at ``as_of``."""
+
+    day: date
+    as_of: datetime
+    rows: tuple[DispatchRow, ...]
+    """One row per station (sorted by name); with a station filter, that station's row."""
+    key_alerts: tuple[str, ...]
+    """The ids of the day's key disputes (重点警情), sorted."""
+    spot_call: SpotCall | None
+    """The seeded random pick among ``key_alerts``; ``None`` when the day had none."""
+
+    @property
+    def total(self) -> DispatchRow:
+        """All rows added up (station ``""``)."""
+        total = DispatchRow("")
+        for row in self.rows:
+            total = total + row
+        return attrs.evolve(total, station="")
+
+    def row(self, station: str) -> DispatchRow:
+        """The row of ``station`` (zeros if it received nothing that day)."""
+        return next((r for r in self.rows if r.station == station), DispatchRow(station))
+
+
+def dispatch_report(
+    disputes: Iterable[Dispute],
+    day: date,
+    *,
+    policy: HuainanTwoClears | None = None,
+    station: str | None = None,
+    seed: int | str = 0,
+    at: datetime | None = None,
+) -> DispatchReport:
+    """The 09:00 dispatch view of the alerts received on ``day``.
+
+    Args:
+        disputes: any disputes (each id once, or several versions of it: the longest is used).
+        day: the day whose alerts are reported (yesterday, seen from the meeting).
+        policy: supplies the windows, the timezone, what is key and what concludes a
+            dispute; the default Huainan policy if not given.
+        station: only this station's row (and key alerts).
+        seed: makes the random call (点调) reproducible: same seed, same pick.
+        at: when the meeting looks; 09:00 of the next day in the policy's timezone by default.
+    """
+    rules = policy or HuainanTwoClears()
+    tz = rules.timezone
+    when = datetime.combine(day + timedelta(days=1), MEETING_TIME, tzinfo=tz) if at is None else require_aware(at, "at")
+    _start, day_end = day_bounds(day, tz)
+    concluded = {str(s) for s in rules.concluded_states}
+    rows: dict[str, DispatchRow] = {} if station is None else {station: DispatchRow(station)}
+    key: list[Dispute] = []
+    for full in latest(disputes):
+        d = as_of(full, when)
+        if d is None or (station is not None and d.station != station):
+            continue
+        if local_day(first_alert_at(d), tz) != day:
+            continue
+        statuses = {dl.code: dl.status(when) for dl in rules.deadlines(d)}
+        concluded_at = rules.concluded_at(d)
+        line = DispatchRow(
+            d.station,
+            received=1,
+            entered_in_time=int(statuses["huainan.enter-handling"] is DeadlineStatus.MET),
+            closed_same_day=int(concluded_at is not None and concluded_at <= day_end),
+            carried_over=int(str(d.state) not in concluded),
+            overdue=int(any(s in _MISSED for s in statuses.values())),
+        )
+        rows[d.station] = rows.get(d.station, DispatchRow(d.station)) + line
+        if rules.is_key(d):
+            key.append(d)
+    pick = None
+    if key:
+        chosen = random.Random(f"huainan.dispatch:{day.isoformat()}:{seed}").choice(key)
+        pick = SpotCall(chosen.station, chosen.id, chosen.summary)
+    return DispatchReport(
+        day=day,
+        as_of=when,
+        rows=tuple(rows[k] for k in sorted(rows)),
+        key_alerts=tuple(d.id for d in key),
+        spot_call=pick,
+    )
