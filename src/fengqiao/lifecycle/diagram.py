@@ -68,7 +68,25 @@ def draw_mermaid(graph: Graph, *, lang: Lang = "en", title: str = "fengqiao", cu
     )
     holder = _Holder()
     machine.add_model(holder, initial=str(current) if current is not None else str(State.DISCOVERED))
-    return str(holder.get_graph().draw(None))  # type: ignore[attr-defined]
+    text = str(holder.get_graph().draw(None))  # type: ignore[attr-defined]
+    return _tidy(text, highlight=current is not None)
+
+
+def _tidy(text: str, *, highlight: bool) -> str:
+    """Make transitions' mermaid output valid and quiet.
+
+    transitions writes ``Class state style`` where mermaid's keyword is ``class``; and with no
+    dispute to show, the styling (which would mark ``discovered`` as current) is dropped.
+    """
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("classDef ", "Class ")) and not highlight:
+            continue
+        if stripped.startswith("Class "):
+            line = line.replace("Class ", "class ", 1)
+        lines.append(line)
+    return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
 
 
 def _trigger(name: str) -> TriggerId:

@@ -19,6 +19,7 @@ from fengqiao.policies.baseline import Baseline
 from fengqiao.policies.compose import Composite, compose
 from fengqiao.policies.huainan_two_clears import HuainanTwoClears
 from fengqiao.policies.registry import ENTRY_POINT_GROUP, get, names, register
+from fengqiao.policies.yongji_54333 import Yongji54333
 
 __all__ = [
     "CHINA_TZ",
@@ -31,6 +32,7 @@ __all__ = [
     "DossierRequirement",
     "HuainanTwoClears",
     "Policy",
+    "Yongji54333",
     "compose",
     "get",
     "names",
@@ -39,3 +41,4 @@ __all__ = [
 
 register("baseline", Baseline)
 register("huainan-two-clears", HuainanTwoClears)
+register("yongji-54333", Yongji54333)
