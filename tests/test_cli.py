@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 import fengqiao as fq
+import fengqiao.storage
 from fengqiao.cli import app
 
 PYTHON = Path(sys.executable)
@@ -15,7 +16,8 @@ WIDE = {"COLUMNS": "200"}
 
 
 @pytest.fixture
-def runner() -> CliRunner:
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)  # the demo writes its SQLite file in the working directory
     return CliRunner()
 
 
@@ -32,6 +34,17 @@ def test_demo_prints_the_timeline_in_english(runner: CliRunner) -> None:
         assert line in result.output
     assert "grid_worker:wang" in result.output
     assert "final state: closed · v8" in result.output
+
+
+def test_demo_stores_every_command_in_sqlite_and_verifies_the_chain(runner: CliRunner, tmp_path: Path) -> None:
+    first = runner.invoke(app, ["demo", "--db", "station.db"], env=WIDE)
+    second = runner.invoke(app, ["demo", "--db", "station.db"], env=WIDE)
+    assert "stored in station.db: read back equal, hash chain verified" in first.output
+    assert "YJ-2024-0002" in second.output
+    with fq.storage.SQLiteEventStore(tmp_path / "station.db") as store:
+        assert sorted(store.streams()) == ["YJ-2024-0001", "YJ-2024-0002"]
+        assert len(store.load("YJ-2024-0001")) == 8
+        assert store.verify().ok
 
 
 def test_demo_shows_the_early_close_refused_for_want_of_a_visit(runner: CliRunner) -> None:

@@ -6,6 +6,7 @@ User mistakes end in one clear line on stderr and exit code 2, never a traceback
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,6 +20,7 @@ from fengqiao.errors import FengqiaoError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.policies import registry
+from fengqiao.storage import SQLiteEventStore
 from fengqiao.workflow import Workflow
 
 __all__ = ["app", "main"]
@@ -43,22 +45,28 @@ LangOption = Annotated[Language, typer.Option("--lang", help="Language of labels
 
 
 def _describe(event: Event, d: Dispute, wf: Workflow, lang: Lang) -> str:
-    label = (
-        wf.graph.label(event.trigger, lang)
-        if event.trigger != "discover"
-        else ("发现" if lang == "zh" else "discovered")
-    )
     state = wf.graph.label(d.state, lang)
+    if event.trigger == "discover":
+        return state
+    label = wf.graph.label(event.trigger, lang)
     extra = f" · {d.grade} ({d.grade_rule})" if event.type in ("graded", "regraded") else ""
     return f"{label} → {state}{extra}"
 
 
 @app.command()
-def demo(lang: LangOption = Language.en) -> None:
-    """Run the garage-entrance dispute (Yongji, 2024) from discovery to closing under baseline."""
+def demo(
+    lang: LangOption = Language.en,
+    db: Annotated[Path, typer.Option(help="SQLite file to keep the demo's events in.")] = Path("fengqiao.db"),
+) -> None:
+    """Run the garage-entrance dispute (Yongji, 2024) from discovery to closing under baseline.
+
+    Every command is saved in the SQLite file ``--db``; the dispute is then read back and its
+    hash chain verified.
+    """
     code: Lang = lang.value
     seen: list[tuple[Event, Dispute]] = []
-    run = garage_entrance(on_step=lambda d: seen.append((d.history[-1], d)))
+    with SQLiteEventStore(db) as store:
+        run = garage_entrance(store, on_step=lambda d: seen.append((d.history[-1], d)))
     wf = run.workflow
     table = Table(title=f"{run.dispute.id} · {run.dispute.summary}", show_lines=False)
     table.add_column("#", justify="right")
@@ -73,9 +81,19 @@ def demo(lang: LangOption = Language.en) -> None:
     title = "Refused, as it should be:" if code == "en" else "按规则被拒绝："
     console.print(f"[bold]{title}[/bold] close")
     for refusal in run.refusals:
-        console.print(f"  [red]{refusal.code}[/red]  {refusal.message(code)}")
+        console.print(f"  [red]{refusal.code}[/red]  {escape(refusal.message(code))}")
     final = wf.graph.label(run.dispute.state, code)
     console.print(f"[green]{'final state' if code == 'en' else '最终状态'}:[/green] {final} · v{run.dispute.version}")
+    same = run.stored == run.dispute
+    chain = "verified" if run.verification.ok else "BROKEN"
+    if code == "en":
+        console.print(f"stored in {db}: read back {'equal' if same else 'DIFFERENT'}, hash chain {chain}")
+    else:
+        console.print(
+            f"已存入 {db}：读回{'一致' if same else '不一致'}，哈希链{'校验通过' if run.verification.ok else '损坏'}"
+        )
+    if not (same and run.verification.ok):
+        raise typer.Exit(1)
 
 
 @app.command()
