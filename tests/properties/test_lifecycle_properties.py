@@ -181,3 +181,21 @@ def test_the_dispatch_table_agrees_with_the_machine_for_every_state_and_trigger(
             if transitions:
                 dest = transitions[0].dest
                 assert graph.target(state, trigger) == (state if dest is None else dest)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    run=lifecycles(
+        factory("baseline"),
+        max_steps=15,
+        weights={fq.Trigger.MERGE: 0, fq.Trigger.ESCALATE: 0, fq.Trigger.REFER: 0},
+    )
+)
+def test_lifecycles_never_choose_a_trigger_weighted_zero_while_another_is_allowed(run: Lifecycle) -> None:
+    accepted = {str(step.trigger) for step in run.steps if step.accepted}
+    assert accepted.isdisjoint({"merge", "escalate", "refer"})
+
+
+def test_lifecycles_refuse_negative_weights() -> None:
+    with pytest.raises(fq.ValidationError, match="weights"):
+        lifecycles(factory("baseline"), weights={fq.Trigger.MERGE: -1})

@@ -207,21 +207,35 @@ _KIND = st.sampled_from(("move", "internal", "move", "internal", "any"))
 
 @st.composite
 def _choose(
-    draw: st.DrawFn, wf: Workflow, state: Any, allowed: tuple[TriggerId, ...], weights: Mapping[TriggerId, int]
+    draw: st.DrawFn,
+    wf: Workflow,
+    state: Any,
+    allowed: tuple[TriggerId, ...],
+    weights: Mapping[TriggerId, int],
+    fixed: Mapping[TriggerId, int],
 ) -> TriggerId:
     """A state-changing or an internal trigger the graph allows, by this lifecycle's weights.
 
-    Now and then it is a trigger the graph does not allow, to be refused.
+    Now and then it is a trigger the graph does not allow, to be refused. A trigger the caller
+    fixed at weight 0 is never chosen while the graph allows another.
     """
     moves = [t for t in allowed if wf.graph.target(state, t) != state]
     internal = [t for t in allowed if t not in moves]
     kind = draw(_KIND)
-    group = moves if (kind == "move" and moves) or not internal else internal
+    first, second = (moves, internal) if kind == "move" else (internal, moves)
     refused = [t for t in wf.graph.triggers if t not in allowed]
-    if (kind == "any" or not group) and refused:
+    if (kind == "any" or not allowed) and refused:
         return draw(st.sampled_from(refused))
-    weighted = [t for t in group for _ in range(weights.get(t, 1))]
-    return draw(st.sampled_from(weighted or [t for t in group if t not in _ENDS_EARLY] or group))
+    for group in (first, second):
+        weighted = [t for t in group for _ in range(weights.get(t, 1))]
+        if weighted:
+            return draw(st.sampled_from(weighted))
+    # Every allowed trigger drew weight 0 in this run: take one the caller did not rule out,
+    # preferring those that keep the dispute open.
+    open_ones = [t for t in allowed if fixed.get(t, 1) and t not in _ENDS_EARLY]
+    permitted = [t for t in allowed if fixed.get(t, 1)]
+    options = open_ones or permitted or refused or list(allowed)
+    return draw(st.sampled_from(options))
 
 
 _ADVANCES = st.one_of(
@@ -238,6 +252,7 @@ def lifecycles(
     max_steps: int = 30,
     payloads: Mapping[TriggerId, PayloadStrategy] | None = None,
     actors: st.SearchStrategy[str] | None = None,
+    weights: Mapping[TriggerId, int] | None = None,
 ) -> st.SearchStrategy[Lifecycle]:
     """Random lifecycles under the workflow ``make_workflow()`` returns (one per example).
 
@@ -246,8 +261,14 @@ def lifecycles(
         max_steps: how many commands follow discovery (fewer once the dispute is terminal).
         payloads: per-trigger payload strategies replacing the defaults (:func:`payloads_for`).
         actors: who acts; mostly officers, sometimes a grid worker, mediator or informant.
+        weights: fixed weights for some triggers (``{Trigger.MERGE: 0, Trigger.RECORD_VISIT: 5}``),
+            in place of the weights each run draws for itself; 0 never chooses the trigger
+            while the graph allows another.
     """
     overrides = dict(payloads or {})
+    fixed = dict(weights or {})
+    if any(isinstance(w, bool) or not isinstance(w, int) or w < 0 for w in fixed.values()):
+        raise ValidationError(f"weights must be whole numbers of 0 or more, got {fixed!r}", "weights")
     who = actors or st.sampled_from(_OFFICERS * 3 + _OTHERS)
 
     @st.composite
@@ -268,6 +289,7 @@ def lifecycles(
         # Swarm testing: each lifecycle weighs triggers its own way (some never, some often),
         # so runs differ in kind, not only in detail, and deep states are reached.
         weights = {t: draw(_ENDING_WEIGHT if t in _ENDS_EARLY else _WEIGHT) for t in wf.graph.triggers}
+        weights.update(fixed)
         disputes = [d]
         steps: list[Step] = []
         for _ in range(max_steps):
@@ -275,7 +297,7 @@ def lifecycles(
             allowed = wf.graph.allowed(d.state)
             if not allowed and draw(st.booleans()):
                 break
-            trigger = draw(_choose(wf, d.state, allowed, weights))
+            trigger = draw(_choose(wf, d.state, allowed, weights, fixed))
             strategy = overrides[trigger](wf, d) if trigger in overrides else payloads_for(trigger, wf, d)
             payload = dict(draw(strategy))
             actor = draw(who)
