@@ -565,7 +565,9 @@ class Workflow:
         given = {k: v for k, v in values.items() if v is not None}
         current = dispute.assessment
         if keep_current and current is not None:
-            given = {**attrs.asdict(current, recurse=False), **given}
+            # The dispute's risk factors, not the last assessment's: a ``reopen`` may have
+            # added some since, and a regrade must not silently drop them.
+            given = {**attrs.asdict(current, recurse=False), "risk_factors": dispute.risk_factors, **given}
         given.setdefault("risk_factors", dispute.risk_factors)
         return _build(Assessment, trigger, given)  # type: ignore[no-any-return]
 
@@ -593,8 +595,9 @@ class Workflow:
                 f"unknown grade {asked!r}; policy {self.policy.name} grades: {', '.join(self.policy.grades)}",
                 "regrade.grade",
             )
-        route = self.policy.route(dispute, assessment)
-        return Grading(grade=asked, rule="manual", route=route, reason=reason), True
+        # The policy still grades, so the route and its flags are kept; only the grade is the officer's.
+        computed = self._grading(dispute, assessment, at)
+        return attrs.evolve(computed, grade=asked, rule="manual", reason=reason), True
 
 
 def _check_dispute(dispute: object) -> None:

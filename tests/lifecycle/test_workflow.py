@@ -647,8 +647,8 @@ def test_the_diagram_draws_every_state_change_and_leaves_out_internal_triggers(w
 
 def test_the_diagram_highlights_the_state_of_a_dispute(wf: fq.Workflow, disputes: Disputes) -> None:
     text = wf.diagram(dispute=disputes.follow_up())
-    assert "Class follow_up s_active" in text
-    assert "Class discovered s_default" in text
+    assert "class follow_up s_active" in text
+    assert "class discovered s_default" in text
 
 
 # -- policies the workflow is given ----------------------------------------------------------

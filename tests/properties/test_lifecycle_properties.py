@@ -199,3 +199,9 @@ def test_lifecycles_never_choose_a_trigger_weighted_zero_while_another_is_allowe
 def test_lifecycles_refuse_negative_weights() -> None:
     with pytest.raises(fq.ValidationError, match="weights"):
         lifecycles(factory("baseline"), weights={fq.Trigger.MERGE: -1})
+
+
+@settings(max_examples=20, deadline=None)
+@given(run=lifecycles(factory("baseline"), max_steps=5, actors=st.just("supervisor:li")))
+def test_lifecycles_use_the_actors_they_are_given(run: Lifecycle) -> None:
+    assert {step.actor for step in run.steps} <= {"supervisor:li"}

@@ -75,10 +75,11 @@ def draw_mermaid(graph: Graph, *, lang: Lang = "en", title: str = "fengqiao", cu
 def _tidy(text: str, *, highlight: bool) -> str:
     """Make transitions' mermaid output valid and quiet.
 
-    transitions writes ``Class state style`` where mermaid's keyword is ``class``; and with no
+    transitions writes ``Class state style`` where mermaid's keyword is ``class``, and a bare
+    title between the ``---`` lines where mermaid's front matter wants ``title: ...``; with no
     dispute to show, the styling (which would mark ``discovered`` as current) is dropped.
     """
-    lines = []
+    lines: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith(("classDef ", "Class ")) and not highlight:
@@ -86,6 +87,8 @@ def _tidy(text: str, *, highlight: bool) -> str:
         if stripped.startswith("Class "):
             line = line.replace("Class ", "class ", 1)
         lines.append(line)
+    if len(lines) > 2 and lines[0] == lines[2] == "---" and not lines[1].startswith("title:"):
+        lines[1] = f"title: {lines[1]}"
     return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
 
 

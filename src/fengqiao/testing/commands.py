@@ -269,7 +269,7 @@ def lifecycles(
     fixed = dict(weights or {})
     if any(isinstance(w, bool) or not isinstance(w, int) or w < 0 for w in fixed.values()):
         raise ValidationError(f"weights must be whole numbers of 0 or more, got {fixed!r}", "weights")
-    who = actors or st.sampled_from(_OFFICERS * 3 + _OTHERS)
+    who = actors if actors is not None else st.sampled_from(_OFFICERS * 3 + _OTHERS)
 
     @st.composite
     def build(draw: st.DrawFn) -> Lifecycle:

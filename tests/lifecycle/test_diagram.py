@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import fengqiao as fq
+from stages import OFFICER, START
+
+
+def test_a_diagram_starts_with_valid_mermaid_front_matter() -> None:
+    lines = fq.Workflow("baseline").diagram().splitlines()
+    assert lines[:4] == ["---", "title: fengqiao · baseline", "---", "stateDiagram-v2"]
+
+
+def test_a_diagram_without_a_dispute_marks_no_state_as_current() -> None:
+    text = fq.Workflow("baseline").diagram()
+    assert "s_active" not in text
+    assert "Class " not in text
+
+
+def test_a_diagram_of_a_dispute_marks_its_state_with_mermaids_class_keyword() -> None:
+    wf = fq.Workflow("baseline", clock=fq.FixedClock(START))
+    d = wf.grade(wf.discover(channel="walk_in", category="debt", summary="欠款", actor=OFFICER), actor=OFFICER)
+    text = wf.diagram(dispute=d)
+    assert "  class graded s_active" in text
+    assert "Class " not in text
