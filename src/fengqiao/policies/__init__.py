@@ -18,6 +18,7 @@ from fengqiao.policies.base import (
 from fengqiao.policies.baseline import Baseline
 from fengqiao.policies.compose import Composite, compose
 from fengqiao.policies.huainan_two_clears import HuainanTwoClears
+from fengqiao.policies.huaiyang_ten_categories import HuaiyangTenCategories
 from fengqiao.policies.registry import ENTRY_POINT_GROUP, get, names, register
 from fengqiao.policies.yongji_54333 import Yongji54333
 
@@ -31,6 +32,7 @@ __all__ = [
     "DeadlineStatus",
     "DossierRequirement",
     "HuainanTwoClears",
+    "HuaiyangTenCategories",
     "Policy",
     "Yongji54333",
     "compose",
@@ -41,4 +43,5 @@ __all__ = [
 
 register("baseline", Baseline)
 register("huainan-two-clears", HuainanTwoClears)
+register("huaiyang-ten-categories", HuaiyangTenCategories)
 register("yongji-54333", Yongji54333)
