@@ -4,6 +4,7 @@ Needs the ``testing`` extra (hypothesis). See the docs page "Testing your policy
 """
 
 from fengqiao.testing.commands import Lifecycle, PayloadStrategy, Step, lifecycles, payloads_for
+from fengqiao.testing.harness import Invariant, PolicyStateMachine, policy_state_machine
 from fengqiao.testing.strategies import (
     actors,
     alerts,
@@ -19,8 +20,10 @@ from fengqiao.testing.strategies import (
 )
 
 __all__ = [
+    "Invariant",
     "Lifecycle",
     "PayloadStrategy",
+    "PolicyStateMachine",
     "Step",
     "actors",
     "alerts",
@@ -33,6 +36,7 @@ __all__ = [
     "names",
     "parties",
     "payloads_for",
+    "policy_state_machine",
     "texts",
     "vocabulary",
 ]

@@ -1,0 +1,32 @@
+"""The stateful harness on every registered policy, and on a user's own invariant."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fengqiao as fq
+from fengqiao.testing import policy_state_machine
+
+
+@pytest.mark.parametrize("policy", fq.policies.names())
+def test_every_registered_policy_keeps_the_harness_invariants(policy: str) -> None:
+    policy_state_machine(policy, max_examples=40, step_count=25).TestCase().runTest()
+
+
+def test_the_harness_reports_a_broken_invariant_of_your_own() -> None:
+    def never_graded_high(wf: fq.Workflow, d: fq.Dispute) -> None:
+        assert d.grade != "high", f"{d.id} was graded high"
+
+    machine = policy_state_machine("baseline", invariants=[never_graded_high], max_examples=200, step_count=20)
+    with pytest.raises(AssertionError, match="was graded high"):
+        machine.TestCase().runTest()
+
+
+@settings(max_examples=30, deadline=None)
+@given(d=st.from_type(fq.Dispute), event=st.from_type(fq.Event), party=st.from_type(fq.Party))
+def test_hypothesis_builds_fengqiao_values_from_their_types(d: fq.Dispute, event: fq.Event, party: fq.Party) -> None:
+    assert fq.replay(d.history) == d
+    assert fq.loads(fq.dumps(event), fq.Event) == event
+    assert party.name.strip()
