@@ -30,3 +30,15 @@ def test_hypothesis_builds_fengqiao_values_from_their_types(d: fq.Dispute, event
     assert fq.replay(d.history) == d
     assert fq.loads(fq.dumps(event), fq.Event) == event
     assert party.name.strip()
+
+
+def test_the_toolkit_imports_in_a_fresh_interpreter_before_hypothesis_is_loaded() -> None:
+    # Hypothesis runs its entry points on import; under pytest it is always loaded first, so
+    # only a fresh interpreter shows a circular import between the hook and the toolkit.
+    import subprocess
+    import sys
+
+    code = "import fengqiao.testing; from hypothesis import strategies as st; import fengqiao as fq; "
+    code += "print(type(st.from_type(fq.Dispute)).__name__)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
