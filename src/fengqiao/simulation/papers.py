@@ -1,0 +1,109 @@
+"""What the officer hands in with each command: forces, departments, papers.
+
+The payloads start plain and grow with what the officer has *learned* (the last part of a
+refusal code it met, such as ``"joint-notice-missing"``): a lesson adds a paper or a force to
+every later payload where it applies.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from fengqiao.domain.dossier import DossierItem, DossierKind
+from fengqiao.domain.vocab import Category, Channel, Department, MediationForce, Outcome
+from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.policies.base import DossierRequirement
+
+__all__ = [
+    "DEPARTMENTS",
+    "Payload",
+    "attempt_payload",
+    "correction_payload",
+    "gap_payload",
+    "mediate_payload",
+    "refer_payload",
+    "resolve_payload",
+]
+
+Payload = Callable[[Dispute], dict[str, Any]]
+"""Builds a command's keyword payload from the dispute as it stands at that try."""
+
+DEPARTMENTS: Mapping[Category, Department] = {
+    Category.MARRIAGE_FAMILY: Department.WOMENS_FEDERATION,
+    Category.EMOTIONAL: Department.WOMENS_FEDERATION,
+    Category.NEIGHBOUR: Department.VILLAGE_COMMITTEE,
+    Category.DEBT: Department.COURT,
+    Category.LAND_CONTRACT: Department.AGRICULTURE,
+    Category.ELDER_SUPPORT: Department.CIVIL_AFFAIRS,
+    Category.PRIVATE_LOAN: Department.COURT,
+    Category.TRADE: Department.MARKET_REGULATION,
+    Category.INJURY_COMPENSATION: Department.JUSTICE_OFFICE,
+    Category.WAGE_ARREARS: Department.LABOUR_INSPECTION,
+    Category.BOUNDARY_DRAINAGE: Department.NATURAL_RESOURCES,
+    Category.PROPERTY_MANAGEMENT: Department.HOUSING,
+    Category.TRAFFIC: Department.JUSTICE_OFFICE,
+    Category.CONSUMER: Department.MARKET_REGULATION,
+    Category.OTHER: Department.TOWNSHIP_GOVERNMENT,
+}
+"""Where a dispute that is not police business is handed over, by category."""
+
+_FOUR_FORCES = (
+    MediationForce.POLICE_OFFICE,
+    MediationForce.VILLAGE_GRID,
+    MediationForce.TOWNSHIP_PEOPLES,
+    MediationForce.JUDICIAL_PROFESSIONAL,
+)
+_SIMPLE_FORCE_WEIGHTS = (5, 2, 2, 1)
+
+
+def mediate_payload(d: Dispute, rng: random.Random, learned: Collection[str], mediator: str) -> dict[str, Any]:
+    """One of the four forces for a simple dispute; the police office and one or two more for a complex one."""
+    if d.complex:
+        forces = {MediationForce.POLICE_OFFICE, *rng.sample(_FOUR_FORCES[1:], rng.randint(1, 2))}
+    else:
+        forces = {rng.choices(_FOUR_FORCES, weights=_SIMPLE_FORCE_WEIGHTS)[0]}
+    if "force-missing" in learned:
+        forces.add(MediationForce.POLICE_OFFICE)
+    if "joint-forces-missing" in learned and d.complex and len(forces) < 2:
+        forces.add(MediationForce.JUDICIAL_PROFESSIONAL)
+    if "court-force-missing" in learned and d.channel is Channel.COURT_PRE_FILING:
+        forces.add(MediationForce.COURT)
+    documents = []
+    if "joint-notice-missing" in learned and (d.complex or len(forces) >= 2):
+        documents.append(DossierItem(kind=DossierKind.JOINT_HANDLING_NOTICE, title="联调联处通知单"))
+    return {"forces": sorted(forces), "documents": documents, "mediator": mediator.partition(":")[2]}
+
+
+def refer_payload(d: Dispute, learned: Collection[str], reason: str) -> dict[str, Any]:
+    """The department for the category, and the papers the officer has learned to send."""
+    documents = []
+    if "handover-paper-missing" in learned:
+        documents.append(DossierItem(kind=DossierKind.POLICE_MEDIATION_NOTICE, title="公调对接通知单"))
+    if "committee-report-missing" in learned:
+        documents.append(DossierItem(kind=DossierKind.COMMITTEE_REPORT, title="报政法委材料"))
+    return {"department": DEPARTMENTS[d.category], "reason": reason, "documents": documents}
+
+
+def resolve_payload(_d: Dispute) -> dict[str, Any]:
+    """An agreement, with the signed agreement filed."""
+    agreement = DossierItem(kind=DossierKind.MEDIATION_AGREEMENT, title="调解协议书")
+    return {"outcome": Outcome.AGREEMENT, "summary": "达成调解协议", "documents": (agreement,)}
+
+
+def attempt_payload(outcome: Outcome) -> Payload:
+    """One mediation attempt with ``outcome``, by the forces mediating."""
+    return lambda d: {"outcome": outcome, "forces": d.forces}
+
+
+def gap_payload(gap: DossierRequirement) -> Payload:
+    """An ``attach`` that fills ``gap`` (with the first kind it accepts)."""
+    kind = min(gap.kinds)
+    item = DossierItem(kind=kind, title=kind.label("zh"))
+    return lambda _d: {"item": item}
+
+
+def correction_payload(_d: Dispute) -> dict[str, Any]:
+    """A correction record for an uncorrected review finding (规范执法)."""
+    return {"item": DossierItem(kind=DossierKind.CORRECTION_RECORD, title="执法评查意见整改记录")}

@@ -1,0 +1,344 @@
+"""``Scenario``: what a simulated year (or province) looks like, and the built-in calibrations.
+
+A scenario says how many disputes arrive over how many days, what they are about, where they
+come from, how risky they are, how they route and how mediation tends to go. The figures the
+reports give (see the domain notes) are matched; where the reports are silent the choice is
+documented on the function that makes the scenario.
+
+>>> s = yongji_2024()
+>>> s.disputes, s.days
+(1050, 366)
+>>> s.scaled(0.1).disputes
+105
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, TypeVar
+
+import attrs
+
+from fengqiao.domain.vocab import Category, Channel, RiskFactor
+from fengqiao.domain.vocabulary import Vocabulary
+from fengqiao.errors import ValidationError
+
+__all__ = ["Mix", "Scenario", "Staff", "huaiyang_year", "province", "yongji_2024", "yuncheng_2024"]
+
+V = TypeVar("V", bound=Vocabulary)
+
+Mix = tuple[tuple[Any, float], ...]
+"""Weighted choices as ``((member, weight), ...)``; weights need not sum to one."""
+
+
+Weights = Mapping[Any, float] | Iterable[tuple[Any, float]]
+"""A mix as given: a mapping or pairs, keyed by members or their value strings."""
+
+
+def _pairs(cls: type[V], value: Weights, path: str) -> tuple[tuple[V, float], ...]:
+    pairs = value.items() if isinstance(value, Mapping) else value
+    return tuple((cls.parse(k, path), float(w)) for k, w in pairs)
+
+
+def _weights(cls: type[V], value: Weights, path: str) -> tuple[tuple[V, float], ...]:
+    out = _pairs(cls, value, path)
+    if not out or any(w < 0 for _, w in out) or sum(w for _, w in out) <= 0:
+        raise ValidationError("expected weights of 0 or more, not all 0", path)
+    return out
+
+
+def _category_mix(value: Weights) -> Mix:
+    return _weights(Category, value, "category_mix")
+
+
+def _channel_mix(value: Weights) -> Mix:
+    return _weights(Channel, value, "channel_mix")
+
+
+def _rates(value: Weights) -> Mix:
+    out = _pairs(RiskFactor, value, "risk_factor_rates")
+    for factor, rate in out:
+        if not 0.0 <= rate <= 1.0:
+            raise ValidationError(f"rate of {factor} must be within 0 and 1, got {rate}", "risk_factor_rates")
+    return out
+
+
+def _share(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, float | int) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
+        raise ValidationError(f"expected a share within 0 and 1, got {value!r}", attribute.name)
+
+
+def _positive(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError(f"expected a whole number of 1 or more, got {value!r}", attribute.name)
+
+
+def _count(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValidationError(f"expected a whole number of 0 or more, got {value!r}", attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class Staff:
+    """Who does the work: police stations, community officers and grid workers.
+
+    Each dispute belongs to one station and is handled by one of its officers; grid workers
+    report disputes (the ``grid_worker`` channel) and make some follow-up visits.
+    """
+
+    stations: int = attrs.field(default=1, validator=_positive)
+    officers: int = attrs.field(default=1, validator=_positive)
+    grid_workers: int = attrs.field(default=0, validator=_count)
+
+
+@attrs.frozen(kw_only=True)
+class Scenario:
+    """A seeded synthetic workload: arrivals, mixes, routes, outcomes and staff.
+
+    Shares are probabilities per dispute, drawn independently (a dispute meeting the case
+    threshold is escalated whatever else it is).
+    """
+
+    name: str
+    start: date
+    """The first day (Beijing time)."""
+    days: int = attrs.field(validator=_positive)
+    disputes: int = attrs.field(validator=_count)
+    """Disputes over the whole period (the reports' yearly totals), arriving uniformly at random."""
+    category_mix: Mix = attrs.field(converter=_category_mix)
+    channel_mix: Mix = attrs.field(converter=_channel_mix)
+    risk_factor_rates: Mix = attrs.field(converter=_rates)
+    """Each factor's chance to be present at discovery, independently of the others."""
+    not_police_share: float = attrs.field(validator=_share)
+    """Not police business (非公安管辖): referred to the responsible department at grading."""
+    case_threshold_share: float = attrs.field(validator=_share)
+    """Meets the threshold for a formal case (达到立案标准): escalated at grading."""
+    complex_share: float = attrs.field(validator=_share)
+    """Complex (疑难复杂): mediated jointly by several forces, followed up with more visits."""
+    mediation_success: float = attrs.field(validator=_share)
+    """The chance that one mediation attempt reaches agreement."""
+    relapse_rate: float = attrs.field(validator=_share)
+    """The chance that a settlement is found not holding at its first follow-up visit."""
+    referral_report_rate: float = attrs.field(validator=_share)
+    """The chance that a department a dispute was handed to reports a result back."""
+    repeat_alert_rate: float = attrs.field(default=0.05, validator=_share)
+    """The chance that a second alert about the same dispute arrives before grading (重复警情)."""
+    max_attempts: int = attrs.field(default=3, validator=_positive)
+    """Mediation attempts before the station hands a failing dispute to a department."""
+    staff: Staff = attrs.field(factory=Staff)
+    seed: int = 0
+
+    def scaled(self, factor: float) -> Scenario:
+        """The same scenario with ``factor`` times the disputes (at least one), for quick runs.
+
+        Days, mixes and rates are kept, so proportions are comparable with the full scenario.
+        """
+        if not factor > 0:
+            raise ValidationError(f"expected a factor above 0, got {factor!r}", "factor")
+        return attrs.evolve(self, name=f"{self.name}-x{factor:g}", disputes=max(1, round(self.disputes * factor)))
+
+    def with_seed(self, seed: int) -> Scenario:
+        """The same scenario under another seed."""
+        return attrs.evolve(self, seed=seed)
+
+
+# Yongji's four focus areas carry most of the weight; the rest are spread over the categories a
+# county station sees. The weights are the library's choice (the report names areas, not shares).
+_FOCUS = {
+    Category.MARRIAGE_FAMILY: 0.20,
+    Category.EMOTIONAL: 0.10,
+    Category.NEIGHBOUR: 0.20,
+    Category.DEBT: 0.12,
+}
+_COUNTY_REST = {
+    Category.LAND_CONTRACT: 0.05,
+    Category.ELDER_SUPPORT: 0.03,
+    Category.PRIVATE_LOAN: 0.03,
+    Category.TRADE: 0.03,
+    Category.INJURY_COMPENSATION: 0.04,
+    Category.WAGE_ARREARS: 0.04,
+    Category.BOUNDARY_DRAINAGE: 0.04,
+    Category.PROPERTY_MANAGEMENT: 0.04,
+    Category.TRAFFIC: 0.03,
+    Category.CONSUMER: 0.02,
+    Category.OTHER: 0.03,
+}
+# "3+N": the three platforms bring most alerts (110 above all); N channels and the rest follow.
+_CHANNELS_3N = {
+    Channel.ALARM_110: 0.42,
+    Channel.LEGAL_SUPERVISION: 0.03,
+    Channel.ONLINE_OPINION: 0.03,
+    Channel.PUBLIC_SENTIMENT: 0.04,
+    Channel.CYBERSPACE_OFFICE: 0.01,
+    Channel.GRID_WORKER: 0.14,
+    Channel.HOTLINE_12345: 0.08,
+    Channel.HOTLINE_12389: 0.01,
+    Channel.TIP_OFF: 0.03,
+    Channel.ON_SITE: 0.04,
+    Channel.SECURITY_INFORMANT: 0.03,
+    Channel.HOUSE_VISIT: 0.08,
+    Channel.COURT_PRE_FILING: 0.02,
+    Channel.WALK_IN: 0.04,
+}
+# Everyday disputes: most carry no risk factor; a few are violent or threatening.
+_RISKS = {
+    RiskFactor.THREAT: 0.02,
+    RiskFactor.WEAPON: 0.005,
+    RiskFactor.VIOLENCE: 0.03,
+    RiskFactor.MISSING_PARTY: 0.002,
+    RiskFactor.GROUP: 0.01,
+    RiskFactor.VULNERABLE_PARTY: 0.03,
+    RiskFactor.MENTAL_ILLNESS: 0.01,
+    RiskFactor.EXTREME_EMOTION: 0.05,
+    RiskFactor.SELF_HARM: 0.003,
+    RiskFactor.LONG_STANDING: 0.06,
+    RiskFactor.ALCOHOL: 0.02,
+    RiskFactor.LARGE_SUM: 0.04,
+    RiskFactor.HARDSHIP: 0.02,
+}
+
+
+def yongji_2024(*, seed: int = 2024) -> Scenario:
+    """Yongji city police, 2024: 1,050 disputes screened, 999 resolved (95.1%), the rest handed over.
+
+    Calibration:
+
+    - **1,050 disputes** over the 366 days of 2024 (about 2.9 a day, at random times).
+    - **Focus areas weighted**: marriage and family, emotional, neighbour and debt make 62%
+      of the mix (the report names the four areas, not their shares).
+    - **"3+N" channels**: 110 brings 42%, grid workers 14%, the other platforms the rest.
+    - **The rest handed to departments**: 4% are not police business and are referred; with
+      mediation succeeding 80% per attempt and three attempts before hand-over (0.8% of
+      police business fails all three), about 4.8% are handed over, so Yongji's own figure
+      (resolved by the station ÷ screened) lands near 95.1%.
+    - **Departments report back** on one referral in five (the report says nothing of their
+      results), so under a policy that counts every closed dispute (``baseline``) the rate
+      also lands near 95%.
+    - **1% meet the case threshold** and are escalated: Yongji's figures leave formal cases
+      out of the 1,050, so they are counted apart.
+    - **Complex share 2%** (joint mediation and the 三访), **relapse 3%** (no figure given).
+    - **Staff** (not in the report): 10 stations, 60 community officers, 1,200 grid workers.
+    """
+    return Scenario(
+        name="yongji-2024",
+        start=date(2024, 1, 1),
+        days=366,
+        disputes=1050,
+        category_mix={**_FOCUS, **_COUNTY_REST},
+        channel_mix=_CHANNELS_3N,
+        risk_factor_rates=_RISKS,
+        not_police_share=0.04,
+        case_threshold_share=0.01,
+        complex_share=0.02,
+        mediation_success=0.8,
+        relapse_rate=0.03,
+        referral_report_rate=0.2,
+        staff=Staff(stations=10, officers=60, grid_workers=1200),
+        seed=seed,
+    )
+
+
+def yuncheng_2024(*, seed: int = 2024) -> Scenario:
+    """Yuncheng city, 2024: 10,705 disputes screened, 10,457 resolved (97.68%), 124 jointly.
+
+    Calibration:
+
+    - **10,705 disputes** over 2024, the same category and channel mix as Yongji (one of its
+      counties).
+    - **97.68% resolved**: 1.6% are not police business; with mediation succeeding 80% per
+      attempt over three attempts, about 2.4% are handed over in all.
+    - **124 of 10,457 resolved by multi-party mediation**: a complex share of 1.2%.
+    - **1% meet the case threshold**, relapse 3%, departments report on one referral in five
+      (as for Yongji).
+    - **Staff** (not in the report): 120 stations, 800 officers, 12,000 grid workers.
+    """
+    return attrs.evolve(
+        yongji_2024(seed=seed),
+        name="yuncheng-2024",
+        disputes=10705,
+        not_police_share=0.016,
+        complex_share=0.012,
+        staff=Staff(stations=120, officers=800, grid_workers=12000),
+    )
+
+
+def huaiyang_year(*, seed: int = 2022) -> Scenario:
+    """Huaiyang district, one year (2021–22): 510 major disputes screened and mediated, 100% resolved.
+
+    Calibration:
+
+    - **510 disputes**, all in the ten major categories (marriage and family and neighbours
+      weigh most, as in the report's examples).
+    - **Major means risky**: every risk factor is about three times as likely as in an
+      everyday year, so a good share grades red and needs a responsible leader and officer.
+    - **100% resolved**: nothing meets the case threshold ("no homicide"), mediation succeeds
+      90% per attempt over up to five attempts, and every department reports back, so the
+      only unresolved disputes are those the agent could not finish.
+    - **Not police business 8%** (reported to the political-legal committee and pushed to the
+      department); **complex 15%** (many forces); **relapse 5%** (the example's monthly visits
+      for half a year).
+    - **Staff**: 20 stations and 120 officers (not in the report); 6,415 grid workers.
+    """
+    ten = {
+        Category.MARRIAGE_FAMILY: 0.18,
+        Category.EMOTIONAL: 0.08,
+        Category.NEIGHBOUR: 0.16,
+        Category.LAND_CONTRACT: 0.10,
+        Category.ELDER_SUPPORT: 0.08,
+        Category.PRIVATE_LOAN: 0.08,
+        Category.TRADE: 0.06,
+        Category.INJURY_COMPENSATION: 0.10,
+        Category.WAGE_ARREARS: 0.08,
+        Category.BOUNDARY_DRAINAGE: 0.08,
+    }
+    return Scenario(
+        name="huaiyang-year",
+        start=date(2021, 7, 1),
+        days=365,
+        disputes=510,
+        category_mix=ten,
+        channel_mix={**_CHANNELS_3N, Channel.SECURITY_INFORMANT: 0.10, Channel.COURT_PRE_FILING: 0.05},
+        risk_factor_rates={f: min(1.0, r * 3) for f, r in _RISKS.items()},
+        not_police_share=0.08,
+        case_threshold_share=0.0,
+        complex_share=0.15,
+        mediation_success=0.9,
+        relapse_rate=0.05,
+        referral_report_rate=1.0,
+        max_attempts=5,
+        staff=Staff(stations=20, officers=120, grid_workers=6415),
+        seed=seed,
+    )
+
+
+def province(years: int = 3, disputes: int = 400_000, *, seed: int = 2022) -> Scenario:
+    """A province: Shanxi's "Fengqiao-style police stations", ~400,000 disputes in three years, >90% success.
+
+    Calibration:
+
+    - **``disputes`` over ``years`` years** from 1 January 2022 (the benchmark's workload).
+    - **>90% success**: mediation succeeds 70% per attempt over three attempts (2.7% of police
+      business fails all three), 6% are not police business, 2% meet the case threshold, and
+      departments report on three referrals in ten: about 92% closed.
+    - **172 stations** (the report's count of "两队一室" stations), 6 officers each, and
+      50,000 grid workers (not in the report).
+    - The county category and channel mixes of :func:`yongji_2024`.
+    """
+    return Scenario(
+        name=f"province-{years}y",
+        start=date(2022, 1, 1),
+        days=(date(2022 + years, 1, 1) - date(2022, 1, 1)).days,
+        disputes=disputes,
+        category_mix={**_FOCUS, **_COUNTY_REST},
+        channel_mix=_CHANNELS_3N,
+        risk_factor_rates=_RISKS,
+        not_police_share=0.06,
+        case_threshold_share=0.02,
+        complex_share=0.03,
+        mediation_success=0.7,
+        relapse_rate=0.04,
+        referral_report_rate=0.3,
+        staff=Staff(stations=172, officers=172 * 6, grid_workers=50_000),
+        seed=seed,
+    )
