@@ -1,0 +1,96 @@
+"""The ledger (台账): one row per dispute, kept in the same transaction as its events.
+
+Open a store *through* its ledger, and append through the ledger's :attr:`~Ledger.store`::
+
+    ledger = open_ledger("station.db", policy="yongji-54333")        # SQLite
+    ledger = open_ledger("postgresql://…/city", policy=by_station)   # PostgreSQL (fengqiao[postgres])
+    ledger = open_ledger(None)                                       # in memory
+    repo = Repository(Workflow("yongji-54333"), ledger.store)
+
+Each append runs the ledger's projector inside the append's own transaction (the
+:class:`~fengqiao.storage.Projector` hook), so the ``dispute_ledger`` row — state, grade,
+category, channel, station, policy, times, assignees, referral, next deadline, dossier
+gaps, and the folded dispute as JSON — commits with the events or not at all.
+:meth:`Ledger.rebuild` projects the whole event log again and gives the same rows.
+
+Queries return frozen rows (:class:`LedgerRow` …): :meth:`Ledger.disputes` by state,
+grade, category, channel, station, assignee or policy, :meth:`Ledger.open`,
+:meth:`Ledger.count`; reports delegate to the policies' own rules: :meth:`Ledger.overdue`,
+:meth:`Ledger.resolution_rate`, :meth:`Ledger.dispatch_report` (Huainan),
+:meth:`Ledger.dossier_completeness` (A/B卷), :meth:`Ledger.reward_eligible` (Huaiyang).
+:func:`to_dataframe` turns rows into a pandas ``DataFrame`` when pandas is installed.
+:func:`what_if` re-decides stored histories under another policy.
+
+Which policy handles each dispute is the ledger's to know (events do not say): one policy
+for all, or a function of the dispute (see :class:`PolicyBook`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from fengqiao.ledger.base import Ledger
+from fengqiao.ledger.book import PolicyBook, PolicyChoice
+from fengqiao.ledger.frames import to_dataframe
+from fengqiao.ledger.memory import MemoryLedger
+from fengqiao.ledger.rows import DossierRow, LedgerRow, OverdueRow, Period, ResolutionRate
+from fengqiao.ledger.sqlite import SQLiteLedger
+from fengqiao.ledger.whatif import Divergence, DivergenceKind, WhatIf, what_if
+
+if TYPE_CHECKING:
+    from fengqiao.ledger.postgres import PostgresLedger
+
+__all__ = [
+    "Divergence",
+    "DivergenceKind",
+    "DossierRow",
+    "Ledger",
+    "LedgerRow",
+    "MemoryLedger",
+    "OverdueRow",
+    "Period",
+    "PolicyBook",
+    "PolicyChoice",
+    "PostgresLedger",
+    "ResolutionRate",
+    "SQLiteLedger",
+    "WhatIf",
+    "open_ledger",
+    "to_dataframe",
+    "what_if",
+]
+
+
+def open_ledger(target: str | os.PathLike[str] | None = None, **options: Any) -> Ledger:
+    """Open a ledger and its store: in memory (``None``), PostgreSQL (a ``postgresql://`` URL) or SQLite (a path).
+
+    ``options`` go to :class:`MemoryLedger`, :class:`PostgresLedger` or :class:`SQLiteLedger`
+    (``policy=``, ``policies=``, ``clock=`` …).
+
+    >>> with open_ledger(None, policy="baseline") as ledger:
+    ...     ledger.count()
+    0
+    """
+    if target is None:
+        return MemoryLedger(**options)
+    if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
+        from fengqiao.ledger.postgres import PostgresLedger
+
+        return PostgresLedger(target, **options)
+    return SQLiteLedger(target, **options)
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``PostgresLedger`` on first use, so psycopg stays optional."""
+    if name == "PostgresLedger":
+        try:
+            from fengqiao.ledger.postgres import PostgresLedger
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("psycopg", "psycopg_pool"):
+                raise
+            raise ModuleNotFoundError(
+                "PostgresLedger needs psycopg 3 and psycopg-pool: pip install 'fengqiao[postgres]'"
+            ) from exc
+        return PostgresLedger
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

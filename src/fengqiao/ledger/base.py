@@ -1,0 +1,286 @@
+"""``Ledger``: the query API every back-end shares; the back-ends supply a few primitives.
+
+Plain queries (:meth:`Ledger.disputes`, :meth:`Ledger.count`, :meth:`Ledger.open`) read the
+ledger's columns only. Reports read the folded disputes kept with each row (no history is
+folded again) and hand them to the policies' own pure functions, after narrowing the
+candidates with an indexed condition:
+
+- ``overdue(at)``: ``next_due < at``, which is exact (see :mod:`fengqiao.ledger.facts`);
+- ``resolution_rate(period, policy)``: the policy's disputes discovered in the period;
+- ``dispatch_report(day)``: first alert received on that local day (and the station);
+- ``dossier_completeness()``: columns only; the requirements' texts via ``dossier_gaps(id)``;
+- ``reward_eligible()``: the rule's channels and categories, resolved or closed.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from fengqiao.domain.actor import Role
+from fengqiao.domain.checks import require_aware
+from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.errors import DisputeNotFound, ValidationError
+from fengqiao.ledger.book import PolicyBook
+from fengqiao.ledger.filters import Filters, Value, filters
+from fengqiao.ledger.rows import DossierRow, LedgerRow, OverdueRow, Period, ResolutionRate, utc
+from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.lifecycle.states import State
+from fengqiao.policies.base import DeadlineStatus, DossierRequirement, Policy
+from fengqiao.policies.huainan_two_clears import DispatchReport, HuainanTwoClears, dispatch_report
+from fengqiao.policies.huaiyang_ten_categories import InformantReward, RewardRule, reward_report
+from fengqiao.storage.base import EventStore
+
+__all__ = ["Ledger"]
+
+HUAIYANG = "huaiyang-ten-categories"
+
+
+class Ledger(abc.ABC):
+    """The ledger (台账) of one event store: a row per dispute, kept with every append.
+
+    Open one with :class:`~fengqiao.ledger.MemoryLedger`, :class:`~fengqiao.ledger.SQLiteLedger`,
+    :class:`~fengqiao.ledger.PostgresLedger` or :func:`~fengqiao.ledger.open_ledger`; append
+    through :attr:`store` (a :class:`~fengqiao.storage.Repository` over it, typically).
+    """
+
+    store: EventStore
+    book: PolicyBook
+    clock: Clock
+
+    def __init__(self, book: PolicyBook, clock: Clock | None) -> None:
+        self.book = book
+        self.clock = clock or SystemClock()
+
+    # -- what a back-end provides ---------------------------------------------------------
+    @abc.abstractmethod
+    def _rows(self, f: Filters, limit: int | None) -> tuple[LedgerRow, ...]:
+        """Rows meeting ``f``, by id."""
+
+    @abc.abstractmethod
+    def _count(self, f: Filters) -> int:
+        """How many rows meet ``f``."""
+
+    @abc.abstractmethod
+    def _disputes(self, f: Filters) -> Iterator[tuple[LedgerRow, Dispute]]:
+        """Rows meeting ``f`` with their folded disputes, by id."""
+
+    @abc.abstractmethod
+    def _policies(self, f: Filters) -> tuple[str, ...]:
+        """The policy names of the rows meeting ``f``, each once, sorted."""
+
+    @abc.abstractmethod
+    def _dossiers(self, f: Filters) -> tuple[DossierRow, ...]:
+        """Dossier rows of the disputes meeting ``f``, by id."""
+
+    @abc.abstractmethod
+    def _find(self, dispute_id: str) -> tuple[LedgerRow, Dispute] | None:
+        """One dispute's row and folded value, if the ledger has it."""
+
+    @property
+    @abc.abstractmethod
+    def position(self) -> int:
+        """The global position of the last event the ledger applied (0: none)."""
+
+    @abc.abstractmethod
+    def rebuild(self) -> int:
+        """Forget every row and project the whole event log again; return how many events were applied.
+
+        The result equals what the appends built, row for row. Appends wait while it runs.
+        """
+
+    @abc.abstractmethod
+    def catch_up(self) -> int:
+        """Apply events appended without this ledger's projector (by another program); return how many."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Close the store and the ledger's connections."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- plain queries ----------------------------------------------------------------------
+    def disputes(
+        self,
+        *,
+        state: Value = None,
+        grade: Value = None,
+        category: Value = None,
+        channel: Value = None,
+        station: Value = None,
+        assignee: str | None = None,
+        role: Role | str | None = None,
+        policy: Value = None,
+        open_only: bool = False,
+        limit: int | None = None,
+    ) -> tuple[LedgerRow, ...]:
+        """The rows meeting every condition given, by dispute id, at most ``limit`` of them.
+
+        Each condition takes one value or a collection of values (any of them matches);
+        ``assignee`` matches a person assigned in any role, or in ``role`` when given.
+
+        Raises:
+            ValidationError: an unknown category, channel or role, or a bad ``limit``.
+        """
+        f = filters(
+            state=state,
+            grade=grade,
+            category=category,
+            channel=channel,
+            station=station,
+            policy=policy,
+            assignee=assignee,
+            role=role,
+            open_only=open_only,
+        )
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise ValidationError(f"expected a limit of 0 or more, got {limit!r}", "limit")
+        return self._rows(f, limit)
+
+    def count(self, **conditions: Any) -> int:
+        """How many rows :meth:`disputes` would give for the same conditions (``limit`` aside)."""
+        return self._count(filters(**conditions))
+
+    def open(self, **conditions: Any) -> tuple[LedgerRow, ...]:
+        """The disputes not in a terminal state (the open ledger), by id; takes :meth:`disputes`' conditions."""
+        return self.disputes(open_only=True, **conditions)
+
+    def row(self, dispute_id: str) -> LedgerRow:
+        """One dispute's row.
+
+        Raises:
+            DisputeNotFound: the ledger has no such dispute.
+        """
+        return self._lookup(dispute_id)[0]
+
+    def get(self, dispute_id: str) -> Dispute:
+        """One dispute as folded at its last append (equal to replaying its stored history).
+
+        Raises:
+            DisputeNotFound: the ledger has no such dispute.
+        """
+        return self._lookup(dispute_id)[1]
+
+    def _lookup(self, dispute_id: str) -> tuple[LedgerRow, Dispute]:
+        found = self._find(dispute_id)
+        if found is None:
+            raise DisputeNotFound(dispute_id)
+        return found
+
+    # -- reports -----------------------------------------------------------------------------
+    def overdue(
+        self, at: datetime | None = None, *, policy: str | None = None, station: Value = None
+    ) -> tuple[OverdueRow, ...]:
+        """Every deadline unmet and past due at ``at`` (now by default), earliest due first.
+
+        Deadlines are computed on read by each dispute's policy
+        (``Workflow(policy).deadlines(d, at=at)``); ``policy`` keeps the disputes handled
+        under that policy name only.
+        """
+        when = self.clock.now() if at is None else require_aware(at, "at")
+        found: list[OverdueRow] = []
+        for row, d in self._disputes(filters(policy=policy, station=station, due_before=when)):
+            for check in self.book.workflow(row.policy).deadlines(d, at=when):
+                if check.status is DeadlineStatus.OVERDUE:
+                    dl = check.deadline
+                    found.append(
+                        OverdueRow(
+                            dispute_id=row.id,
+                            policy=row.policy,
+                            station=row.station,
+                            state=row.state,
+                            code=dl.code,
+                            due=utc(dl.due),
+                            zh=dl.zh,
+                            en=dl.en,
+                        )
+                    )
+        return tuple(sorted(found, key=lambda r: (r.due, r.dispute_id, r.code)))
+
+    def resolution_rate(self, period: Period, policy: str | Policy) -> ResolutionRate:
+        """The policy's figures over its disputes discovered in ``period``, as its ``metrics()`` counts them.
+
+        ``policy`` selects the disputes handled under that name; a policy object also
+        supplies the counting rules (Yongji with two decimals, say). Each dispute counts as
+        it stands now in the ledger.
+        """
+        rules = self.book.resolve(policy)
+        chosen = filters(policy=rules.name, discovered=_period(period))
+        figures = rules.metrics(d for _row, d in self._disputes(chosen))
+        return ResolutionRate.of(rules.name, period, figures)
+
+    def resolution_rates(self, period: Period) -> tuple[ResolutionRate, ...]:
+        """:meth:`resolution_rate` for every policy the ledger has disputes of in ``period``, by name."""
+        names = self._policies(filters(discovered=_period(period)))
+        return tuple(self.resolution_rate(period, name) for name in names)
+
+    def dispatch_report(
+        self, day: date, *, station: str | None = None, seed: int | str = 0, policy: HuainanTwoClears | None = None
+    ) -> DispatchReport:
+        """Huainan's 09:00 dispatch view of the alerts received on ``day``, per station.
+
+        Delegates to :func:`fengqiao.policies.huainan_two_clears.dispatch_report` over the
+        disputes whose first alert was received that local day (in ``policy``'s timezone).
+        """
+        rules = policy or HuainanTwoClears()
+        span = Period.day(day, rules.timezone)
+        chosen = filters(received=(span.start, span.end), station=station)
+        disputes = [d for _row, d in self._disputes(chosen)]
+        return dispatch_report(disputes, day, policy=rules, station=station, seed=seed)
+
+    def dossier_completeness(
+        self, policy: str | None = None, *, station: Value = None, incomplete_only: bool = False
+    ) -> tuple[DossierRow, ...]:
+        """Each dispute's dossier against its policy's requirements, by volume (A/B卷), by id.
+
+        Disputes whose policy requires nothing are left out. For the requirements' texts, see
+        :meth:`dossier_gaps`.
+        """
+        rows = self._dossiers(filters(policy=policy, station=station, dossier_incomplete=incomplete_only))
+        return tuple(r for r in rows if r.required)
+
+    def dossier_gaps(self, dispute_id: str) -> tuple[DossierRequirement, ...]:
+        """The dossier requirements ``dispute_id`` does not meet yet, as its policy states them.
+
+        Raises:
+            DisputeNotFound: the ledger has no such dispute.
+        """
+        row, d = self._lookup(dispute_id)
+        return self.book.workflow(row.policy).dossier_gaps(d)
+
+    def reward_eligible(self, rule: RewardRule | None = None, *, policy: str = HUAIYANG) -> tuple[InformantReward, ...]:
+        """Huaiyang's informant rewards: disputes an informant reported that ended resolved.
+
+        Delegates to :func:`fengqiao.policies.huaiyang_ten_categories.reward_report` over the
+        disputes handled under ``policy`` whose first alert came through one of the rule's
+        channels, in its categories, now in follow-up or closed. The rule is the policy's
+        own ``reward_rule`` if it has one, else the default.
+        """
+        if rule is None:
+            try:
+                own = getattr(self.book.policy(policy), "reward_rule", None)
+            except ValidationError:  # not registered here: the ledger has none of its disputes either
+                own = None
+            rule = own if isinstance(own, RewardRule) else RewardRule()
+        chosen = filters(
+            policy=policy,
+            channel=rule.channels,
+            category=rule.categories,
+            state={State.FOLLOW_UP, State.CLOSED},
+        )
+        return reward_report((d for _row, d in self._disputes(chosen)), rule)
+
+
+def _period(period: Period) -> tuple[datetime, datetime]:
+    if not isinstance(period, Period):
+        raise ValidationError(f"expected a Period, got {period!r}", "period")
+    return period.start, period.end

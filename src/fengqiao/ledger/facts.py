@@ -1,0 +1,135 @@
+"""From a folded dispute to what the ledger keeps about it: its row and its dossier row.
+
+This is the one place a ledger row is computed, for every back-end and for both the
+incremental projection and a rebuild, which is why the two cannot disagree.
+
+Two columns are computed ahead, at append time, so that reports can narrow their
+candidates with an index instead of folding every dispute:
+
+- ``next_due``: the earliest due time among the policy's deadlines not met yet. Deadlines
+  are computed from a dispute's events alone; only their *status* depends on the time asked
+  (:meth:`~fengqiao.policies.Deadline.status`), and a deadline is overdue at ``at`` exactly
+  when it is unmet and ``at`` is after its due time. So the disputes with an overdue deadline
+  at ``at`` are exactly those with ``next_due < at``.
+- the dossier gaps: the policy's dossier requirements not met yet, by volume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+import attrs
+
+from fengqiao.domain.actor import Role
+from fengqiao.domain.dossier import Volume
+from fengqiao.ledger.book import PolicyBook
+from fengqiao.ledger.rows import DossierRow, LedgerRow, utc
+from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.fold import apply, fold
+from fengqiao.lifecycle.states import State
+from fengqiao.storage.base import StoredEvent
+
+__all__ = ["Projected", "fold_onto", "project", "runs"]
+
+
+@attrs.frozen
+class Projected:
+    """Everything the ledger stores about one dispute after an append."""
+
+    row: LedgerRow
+    dossier: DossierRow
+    dispute: Dispute
+    head_hash: str
+    """The hash of the dispute's last event: it seals the whole history the row was folded from."""
+    position: int
+    """The global position of the dispute's last event."""
+
+
+def project(dispute: Dispute, book: PolicyBook, *, head_hash: str, position: int) -> Projected:
+    """The ledger's record of ``dispute``, under the policy ``book`` picks for it."""
+    name = book.name_for(dispute)
+    wf = book.workflow(name)
+    policy = wf.policy
+    pending = [dl.due for dl in policy.deadlines(dispute) if dl.met_at is None]
+    volumes: dict[Volume, list[str]] = {Volume.A: [], Volume.B: [], Volume.OTHER: []}
+    required = 0
+    for req in policy.dossier_requirements(dispute):
+        required += 1
+        if not req.met_by(dispute):
+            volumes[req.section.volume].append(req.code)
+    gaps = sum(len(codes) for codes in volumes.values())
+    row = LedgerRow(
+        id=dispute.id,
+        state=dispute.state,
+        open=not wf.graph.is_terminal(dispute.state),
+        grade=dispute.grade,
+        route=dispute.route,
+        category=dispute.category,
+        channel=dispute.channel,
+        station=dispute.station,
+        policy=name,
+        summary=dispute.summary,
+        received_at=utc(dispute.alerts[0].received_at),
+        discovered_at=utc(dispute.discovered_at),
+        updated_at=utc(dispute.updated_at),
+        state_since=utc(dispute.state_since),
+        resolved_at=_utc(dispute.resolved_at),
+        closed_at=utc(dispute.state_since) if dispute.state == State.CLOSED else None,
+        assignees=_assignees(dispute),
+        referral_department=None if dispute.referral is None else dispute.referral.department,
+        complex=dispute.complex,
+        alerts=len(dispute.alerts),
+        version=dispute.version,
+        next_due=utc(min(pending)) if pending else None,
+        dossier_gaps=gaps,
+    )
+    dossier = DossierRow(
+        dispute_id=dispute.id,
+        policy=name,
+        station=dispute.station,
+        state=dispute.state,
+        required=required,
+        missing_a=tuple(volumes[Volume.A]),
+        missing_b=tuple(volumes[Volume.B]),
+        missing_other=tuple(volumes[Volume.OTHER]),
+    )
+    return Projected(row, dossier, dispute, head_hash, position)
+
+
+def fold_onto(previous: Dispute | None, events: Iterable[Event]) -> Dispute:
+    """``previous`` with ``events`` applied (the pure fold); ``None`` when they begin the history.
+
+    Raises:
+        ValidationError: a history that does not begin with ``Discovered``, or no events at all.
+    """
+    if previous is None:
+        return fold(events)
+    dispute = previous
+    for event in events:
+        dispute = apply(dispute, event)
+    return dispute
+
+
+def runs(events: Iterable[StoredEvent]) -> Iterator[tuple[StoredEvent, ...]]:
+    """Consecutive events of one stream, grouped, in the order given."""
+    run: list[StoredEvent] = []
+    for stored in events:
+        if run and stored.stream_id != run[-1].stream_id:
+            yield tuple(run)
+            run = []
+        run.append(stored)
+    if run:
+        yield tuple(run)
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    return None if at is None else utc(at)
+
+
+def _assignees(dispute: Dispute) -> tuple[tuple[Role, str], ...]:
+    seen: dict[tuple[Role, str], None] = {}
+    for a in dispute.assignments:
+        seen.setdefault((a.role, a.person), None)
+    return tuple(seen)

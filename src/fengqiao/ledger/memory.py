@@ -1,0 +1,198 @@
+"""``MemoryLedger``: the ledger of a :class:`~fengqiao.storage.MemoryEventStore`, in dicts.
+
+The memory store has no transactions: its projectors run under its lock *before* the
+events become visible, and if a later projector raises, the append is dropped after this
+ledger has already applied it. So the ledger keeps the last batch it applied *pending*,
+with what it replaced: the store hands out positions densely (a dropped append's
+positions are given to the next one), so the next batch, or the next query (which looks
+the batch up in the store), tells whether it was committed — if not, it is undone. A query
+therefore never sees an append the store dropped.
+
+>>> from datetime import UTC, datetime
+>>> import fengqiao as fq
+>>> from fengqiao.storage import Repository
+>>> ledger = MemoryLedger(policy="baseline")
+>>> wf = fq.Workflow("baseline", clock=fq.FixedClock(datetime(2024, 1, 31, 9, tzinfo=UTC)))
+>>> d = Repository(wf, ledger.store).discover(channel="alarm_110", category="neighbour",
+...     summary="噪音扰民", actor="officer:xiao", dispute_id="d-1", station="蒲州派出所")
+>>> [(r.id, r.state.value, r.station) for r in ledger.open()]
+[('d-1', 'discovered', '蒲州派出所')]
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+import attrs
+
+from fengqiao.domain.clock import Clock
+from fengqiao.errors import StorageError
+from fengqiao.ledger.base import Ledger
+from fengqiao.ledger.book import PolicyBook, PolicyChoice
+from fengqiao.ledger.facts import Projected, fold_onto, project, runs
+from fengqiao.ledger.filters import Filters
+from fengqiao.ledger.rows import DossierRow, LedgerRow
+from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.policies.base import Policy
+from fengqiao.storage.base import Projector, StoredEvent
+from fengqiao.storage.memory import MemoryEventStore
+
+__all__ = ["MemoryLedger"]
+
+
+@attrs.frozen
+class _Pending:
+    """The last batch applied, not yet known to be committed, and what it replaced."""
+
+    first: int
+    last: int
+    hash: str
+    """The hash of the batch's first event, to recognise it in the store."""
+    undo: dict[str, Projected | None]
+    before: int
+    """The ledger's position before the batch."""
+
+
+class MemoryLedger(Ledger):
+    """A ledger over a new :class:`~fengqiao.storage.MemoryEventStore`, available as :attr:`store`.
+
+    Args:
+        policy: each dispute's policy: a name, a policy object, or a function of the dispute
+            giving a name (see :class:`~fengqiao.ledger.PolicyBook`).
+        policies: policy objects to use for their names instead of the registry's.
+        projectors: more projectors for the store, run after the ledger's.
+        clock: the store's ``recorded_at`` clock and the default time of :meth:`overdue`.
+    """
+
+    store: MemoryEventStore
+
+    def __init__(
+        self,
+        *,
+        policy: PolicyChoice = "baseline",
+        policies: Iterable[Policy] = (),
+        projectors: Sequence[Projector[None]] = (),
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(PolicyBook(policy, policies), clock)
+        self._lock = threading.Lock()
+        self._records: dict[str, Projected] = {}
+        self._position = 0
+        self._pending: _Pending | None = None
+        self._closed = False
+        self.store = MemoryEventStore(projectors=[self._project, *projectors], clock=self.clock)
+
+    def __repr__(self) -> str:
+        return f"MemoryLedger({len(self._records)} disputes, position {self._position})"
+
+    # -- the projector ------------------------------------------------------------------------
+    def _project(self, _tx: None, events: tuple[StoredEvent, ...], /) -> None:
+        with self._lock:
+            if self._pending is not None:
+                self._settle(committed=events[0].position > self._pending.last)
+            changed = self._fold(events, self._records)  # raises before anything changes
+            undo = {sid: self._records.get(sid) for sid in changed}
+            self._records.update(changed)
+            self._pending = _Pending(events[0].position, events[-1].position, events[0].hash, undo, self._position)
+            self._position = events[-1].position
+
+    def _fold(self, events: Iterable[StoredEvent], base: Mapping[str, Projected]) -> dict[str, Projected]:
+        """The records ``events`` make, folded onto ``base``'s disputes."""
+        changed: dict[str, Projected] = {}
+        for run in runs(events):
+            sid = run[0].stream_id
+            before = changed.get(sid) or base.get(sid)
+            previous = None if run[0].version == 1 or before is None else before.dispute
+            d = fold_onto(previous, (s.event for s in run))
+            changed[sid] = project(d, self.book, head_hash=run[-1].hash, position=run[-1].position)
+        return changed
+
+    def _settle(self, *, committed: bool) -> None:
+        pending, self._pending = self._pending, None
+        if pending is None or committed:
+            return
+        for sid, record in pending.undo.items():
+            if record is None:
+                self._records.pop(sid, None)
+            else:
+                self._records[sid] = record
+        self._position = pending.before
+
+    def _snapshot(self) -> dict[str, Projected]:
+        """A copy of the records as committed."""
+        self._settled()
+        with self._lock:
+            return dict(self._records)
+
+    def _settled(self) -> None:
+        """Settle a pending batch: look it up in the store, and undo it if the store dropped it."""
+        with self._lock:
+            if self._closed:
+                raise StorageError("the ledger is closed")
+            pending = self._pending
+        if pending is not None:
+            first = next(iter(self.store.read_all(after=pending.first - 1, limit=1)), None)
+            committed = first is not None and first.position == pending.first and first.hash == pending.hash
+            with self._lock:
+                if self._pending is pending:
+                    self._settle(committed=committed)
+
+    # -- the primitives -----------------------------------------------------------------------
+    def _select(self, f: Filters) -> list[Projected]:
+        records = self._snapshot()
+        return [records[k] for k in sorted(records) if f.match(records[k].row)]
+
+    def _rows(self, f: Filters, limit: int | None) -> tuple[LedgerRow, ...]:
+        chosen = self._select(f)
+        return tuple(p.row for p in (chosen if limit is None else chosen[:limit]))
+
+    def _count(self, f: Filters) -> int:
+        return len(self._select(f))
+
+    def _disputes(self, f: Filters) -> Iterator[tuple[LedgerRow, Dispute]]:
+        return iter([(p.row, p.dispute) for p in self._select(f)])
+
+    def _policies(self, f: Filters) -> tuple[str, ...]:
+        return tuple(sorted({p.row.policy for p in self._select(f)}))
+
+    def _dossiers(self, f: Filters) -> tuple[DossierRow, ...]:
+        return tuple(p.dossier for p in self._select(f))
+
+    def _find(self, dispute_id: str) -> tuple[LedgerRow, Dispute] | None:
+        self._settled()
+        with self._lock:
+            found = self._records.get(dispute_id)
+        return None if found is None else (found.row, found.dispute)
+
+    @property
+    def position(self) -> int:
+        """The global position of the last event the ledger applied (0: none)."""
+        self._settled()
+        with self._lock:
+            return self._position
+
+    def rebuild(self) -> int:
+        """Forget every row and project the store's whole log again (``read_all()``); return the events applied.
+
+        If an append lands while the log is read, the rebuild starts over.
+        """
+        while True:
+            self._settled()
+            events = list(self.store.read_all())
+            last = events[-1].position if events else 0
+            records = self._fold(events, {})
+            with self._lock:
+                if self._pending is None and self._position == last:
+                    self._records = records
+                    return len(events)
+
+    def catch_up(self) -> int:
+        """Nothing to do: every append to :attr:`store` passes through the ledger. Returns 0."""
+        return 0
+
+    def close(self) -> None:
+        """Close the store; further queries raise ``StorageError``."""
+        with self._lock:
+            self._closed = True
+        self.store.close()

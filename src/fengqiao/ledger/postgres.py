@@ -1,0 +1,231 @@
+"""``PostgresLedger``: the ledger in the same PostgreSQL schema as the events, committed with them.
+
+Needs the ``postgres`` extra. Opening one opens a :class:`~fengqiao.storage.PostgresEventStore`
+on the same connection pool with the ledger's projector first, creates (or migrates) the
+ledger's tables in the first schema of the ``search_path``, and applies any events already
+stored.
+
+Concurrency: appends to one database already run one at a time (the store's advisory
+lock). The projector's first statement locks the ledger's state row (``FOR UPDATE``), and
+so do :meth:`~fengqiao.ledger.Ledger.rebuild` and :meth:`~fengqiao.ledger.Ledger.catch_up`:
+while one of those runs, appends wait in their projector, and see its result when they go on.
+The folded dispute's JSON is plain ``text`` (PostgreSQL moves long values out of line, so
+the other columns stay compact); cast ``dispute::jsonb`` to query inside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import tuple_row
+from psycopg_pool import ConnectionPool
+
+from fengqiao.domain.clock import Clock
+from fengqiao.errors import StorageError
+from fengqiao.ledger.book import PolicyBook, PolicyChoice
+from fengqiao.ledger.dialect import PAGE, Dialect, index_statements
+from fengqiao.ledger.projection import SQLProjection
+from fengqiao.ledger.sql import SQLLedger
+from fengqiao.policies.base import Policy
+from fengqiao.storage.base import Projector
+from fengqiao.storage.migrations import Migration
+from fengqiao.storage.postgres import PostgresEventStore
+
+__all__ = ["MIGRATIONS", "PostgresDialect", "PostgresLedger"]
+
+Connection = psycopg.Connection[Any]
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "dispute ledger, assignees",
+        (
+            """CREATE TABLE dispute_ledger (
+                id TEXT COLLATE "C" PRIMARY KEY,
+                state TEXT COLLATE "C" NOT NULL,
+                is_open BOOLEAN NOT NULL,
+                grade TEXT COLLATE "C",
+                route TEXT,
+                category TEXT COLLATE "C" NOT NULL,
+                channel TEXT COLLATE "C" NOT NULL,
+                station TEXT COLLATE "C" NOT NULL,
+                policy TEXT COLLATE "C" NOT NULL,
+                received_at TIMESTAMPTZ NOT NULL,
+                discovered_at TIMESTAMPTZ NOT NULL,
+                updated_at TIMESTAMPTZ NOT NULL,
+                state_since TIMESTAMPTZ NOT NULL,
+                resolved_at TIMESTAMPTZ,
+                closed_at TIMESTAMPTZ,
+                referral_department TEXT,
+                complex BOOLEAN NOT NULL,
+                alerts INTEGER NOT NULL,
+                version INTEGER NOT NULL,
+                next_due TIMESTAMPTZ,
+                dossier_gaps INTEGER NOT NULL,
+                assignees TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                position BIGINT NOT NULL,
+                head_hash TEXT NOT NULL,
+                dossier TEXT NOT NULL,
+                dispute TEXT NOT NULL
+            )""",
+            """CREATE TABLE dispute_ledger_assignees (
+                person TEXT COLLATE "C" NOT NULL,
+                dispute_id TEXT COLLATE "C" NOT NULL,
+                role TEXT COLLATE "C" NOT NULL,
+                PRIMARY KEY (person, dispute_id, role)
+            )""",
+            *index_statements(),
+        ),
+    ),
+)
+"""The PostgreSQL ledger layout's history (its version is kept in ``dispute_ledger_state``)."""
+
+
+class PostgresDialect(Dialect[Connection]):
+    """The ledger's SQL on PostgreSQL (psycopg 3)."""
+
+    name = "postgres"
+    migrations = MIGRATIONS
+    lock_state = " WHERE singleton = 1 FOR UPDATE"
+
+    def run(self, tx: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run ``sql`` with ``%s`` for each ``?`` and return its rows."""
+        cur = tx.cursor(row_factory=tuple_row)
+        cur.execute(sql.replace("?", "%s"), tuple(params))
+        return cur.fetchall() if cur.description is not None else []
+
+    def stream(self, tx: Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Yield the rows of a server-side cursor (in ``tx``'s transaction), fetched a page at a time."""
+        with tx.cursor("fengqiao_ledger_report", row_factory=tuple_row) as cursor:
+            cursor.itersize = PAGE
+            cursor.execute(sql.replace("?", "%s"), tuple(params))
+            yield from cursor
+
+    def ts(self, at: datetime) -> datetime:
+        """``timestamptz`` takes aware datetimes as they are."""
+        return at
+
+    def dt(self, value: Any) -> datetime:
+        """In UTC, whatever the session's time zone."""
+        if not isinstance(value, datetime):  # pragma: no cover - timestamptz always gives one
+            raise StorageError(f"PostgreSQL returned {value!r} for a time")
+        return value.astimezone(UTC)
+
+    def flag(self, value: bool) -> bool:
+        """Booleans are booleans."""
+        return value
+
+    def recorded(self, value: Any) -> datetime:
+        """``recorded_at`` is a ``timestamptz``."""
+        return self.dt(value)
+
+
+class PostgresLedger(SQLLedger[Connection]):
+    """A ledger in PostgreSQL, with the event store it projects (:attr:`store`).
+
+    Args:
+        target: a connection string (the ledger opens and owns a pool, shared with its
+            store) or a ``psycopg_pool.ConnectionPool`` you own.
+        policy: each dispute's policy: a name, a policy object, or a function of the dispute
+            giving a name (see :class:`~fengqiao.ledger.PolicyBook`).
+        policies: policy objects to use for their names instead of the registry's.
+        projectors: more projectors for the store, run after the ledger's.
+        clock: the store's ``recorded_at`` clock and the default time of :meth:`overdue`.
+        max_size: the most connections an owned pool opens.
+        timeout: seconds to wait for a connection.
+
+    Raises:
+        StorageError: the database cannot be reached, or its ledger layout is newer than this fengqiao.
+    """
+
+    store: PostgresEventStore
+
+    def __init__(
+        self,
+        target: str | ConnectionPool[Connection],
+        /,
+        *,
+        policy: PolicyChoice = "baseline",
+        policies: Iterable[Policy] = (),
+        projectors: Sequence[Projector[Connection]] = (),
+        clock: Clock | None = None,
+        max_size: int = 8,
+        timeout: float = 10.0,
+    ) -> None:
+        super().__init__(PolicyBook(policy, policies), clock)
+        self.projection = SQLProjection(PostgresDialect(), self.book)
+        self._closed = False
+        self._owns_pool = isinstance(target, str)
+        if isinstance(target, str):
+            pool: ConnectionPool[Connection] = ConnectionPool(
+                target, min_size=1, max_size=max_size, timeout=timeout, open=False, name="fengqiao-ledger"
+            )
+            with _errors("connecting"):
+                pool.open(wait=True, timeout=timeout)
+            self._pool = pool
+        else:
+            self._pool = target
+        try:
+            self.store = PostgresEventStore(
+                self._pool, projectors=[self.projection, *projectors], clock=self.clock, timeout=timeout
+            )
+            self._key = _lock_key(self.store.schema)
+            with self._write() as tx:
+                self.projection.dialect.upgrade(tx, f"PostgreSQL ledger in schema {self.store.schema}")
+                self.projection.catch_up(tx)
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        schema = getattr(getattr(self, "store", None), "schema", "?")
+        return f"PostgresLedger(schema={schema!r})"
+
+    def close(self) -> None:
+        """Close the store, and the pool if the ledger opened it; closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        store = getattr(self, "store", None)
+        if store is not None:
+            store.close()
+        if self._owns_pool:
+            self._pool.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        self._check()
+        with _errors("ledger query"), self._pool.connection() as conn, conn.transaction():
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        self._check()
+        with _errors("ledger update"), self._pool.connection() as conn, conn.transaction():
+            # serialises the ledger's own upgrades; appends are held off by the state row's lock
+            conn.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._key,))
+            yield conn
+
+    def _check(self) -> None:
+        if self._closed:
+            raise StorageError("the PostgreSQL ledger is closed")
+
+
+def _lock_key(schema: str) -> int:
+    digest = hashlib.blake2b(f"fengqiao:ledger:{schema}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextmanager
+def _errors(what: str) -> Iterator[None]:
+    """Turn psycopg's errors into ``StorageError``, keeping the cause."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise StorageError(f"PostgreSQL: {what} failed: {exc}") from exc

@@ -1,0 +1,233 @@
+"""``SQLiteLedger``: the ledger in the same SQLite file as the events, committed with them.
+
+Opening a ``SQLiteLedger`` opens a :class:`~fengqiao.storage.SQLiteEventStore` on the file
+with the ledger's projector first among its ``projectors``, creates (or migrates) the
+ledger's tables, and applies any events the file already held. Append through
+:attr:`SQLiteLedger.store`; query through the ledger, which reads with its own connection
+(WAL mode: readers never wait for the writer).
+
+Times are stored as whole microseconds since 1970-01-01 UTC, so they compare and index as
+integers.
+
+>>> import tempfile, pathlib
+>>> from datetime import UTC, datetime
+>>> import fengqiao as fq
+>>> from fengqiao.storage import Repository
+>>> with tempfile.TemporaryDirectory() as tmp, SQLiteLedger(pathlib.Path(tmp) / "station.db") as ledger:
+...     wf = fq.Workflow("baseline", clock=fq.FixedClock(datetime(2024, 1, 31, 9, tzinfo=UTC)))
+...     repo = Repository(wf, ledger.store)
+...     d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音扰民", actor="officer:xiao")
+...     d = repo.fire(d, "grade", actor="officer:xiao")
+...     [(r.state.value, r.grade) for r in ledger.disputes(state="graded")]
+[('graded', 'low')]
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fengqiao.domain.clock import Clock
+from fengqiao.errors import StorageError
+from fengqiao.ledger.book import PolicyBook, PolicyChoice
+from fengqiao.ledger.dialect import PAGE, Dialect, index_statements
+from fengqiao.ledger.projection import SQLProjection
+from fengqiao.ledger.sql import SQLLedger
+from fengqiao.policies.base import Policy
+from fengqiao.storage.base import Projector
+from fengqiao.storage.migrations import Migration
+from fengqiao.storage.sqlite import SQLiteEventStore, Synchronous
+
+__all__ = ["MIGRATIONS", "SQLiteDialect", "SQLiteLedger"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "dispute ledger, assignees",
+        (
+            """CREATE TABLE dispute_ledger (
+                id TEXT PRIMARY KEY,
+                state TEXT NOT NULL,
+                is_open INTEGER NOT NULL,
+                grade TEXT,
+                route TEXT,
+                category TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                station TEXT NOT NULL,
+                policy TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                discovered_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                state_since INTEGER NOT NULL,
+                resolved_at INTEGER,
+                closed_at INTEGER,
+                referral_department TEXT,
+                complex INTEGER NOT NULL,
+                alerts INTEGER NOT NULL,
+                version INTEGER NOT NULL,
+                next_due INTEGER,
+                dossier_gaps INTEGER NOT NULL,
+                assignees TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                head_hash TEXT NOT NULL,
+                dossier TEXT NOT NULL,
+                dispute TEXT NOT NULL
+            )""",
+            """CREATE TABLE dispute_ledger_assignees (
+                person TEXT NOT NULL,
+                dispute_id TEXT NOT NULL,
+                role TEXT NOT NULL,
+                PRIMARY KEY (person, dispute_id, role)
+            ) WITHOUT ROWID""",
+            *index_statements(),
+        ),
+    ),
+)
+"""The SQLite ledger layout's history (its version is kept in ``dispute_ledger_state``).
+
+The folded dispute's JSON is the last column: SQLite keeps a long row's tail in overflow
+pages, so queries that read only the other columns do not touch it.
+"""
+
+
+class SQLiteDialect(Dialect[sqlite3.Connection]):
+    """The ledger's SQL on SQLite."""
+
+    name = "sqlite"
+    migrations = MIGRATIONS
+
+    def run(self, tx: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run ``sql`` and return its rows."""
+        return tx.execute(sql, tuple(params)).fetchall()
+
+    def stream(self, tx: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Yield the rows of one cursor, fetched a page at a time."""
+        cursor = tx.execute(sql, tuple(params))
+        try:
+            while page := cursor.fetchmany(PAGE):
+                yield from page
+        finally:
+            cursor.close()
+
+    def ts(self, at: datetime) -> int:
+        """Microseconds since the epoch, UTC."""
+        return (at - _EPOCH) // _MICROSECOND
+
+    def dt(self, value: Any) -> datetime:
+        """Microseconds since the epoch back to a UTC datetime."""
+        return _EPOCH + timedelta(microseconds=int(value))
+
+    def flag(self, value: bool) -> int:
+        """1 or 0."""
+        return int(value)
+
+    def recorded(self, value: Any) -> datetime:
+        """The store keeps ``recorded_at`` as ISO 8601 text."""
+        return datetime.fromisoformat(value)
+
+
+class SQLiteLedger(SQLLedger[sqlite3.Connection]):
+    """A ledger in a SQLite file, with the event store it projects (:attr:`store`).
+
+    Args:
+        path: the database file, created if missing.
+        policy: each dispute's policy: a name, a policy object, or a function of the dispute
+            giving a name (see :class:`~fengqiao.ledger.PolicyBook`).
+        policies: policy objects to use for their names instead of the registry's.
+        projectors: more projectors for the store, run after the ledger's.
+        clock: the store's ``recorded_at`` clock and the default time of :meth:`overdue`.
+        synchronous: the store's durability (see :class:`~fengqiao.storage.SQLiteEventStore`).
+        busy_timeout: seconds to wait for another writer.
+
+    Raises:
+        StorageError: the file cannot be opened, or its ledger layout is newer than this fengqiao.
+    """
+
+    store: SQLiteEventStore
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = "fengqiao.db",
+        *,
+        policy: PolicyChoice = "baseline",
+        policies: Iterable[Policy] = (),
+        projectors: Sequence[Projector[sqlite3.Connection]] = (),
+        clock: Clock | None = None,
+        synchronous: Synchronous = "NORMAL",
+        busy_timeout: float = 5.0,
+    ) -> None:
+        super().__init__(PolicyBook(policy, policies), clock)
+        self.path = os.fspath(path)
+        self.projection = SQLProjection(SQLiteDialect(), self.book)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self.store = SQLiteEventStore(
+            self.path,
+            synchronous=synchronous,
+            busy_timeout=busy_timeout,
+            projectors=[self.projection, *projectors],
+            clock=self.clock,
+        )
+        try:
+            with _errors(f"opening the ledger in {self.path}"):
+                self._conn = sqlite3.connect(
+                    self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+                )
+            with self._write() as tx:
+                self.projection.dialect.upgrade(tx, f"SQLite ledger {self.path}")
+                self.projection.catch_up(tx)
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"SQLiteLedger({self.path!r})"
+
+    def close(self) -> None:
+        """Close the store and the ledger's connection; closing twice is harmless."""
+        self.store.close()
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, _errors("ledger query"):
+            yield self._connection()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, _errors("ledger update"):
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StorageError(f"the ledger on {self.path} is closed")
+        return self._conn
+
+
+@contextmanager
+def _errors(what: str) -> Iterator[None]:
+    """Turn sqlite3's errors into ``StorageError``, keeping the cause."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StorageError(f"SQLite: {what} failed: {exc}") from exc

@@ -1,0 +1,99 @@
+"""What the SQL ledgers add: the row commits in the append's transaction, and the ledger heals.
+
+Subclasses provide, besides ``make_ledger``: ``plain_store`` (a store on the same database
+*without* the ledger's projector, as another program would open it) and ``raw`` (SQL on a
+separate connection, committed at once, ``?`` placeholders).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import pytest
+from ledger_contract import LedgerContract, snapshot
+from ledger_support import POLICIES, LedgerFactory, choose_policy, scenarios, store_all
+
+import fengqiao as fq
+from fengqiao.errors import StorageError
+from fengqiao.ledger import Ledger, MemoryLedger
+from fengqiao.storage import EventStore, StoredEvent
+
+
+class Raw(Protocol):
+    def __call__(self, sql: str, params: Sequence[Any] = (), /) -> list[tuple[Any, ...]]: ...
+
+
+class PlainStore(Protocol):
+    def __call__(self) -> EventStore: ...
+
+
+def memory_twin(disputes: Sequence[fq.Dispute]) -> Ledger:
+    twin = MemoryLedger(policy=choose_policy, policies=POLICIES)
+    store_all(twin.store, disputes, chunk=100)
+    return twin
+
+
+class SQLLedgerContract(LedgerContract):
+    @pytest.fixture
+    def plain_store(self) -> PlainStore:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def raw(self) -> Raw:
+        raise NotImplementedError
+
+    def test_the_row_commits_in_the_appends_transaction(self, make_ledger: LedgerFactory, raw: Raw) -> None:
+        inside: list[int] = []
+        outside: list[int] = []
+
+        def look(tx: Any, events: tuple[StoredEvent, ...]) -> None:
+            inside.append(len(tx.execute("SELECT id FROM dispute_ledger").fetchall()))
+            outside.append(len(raw("SELECT id FROM dispute_ledger")))
+
+        ledger = make_ledger(projectors=[look])
+        d = scenarios()[0]
+        ledger.store.append(d.id, d.history[:1], expected_version=0)
+        assert (inside, outside) == ([1], [0])
+        assert raw("SELECT id, version FROM dispute_ledger") == [(d.id, 1)]
+
+    def test_events_stored_without_the_ledger_are_applied_when_it_opens(
+        self, make_ledger: LedgerFactory, plain_store: PlainStore
+    ) -> None:
+        disputes = scenarios()
+        store_all(plain_store(), disputes)
+        ledger = make_ledger(policy=choose_policy, policies=POLICIES)
+        assert snapshot(ledger)[:5] == snapshot(memory_twin(disputes))[:5]
+
+    def test_events_stored_without_the_ledger_are_applied_with_the_next_append(
+        self, make_ledger: LedgerFactory, plain_store: PlainStore
+    ) -> None:
+        first, *rest = scenarios()
+        ledger = make_ledger(policy=choose_policy, policies=POLICIES)
+        store_all(plain_store(), rest)
+        assert ledger.count() == 0
+        ledger.store.append(first.id, first.history, expected_version=0)
+        assert snapshot(ledger)[:5] == snapshot(memory_twin([first, *rest]))[:5]
+
+    def test_a_row_out_of_step_with_its_stream_is_folded_again_from_its_events(self, ledger: Ledger, raw: Raw) -> None:
+        d = scenarios()[0]
+        ledger.store.append(d.id, d.history[:5], expected_version=0)
+        raw("UPDATE dispute_ledger SET version = 2, dispute = '{}' WHERE id = ?", (d.id,))
+        ledger.store.append(d.id, d.history[5:], expected_version=5)
+        assert ledger.get(d.id) == d
+        assert ledger.disputes(assignee="民警肖某") == (ledger.row(d.id),)
+
+    def test_two_ledgers_on_one_database_see_each_others_appends(self, make_ledger: LedgerFactory) -> None:
+        station, city = make_ledger(), make_ledger()
+        d = scenarios()[0]
+        for version, event in enumerate(d.history):
+            writer = station if version % 3 else city  # each keeps its own cache of folded disputes
+            writer.store.append(d.id, [event], expected_version=version)
+        assert station.get(d.id) == city.get(d.id) == d
+        assert station.row(d.id) == city.row(d.id)
+
+    def test_a_ledger_layout_newer_than_this_fengqiao_is_refused(self, make_ledger: LedgerFactory, raw: Raw) -> None:
+        make_ledger()
+        raw("UPDATE dispute_ledger_state SET schema_version = 9")
+        with pytest.raises(StorageError, match="schema version 9"):
+            make_ledger()

@@ -1,0 +1,71 @@
+"""The ledger on PostgreSQL: the server is named by ``FENGQIAO_PG_DSN``; each test gets a fresh schema.
+
+The fixtures are the storage tests' own (``tests/storage/test_postgres.py``): without the
+variable these tests skip, and with ``CI=true`` they fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import psycopg
+import pytest
+from ledger_sql_contract import PlainStore, Raw, SQLLedgerContract
+from ledger_support import LedgerFactory, discover, workflow
+from test_postgres import Pool, conninfo, dsn, pool, schema
+
+from fengqiao.errors import StorageError
+from fengqiao.ledger import Ledger, PostgresLedger
+from fengqiao.storage import EventStore, PostgresEventStore
+
+pytestmark = pytest.mark.postgres
+
+__all__ = ["conninfo", "dsn", "pool", "schema"]  # the fixtures this module takes from the storage tests
+
+
+class TestPostgresLedger(SQLLedgerContract):
+    @pytest.fixture
+    def make_ledger(self, pool: Pool) -> Iterator[LedgerFactory]:
+        opened: list[Ledger] = []
+
+        def make(**options: Any) -> Ledger:
+            ledger = PostgresLedger(pool, **options)
+            opened.append(ledger)
+            return ledger
+
+        yield make
+        for ledger in opened:
+            ledger.close()
+
+    @pytest.fixture
+    def plain_store(self, pool: Pool) -> Iterator[PlainStore]:
+        opened: list[EventStore] = []
+
+        def make() -> EventStore:
+            opened.append(PostgresEventStore(pool))
+            return opened[-1]
+
+        yield make
+        for store in opened:
+            store.close()
+
+    @pytest.fixture
+    def raw(self, conninfo: str) -> Raw:
+        def run(query: str, params: Sequence[Any] = (), /) -> list[tuple[Any, ...]]:
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                cur = conn.execute(query.replace("?", "%s"), tuple(params))
+                return cur.fetchall() if cur.description else []
+
+        return run
+
+
+def test_a_ledger_opened_from_a_connection_string_owns_and_closes_its_pool(conninfo: str) -> None:
+    with PostgresLedger(conninfo) as ledger:
+        d = discover(workflow())
+        ledger.store.append(d.id, d.history, expected_version=0)
+        assert [r.id for r in ledger.open()] == [d.id]
+    with pytest.raises(StorageError, match="closed"):
+        ledger.disputes()
+    with PostgresLedger(conninfo) as again:
+        assert again.get(d.id) == d
