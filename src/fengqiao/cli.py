@@ -1,10 +1,11 @@
-"""The ``fengqiao`` command line: ``demo``, ``policies``, ``diagram``.
+"""The ``fengqiao`` command line: ``demo``, ``simulate``, ``policies``, ``diagram``, ``db upgrade``.
 
 User mistakes end in one clear line on stderr and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
+import inspect
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,13 +13,16 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fengqiao import simulation
 from fengqiao.demo import garage_entrance
 from fengqiao.domain.vocabulary import Lang
-from fengqiao.errors import FengqiaoError
+from fengqiao.errors import FengqiaoError, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.states import State
 from fengqiao.policies import registry
 from fengqiao.storage import SQLiteEventStore
 from fengqiao.workflow import Workflow
@@ -32,6 +36,13 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+
+
+class Format(StrEnum):
+    """Diagram format."""
+
+    mermaid = "mermaid"
+    dot = "dot"
 
 
 class Language(StrEnum):
@@ -97,20 +108,128 @@ def demo(
 
 
 @app.command()
-def policies() -> None:
-    """List the available policies."""
-    for name in registry.names():
-        policy = registry.get(name)
-        console.print(f"[bold]{name}[/bold]  grades: {', '.join(policy.grades)}")
+def policies(
+    name: Annotated[str | None, typer.Argument(help="Describe this policy; list them all if left out.")] = None,
+    lang: LangOption = Language.en,
+) -> None:
+    """List the available policies, or describe one: grades, added states, grading rules."""
+    code: Lang = lang.value
+    if name is None:
+        table = Table(title="fengqiao policies")
+        table.add_column("name")
+        table.add_column("grades")
+        table.add_column("what it is")
+        for each in registry.names():
+            policy = registry.get(each)
+            first = inspect.cleandoc(type(policy).__doc__ or "").partition("\n")[0]
+            table.add_row(each, ", ".join(policy.grades), escape(first))
+        console.print(table)
+        return
+    wf = Workflow(name)
+    policy = wf.policy
+    console.print(f"[bold]{name}[/bold]  grades: {', '.join(policy.grades)}")
+    doc = inspect.cleandoc(type(policy).__doc__ or "")
+    if doc:
+        console.print(escape(doc))
+    added = [s for s in wf.graph.states if not isinstance(s, State)]
+    if added:
+        console.print("added states: " + ", ".join(f"{s} ({wf.graph.label(s, code)})" for s in added))
+    table_ = getattr(policy, "grading_table", None)
+    if table_ is not None:
+        rules = Table(title=f"grading: {table_.name} ({table_.hit_policy.value} match)")
+        rules.add_column("rule")
+        rules.add_column("grade")
+        rules.add_column("when")
+        for rule in table_.rules:
+            rules.add_row(rule.id, rule.grade, escape(rule.when.describe()))
+        console.print(rules)
 
 
 @app.command()
 def diagram(
     policy: Annotated[str, typer.Option(help="Policy name.")] = "baseline",
     lang: LangOption = Language.en,
+    format: Annotated[Format, typer.Option("--format", help="mermaid or Graphviz dot.")] = Format.mermaid,
 ) -> None:
-    """Print a policy's lifecycle as a mermaid state diagram."""
-    typer.echo(Workflow(policy).diagram(lang=lang.value))
+    """Print a policy's lifecycle as a mermaid state diagram or Graphviz dot source."""
+    typer.echo(Workflow(policy).diagram(lang=lang.value, format=format.value), nl=False)
+
+
+class ScenarioName(StrEnum):
+    """A built-in simulation scenario."""
+
+    yongji = "yongji"
+    yuncheng = "yuncheng"
+    huaiyang = "huaiyang"
+    province = "province"
+
+
+_SCENARIOS = {
+    ScenarioName.yongji: simulation.yongji_2024,
+    ScenarioName.yuncheng: simulation.yuncheng_2024,
+    ScenarioName.huaiyang: simulation.huaiyang_year,
+    ScenarioName.province: simulation.province,
+}
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[ScenarioName, typer.Argument(help="A calibrated scenario.")] = ScenarioName.yongji,
+    policy: Annotated[str, typer.Option(help="Policy name.")] = "baseline",
+    db: Annotated[Path, typer.Option(help="SQLite file to keep the simulated histories in.")] = Path("fengqiao.db"),
+    scale: Annotated[float, typer.Option(help="Multiply the scenario's number of disputes by this.")] = 1.0,
+    seed: Annotated[int | None, typer.Option(help="Random seed (the scenario's own by default).")] = None,
+) -> None:
+    """Simulate a calibrated year of disputes under a policy, into the SQLite store."""
+    if not scale > 0:
+        raise ValidationError(f"scale must be more than 0, got {scale}", "scale")
+    chosen = _SCENARIOS[scenario]()
+    chosen = chosen.scaled(scale) if scale != 1.0 else chosen
+    chosen = chosen.with_seed(seed) if seed is not None else chosen
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with SQLiteEventStore(db) as store, Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(f"{chosen.name} under {policy}", total=None)
+        result = simulation.simulate(
+            chosen, policy, store=store, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    table = Table(title=f"{result.scenario} · {result.policy} · seed {result.seed} · {result.total} disputes")
+    table.add_column("final state")
+    table.add_column("disputes", justify="right")
+    table.add_column("share", justify="right")
+    for state, n in sorted(result.states.items(), key=lambda kv: -kv[1]):
+        table.add_row(state, str(n), f"{n / result.total:.1%}")
+    console.print(table)
+    console.print(
+        f"resolution rate ({result.policy}): {result.resolution_rate:.2%}; events stored in {db}: {result.events}"
+    )
+    if result.refusals:
+        top = sorted(result.refusals.items(), key=lambda kv: -kv[1])[:5]
+        console.print("refusals the officers met: " + ", ".join(f"{code} ×{n}" for code, n in top))
+
+
+db_app = typer.Typer(help="Manage an event store's database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    db: Annotated[Path | None, typer.Option(help="SQLite file (the embedded default).")] = None,
+    dsn: Annotated[str | None, typer.Option(help="PostgreSQL DSN (needs fengqiao[postgres]).")] = None,
+) -> None:
+    """Create or migrate the store's tables to the layout this fengqiao uses."""
+    if db is not None and dsn is not None:
+        raise ValidationError("give either --db or --dsn, not both", "db")
+    if dsn is not None:
+        from fengqiao.storage import PostgresEventStore
+
+        with PostgresEventStore(dsn, upgrade=False) as pg:
+            version = pg.upgrade()
+        console.print(f"PostgreSQL store at layout version {version}")
+        return
+    path = db or Path("fengqiao.db")
+    with SQLiteEventStore(path, upgrade=False) as store:
+        version = store.upgrade()
+    console.print(f"{path}: layout version {version}")
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ from fengqiao.domain.vocab import (
 )
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import PolicyDefinitionError, TransitionRefused, ValidationError
-from fengqiao.lifecycle.diagram import draw_mermaid
+from fengqiao.lifecycle.diagram import DiagramFormat, draw
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import (
     EVENT_FOR_TRIGGER,
@@ -280,15 +280,19 @@ class Workflow:
         """Rebuild a dispute from its events, checking each transition against this graph."""
         return _replay(history, self.graph, self.policy.name)
 
-    def diagram(self, *, lang: Lang = "en", dispute: Dispute | None = None) -> str:
-        """The lifecycle graph as a mermaid ``stateDiagram-v2``, labelled in ``lang``.
+    def diagram(self, *, lang: Lang = "en", dispute: Dispute | None = None, format: DiagramFormat = "mermaid") -> str:
+        """The lifecycle graph as a mermaid ``stateDiagram-v2`` (or Graphviz ``dot``), in ``lang``.
 
         Drawn by ``transitions``' own diagram support from this workflow's machine; internal
         triggers are left out to keep the picture readable, and ``dispute``'s state (if given)
         is highlighted.
+
+        Raises:
+            ValidationError: an unknown ``format``.
         """
-        return draw_mermaid(
+        return draw(
             self.graph,
+            format=format,
             lang=lang,
             title=f"fengqiao · {self.policy.name}",
             current=None if dispute is None else dispute.state,

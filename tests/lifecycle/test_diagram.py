@@ -21,3 +21,18 @@ def test_a_diagram_of_a_dispute_marks_its_state_with_mermaids_class_keyword() ->
     text = wf.diagram(dispute=d)
     assert "  class graded s_active" in text
     assert "Class " not in text
+
+
+def test_a_diagram_in_dot_is_graphviz_source_labelled_in_the_language_asked() -> None:
+    text = fq.Workflow("baseline").diagram(format="dot", lang="zh")
+    assert text.startswith('digraph "fengqiao · baseline"')
+    assert 'label="回访跟踪' in text
+    assert "follow_up -> closed" in text
+
+
+def test_an_unknown_diagram_format_is_refused_with_its_path() -> None:
+    import pytest
+
+    with pytest.raises(fq.ValidationError) as bad:
+        fq.Workflow("baseline").diagram(format="png")  # type: ignore[arg-type]
+    assert bad.value.path == "format"

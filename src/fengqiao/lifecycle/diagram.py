@@ -1,22 +1,23 @@
 """Diagrams of a lifecycle graph, drawn by ``transitions``' own ``GraphMachine``.
 
 Labels come from the vocabularies (``调解中`` / ``mediating``), so a diagram reads in the
-language of its audience. Mermaid needs no system packages; Graphviz ``dot`` output needs
-the ``graphviz`` Python package and binaries and is not wired here.
+language of its audience. Mermaid text and Graphviz ``dot`` source are both produced
+without system packages (rendering dot to an image is left to Graphviz itself).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from transitions import State as _State
 from transitions.extensions.diagrams import GraphMachine, TransitionGraphSupport
 
 from fengqiao.domain.vocabulary import Lang
+from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.graph import Graph
 from fengqiao.lifecycle.states import State, StateId, Trigger, TriggerId
 
-__all__ = ["draw_mermaid"]
+__all__ = ["DiagramFormat", "draw", "draw_mermaid"]
 
 
 class _LabelledState(_State):
@@ -40,36 +41,53 @@ class _Holder:
     """The throwaway model the diagram machine draws; users never see it."""
 
 
-def draw_mermaid(graph: Graph, *, lang: Lang = "en", title: str = "fengqiao", current: StateId | None = None) -> str:
-    """``graph`` as mermaid ``stateDiagram-v2`` text, state-changing transitions only."""
-    transitions = []
-    for name, event in graph.machine.events.items():
-        for source, items in event.transitions.items():
-            for t in items:
-                if t.dest is None:
-                    continue
-                transitions.append(
-                    {
-                        "trigger": name,
-                        "source": source,
-                        "dest": t.dest,
-                        "label": graph.label(_trigger(name), lang),
-                    }
-                )
+DiagramFormat = Literal["mermaid", "dot"]
+"""``"mermaid"`` (a ``stateDiagram-v2``) or ``"dot"`` (Graphviz source)."""
+
+
+def draw(
+    graph: Graph,
+    *,
+    format: DiagramFormat = "mermaid",
+    lang: Lang = "en",
+    title: str = "fengqiao",
+    current: StateId | None = None,
+) -> str:
+    """``graph`` as diagram text, state-changing transitions only, labelled in ``lang``.
+
+    Raises:
+        ValidationError: an unknown ``format``.
+    """
+    if format not in ("mermaid", "dot"):
+        raise ValidationError(f"unknown diagram format {format!r}; expected 'mermaid' or 'dot'", "format")
+    transitions = [
+        {"trigger": name, "source": source, "dest": t.dest, "label": graph.label(_trigger(name), lang)}
+        for name, event in graph.machine.events.items()
+        for source, items in event.transitions.items()
+        for t in items
+        if t.dest is not None
+    ]
     machine = _LabelledMachine(
         model=None,
         states=[{"name": str(s), "label": graph.label(s, lang)} for s in graph.states],
         transitions=transitions,
         initial=str(State.DISCOVERED),
         auto_transitions=False,
-        graph_engine="mermaid",
+        graph_engine="mermaid" if format == "mermaid" else "graphviz",
         title=title,
         show_state_attributes=False,
     )
     holder = _Holder()
     machine.add_model(holder, initial=str(current) if current is not None else str(State.DISCOVERED))
-    text = str(holder.get_graph().draw(None))  # type: ignore[attr-defined]
-    return _tidy(text, highlight=current is not None)
+    rendered = holder.get_graph()  # type: ignore[attr-defined]
+    if format == "dot":
+        return str(rendered.source)
+    return _tidy(str(rendered.draw(None)), highlight=current is not None)
+
+
+def draw_mermaid(graph: Graph, *, lang: Lang = "en", title: str = "fengqiao", current: StateId | None = None) -> str:
+    """``graph`` as mermaid ``stateDiagram-v2`` text (see :func:`draw`)."""
+    return draw(graph, format="mermaid", lang=lang, title=title, current=current)
 
 
 def _tidy(text: str, *, highlight: bool) -> str:
