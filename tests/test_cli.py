@@ -170,3 +170,34 @@ def test_simulate_refuses_a_scale_of_zero_in_one_line() -> None:
     result = run_main("simulate", "yongji", "--scale", "0")
     assert result.returncode == 2
     assert result.stderr.strip() == "error: scale: scale must be more than 0, got 0.0"
+
+
+@pytest.fixture
+def simulated(runner: CliRunner, tmp_path: Path) -> Path:
+    args = ["simulate", "yongji", "--policy", "yongji-54333", "--scale", "0.03", "--db", "sim.db"]
+    assert runner.invoke(app, args, env=WIDE).exit_code == 0
+    return tmp_path / "sim.db"
+
+
+def test_report_shows_the_ledger_overdue_deadlines_and_the_dispatch_view(runner: CliRunner, simulated: Path) -> None:
+    result = runner.invoke(app, ["report", "--db", str(simulated), "--policy", "yongji-54333"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "32 disputes" in result.output
+    assert "closed" in result.output
+    assert "overdue at the end of" in result.output
+    assert "09:00 dispatch view of" in result.output
+
+
+def test_report_refuses_a_malformed_day_in_one_line(simulated: Path) -> None:
+    result = run_main("report", "--db", str(simulated), "--day", "2024-13-01")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: day: '2024-13-01' is not a day; write it as YYYY-MM-DD"
+
+
+def test_replay_lists_where_another_policy_would_have_decided_differently(runner: CliRunner, simulated: Path) -> None:
+    result = runner.invoke(app, ["replay", "--db", str(simulated), "--policy", "huaiyang-ten-categories"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "32 disputes" in result.output
+    assert "would have gone differently" in result.output
+    same = runner.invoke(app, ["replay", "--db", str(simulated), "--policy", "yongji-54333"], env=WIDE)
+    assert "0 would have gone differently" in same.output

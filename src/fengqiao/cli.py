@@ -1,4 +1,4 @@
-"""The ``fengqiao`` command line: ``demo``, ``simulate``, ``policies``, ``diagram``, ``db upgrade``.
+"""The ``fengqiao`` command line: demo, simulate, report, replay, policies, diagram, db upgrade.
 
 User mistakes end in one clear line on stderr and exit code 2, never a traceback.
 """
@@ -6,6 +6,8 @@ User mistakes end in one clear line on stderr and exit code 2, never a traceback
 from __future__ import annotations
 
 import inspect
+from collections import Counter
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,10 +22,12 @@ from fengqiao import simulation
 from fengqiao.demo import garage_entrance
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import FengqiaoError, ValidationError
+from fengqiao.ledger import open_ledger, what_if
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.states import State
 from fengqiao.policies import registry
+from fengqiao.policies.base import CHINA_TZ
 from fengqiao.storage import SQLiteEventStore
 from fengqiao.workflow import Workflow
 
@@ -205,6 +209,92 @@ def simulate(
     if result.refusals:
         top = sorted(result.refusals.items(), key=lambda kv: -kv[1])[:5]
         console.print("refusals the officers met: " + ", ".join(f"{code} ×{n}" for code, n in top))
+
+
+@app.command()
+def report(
+    policy: Annotated[str, typer.Option(help="The policy the disputes were handled under.")] = "baseline",
+    db: Annotated[Path, typer.Option(help="SQLite file of the store.")] = Path("fengqiao.db"),
+    day: Annotated[
+        str | None, typer.Option(help="Day of the dispatch view, YYYY-MM-DD (the latest by default).")
+    ] = None,
+    station: Annotated[str | None, typer.Option(help="Only this station.")] = None,
+    lang: LangOption = Language.en,
+) -> None:
+    """The ledger (台账): disputes by state and grade, overdue deadlines, the daily dispatch view."""
+    code: Lang = lang.value
+    with open_ledger(db, policy=policy) as ledger:
+        rows = ledger.disputes(station=station)
+        if not rows:
+            console.print(f"{db}: no disputes" + (f" at {station}" if station else ""))
+            return
+        when = _day(day) if day else max(r.received_at for r in rows).astimezone(CHINA_TZ).date()
+        end_of_day = datetime.combine(when + timedelta(days=1), time(), CHINA_TZ)
+        wf = Workflow(policy)
+        by_state = Counter(str(r.state) for r in rows)
+        by_grade = Counter(r.grade or "—" for r in rows)
+        table = Table(title=f"{db} · {policy} · {len(rows)} disputes" + (f" · {station}" if station else ""))
+        table.add_column("state" if code == "en" else "状态")
+        table.add_column("disputes" if code == "en" else "件数", justify="right")
+        for state, n in by_state.most_common():
+            table.add_row(wf.graph.label(wf.graph.state(state), code), str(n))
+        console.print(table)
+        console.print(
+            ("grades: " if code == "en" else "等级：") + ", ".join(f"{g} {n}" for g, n in by_grade.most_common())
+        )
+        overdue = ledger.overdue(end_of_day, station=station)
+        heading = f"overdue at the end of {when}" if code == "en" else f"{when} 日终逾期"
+        console.print(f"[bold]{heading}:[/bold] {len(overdue)}")
+        for row in overdue[:10]:
+            text = row.en if code == "en" else row.zh
+            console.print(
+                f"  {row.dispute_id}  {row.code}  due {row.due.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}  {escape(text)}"
+            )
+        dispatch = ledger.dispatch_report(when, station=station)
+        view = Table(title=f"09:00 dispatch view of {when}" if code == "en" else f"{when} 警情调度")
+        for column in ("station", "received", "entered in time", "closed same day", "carried over", "overdue"):
+            view.add_column(column, justify="left" if column == "station" else "right")
+        for line in (*dispatch.rows, dispatch.total):
+            view.add_row(
+                line.station or "total",
+                str(line.received),
+                str(line.entered_in_time),
+                str(line.closed_same_day),
+                str(line.carried_over),
+                str(line.overdue),
+            )
+        console.print(view)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a day; write it as YYYY-MM-DD", "day") from None
+
+
+@app.command()
+def replay(
+    policy: Annotated[str, typer.Option(help="The other policy to re-decide every stored history under.")],
+    db: Annotated[Path, typer.Option(help="SQLite file of the store.")] = Path("fengqiao.db"),
+    show: Annotated[int, typer.Option(help="How many differences to list.")] = 10,
+) -> None:
+    """What if these disputes had been handled under another policy? List where it would differ."""
+    with SQLiteEventStore(db) as store:
+        result = what_if(store, policy)
+    kinds = Counter(str(v.kind) for v in result.divergences)
+    console.print(
+        f"{result.disputes} disputes, {result.events} events re-decided under {result.policy}: "
+        f"{len(result.diverged)} would have gone differently"
+        + (" (" + ", ".join(f"{k} {n}" for k, n in kinds.most_common()) + ")" if kinds else "")
+    )
+    table = Table()
+    for column in ("dispute", "event", "trigger", "what happened", f"under {result.policy}"):
+        table.add_column(column)
+    for v in result.divergences[:show]:
+        table.add_row(v.dispute_id, str(v.index), v.trigger, escape(v.recorded), escape(v.other))
+    if result.divergences:
+        console.print(table)
 
 
 db_app = typer.Typer(help="Manage an event store's database.", no_args_is_help=True)
