@@ -12,9 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: run the worked examples on the embedded default and print their timelines
+## demo: the worked example saved in the embedded SQLite default, then a small simulated year
 demo: $(STAMP)
-	$(BIN)/fengqiao demo
+	$(BIN)/fengqiao demo --db fengqiao.db
+	rm -f demo-simulation.db demo-simulation.db-wal demo-simulation.db-shm
+	$(BIN)/fengqiao simulate yongji --policy yongji-54333 --scale 0.1 --db demo-simulation.db
+	$(BIN)/fengqiao report --policy yongji-54333 --db demo-simulation.db
 
 ## test: the whole suite — lint, format check, types, tests, doctests, docs examples, docs build
 test: lint types pytest docs

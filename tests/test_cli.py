@@ -201,3 +201,10 @@ def test_replay_lists_where_another_policy_would_have_decided_differently(runner
     assert "would have gone differently" in result.output
     same = runner.invoke(app, ["replay", "--db", str(simulated), "--policy", "yongji-54333"], env=WIDE)
     assert "0 would have gone differently" in same.output
+
+
+def test_simulate_refuses_to_run_the_same_simulation_into_one_store_twice(simulated: Path) -> None:
+    result = run_main("simulate", "yongji", "--policy", "yongji-54333", "--scale", "0.03", "--db", str(simulated))
+    assert result.returncode == 2
+    assert "already holds a simulation named yongji-2024-x0.03" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -192,6 +192,11 @@ def simulate(
     chosen = chosen.with_seed(seed) if seed is not None else chosen
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with SQLiteEventStore(db) as store, Progress(*columns, console=console, transient=True) as bar:
+        if any(stream.startswith(f"{chosen.name}-") for stream in store.streams()):
+            raise ValidationError(
+                f"{db} already holds a simulation named {chosen.name}; give another --db, or another --scale",
+                "db",
+            )
         task = bar.add_task(f"{chosen.name} under {policy}", total=None)
         result = simulation.simulate(
             chosen, policy, store=store, progress=lambda done, total: bar.update(task, completed=done, total=total)
