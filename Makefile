@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint types pytest docs clean
+.PHONY: demo test lint types pytest docs bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,18 +19,26 @@ demo: $(STAMP)
 	$(BIN)/fengqiao simulate yongji --policy yongji-54333 --scale 0.1 --db demo-simulation.db
 	$(BIN)/fengqiao report --policy yongji-54333 --db demo-simulation.db
 
-## test: the whole suite — lint, format check, types, tests, doctests, docs examples, docs build
-test: lint types pytest docs
+## test: the whole suite — lint, format check, types, benchmarks (quick), tests, doctests, docs examples, docs build
+test: lint types bench-quick pytest docs
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 types: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+## bench-quick: every benchmark once on tiny sizes; fails only if one crashes, never on time
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks --quick
+
+## bench: the full benchmark run that benchmarks/README.md reports (minutes; run it on a quiet machine)
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir .site

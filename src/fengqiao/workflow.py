@@ -25,10 +25,10 @@ per dispute) and turns commands into events:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
-from uuid import uuid4
 
 import attrs
 
@@ -127,17 +127,31 @@ def _resolve_policy(policy: str | Policy) -> Policy:
     return policy
 
 
+_Shape = tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]
+_SHAPES: dict[type[Any], _Shape] = {}
+
+
+def _shape(cls: type[Any]) -> _Shape:
+    """A payload class's field names (as a set and in order) and its required fields, looked up once."""
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        fields = attrs.fields(cls)
+        names = tuple(a.name for a in fields)
+        shape = _SHAPES[cls] = (frozenset(names), names, tuple(a.name for a in fields if a.default is attrs.NOTHING))
+    return shape
+
+
 def _build(cls: type[Any], trigger: str, values: Mapping[str, Any]) -> Any:
     """Build a payload from keyword arguments, turning every mistake into a ValidationError."""
-    fields = {a.name: a for a in attrs.fields(cls)}
-    unknown = sorted(set(values) - set(fields))
-    if unknown:
+    known, names, required = _shape(cls)
+    if not known.issuperset(values):
+        unknown = sorted(set(values) - known)
         raise ValidationError(
-            f"unknown field {unknown[0]!r}; {trigger} takes: {', '.join(fields)}", f"{trigger}.{unknown[0]}"
+            f"unknown field {unknown[0]!r}; {trigger} takes: {', '.join(names)}", f"{trigger}.{unknown[0]}"
         )
-    missing = [n for n, a in fields.items() if a.default is attrs.NOTHING and n not in values]
-    if missing:
-        raise ValidationError(f"required field {missing[0]!r} is missing", f"{trigger}.{missing[0]}")
+    for name in required:
+        if name not in values:
+            raise ValidationError(f"required field {name!r} is missing", f"{trigger}.{name}")
     try:
         return cls(**values)
     except ValidationError as exc:
@@ -168,7 +182,7 @@ class Workflow:
         self.policy: Policy = _resolve_policy(policy)
         self.clock: Clock = clock or SystemClock()
         self.graph = Graph(self.policy.graph())
-        self._ids = ids or (lambda: uuid4().hex)
+        self._ids = ids or _random_id
         self._custom_targets = {
             e.trigger: e.dest for e in self.policy.graph().edges if e.trigger not in Trigger._value2member_map_
         }
@@ -511,35 +525,36 @@ class Workflow:
     def _decide(
         self, dispute: Dispute, trigger: object, actor: ActorLike, payload: Mapping[str, Any]
     ) -> tuple[TriggerId, Event, tuple[Refusal, ...]]:
-        _check_dispute(dispute)
-        trig = self._trigger(trigger)
+        if not isinstance(dispute, Dispute):
+            _check_dispute(dispute)
+        trig = trigger if isinstance(trigger, Trigger) else self._trigger(trigger)
         who = Actor.parse(actor)
         at = self._now()
         event = self._event(dispute, trig, who, at, payload)
-        refusals: list[Refusal] = []
         state = dispute.state
-        if self.graph.is_terminal(state):
-            refusals.append(
-                Refusal(
-                    "graph.terminal",
-                    f"纠纷已处于终结状态“{self.graph.label(state, 'zh')}”，不能再“{self.graph.label(trig, 'zh')}”",
-                    f"dispute is {state}, a terminal state: {trig} is not allowed",
-                )
-            )
-        elif not self.graph.allows(state, trig):
-            refusals.append(
-                Refusal(
-                    "graph.not-allowed",
-                    f"“{self.graph.label(state, 'zh')}”状态下不能“{self.graph.label(trig, 'zh')}”",
-                    f"{trig} is not allowed from state {state}",
-                )
-            )
+        # A terminal state allows nothing (the graph is validated so), so one lookup decides
+        # the common case; the terminal check only chooses which refusal to give.
+        refusals = [] if self.graph.allows(state, trig) else [self._graph_refusal(state, trig)]
         role = self._role_refusal(who, trig)
         if role is not None:
             refusals.append(role)
         refusals.extend(self.policy.preconditions(dispute, trig, at))
         refusals.extend(self.policy.refusals(dispute, event))
         return trig, event, tuple(refusals)
+
+    def _graph_refusal(self, state: StateId, trig: TriggerId) -> Refusal:
+        label = self.graph.label
+        if self.graph.is_terminal(state):
+            return Refusal(
+                "graph.terminal",
+                f"纠纷已处于终结状态“{label(state, 'zh')}”，不能再“{label(trig, 'zh')}”",
+                f"dispute is {state}, a terminal state: {trig} is not allowed",
+            )
+        return Refusal(
+            "graph.not-allowed",
+            f"“{label(state, 'zh')}”状态下不能“{label(trig, 'zh')}”",
+            f"{trig} is not allowed from state {state}",
+        )
 
     def _event(self, dispute: Dispute, trig: TriggerId, who: Actor, at: datetime, values: Mapping[str, Any]) -> Event:
         if trig is Trigger.GRADE:
@@ -602,6 +617,13 @@ class Workflow:
         # The policy still grades, so the route and its flags are kept; only the grade is the officer's.
         computed = self._grading(dispute, assessment, at)
         return attrs.evolve(computed, grade=asked, rule="manual", reason=reason), True
+
+
+def _random_id() -> str:
+    """A random UUID (version 4) as 32 hex digits: ``uuid4().hex``, without building a ``UUID``."""
+    n = int.from_bytes(os.urandom(16), "big")
+    n = (n & ~(0xC000 << 48) | (0x8000 << 48)) & ~(0xF000 << 64) | (4 << 76)
+    return f"{n:032x}"
 
 
 def _check_dispute(dispute: object) -> None:

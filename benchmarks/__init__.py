@@ -1,0 +1,1 @@
+"""fengqiao's benchmark suite: ``python -m benchmarks`` (see README.md here). Never gates CI by time."""
