@@ -108,6 +108,18 @@ _PAYLOADS: dict[Trigger, type[Any]] = {
     Trigger.NOTE: NotePayload,
 }
 _ASSESSMENT_FIELDS = frozenset(a.name for a in attrs.fields(Assessment))
+_REGRADE_FIELDS = (*sorted(_ASSESSMENT_FIELDS), "grade", "reason")
+"""What ``regrade`` takes: the assessment's fields, and the grade asked for with its reason."""
+_CUSTOM_FIELDS = ("note", "documents")
+"""What a policy's own trigger takes; its ``trigger`` and ``target`` come from the graph."""
+
+
+def _refuse_unknown(trigger: str, values: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(values) - set(allowed))
+    if unknown:
+        raise ValidationError(
+            f"unknown field {unknown[0]!r}; {trigger} takes: {', '.join(allowed)}", f"{trigger}.{unknown[0]}"
+        )
 
 
 @attrs.frozen
@@ -563,6 +575,7 @@ class Workflow:
             payload: Any = GradePayload(assessment=assessment, grading=grading)
             return Graded(dispute_id=dispute.id, at=at, actor=who, payload=payload)
         if trig is Trigger.REGRADE:
+            _refuse_unknown(str(trig), values, _REGRADE_FIELDS)
             extra = {k: v for k, v in values.items() if k in ("grade", "reason")}
             rest = {k: v for k, v in values.items() if k not in extra}
             assessment = self._assessment(dispute, str(trig), rest, keep_current=True)
@@ -575,6 +588,7 @@ class Workflow:
             return event_cls(dispute_id=dispute.id, at=at, actor=who, payload=payload)  # type: ignore[no-any-return]
         target = self._custom_targets[trig]
         assert target is not None  # checked when the graph was built
+        _refuse_unknown(str(trig), values, _CUSTOM_FIELDS)
         payload = _build(TransitionPayload, trig, {**values, "trigger": trig, "target": target})
         return Transitioned(dispute_id=dispute.id, at=at, actor=who, payload=payload)
 

@@ -381,3 +381,10 @@ def test_a_workflow_with_a_malformed_extension_is_refused_when_built() -> None:
 
     with pytest.raises(fq.PolicyDefinitionError, match="unreachable"):
         fq.Workflow(Broken(), clock=fq.FixedClock(START))
+
+
+def test_a_custom_trigger_refuses_a_target_given_as_payload(confirming: fq.Workflow) -> None:
+    with pytest.raises(fq.ValidationError) as bad:
+        confirming.fire(mediating(confirming), "request_confirmation", actor=OFFICER, target="closed")
+    assert bad.value.path == "request_confirmation.target"
+    assert "takes: note, documents" in bad.value.message

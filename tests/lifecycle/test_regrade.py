@@ -39,3 +39,15 @@ def test_a_manual_regrade_keeps_the_route_and_flags_the_policy_gives() -> None:
     assert (d.grade, d.grade_rule, d.grading.reason) == ("high", "manual", "当事人扬言报复")
     assert d.grading.flags == frozenset({"focus_area"})
     assert d.route is fq.Route.MEDIATE
+
+
+def test_an_unknown_regrade_field_is_refused_naming_what_regrade_takes() -> None:
+    import pytest
+
+    wf = fq.Workflow("baseline", clock=fq.FixedClock(START))
+    d = wf.grade(wf.discover(channel="walk_in", category="debt", summary="欠款", actor=OFFICER), actor=OFFICER)
+    with pytest.raises(fq.ValidationError) as bad:
+        wf.fire(d, fq.Trigger.REGRADE, actor=OFFICER, colour="red")
+    assert bad.value.path == "regrade.colour"
+    assert "grade" in bad.value.message
+    assert "reason" in bad.value.message
