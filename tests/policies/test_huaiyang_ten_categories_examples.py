@@ -169,23 +169,6 @@ def test_had_the_worker_attacked_there_would_be_no_reward() -> None:
     assert informant_reward(d) is None
 
 
-def python_blocks(markdown: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", markdown, flags=re.DOTALL)
-
-
-def test_the_docs_page_example_runs() -> None:
-    blocks = python_blocks(DOCS_PAGE.read_text(encoding="utf-8"))
-    assert blocks, "the docs page has a runnable python example"
-    for block in blocks:
-        exec(compile(block, str(DOCS_PAGE), "exec"), {"__name__": "docs_example"})
-
-
-def test_the_docs_page_shows_the_policys_own_diagram() -> None:
-    text = DOCS_PAGE.read_text(encoding="utf-8")
-    (diagram,) = re.findall(r"```mermaid\n(.*?)```", text, flags=re.DOTALL)
-    assert diagram.strip() == fq.Workflow(HuaiyangTenCategories()).diagram().strip()
-
-
 EVERY_CODE = [
     "huaiyang.<trigger>.upgrade-pending",
     "huaiyang.<trigger>.responsible-leader-missing",

@@ -111,6 +111,8 @@ class Lifecycle:
 
 _OFFICERS = tuple(f"{r.value}:{n}" for r in sorted(OFFICER_ROLES) for n in ("xiao", "wang"))
 _OTHERS = ("grid_worker:zhao", "mediator:sun", "informant:qian")
+ACTORS = st.sampled_from(_OFFICERS * 3 + _OTHERS)
+"""Who acts by default: mostly officers, sometimes a grid worker, mediator or informant."""
 
 _USEFUL_DOCS = st.sampled_from(
     [
@@ -269,7 +271,7 @@ def lifecycles(
     fixed = dict(weights or {})
     if any(isinstance(w, bool) or not isinstance(w, int) or w < 0 for w in fixed.values()):
         raise ValidationError(f"weights must be whole numbers of 0 or more, got {fixed!r}", "weights")
-    who = actors if actors is not None else st.sampled_from(_OFFICERS * 3 + _OTHERS)
+    who = actors if actors is not None else ACTORS
 
     @st.composite
     def build(draw: st.DrawFn) -> Lifecycle:

@@ -35,7 +35,7 @@ from fengqiao.errors import TransitionRefused
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies.base import CHINA_TZ, DeadlineStatus, Policy
 from fengqiao.serde import dumps, loads
-from fengqiao.testing.commands import payloads_for
+from fengqiao.testing.commands import ACTORS, payloads_for
 from fengqiao.testing.strategies import texts, vocabulary
 from fengqiao.workflow import Workflow, replay
 
@@ -43,9 +43,6 @@ __all__ = ["Invariant", "PolicyStateMachine", "policy_state_machine"]
 
 Invariant = Callable[[Workflow, Dispute], None]
 """A check of your own: raise ``AssertionError`` when ``dispute`` breaks your rule."""
-
-_OFFICERS = ("officer:xiao", "community_officer:wang", "responsible_leader:li", "supervisor:zhou")
-_ACTORS = st.sampled_from(_OFFICERS * 3 + ("grid_worker:zhao", "mediator:sun"))
 
 
 class PolicyStateMachine(RuleBasedStateMachine):
@@ -90,7 +87,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
         pool = allowed if allowed and data.draw(st.integers(0, 4), label="any") != 4 else self.workflow.graph.triggers
         trigger = data.draw(st.sampled_from(pool), label="trigger")
         payload = dict(data.draw(payloads_for(trigger, self.workflow, d), label="payload"))
-        actor = data.draw(_ACTORS, label="actor")
+        actor = data.draw(ACTORS, label="actor")
         before = dumps(d)
         decision = self.workflow.check(d, trigger, actor=actor, **payload)
         new: Dispute | None = None
