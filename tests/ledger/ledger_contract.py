@@ -26,7 +26,7 @@ from fengqiao.lifecycle.states import TERMINAL_STATES
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.policies.huainan_two_clears import dispatch_report
 from fengqiao.policies.huaiyang_ten_categories import reward_report
-from fengqiao.storage import StoredEvent
+from fengqiao.storage import Append, StoredEvent
 
 Stored = dict[str, fq.Dispute]
 
@@ -183,6 +183,17 @@ class LedgerContract:
         assert ledger.rebuild() == sum(d.version for d in stored.values())
         assert snapshot(ledger) == before
         assert ledger.overdue(datetime(2025, 1, 1, tzinfo=CHINA_TZ))
+
+    def test_a_ledger_filled_by_append_many_equals_append_by_append_and_its_rebuild(self, ledger: Ledger) -> None:
+        disputes = scenarios()
+        ledger.store.append_many([Append(d.id, d.history[:3], expected_version=0) for d in disputes])
+        ledger.store.append_many([Append(d.id, d.history[3:], expected_version=3) for d in disputes if d.version > 3])
+        one_by_one = MemoryLedger(policy=choose_policy, policies=POLICIES)
+        store_all(one_by_one.store, disputes)
+        assert snapshot(ledger)[:5] == snapshot(one_by_one)[:5]
+        before = snapshot(ledger)
+        assert ledger.rebuild() == sum(d.version for d in disputes)
+        assert snapshot(ledger) == before
 
     def test_rebuilding_an_empty_store_gives_an_empty_ledger(self, ledger: Ledger) -> None:
         assert ledger.rebuild() == 0

@@ -13,7 +13,7 @@ import pytest
 import fengqiao as fq
 from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, StorageError, ValidationError
 from fengqiao.policies.base import CHINA_TZ
-from fengqiao.storage import EventStore, Projector, Repository, StoredEvent
+from fengqiao.storage import Append, EventStore, MemoryEventStore, Projector, Repository, StoredEvent
 from fengqiao.storage.chain import GENESIS, link
 from fengqiao.storage.codec import canonical_json
 
@@ -231,6 +231,146 @@ class EventStoreContract:
         assert sorted(outcomes) == ["conflict", "conflict", "conflict", "won"]
         assert len(store.load(d.id)) == 3
         assert store.verify().ok
+
+    # -- append_many -------------------------------------------------------------------
+    def test_append_many_stores_every_stream_and_returns_each_new_version(self, store: EventStore) -> None:
+        ds = histories(workflow())
+        assert store.append_many([Append(d.id, d.history, expected_version=0) for d in ds]) == tuple(
+            d.version for d in ds
+        )
+        for d in ds:
+            assert store.load(d.id) == d.history
+        assert [s.stream_id for s in store.read_all()] == [d.id for d in ds for _ in d.history]
+        assert store.verify().ok
+
+    def test_append_many_stores_the_rows_and_hashes_appending_one_by_one_would(self, store: EventStore) -> None:
+        wf = workflow()
+        a, b, c = closed(wf), referred(wf), with_notes(wf, discover(wf), 3)
+        reference = MemoryEventStore()
+        for target in (store, reference):
+            target.append(a.id, a.history[:4], expected_version=0)
+            target.append(c.id, c.history[:1], expected_version=0)
+        store.append_many(
+            [
+                Append(a.id, a.history[4:], expected_version=4),
+                Append(b.id, b.history, expected_version=0),
+                Append(c.id, c.history[1:], expected_version=1),
+            ]
+        )
+        reference.append(a.id, a.history[4:], expected_version=4)
+        reference.append(b.id, b.history, expected_version=0)
+        reference.append(c.id, c.history[1:], expected_version=1)
+
+        def rows(s: EventStore) -> list[tuple[str, int, str, fq.Event]]:
+            return [(e.stream_id, e.version, e.hash, e.event) for e in s.read_all()]
+
+        assert rows(store) == rows(reference)
+        positions = [e.position for e in store.read_all()]
+        assert positions == sorted(set(positions))
+        assert store.verify().ok
+
+    def test_append_many_with_a_stale_stream_stores_nothing_and_names_it(self, store: EventStore) -> None:
+        wf = workflow()
+        a, b, c = discover(wf), discover(wf), discover(wf)
+        store.append(b.id, b.history, expected_version=0)
+        before = list(store.read_all())
+        noted = wf.note(b, "stale", actor=OFFICER)
+        with pytest.raises(ConcurrencyConflict) as caught:
+            store.append_many(
+                [
+                    Append(a.id, a.history, expected_version=0),
+                    Append(b.id, noted.history, expected_version=0),
+                    Append(c.id, c.history, expected_version=0),
+                ]
+            )
+        assert (caught.value.stream, caught.value.expected, caught.value.actual) == (b.id, 0, 1)
+        assert list(store.read_all()) == before
+        assert store.load(a.id) == store.load(c.id) == ()
+        assert list(store.streams()) == [b.id]
+        assert store.append_many([Append(a.id, a.history, expected_version=0)]) == (1,)
+
+    def test_append_many_names_the_first_stale_stream_in_the_batch(self, store: EventStore) -> None:
+        wf = workflow()
+        a, b = discover(wf), discover(wf)
+        store.append(a.id, a.history, expected_version=0)
+        store.append(b.id, b.history, expected_version=0)
+        with pytest.raises(ConcurrencyConflict) as caught:
+            store.append_many(
+                [
+                    Append(b.id, with_notes(wf, b, 1).history[1:], expected_version=3),
+                    Append(a.id, with_notes(wf, a, 1).history[1:], expected_version=0),
+                ]
+            )
+        assert (caught.value.stream, caught.value.expected, caught.value.actual) == (b.id, 3, 1)
+        assert [e.version for e in store.read_all()] == [1, 1]
+
+    @pytest.mark.parametrize(
+        ("bad", "path"),
+        [
+            (lambda a, b: [Append(a.id, a.history, expected_version=0), "nope"], "appends[1]"),
+            (
+                lambda a, b: [Append(a.id, a.history, expected_version=0), Append(a.id, [], expected_version=1)],
+                "appends[1].stream_id",
+            ),
+            (
+                lambda a, b: [
+                    Append(b.id, b.history, expected_version=0),
+                    Append(a.id, [*a.history, *b.history], expected_version=0),
+                ],
+                "appends[1].events[1]",
+            ),
+            (lambda a, b: [Append(a.id, a.history, expected_version=-1)], "appends[0].expected_version"),
+            (lambda a, b: [Append("", a.history, expected_version=0)], "appends[0].stream_id"),
+        ],
+        ids=["not-an-append", "stream-twice", "event-of-another-dispute", "bad-version", "bad-stream-id"],
+    )
+    def test_append_many_refuses_a_malformed_item_naming_it_and_stores_nothing(
+        self, store: EventStore, bad: Any, path: str
+    ) -> None:
+        wf = workflow()
+        a, b = discover(wf), discover(wf)
+        with pytest.raises(ValidationError) as caught:
+            store.append_many(bad(a, b))
+        assert caught.value.path == path
+        assert list(store.read_all()) == []
+
+    def test_append_many_refuses_events_that_are_not_a_collection(self) -> None:
+        with pytest.raises(ValidationError) as caught:
+            Append("d-1", 3, expected_version=0)  # type: ignore[arg-type]
+        assert caught.value.path == "events"
+
+    def test_append_many_of_nothing_stores_nothing_and_empty_items_only_check_versions(self, store: EventStore) -> None:
+        assert store.append_many([]) == ()
+        d = discover(workflow())
+        store.append(d.id, d.history, expected_version=0)
+        assert store.append_many([Append(d.id, [], expected_version=1), Append("new", [], expected_version=0)]) == (
+            1,
+            0,
+        )
+        with pytest.raises(ConcurrencyConflict):
+            store.append_many([Append(d.id, [], expected_version=0)])
+        assert len(list(store.read_all())) == 1
+        assert list(store.streams()) == [d.id]
+
+    def test_append_many_runs_projectors_once_with_every_event_as_stored(self, make_store: StoreFactory) -> None:
+        seen: list[tuple[StoredEvent, ...]] = []
+        store = make_store([lambda _tx, events: seen.append(events)])
+        ds = histories(workflow())
+        store.append_many([Append(d.id, d.history, expected_version=0) for d in ds])
+        assert len(seen) == 1
+        assert list(seen[0]) == list(store.read_all())
+
+    def test_a_failing_projector_rolls_the_whole_batch_back(self, make_store: StoreFactory) -> None:
+        store = make_store([failing_projector])
+        ds = histories(workflow())
+        with pytest.raises(Boom):
+            store.append_many([Append(d.id, d.history, expected_version=0) for d in ds])
+        assert list(store.read_all()) == []
+        assert list(store.streams()) == []
+        plain = make_store()
+        assert plain.append_many([Append(d.id, d.history, expected_version=0) for d in ds]) == tuple(
+            d.version for d in ds
+        )
 
     # -- read_all and streams ----------------------------------------------------------
     def test_read_all_yields_every_event_in_commit_order(self, store: EventStore) -> None:

@@ -27,8 +27,8 @@ from contract import (
 )
 
 import fengqiao as fq
-from fengqiao.errors import StorageError, UnreadableEventError
-from fengqiao.storage import EventStore, Repository, StoredEvent
+from fengqiao.errors import ConcurrencyConflict, StorageError, UnreadableEventError
+from fengqiao.storage import Append, EventStore, Repository, StoredEvent
 from fengqiao.storage.migrations import Migration
 
 
@@ -120,6 +120,38 @@ class SQLStoreContract(EventStoreContract):
         assert raw("SELECT count(*) FROM fengqiao_events") == [(0,)]
         store = make_store()
         assert store.append(d.id, d.history, expected_version=0) == 1
+
+    # -- two stores on one database -----------------------------------------------------
+    def test_a_store_never_trusts_a_head_another_store_moved(self, make_store: StoreFactory) -> None:
+        first, second = make_store(), make_store()
+        wf = workflow()
+        d = discover(wf)
+        d2, stale = with_notes(wf, d, 1), wf.note(d, "stale", actor="officer:xiao")
+        first.append(d.id, d.history, expected_version=0)
+        second.append(d.id, d2.history[1:], expected_version=1)
+        with pytest.raises(ConcurrencyConflict) as caught:
+            first.append(d.id, stale.history[1:], expected_version=1)
+        assert (caught.value.expected, caught.value.actual) == (1, 2)
+        with pytest.raises(ConcurrencyConflict):
+            first.append_many([Append(d.id, stale.history[1:], expected_version=1)])
+        d3 = with_notes(wf, d2, 1)
+        assert first.append(d.id, d3.history[2:], expected_version=2) == 3
+        d4 = with_notes(wf, d3, 1)
+        assert second.append_many([Append(d.id, d4.history[3:], expected_version=3)]) == (4,)
+        assert first.load(d.id) == second.load(d.id) == d4.history
+        assert first.verify().ok
+
+    def test_a_batch_meets_a_stream_created_by_another_store_as_a_conflict(self, make_store: StoreFactory) -> None:
+        first, second = make_store(), make_store()
+        wf = workflow()
+        a, b = discover(wf), discover(wf)
+        second.append(b.id, b.history, expected_version=0)
+        with pytest.raises(ConcurrencyConflict) as caught:
+            first.append_many(
+                [Append(a.id, a.history, expected_version=0), Append(b.id, b.history, expected_version=0)]
+            )
+        assert (caught.value.stream, caught.value.actual) == (b.id, 1)
+        assert first.load(a.id) == ()
 
     # -- tampering behind the library's back -----------------------------------------
     def test_verify_names_an_edited_event(self, store: EventStore, raw: Raw) -> None:

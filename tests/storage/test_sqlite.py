@@ -8,13 +8,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from contract import StoreFactory, discover, workflow
+from contract import StoreFactory, discover, histories, with_notes, workflow
 from processes import check_race, child, race
 from sql_contract import Placeholders, Raw, RawError, SQLStoreContract
 
 import fengqiao as fq
 from fengqiao.errors import StorageError, ValidationError
-from fengqiao.storage import EventStore, Projector, Repository, SQLiteEventStore, StoredEvent
+from fengqiao.storage import Append, EventStore, Projector, Repository, SQLiteEventStore, StoredEvent
 from fengqiao.storage import sqlite as sqlite_backend
 
 
@@ -156,3 +156,55 @@ def test_processes_racing_on_the_same_disputes_each_land_once_or_conflict(tmp_pa
             )
         outcomes = race("sqlite", str(path), ids, processes=3, commands=30, logs=tmp_path)
         check_race(repo, ids, outcomes, expected=90)
+
+
+def _traced(path: Path) -> tuple[SQLiteEventStore, list[str]]:
+    """A store whose statements, after its first append, are listed by their first words.
+
+    One ``executemany`` runs its statement once per row: those runs are listed once.
+    """
+    statements: list[str] = []
+
+    def record(sql: str) -> None:
+        words = " ".join(sql.split()[:3]).upper()
+        if not statements or statements[-1] != words:
+            statements.append(words)
+
+    def trace(tx: sqlite3.Connection, events: tuple[StoredEvent, ...]) -> None:
+        tx.set_trace_callback(record)
+
+    return SQLiteEventStore(path, projectors=[trace]), statements
+
+
+def test_a_command_on_a_stream_the_store_just_wrote_takes_four_statements(tmp_path: Path) -> None:
+    store, statements = _traced(tmp_path / "x.db")
+    with store:
+        wf = workflow()
+        d = with_notes(wf, discover(wf), 2)
+        store.append(d.id, d.history[:1], expected_version=0)
+        statements.clear()
+        store.append(d.id, d.history[1:2], expected_version=1)
+        commands = ["BEGIN IMMEDIATE", "UPDATE FENGQIAO_STREAMS SET", "INSERT INTO FENGQIAO_EVENTS", "COMMIT"]
+        assert statements == commands
+        statements.clear()
+        store.append(d.id, d.history[2:], expected_version=2)
+        assert statements == commands
+
+
+def test_a_batch_of_many_streams_takes_a_fixed_handful_of_statements(tmp_path: Path) -> None:
+    store, statements = _traced(tmp_path / "x.db")
+    with store:
+        wf = workflow()
+        first = discover(wf)
+        store.append(first.id, first.history, expected_version=0)
+        statements.clear()
+        ds = [d for _ in range(10) for d in histories(wf)]
+        store.append_many([Append(d.id, d.history, expected_version=0) for d in ds])
+        assert statements == [
+            "BEGIN IMMEDIATE",
+            "INSERT INTO FENGQIAO_STREAMS",
+            "INSERT INTO FENGQIAO_EVENTS",
+            "SELECT LAST_INSERT_ROWID()",
+            "COMMIT",
+        ]
+        assert store.verify().ok

@@ -2,7 +2,8 @@
 
 Disputes are handled one at a time, in arrival order, each on its own timeline (one
 :class:`~fengqiao.FixedClock`, set to the dispute's first alert and moved along its story);
-a finished dispute's whole history goes to the store in one ``append``. Nothing else is read
+finished disputes' histories go to the store in batches of :data:`STORE_BATCH`, one
+``append_many`` (one transaction) each. Nothing else is read
 or written: no global random state, no wall clock, no files. The same scenario (seed
 included) and policy give the same result, history for history.
 """
@@ -23,7 +24,7 @@ from fengqiao.policies.base import CHINA_TZ, Policy
 from fengqiao.simulation.agent import Officer
 from fengqiao.simulation.plan import arrivals, cases
 from fengqiao.simulation.scenario import Scenario
-from fengqiao.storage.base import EventStore
+from fengqiao.storage.base import Append, EventStore
 from fengqiao.workflow import Workflow
 
 __all__ = ["Progress", "SimulationResult", "simulate"]
@@ -33,6 +34,9 @@ Progress = Callable[[int, int], None]
 
 METRICS_BATCH = 10_000
 """Disputes per batch when figures are gathered without keeping the disputes (a store was given)."""
+
+STORE_BATCH = 1_000
+"""Finished disputes written to the store per transaction (``append_many``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -103,6 +107,7 @@ def simulate(
     states: Counter[str] = Counter()
     kept: list[Dispute] = []
     batch: list[Dispute] = []
+    unsaved: list[Append] = []
     sums: Counter[str] = Counter()
     given_up = events = 0
     last = first
@@ -115,7 +120,10 @@ def simulate(
         if store is None:
             kept.append(d)
         else:
-            store.append(d.id, d.history, expected_version=0)
+            unsaved.append(Append(d.id, d.history, expected_version=0))
+            if len(unsaved) >= STORE_BATCH or done == total:
+                store.append_many(unsaved)
+                unsaved.clear()
             batch.append(d)
             if len(batch) >= METRICS_BATCH:
                 _add(sums, wf.policy.metrics(batch))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fengqiao.storage.base import EventStore, Problem, ProblemKind, Projector, StoredEvent, VerificationReport
+from fengqiao.storage.base import Append, EventStore, Problem, ProblemKind, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.memory import MemoryEventStore
 from fengqiao.storage.repository import Repository
 from fengqiao.storage.sqlite import SQLiteEventStore
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from fengqiao.storage.postgres import PostgresEventStore
 
 __all__ = [
+    "Append",
     "EventStore",
     "MemoryEventStore",
     "PostgresEventStore",

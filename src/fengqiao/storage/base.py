@@ -8,6 +8,8 @@ and one global order over all streams:
   its events are stored, right after that version, or none is and
   :class:`~fengqiao.errors.ConcurrencyConflict` says someone wrote first. Never a lost
   update, never half a command.
+- ``append_many`` does the same for many streams in *one* transaction (an import, a
+  simulation's batch of finished disputes): every stream's events are stored, or none is.
 - ``read_all`` yields every event in *position* order, the order in which appends
   committed, so a projection that remembers the last position it saw never skips one.
 - Each stream is hash-chained (see :mod:`fengqiao.storage.chain`); ``verify`` recomputes the
@@ -26,9 +28,10 @@ from typing import Literal, Protocol, TypeVar
 
 import attrs
 
+from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.events import Event
 
-__all__ = ["EventStore", "Problem", "ProblemKind", "Projector", "StoredEvent", "VerificationReport"]
+__all__ = ["Append", "EventStore", "Problem", "ProblemKind", "Projector", "StoredEvent", "VerificationReport"]
 
 TxT_contra = TypeVar("TxT_contra", contravariant=True)
 
@@ -49,6 +52,31 @@ class StoredEvent:
     """When the store recorded it (the store's clock), not when it happened (``event.at``)."""
 
 
+def _events(value: Iterable[Event]) -> tuple[Event, ...]:
+    if isinstance(value, str | bytes):
+        raise ValidationError(f"expected events, got {type(value).__name__}", "events")
+    try:
+        return tuple(value)
+    except TypeError:
+        raise ValidationError(f"expected events, got {type(value).__name__}", "events") from None
+
+
+@attrs.frozen
+class Append:
+    """One stream's part of :meth:`EventStore.append_many`: ``events`` to go after ``expected_version``.
+
+    The same three things :meth:`EventStore.append` takes; the store checks them (a bad one
+    is named by its place in the batch, ``appends[3].events[2]``).
+
+    >>> Append("d-1", [], expected_version=0)
+    Append(stream_id='d-1', events=(), expected_version=0)
+    """
+
+    stream_id: str
+    events: tuple[Event, ...] = attrs.field(converter=_events)
+    expected_version: int = attrs.field(kw_only=True)
+
+
 class Projector(Protocol[TxT_contra]):
     """A hook run inside each append's transaction, after the events are written.
 
@@ -56,7 +84,9 @@ class Projector(Protocol[TxT_contra]):
     :class:`~fengqiao.storage.SQLiteEventStore`, the ``psycopg.Connection`` for
     :class:`~fengqiao.storage.PostgresEventStore`, ``None`` for the memory store (which has
     no transaction: its projectors run under its lock before the events become visible).
-    ``events`` are the events just appended, positions and hashes included.
+    ``events`` are the events just appended, positions and hashes included, in position
+    order; after :meth:`EventStore.append_many` they span many streams (each stream's events
+    together, in the batch's order), and the projector is called once for the whole batch.
 
     A projector may read and write its own tables through ``tx``; it must not commit, roll
     back or close it, nor call back into the store (which would use another connection, or
@@ -131,6 +161,23 @@ class EventStore(Protocol):
         Raises:
             ConcurrencyConflict: the stream is not at ``expected_version``; nothing was stored.
             ValidationError: an event belongs to another dispute, or the arguments are malformed.
+            StorageError: the back-end failed; nothing was stored.
+        """
+        ...
+
+    def append_many(self, appends: Iterable[Append], /) -> tuple[int, ...]:
+        """Append to many streams in one transaction, all or nothing; return each stream's new version.
+
+        Each :class:`Append` is checked as :meth:`append` checks its arguments, against its own
+        ``expected_version``. A stream may appear once per batch. The events are stored in the
+        batch's order (positions increase through it) and chained exactly as one ``append`` per
+        stream would chain them; projectors run once, with every stored event.
+
+        Raises:
+            ConcurrencyConflict: one stream is not at its ``expected_version`` (the error names
+                it: the first in the batch's order); nothing was stored.
+            ValidationError: a malformed item, an event of another dispute, or a stream given
+                twice; ``path`` names the item (``appends[3].events[2]``). Nothing was stored.
             StorageError: the back-end failed; nothing was stored.
         """
         ...

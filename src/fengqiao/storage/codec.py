@@ -4,31 +4,57 @@ An event is stored as its *canonical JSON*: ``serde.unstructure(event)`` dumped 
 keys, no spaces and UTF-8 text, so the same event always gives the same text (and the same
 hash). Reading a row never drops or guesses: a row that cannot be read raises
 :class:`~fengqiao.errors.UnreadableEventError` naming its stream and version.
+
+Both directions are on every append and load, so both take the quick way the library
+offers: one ``json.JSONEncoder`` built once (what ``json.dumps`` would build on every call,
+with the same options, hence the same text), and :func:`fengqiao.serde.structure`, whose
+fast converter falls back to the detailed one only to explain a failure.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import attrs
 
 from fengqiao import serde
-from fengqiao.errors import SerializationError, UnreadableEventError, ValidationError
+from fengqiao.errors import ConcurrencyConflict, SerializationError, UnreadableEventError, ValidationError
 from fengqiao.lifecycle.events import Event
-from fengqiao.storage.base import StoredEvent
-from fengqiao.storage.chain import Row, link
+from fengqiao.storage.base import Append, StoredEvent
+from fengqiao.storage.chain import GENESIS, Row, link
 
-__all__ = ["Record", "canonical_json", "check_append", "check_page", "decode", "encode"]
+__all__ = [
+    "Record",
+    "Tip",
+    "canonical_json",
+    "check_append",
+    "check_heads",
+    "check_many",
+    "check_page",
+    "decode",
+    "encode",
+    "encode_many",
+]
+
+Tip = tuple[int, str]
+"""A stream's stored end: its version and the hash of its last event (``(0, GENESIS)`` if new)."""
 
 MAX_STREAM_ID = 200
 """The longest stream id a store accepts (dispute ids are far shorter)."""
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical_json(event: Event) -> str:
-    """The one text an event is stored and hashed as."""
-    return json.dumps(serde.unstructure(event), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """The one text an event is stored and hashed as.
+
+    The same text as ``json.dumps(serde.unstructure(event), sort_keys=True,
+    ensure_ascii=False, separators=(",", ":"))``, without building an encoder per call.
+    """
+    return _CANONICAL.encode(serde.unstructure(event))
 
 
 @attrs.frozen
@@ -88,6 +114,34 @@ def check_append(stream_id: object, events: Iterable[Event], expected_version: o
     return batch
 
 
+def check_many(appends: Iterable[Append]) -> tuple[Append, ...]:
+    """The items of an ``append_many`` call, each checked as :func:`check_append` checks one append.
+
+    Raises:
+        ValidationError: an item that is not an :class:`Append`, a malformed one, or a stream
+            given twice; ``path`` names the item (``appends[3].events[2]``).
+    """
+    if isinstance(appends, Append):
+        raise ValidationError("expected a sequence of Append values, got one Append", "appends")
+    items = tuple(appends)
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        where = f"appends[{index}]"
+        if not isinstance(item, Append):
+            raise ValidationError(f"expected an Append, got {type(item).__name__}", where)
+        try:
+            check_append(item.stream_id, item.events, item.expected_version)
+        except ValidationError as exc:
+            raise exc.within(where) from None
+        earlier = first.setdefault(item.stream_id, index)
+        if earlier != index:
+            raise ValidationError(
+                f"stream {item.stream_id!r} is already in the batch at appends[{earlier}]; give each stream once",
+                f"{where}.stream_id",
+            )
+    return items
+
+
 def check_page(after: object, limit: object) -> None:
     """Check the arguments of ``read_all``.
 
@@ -110,6 +164,35 @@ def encode(stream_id: str, events: tuple[Event, ...], *, after: int, prev_hash: 
         records.append(Record(stream_id, version, event.type, serde.SCHEMA_VERSION, data, prev_hash, digest, event))
         prev_hash = digest
     return tuple(records)
+
+
+def check_heads(items: Iterable[Append], stored: Mapping[str, Tip]) -> dict[str, Tip]:
+    """Each item's head from the ``stored`` ones (read under the write lock; absent means new).
+
+    Raises:
+        ConcurrencyConflict: the first item, in the batch's order, whose stream is not at its
+            expected version.
+    """
+    heads: dict[str, Tip] = {}
+    for item in items:
+        head = stored.get(item.stream_id, (0, GENESIS))
+        if head[0] != item.expected_version:
+            raise ConcurrencyConflict(item.stream_id, item.expected_version, head[0])
+        heads[item.stream_id] = head
+    return heads
+
+
+def encode_many(items: Iterable[Append], heads: Mapping[str, Tip]) -> tuple[list[Record], dict[str, Tip]]:
+    """Rows for every item's events, in the batch's order, and the new head of each stream that got any."""
+    records: list[Record] = []
+    moved: dict[str, Tip] = {}
+    for item in items:
+        if item.events:
+            version, prev_hash = heads[item.stream_id]
+            mine = encode(item.stream_id, item.events, after=version, prev_hash=prev_hash)
+            records.extend(mine)
+            moved[item.stream_id] = (mine[-1].version, mine[-1].hash)
+    return records, moved
 
 
 def decode(stream_id: str, version: int, schema_version: int, data: str) -> Event:

@@ -28,9 +28,9 @@ from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.errors import ConcurrencyConflict, StorageError
 from fengqiao.lifecycle.events import Event
-from fengqiao.storage.base import Projector, StoredEvent, VerificationReport
+from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import GENESIS, Head, Row, check
-from fengqiao.storage.codec import check_append, check_page, encode
+from fengqiao.storage.codec import check_append, check_many, check_page, encode
 
 __all__ = ["MemoryEventStore"]
 
@@ -71,24 +71,42 @@ class MemoryEventStore:
             ValidationError: malformed arguments, or an event of another dispute.
         """
         batch = check_append(stream_id, events, expected_version)
+        return self._append((Append(stream_id, batch, expected_version=expected_version),))[0]
+
+    def append_many(self, appends: Iterable[Append], /) -> tuple[int, ...]:
+        """Append to many streams at once, all or nothing; return each stream's new version.
+
+        Raises:
+            ConcurrencyConflict: a stream is not at its ``expected_version`` (the first such in
+                the batch is named); nothing was stored.
+            ValidationError: a malformed item or a stream given twice (``appends[3].events[2]``).
+        """
+        return self._append(check_many(appends))
+
+    def _append(self, items: tuple[Append, ...]) -> tuple[int, ...]:
         with self._lock:
             self._check_open()
-            stream = self._streams.get(stream_id, [])
-            if len(stream) != expected_version:
-                raise ConcurrencyConflict(stream_id, expected_version, len(stream))
-            if not batch:
-                return expected_version
-            prev_hash = stream[-1].stored.hash if stream else GENESIS
+            for item in items:
+                current = len(self._streams.get(item.stream_id, ()))
+                if current != item.expected_version:
+                    raise ConcurrencyConflict(item.stream_id, item.expected_version, current)
+            if not any(item.events for item in items):
+                return tuple(item.expected_version for item in items)
             at = require_aware(self._clock.now(), "clock.now()")
-            records = encode(stream_id, batch, after=expected_version, prev_hash=prev_hash)
-            first = len(self._log) + 1
-            entries = [_Entry(r.stored(first + i, at), r.row(first + i)) for i, r in enumerate(records)]
+            entries: list[_Entry] = []
+            for item in items:
+                stream = self._streams.get(item.stream_id)
+                prev_hash = stream[-1].stored.hash if stream else GENESIS
+                first = len(self._log) + len(entries) + 1
+                records = encode(item.stream_id, item.events, after=item.expected_version, prev_hash=prev_hash)
+                entries.extend(_Entry(r.stored(first + i, at), r.row(first + i)) for i, r in enumerate(records))
             stored_events = tuple(e.stored for e in entries)
             for project in self._projectors:
                 project(None, stored_events)
             self._log.extend(entries)
-            self._streams.setdefault(stream_id, []).extend(entries)
-            return expected_version + len(entries)
+            for entry in entries:
+                self._streams.setdefault(entry.stored.stream_id, []).append(entry)
+            return tuple(item.expected_version + len(item.events) for item in items)
 
     def load(self, stream_id: str) -> tuple[Event, ...]:
         """Every event of ``stream_id`` in version order; empty if unknown."""

@@ -5,9 +5,10 @@ psycopg-pool); ``import fengqiao`` works without it.
 
 How appends stay correct with many writers:
 
-- **One winner per version.** Each append takes a transaction-level advisory lock, reads
-  the stream's head, checks ``expected_version`` and inserts; the lock is held until
-  commit. A stale writer gets :class:`~fengqiao.errors.ConcurrencyConflict`. The
+- **One winner per version.** Each append (and each ``append_many``, whatever the number
+  of streams in it) takes a transaction-level advisory lock, reads the streams' heads in
+  one query, checks each ``expected_version`` and inserts (pipelined ``executemany``); the
+  lock is held until commit. A stale writer gets :class:`~fengqiao.errors.ConcurrencyConflict`. The
   ``UNIQUE (stream_id, version)`` constraint backs this up should anything write around
   the lock.
 - **Positions commit in order.** Positions come from an identity column, and because the
@@ -39,9 +40,9 @@ from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.errors import ConcurrencyConflict, StorageError
 from fengqiao.lifecycle.events import Event
-from fengqiao.storage.base import Projector, StoredEvent, VerificationReport
-from fengqiao.storage.chain import GENESIS, Head, Row, check
-from fengqiao.storage.codec import check_append, check_page, decode, encode
+from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
+from fengqiao.storage.chain import Head, Row, check
+from fengqiao.storage.codec import check_append, check_heads, check_many, check_page, decode, encode_many
 from fengqiao.storage.migrations import Migration, latest, pending, require_current
 
 __all__ = ["MIGRATIONS", "PostgresEventStore"]
@@ -77,6 +78,10 @@ MIGRATIONS: tuple[Migration, ...] = (
 
 _META = "CREATE TABLE IF NOT EXISTS fengqiao_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _PAGE = 500
+_INSERT_EVENT = (
+    "INSERT INTO fengqiao_events (stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING position"
+)
 _ROWS = "SELECT stream_id, version, position, type, schema_version, data, prev_hash, hash FROM fengqiao_events"
 
 
@@ -161,37 +166,23 @@ class PostgresEventStore:
             StorageError: PostgreSQL failed (or a projector's SQL did); nothing was stored.
         """
         batch = check_append(stream_id, events, expected_version)
-        with _errors(f"append to {stream_id}"), self._transaction() as conn:
-            cur = _cursor(conn)
-            cur.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._append_key,))
-            head = cur.execute("SELECT version, hash FROM fengqiao_streams WHERE stream_id = %s", (stream_id,))
-            current, prev_hash = head.fetchone() or (0, GENESIS)
-            if current != expected_version:
-                raise ConcurrencyConflict(stream_id, expected_version, current)
-            if not batch:
-                return int(current)
-            at = require_aware(self._clock.now(), "clock.now()")
-            stored: list[StoredEvent] = []
-            for r in encode(stream_id, batch, after=current, prev_hash=prev_hash):
-                try:
-                    cur.execute(
-                        "INSERT INTO fengqiao_events (stream_id, version, type, schema_version, data,"
-                        " recorded_at, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING position",
-                        (r.stream_id, r.version, r.type, r.schema_version, r.data, at, r.prev_hash, r.hash),
-                    )
-                except psycopg.errors.UniqueViolation as exc:  # only if someone wrote around the lock
-                    raise ConcurrencyConflict(stream_id, expected_version, r.version) from exc
-                (position,) = _one(cur)
-                stored.append(r.stored(position, at))
-            cur.execute(
-                "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (%s, %s, %s)"
-                " ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash",
-                (stream_id, stored[-1].version, stored[-1].hash),
-            )
-            appended = tuple(stored)
-            for project in self._projectors:
-                project(conn, appended)
-            return appended[-1].version
+        item = Append(stream_id, batch, expected_version=expected_version)
+        return self._append((item,), f"append to {stream_id}")[0]
+
+    def append_many(self, appends: Iterable[Append], /) -> tuple[int, ...]:
+        """Append to many streams in one transaction, all or nothing; return each stream's new version.
+
+        The heads are read in one query and the events and heads written with pipelined
+        ``executemany``, so the round trips do not grow with the batch.
+
+        Raises:
+            ConcurrencyConflict: a stream is not at its ``expected_version`` (the first such in
+                the batch is named); nothing was stored.
+            ValidationError: a malformed item or a stream given twice (``appends[3].events[2]``).
+            StorageError: PostgreSQL failed (or a projector's SQL did); nothing was stored.
+        """
+        items = check_many(appends)
+        return self._append(items, f"append_many of {len(items)} streams")
 
     def load(self, stream_id: str) -> tuple[Event, ...]:
         """Every event of ``stream_id`` in version order; empty if unknown.
@@ -279,6 +270,39 @@ class PostgresEventStore:
         self.close()
 
     # -- internals -------------------------------------------------------------------------
+    def _append(self, items: tuple[Append, ...], what: str) -> tuple[int, ...]:
+        with _errors(what), self._transaction() as conn:
+            cur = _cursor(conn)
+            cur.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._append_key,))
+            ids = [item.stream_id for item in items]
+            found = cur.execute(
+                "SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id = ANY(%s)", (ids,)
+            ).fetchall()
+            heads = check_heads(items, {sid: (version, digest) for sid, version, digest in found})
+            records, after = encode_many(items, heads)
+            if not records:
+                return tuple(version for version, _ in heads.values())
+            at = require_aware(self._clock.now(), "clock.now()")
+            rows = [
+                (r.stream_id, r.version, r.type, r.schema_version, r.data, at, r.prev_hash, r.hash) for r in records
+            ]
+            try:
+                cur.executemany(_INSERT_EVENT, rows, returning=True)
+                positions = [_one(result)[0] for result in cur.results()]
+            except psycopg.errors.UniqueViolation as exc:  # only if someone wrote around the lock
+                first = items[0]  # the aborted transaction cannot say which stream; the first is the usual one
+                raise ConcurrencyConflict(first.stream_id, first.expected_version, first.expected_version + 1) from exc
+            cur.executemany(
+                "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (%s, %s, %s)"
+                " ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash",
+                [(sid, *head) for sid, head in after.items()],
+            )
+            stored = tuple(r.stored(position, at) for r, position in zip(records, positions, strict=True))
+            for project in self._projectors:
+                project(conn, stored)
+            heads.update(after)
+            return tuple(heads[sid][0] for sid in ids)
+
     def _read_all(self, after: int, limit: int | None) -> Iterator[StoredEvent]:
         remaining = limit
         while remaining is None or remaining > 0:

@@ -2,10 +2,20 @@
 
 - **WAL mode**: readers never block the writer nor each other; several processes may
   share the file (on a local disk: WAL does not work over network file systems).
-- **One transaction per append**, begun with ``BEGIN IMMEDIATE`` so the version check and
-  the insert happen under SQLite's write lock: of two writers at the same version, exactly
-  one wins and the other gets :class:`~fengqiao.errors.ConcurrencyConflict`. A writer that
-  finds the lock taken waits up to ``busy_timeout`` seconds.
+- **One transaction per append** (and per ``append_many``, however many streams it holds),
+  begun with ``BEGIN IMMEDIATE`` so the version check and the insert happen under SQLite's
+  write lock: of two writers at the same version, exactly one wins and the other gets
+  :class:`~fengqiao.errors.ConcurrencyConflict`. A writer that finds the lock taken waits
+  up to ``busy_timeout`` seconds.
+- **Few statements per append.** Besides ``BEGIN IMMEDIATE`` and ``COMMIT``: one
+  ``executemany`` for the events and one for the stream heads, whatever the batch size. A
+  new stream's head is *inserted* (the primary key refuses a second creator); a known
+  stream's head is moved with ``UPDATE … WHERE version = expected AND hash = the hash read``,
+  which only succeeds if nobody appended since. The store remembers the heads it wrote last
+  (a bounded cache), so the usual command, appended right after the last one, needs no
+  ``SELECT``: ``BEGIN``, ``UPDATE``, ``INSERT``, ``COMMIT``. When the cache is wrong (another
+  process appended), the ``UPDATE`` matches nothing, the transaction is rolled back and
+  redone with the heads read under the lock; only that read decides a conflict.
 - **Durability**: ``synchronous="NORMAL"`` (the default) writes each commit to the WAL
   before the append returns, so every acknowledged append survives the process being
   killed; an operating-system crash or power cut may lose the last few commits (never
@@ -26,6 +36,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -36,9 +47,17 @@ from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
 from fengqiao.lifecycle.events import Event
-from fengqiao.storage.base import Projector, StoredEvent, VerificationReport
+from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import GENESIS, Head, Row, check
-from fengqiao.storage.codec import check_append, check_page, decode, encode
+from fengqiao.storage.codec import (
+    Tip,
+    check_append,
+    check_heads,
+    check_many,
+    check_page,
+    decode,
+    encode_many,
+)
 from fengqiao.storage.migrations import Migration, latest, pending, require_current
 
 __all__ = ["MIGRATIONS", "SQLiteEventStore"]
@@ -72,7 +91,16 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 """The SQLite layout's history; ``fengqiao_meta`` holds the version reached."""
 
+HEAD_CACHE = 10_000
+"""How many stream heads a store remembers (those it wrote last), to skip reading them."""
+
 _META = "CREATE TABLE IF NOT EXISTS fengqiao_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_INSERT_EVENT = (
+    "INSERT INTO fengqiao_events (stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_CREATE_HEAD = "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (?, ?, ?)"
+_MOVE_HEAD = "UPDATE fengqiao_streams SET version = ?, hash = ? WHERE stream_id = ? AND version = ? AND hash = ?"
 _PAGE = 500
 _COLUMNS = "stream_id, version, position, type, schema_version, data, prev_hash, hash"
 
@@ -111,6 +139,7 @@ class SQLiteEventStore:
         self._lock = threading.RLock()
         self._where = f"SQLite database {self.path}"
         self._current = 0
+        self._heads: OrderedDict[str, Tip] = OrderedDict()
         with _errors(f"opening {self.path}"):
             self._conn: sqlite3.Connection | None = sqlite3.connect(
                 self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
@@ -142,35 +171,23 @@ class SQLiteEventStore:
             StorageError: SQLite failed (or a projector's SQL did); nothing was stored.
         """
         batch = check_append(stream_id, events, expected_version)
-        with _errors(f"append to {stream_id}"), self._write() as conn:
-            head = conn.execute("SELECT version, hash FROM fengqiao_streams WHERE stream_id = ?", (stream_id,))
-            current, prev_hash = head.fetchone() or (0, GENESIS)
-            if current != expected_version:
-                raise ConcurrencyConflict(stream_id, expected_version, current)
-            if not batch:
-                return current
-            at = require_aware(self._clock.now(), "clock.now()")
-            stored: list[StoredEvent] = []
-            for r in encode(stream_id, batch, after=current, prev_hash=prev_hash):
-                try:
-                    cursor = conn.execute(
-                        "INSERT INTO fengqiao_events (stream_id, version, type, schema_version, data, recorded_at,"
-                        " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (r.stream_id, r.version, r.type, r.schema_version, r.data, at.isoformat(), r.prev_hash, r.hash),
-                    )
-                except sqlite3.IntegrityError as exc:  # only if someone wrote behind the library's back
-                    raise ConcurrencyConflict(stream_id, expected_version, r.version) from exc
-                assert cursor.lastrowid is not None
-                stored.append(r.stored(cursor.lastrowid, at))
-            conn.execute(
-                "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (?, ?, ?)"
-                " ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash",
-                (stream_id, stored[-1].version, stored[-1].hash),
-            )
-            appended = tuple(stored)
-            for project in self._projectors:
-                project(conn, appended)
-            return appended[-1].version
+        item = Append(stream_id, batch, expected_version=expected_version)
+        return self._append((item,), f"append to {stream_id}")[0]
+
+    def append_many(self, appends: Iterable[Append], /) -> tuple[int, ...]:
+        """Append to many streams in one transaction, all or nothing; return each stream's new version.
+
+        The whole batch is a handful of statements (``executemany``), however many streams and
+        events it holds; the events and hashes are those one ``append`` per stream would store.
+
+        Raises:
+            ConcurrencyConflict: a stream is not at its ``expected_version`` (the first such in
+                the batch is named); nothing was stored.
+            ValidationError: a malformed item or a stream given twice (``appends[3].events[2]``).
+            StorageError: SQLite failed (or a projector's SQL did); nothing was stored.
+        """
+        items = check_many(appends)
+        return self._append(items, f"append_many of {len(items)} streams")
 
     def load(self, stream_id: str) -> tuple[Event, ...]:
         """Every event of ``stream_id`` in version order; empty if unknown.
@@ -250,6 +267,72 @@ class SQLiteEventStore:
         self.close()
 
     # -- internals -------------------------------------------------------------------------
+    def _append(self, items: tuple[Append, ...], what: str) -> tuple[int, ...]:
+        with self._lock:
+            try:
+                with _errors(what), self._write() as conn:
+                    result = self._write_batch(conn, items, trust=True)
+            except _StaleHeads:
+                for item in items:
+                    self._heads.pop(item.stream_id, None)
+                with _errors(what), self._write() as conn:
+                    result = self._write_batch(conn, items, trust=False)
+            for item in items:  # committed: these are now the heads
+                if item.events:
+                    self._remember(item.stream_id, result[item.stream_id])
+            return tuple(result[item.stream_id][0] for item in items)
+
+    def _write_batch(self, conn: sqlite3.Connection, items: tuple[Append, ...], *, trust: bool) -> dict[str, Tip]:
+        """Write ``items`` in the open transaction; return each stream's head after it.
+
+        With ``trust``, a stream with events takes its head from the cache (a new one needs
+        none) and the head writes check it: ``_StaleHeads`` if one was wrong. Without, every
+        head is read here, under the write lock, and decides the conflicts.
+        """
+        if trust and all(item.events for item in items):
+            heads = {item.stream_id: self._heads.get(item.stream_id, (0, GENESIS)) for item in items}
+            unread = [i.stream_id for i in items if heads[i.stream_id][0] != i.expected_version]
+            try:
+                heads.update(check_heads((i for i in items if i.stream_id in unread), _read_heads(conn, unread)))
+            except ConcurrencyConflict:
+                if len(unread) < len(items):  # an earlier, unread stream may be the first conflict
+                    raise _StaleHeads from None
+                raise
+        else:
+            heads = check_heads(items, _read_heads(conn, [item.stream_id for item in items]))
+        records, after = encode_many(items, heads)
+        if not records:
+            return heads
+        at = require_aware(self._clock.now(), "clock.now()")
+        stamp = at.isoformat()
+        moved = [(*after[sid], sid, *heads[sid]) for sid in after if heads[sid][0]]
+        created = [(sid, *after[sid]) for sid in after if not heads[sid][0]]
+        try:
+            if moved and conn.executemany(_MOVE_HEAD, moved).rowcount != len(moved):
+                raise _StaleHeads  # a remembered head was wrong (never so for heads read under the lock)
+            if created:
+                conn.executemany(_CREATE_HEAD, created)
+            rows = [
+                (r.stream_id, r.version, r.type, r.schema_version, r.data, stamp, r.prev_hash, r.hash) for r in records
+            ]
+            last = _insert_events(conn, rows)
+        except sqlite3.IntegrityError as exc:  # a stream created meanwhile, or rows written around the library
+            if trust:
+                raise _StaleHeads from exc
+            raise _conflict(conn, items) from exc
+        if self._projectors:
+            first = last - len(records) + 1  # one writer, AUTOINCREMENT: the rows took consecutive positions
+            stored = tuple(r.stored(first + i, at) for i, r in enumerate(records))
+            for project in self._projectors:
+                project(conn, stored)
+        return heads | after
+
+    def _remember(self, stream_id: str, head: Tip) -> None:
+        self._heads.pop(stream_id, None)
+        self._heads[stream_id] = head
+        if len(self._heads) > HEAD_CACHE:
+            self._heads.popitem(last=False)
+
     def _read_all(self, after: int, limit: int | None) -> Iterator[StoredEvent]:
         remaining = limit
         while remaining is None or remaining > 0:
@@ -315,7 +398,7 @@ class SQLiteEventStore:
     def _connection(self, *, check: bool = True) -> sqlite3.Connection:
         if self._conn is None:
             raise StorageError(f"the event store on {self.path} is closed")
-        if check:
+        if check and self._current != latest(MIGRATIONS):
             require_current(MIGRATIONS, self._current, where=self._where)
         return self._conn
 
@@ -326,6 +409,43 @@ class SQLiteEventStore:
             return 0
         row = conn.execute("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'").fetchone()
         return 0 if row is None else int(row[0])
+
+
+class _StaleHeads(Exception):
+    """A head taken from the cache was not the stored one: roll back and read them all."""
+
+
+def _read_heads(conn: sqlite3.Connection, stream_ids: Sequence[str]) -> dict[str, Tip]:
+    """The stored heads (version, hash) of ``stream_ids`` that exist, a few hundred per query."""
+    heads: dict[str, Tip] = {}
+    for start in range(0, len(stream_ids), _PAGE):
+        chunk = stream_ids[start : start + _PAGE]
+        marks = ", ".join("?" * len(chunk))
+        query = f"SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id IN ({marks})"
+        for stream_id, version, digest in conn.execute(query, chunk):
+            heads[stream_id] = (version, digest)
+    return heads
+
+
+def _insert_events(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> int:
+    """Insert the event rows; return the position of the last one."""
+    if len(rows) == 1:
+        position = conn.execute(_INSERT_EVENT, rows[0]).lastrowid
+    else:
+        conn.executemany(_INSERT_EVENT, rows)
+        position = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+    assert isinstance(position, int)
+    return position
+
+
+def _conflict(conn: sqlite3.Connection, items: Sequence[Append]) -> ConcurrencyConflict:
+    """The conflict behind an insert refused under the lock: events written around the library."""
+    for item in items:
+        found = conn.execute("SELECT max(version) FROM fengqiao_events WHERE stream_id = ?", (item.stream_id,))
+        highest = found.fetchone()[0] or 0
+        if highest > item.expected_version:
+            return ConcurrencyConflict(item.stream_id, item.expected_version, highest)
+    return ConcurrencyConflict(items[0].stream_id, items[0].expected_version, -1)  # pragma: no cover
 
 
 @contextmanager
