@@ -154,7 +154,23 @@ def _shape(cls: type[Any]) -> _Shape:
 
 
 def _build(cls: type[Any], trigger: str, values: Mapping[str, Any]) -> Any:
-    """Build a payload from keyword arguments, turning every mistake into a ValidationError."""
+    """Build a payload from keyword arguments, turning every mistake into a ValidationError.
+
+    The payload is built first and the fields are looked at only when that fails: an unknown
+    or missing keyword fails the call itself (before any converter runs), so the error is the
+    same as checking first, and a valid command pays nothing for it.
+    """
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        raise exc.within(trigger) from None
+    except TypeError:
+        _explain_fields(cls, trigger, values)
+        raise  # pragma: no cover - a TypeError from inside the class, not from its fields
+
+
+def _explain_fields(cls: type[Any], trigger: str, values: Mapping[str, Any]) -> None:
+    """Raise the ValidationError for an unknown or missing field of ``cls``, if there is one."""
     known, names, required = _shape(cls)
     if not known.issuperset(values):
         unknown = sorted(set(values) - known)
@@ -164,10 +180,6 @@ def _build(cls: type[Any], trigger: str, values: Mapping[str, Any]) -> Any:
     for name in required:
         if name not in values:
             raise ValidationError(f"required field {name!r} is missing", f"{trigger}.{name}")
-    try:
-        return cls(**values)
-    except ValidationError as exc:
-        raise exc.within(trigger) from None
 
 
 class Workflow:
@@ -268,10 +280,7 @@ class Workflow:
             TransitionRefused: the graph or the policy refused; every reason is attached.
             ValidationError: malformed input (unknown trigger, bad payload).
         """
-        trig, event, refusals = self._decide(dispute, trigger, actor, payload)
-        if refusals:
-            raise TransitionRefused(dispute.id, str(trig), refusals)
-        return apply(dispute, event)
+        return self._fire(dispute, trigger, actor, payload)
 
     def triggers(self, dispute: Dispute, *, actor: ActorLike | None = None) -> tuple[TriggerId, ...]:
         """The triggers that may fire now, policy included.
@@ -340,15 +349,17 @@ class Workflow:
 
         ``risk_factors`` defaults to those known at discovery.
         """
-        return self.fire(
+        return self._fire(
             dispute,
             Trigger.GRADE,
-            actor=actor,
-            risk_factors=risk_factors,
-            police_business=police_business,
-            meets_case_threshold=meets_case_threshold,
-            complex=complex,
-            note=note,
+            actor,
+            {
+                "risk_factors": risk_factors,
+                "police_business": police_business,
+                "meets_case_threshold": meets_case_threshold,
+                "complex": complex,
+                "note": note,
+            },
         )
 
     def regrade(
@@ -367,16 +378,18 @@ class Workflow:
 
         Assessment fields left ``None`` keep their current value.
         """
-        return self.fire(
+        return self._fire(
             dispute,
             Trigger.REGRADE,
-            actor=actor,
-            grade=grade,
-            reason=reason,
-            risk_factors=risk_factors,
-            police_business=police_business,
-            meets_case_threshold=meets_case_threshold,
-            complex=complex,
+            actor,
+            {
+                "grade": grade,
+                "reason": reason,
+                "risk_factors": risk_factors,
+                "police_business": police_business,
+                "meets_case_threshold": meets_case_threshold,
+                "complex": complex,
+            },
         )
 
     def mediate(
@@ -390,14 +403,11 @@ class Workflow:
         note: str = "",
     ) -> Dispute:
         """Begin mediation (调解) with ``forces``; two or more make it joint (联调联处)."""
-        return self.fire(
+        return self._fire(
             dispute,
             Trigger.MEDIATE,
-            actor=actor,
-            forces=forces,
-            mediator=mediator,
-            documents=documents,
-            note=note,
+            actor,
+            {"forces": forces, "mediator": mediator, "documents": documents, "note": note},
         )
 
     def refer(
@@ -410,7 +420,9 @@ class Workflow:
         documents: Iterable[DossierItem] = (),
     ) -> Dispute:
         """Hand the dispute to the responsible ``department`` (移交) with its papers."""
-        return self.fire(dispute, Trigger.REFER, actor=actor, department=department, reason=reason, documents=documents)
+        return self._fire(
+            dispute, Trigger.REFER, actor, {"department": department, "reason": reason, "documents": documents}
+        )
 
     def escalate(
         self,
@@ -422,13 +434,8 @@ class Workflow:
         case_number: str = "",
     ) -> Dispute:
         """Turn the dispute into a formal administrative or criminal case (转为案件)."""
-        return self.fire(
-            dispute,
-            Trigger.ESCALATE,
-            actor=actor,
-            case_kind=case_kind,
-            reason=reason,
-            case_number=case_number,
+        return self._fire(
+            dispute, Trigger.ESCALATE, actor, {"case_kind": case_kind, "reason": reason, "case_number": case_number}
         )
 
     def resolve(
@@ -442,14 +449,11 @@ class Workflow:
         documents: Iterable[DossierItem] = (),
     ) -> Dispute:
         """Record the settlement (化解) and begin follow-up."""
-        return self.fire(
+        return self._fire(
             dispute,
             Trigger.RESOLVE,
-            actor=actor,
-            outcome=outcome,
-            summary=summary,
-            reported_by=reported_by,
-            documents=documents,
+            actor,
+            {"outcome": outcome, "summary": summary, "reported_by": reported_by, "documents": documents},
         )
 
     def reopen(
@@ -461,23 +465,23 @@ class Workflow:
         risk_factors: Iterable[RiskFactor | str] = (),
     ) -> Dispute:
         """Send a relapsed dispute back to mediation."""
-        return self.fire(dispute, Trigger.REOPEN, actor=actor, reason=reason, risk_factors=risk_factors)
+        return self._fire(dispute, Trigger.REOPEN, actor, {"reason": reason, "risk_factors": risk_factors})
 
     def close(self, dispute: Dispute, *, actor: ActorLike, summary: str = "") -> Dispute:
         """Close the dispute (销号), if the policy's conditions hold."""
-        return self.fire(dispute, Trigger.CLOSE, actor=actor, summary=summary)
+        return self._fire(dispute, Trigger.CLOSE, actor, {"summary": summary})
 
     def merge(self, dispute: Dispute, *, actor: ActorLike, into: str, reason: str = "") -> Dispute:
         """Fold a duplicate into the dispute ``into``."""
-        return self.fire(dispute, Trigger.MERGE, actor=actor, into=into, reason=reason)
+        return self._fire(dispute, Trigger.MERGE, actor, {"into": into, "reason": reason})
 
     def assign(self, dispute: Dispute, *, actor: ActorLike, person: str, role: Role | str) -> Dispute:
         """Make ``person`` responsible for the dispute in ``role``."""
-        return self.fire(dispute, Trigger.ASSIGN, actor=actor, person=person, role=role)
+        return self._fire(dispute, Trigger.ASSIGN, actor, {"person": person, "role": role})
 
     def link_alert(self, dispute: Dispute, *, actor: ActorLike, alert: Alert) -> Dispute:
         """Link another alert about the same dispute (重复警情)."""
-        return self.fire(dispute, Trigger.LINK_ALERT, actor=actor, alert=alert)
+        return self._fire(dispute, Trigger.LINK_ALERT, actor, {"alert": alert})
 
     def record_attempt(
         self,
@@ -489,7 +493,9 @@ class Workflow:
         summary: str = "",
     ) -> Dispute:
         """Record one mediation attempt and its outcome."""
-        return self.fire(dispute, Trigger.RECORD_ATTEMPT, actor=actor, outcome=outcome, forces=forces, summary=summary)
+        return self._fire(
+            dispute, Trigger.RECORD_ATTEMPT, actor, {"outcome": outcome, "forces": forces, "summary": summary}
+        )
 
     def record_visit(
         self,
@@ -501,17 +507,24 @@ class Workflow:
         finding: str = "",
     ) -> Dispute:
         """Record a follow-up visit (回访); ``holding=False`` records a relapse."""
-        return self.fire(dispute, Trigger.RECORD_VISIT, actor=actor, kind=kind, holding=holding, finding=finding)
+        return self._fire(dispute, Trigger.RECORD_VISIT, actor, {"kind": kind, "holding": holding, "finding": finding})
 
     def attach(self, dispute: Dispute, item: DossierItem, *, actor: ActorLike) -> Dispute:
         """File ``item`` in the dispute's dossier."""
-        return self.fire(dispute, Trigger.ATTACH, actor=actor, item=item)
+        return self._fire(dispute, Trigger.ATTACH, actor, {"item": item})
 
     def note(self, dispute: Dispute, text: str, *, actor: ActorLike) -> Dispute:
         """Add a free-text note."""
-        return self.fire(dispute, Trigger.NOTE, actor=actor, text=text)
+        return self._fire(dispute, Trigger.NOTE, actor, {"text": text})
 
     # -- internals -----------------------------------------------------------------------
+    def _fire(self, dispute: Dispute, trigger: object, actor: ActorLike, payload: Mapping[str, Any]) -> Dispute:
+        """:meth:`fire` with the payload as a mapping (the typed methods call this directly)."""
+        trig, event, refusals = self._decide(dispute, trigger, actor, payload)
+        if refusals:
+            raise TransitionRefused(dispute.id, str(trig), refusals)
+        return apply(dispute, event)
+
     def _now(self) -> datetime:
         return require_aware(self.clock.now(), "clock.now()")
 

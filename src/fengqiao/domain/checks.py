@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import pairwise
 from typing import Any, TypeVar
 
 from fengqiao.domain.vocabulary import Vocabulary
@@ -22,6 +23,7 @@ __all__ = [
     "non_empty",
     "optional_aware",
     "parse_set",
+    "parse_sorted",
     "parse_tuple",
     "require_aware",
 ]
@@ -73,22 +75,48 @@ def is_bool(_instance: Any, attribute: Any, value: Any) -> None:
         raise ValidationError(f"expected true or false, got {value!r}", attribute.name)
 
 
+_PLAIN_COLLECTIONS = (tuple, list, frozenset, set)
+
+
 def _collection(values: object, what: str, path: str) -> tuple[Any, ...]:
+    if type(values) in _PLAIN_COLLECTIONS:  # the common case, without asking the Iterable ABC
+        return tuple(values)  # type: ignore[arg-type]
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise ValidationError(f"expected a collection of {what}, got {values!r}", path)
     return tuple(values)
 
 
+def _all_of(cls: type[Any], values: tuple[Any, ...] | frozenset[Any]) -> bool:
+    for v in values:  # noqa: SIM110 - a plain loop: all() over a generator costs twice as much here
+        if type(v) is not cls:
+            return False
+    return True
+
+
 def parse_set(cls: type[V], values: object, path: str) -> frozenset[V]:
     """Members of ``cls`` (or their value strings) in ``values``, as a ``frozenset``."""
-    if isinstance(values, frozenset) and all(isinstance(v, cls) for v in values):
+    if type(values) is frozenset and _all_of(cls, values):  # already parsed: the common case
         return values
     items = _collection(values, cls.__name__, path)
-    return frozenset(cls.parse(v, f"{path}[{i}]") for i, v in enumerate(items))
+    if not items:
+        return _EMPTY
+    return frozenset(v if type(v) is cls else cls.parse(v, f"{path}[{i}]") for i, v in enumerate(items))
+
+
+_EMPTY: frozenset[Any] = frozenset()
+
+
+def parse_sorted(cls: type[V], values: object, path: str) -> tuple[V, ...]:
+    """Members of ``cls`` (or their value strings) in ``values``, sorted, each once, as a tuple."""
+    if type(values) is tuple and _all_of(cls, values) and all(a < b for a, b in pairwise(values)):
+        return values  # already parsed, sorted and without repeats: the common case
+    return tuple(sorted(parse_set(cls, values, path)))
 
 
 def parse_tuple(cls: type[T], values: object, path: str) -> tuple[T, ...]:
     """``values`` as a tuple whose items are all instances of ``cls``."""
+    if type(values) is tuple and not values:
+        return values
     items = _collection(values, cls.__name__, path)
     for i, item in enumerate(items):
         if not isinstance(item, cls):

@@ -238,7 +238,11 @@ def apply(dispute: Dispute, event: Event) -> Dispute:
     """The dispute after ``event``. Pure: ``dispute`` is unchanged."""
     changes = _changes(dispute, event)
     changes["history"] = (*dispute.history, event)
-    return _copy(dispute, changes)
+    keys = tuple(changes)
+    copy = _COPIES.get(keys)
+    if copy is None:
+        copy = _COPIES[keys] = _compile_copy(keys) if len(_COPIES) < _MAX_COPIES else _copy
+    return copy(dispute, changes)
 
 
 def fold(history: Iterable[Event]) -> Dispute:
@@ -307,5 +311,31 @@ def _compile() -> tuple[Callable[[Dispute, dict[str, Any]], Dispute], Callable[[
 
 
 _copy, _make = _compile()
+
+_MAX_COPIES = 256
+"""Copy functions kept, one per set of changed fields; a handler always changes the same ones."""
+_COPIES: dict[tuple[str, ...], Callable[[Dispute, dict[str, Any]], Dispute]] = {}
+
+
+def _compile_copy(keys: tuple[str, ...]) -> Callable[[Dispute, dict[str, Any]], Dispute]:
+    """The copy for changes with exactly ``keys``: no "is this field changed?" test per field.
+
+    Each handler returns the same keys every time, so ``apply`` meets only a handful of key
+    sets; each gets a copy that reads the changed fields from the mapping and the rest from
+    the old dispute. Anything unusual (``Dispute`` not plain, a key that is not a field) gets
+    the general copy.
+    """
+    names = [f.name for f in attrs.fields(Dispute)]
+    if not _plain() or not set(keys) <= set(names):  # pragma: no cover - the general copy is exact too
+        return _copy
+    namespace: dict[str, Any] = {"_new": object.__new__, "Dispute": Dispute}
+    lines = ["def copy(d, c):", "    n = _new(Dispute)"]
+    for name in names:
+        namespace[f"_set_{name}"] = getattr(Dispute, name).__set__
+        lines.append(f"    _set_{name}(n, c[{name!r}])" if name in keys else f"    _set_{name}(n, d.{name})")
+    exec("\n".join([*lines, "    return n"]), namespace)
+    return namespace["copy"]  # type: ignore[no-any-return]
+
+
 _DEFAULTS: dict[str, Any] = {f.name: f.default for f in attrs.fields(Dispute) if f.default is not attrs.NOTHING}
 """The fields a new dispute starts with at their declared defaults (all plain immutable values)."""

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from fengqiao.domain.actor import Role
-from fengqiao.domain.checks import is_bool, is_text, non_empty, parse_set, parse_tuple
+from fengqiao.domain.checks import is_bool, is_text, non_empty, parse_set, parse_sorted, parse_tuple
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.vocab import (
@@ -52,7 +52,7 @@ __all__ = [
 
 
 def _sorted_mediationforce(values: Iterable[MediationForce | str]) -> tuple[MediationForce, ...]:
-    return tuple(sorted(parse_set(MediationForce, values, "forces")))
+    return parse_sorted(MediationForce, values, "forces")
 
 
 def _opt_department(value: Department | str | None) -> Department | None:

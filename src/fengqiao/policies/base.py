@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from typing import ClassVar, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -148,6 +149,12 @@ class Policy(Protocol):
         ...
 
 
+@lru_cache(maxsize=1024)
+def _grading(grade: str, rule: str, route: Route, reason: str, flags: frozenset[str]) -> Grading:
+    """One shared (immutable) ``Grading`` per distinct answer: a table has few, and building one costs more."""
+    return Grading(grade=grade, rule=rule, route=route, reason=reason, flags=flags)
+
+
 class BasePolicy:
     """No-op defaults for every part of :class:`Policy`: subclass and override what you need.
 
@@ -169,13 +176,7 @@ class BasePolicy:
             return Grading(grade=self.grades[-1], rule=f"{self.name}.default", route=self.route(dispute, assessment))
         match = table.decide(Facts.of(dispute, assessment))
         rule = match.rule
-        return Grading(
-            grade=rule.grade,
-            rule=rule.id,
-            route=rule.route or self.route(dispute, assessment),
-            reason=match.reason,
-            flags=rule.flags,
-        )
+        return _grading(rule.grade, rule.id, rule.route or self.route(dispute, assessment), match.reason, rule.flags)
 
     def route(self, dispute: Dispute, assessment: Assessment) -> Route:
         """Case threshold met → escalate; not police business → refer; otherwise mediate."""

@@ -39,7 +39,7 @@ format).
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +127,70 @@ class Facts:
         )
 
 
+_FLAG_NAMES = ("police_business", "meets_case_threshold", "complex")
+
+
+def _within(n: int, lo: int, hi: int | None) -> bool:
+    return n >= lo and (hi is None or n <= hi)
+
+
+# -- matching without words --------------------------------------------------------------------
+def _always(_facts: Facts) -> bool:
+    return True
+
+
+def _flag_test(name: str, wanted: bool) -> Callable[[Facts], bool]:
+    return lambda f: bool(getattr(f, name) == wanted)
+
+
+def _compile(cond: Condition) -> Callable[[Facts], bool]:
+    """``cond``'s tests as one function that builds no text: only the tests ``cond`` sets.
+
+    It answers exactly as "``cond.failures(facts)`` is empty" does (a property test holds the
+    two together); ``failures`` stays the one that explains.
+    """
+    tests: list[Callable[[Facts], bool]] = []
+    categories, channels = cond.categories, cond.channels
+    if categories is not None:
+        tests.append(lambda f: f.category in categories)
+    if channels is not None:
+        tests.append(lambda f: f.channel in channels)
+    any_factors, min_any = cond.any_factors, cond.min_any
+    if any_factors and min_any == 1:
+        tests.append(lambda f: not any_factors.isdisjoint(f.risk_factors))
+    elif any_factors:
+        tests.append(lambda f: len(f.risk_factors & any_factors) >= min_any)
+    all_factors, no_factors = cond.all_factors, cond.no_factors
+    if all_factors:
+        tests.append(lambda f: all_factors <= f.risk_factors)
+    if no_factors:
+        tests.append(lambda f: no_factors.isdisjoint(f.risk_factors))
+    # The counts are always tested (even at their default bounds, which only facts with no
+    # alert or a negative number of parties fail), so the answer is exact for any facts.
+    a_lo, a_hi, p_lo, p_hi = cond.min_alerts, cond.max_alerts, cond.min_parties, cond.max_parties
+    if a_hi is None and p_hi is None:
+        tests.append(lambda f: f.alerts >= a_lo and f.parties >= p_lo)
+    else:
+        tests.append(lambda f: _within(f.alerts, a_lo, a_hi) and _within(f.parties, p_lo, p_hi))
+    for name in _FLAG_NAMES:
+        wanted = getattr(cond, name)
+        if wanted is not None:
+            tests.append(_flag_test(name, wanted))
+    if not tests:
+        return _always
+    if len(tests) == 1:
+        return tests[0]
+    every = tuple(tests)
+
+    def test(facts: Facts) -> bool:
+        for t in every:  # noqa: SIM110 - a plain loop: all() over a generator costs twice as much here
+            if not t(facts):
+                return False
+        return True
+
+    return test
+
+
 @attrs.frozen(kw_only=True)
 class Condition:
     """A conjunction of tests; a field left at its default does not constrain.
@@ -147,10 +211,14 @@ class Condition:
     police_business: bool | None = None
     meets_case_threshold: bool | None = None
     complex: bool | None = None
+    _test: Callable[[Facts], bool] = attrs.field(
+        init=False, eq=False, repr=False, default=attrs.Factory(lambda self: _compile(self), takes_self=True)
+    )
+    """:meth:`matches`, compiled once from the tests this condition sets (see :func:`_compile`)."""
 
     def matches(self, facts: Facts) -> bool:
-        """Whether ``facts`` pass every test."""
-        return not any(True for _ in self.failures(facts))
+        """Whether ``facts`` pass every test (the same answer as "no :meth:`failures`", without the words)."""
+        return self._test(facts)
 
     def failures(self, facts: Facts) -> Iterator[str]:
         """A description of each test that ``facts`` fail."""
@@ -244,18 +312,27 @@ class DecisionTable:
     rules: tuple[Rule, ...] = attrs.field(converter=_rules)
     hit_policy: HitPolicy = attrs.field(default=HitPolicy.FIRST, converter=_hit_policy)
 
+    _plan: tuple[tuple[Callable[[Facts], bool], Match], ...] = attrs.field(init=False, eq=False, repr=False)
+    """Each rule's compiled test and its ready-made :class:`Match`, in the order rules win."""
+
     def __attrs_post_init__(self) -> None:
         _validate(self)
+        plan = tuple((r.when._test, Match(r, r.when.describe())) for r in self._ordered())
+        object.__setattr__(self, "_plan", plan)
 
     def matches(self, facts: Facts) -> tuple[Rule, ...]:
         """Every rule whose condition ``facts`` meet, in table order."""
-        return tuple(r for r in self.rules if r.when.matches(facts))
+        return tuple(r for r in self.rules if r.when._test(facts))
 
     def decide(self, facts: Facts) -> Match:
-        """The winning rule for ``facts`` (a validated table always has one)."""
-        for rule in self._ordered():
-            if rule.when.matches(facts):
-                return Match(rule, rule.when.describe())
+        """The winning rule for ``facts`` (a validated table always has one).
+
+        Each rule's :class:`Match` (and the words of its reason) is made once, when the table
+        is built, so deciding only runs the compiled tests.
+        """
+        for test, match in self._plan:
+            if test(facts):
+                return match
         raise PolicyDefinitionError(f"table {self.name}: no rule matches {facts}")  # pragma: no cover
 
     def explain(self, facts: Facts) -> Explanation:
@@ -375,9 +452,6 @@ class _Cell:
     alerts: tuple[int, int | None]
     parties: tuple[int, int | None]
     flags: Mapping[str, bool]
-
-
-_FLAG_NAMES = ("police_business", "meets_case_threshold", "complex")
 
 
 def _truth(cond: Condition, cell: _Cell) -> tuple[bool | None, str]:
@@ -541,10 +615,6 @@ def _join(values: Iterable[str]) -> str:
 def _any_text(factors: frozenset[RiskFactor], k: int, *, negated: bool) -> str:
     head = "any of" if k == 1 else f"at least {k} of"
     return f"{'not ' if negated and k > 1 else ''}{head if not (negated and k == 1) else 'none of'} {_join(factors)}"
-
-
-def _within(n: int, lo: int, hi: int | None) -> bool:
-    return n >= lo and (hi is None or n <= hi)
 
 
 def _range(lo: int, hi: int | None) -> str:
