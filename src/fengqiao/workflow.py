@@ -550,22 +550,23 @@ class Workflow:
     def _decide(
         self, dispute: Dispute, trigger: object, actor: ActorLike, payload: Mapping[str, Any]
     ) -> tuple[TriggerId, Event, tuple[Refusal, ...]]:
-        if not isinstance(dispute, Dispute):
+        if type(dispute) is not Dispute:
             _check_dispute(dispute)
-        trig = trigger if isinstance(trigger, Trigger) else self._trigger(trigger)
-        who = Actor.parse(actor)
+        trig = trigger if type(trigger) is Trigger else self._trigger(trigger)
+        who = actor if type(actor) is Actor else Actor.parse(actor)
         at = self._now()
         event = self._event(dispute, trig, who, at, payload)
         state = dispute.state
+        policy = self.policy
         # A terminal state allows nothing (the graph is validated so), so one lookup decides
         # the common case; the terminal check only chooses which refusal to give.
         refusals = [] if self.graph.allows(state, trig) else [self._graph_refusal(state, trig)]
-        role = self._role_refusal(who, trig)
-        if role is not None:
-            refusals.append(role)
-        refusals.extend(self.policy.preconditions(dispute, trig, at))
-        refusals.extend(self.policy.refusals(dispute, event))
-        return trig, event, tuple(refusals)
+        roles = policy.required_roles(trig)
+        if roles is not None and who.roles.isdisjoint(roles):
+            refusals.append(self._role_refusal(who, trig))  # type: ignore[arg-type]
+        refusals.extend(policy.preconditions(dispute, trig, at))
+        refusals.extend(policy.refusals(dispute, event))
+        return trig, event, tuple(refusals) if refusals else ()
 
     def _graph_refusal(self, state: StateId, trig: TriggerId) -> Refusal:
         label = self.graph.label

@@ -305,7 +305,7 @@ class EventStoreContract:
         assert [e.version for e in store.read_all()] == [1, 1]
 
     @pytest.mark.parametrize(
-        ("bad", "path"),
+        ("bad", "where"),
         [
             (lambda a, b: [Append(a.id, a.history, expected_version=0), "nope"], "appends[1]"),
             (
@@ -325,13 +325,14 @@ class EventStoreContract:
         ids=["not-an-append", "stream-twice", "event-of-another-dispute", "bad-version", "bad-stream-id"],
     )
     def test_append_many_refuses_a_malformed_item_naming_it_and_stores_nothing(
-        self, store: EventStore, bad: Any, path: str
+        self, store: EventStore, bad: Any, where: str
     ) -> None:
+        # (not "path": the SQLite suite's fixture of that name says where the database file goes)
         wf = workflow()
         a, b = discover(wf), discover(wf)
         with pytest.raises(ValidationError) as caught:
             store.append_many(bad(a, b))
-        assert caught.value.path == path
+        assert caught.value.path == where
         assert list(store.read_all()) == []
 
     def test_append_many_refuses_events_that_are_not_a_collection(self) -> None:

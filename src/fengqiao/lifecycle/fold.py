@@ -63,27 +63,28 @@ BASE_TARGETS: dict[str, State] = {
 
 def start(event: Discovered) -> Dispute:
     """The dispute a ``Discovered`` event begins."""
-    return _make(_started(event))
+    return _begin(event)
 
 
-def _started(event: Discovered) -> dict[str, Any]:
-    """The field values of the dispute ``event`` begins, defaults included."""
-    p = event.payload
-    return {
-        **_DEFAULTS,
-        "id": p.dispute_id,
-        "state": State.DISCOVERED,
-        "category": p.category,
-        "summary": p.summary,
-        "station": p.station,
-        "discovered_at": event.at,
-        "updated_at": event.at,
-        "state_since": event.at,
-        "parties": p.parties,
-        "alerts": (p.alert,),
-        "risk_factors": p.risk_factors,
-        "history": (event,),
-    }
+_STARTED: dict[str, str] = {
+    "id": "p.dispute_id",
+    "state": "_DISCOVERED",
+    "category": "p.category",
+    "summary": "p.summary",
+    "station": "p.station",
+    "discovered_at": "e.at",
+    "updated_at": "e.at",
+    "state_since": "e.at",
+    "parties": "p.parties",
+    "alerts": "(p.alert,)",
+    "risk_factors": "p.risk_factors",
+    "history": "(e,)",
+}
+"""How a ``Discovered`` event ``e`` (with payload ``p``) sets a new dispute's fields (the others keep their defaults).
+
+One table, compiled below into ``_started`` (the values, which ``fold`` goes on changing) and
+``_begin`` (the ``Dispute`` itself, which ``start`` returns without a mapping in between).
+"""
 
 
 class _Draft:
@@ -311,6 +312,31 @@ def _compile() -> tuple[Callable[[Dispute, dict[str, Any]], Dispute], Callable[[
 
 
 _copy, _make = _compile()
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in attrs.fields(Dispute) if f.default is not attrs.NOTHING}
+"""The fields a new dispute starts with at their declared defaults (all plain immutable values)."""
+
+
+def _compile_start() -> tuple[Callable[[Discovered], dict[str, Any]], Callable[[Discovered], Dispute]]:
+    """``_started`` and ``_begin`` from the ``_STARTED`` table and ``Dispute``'s defaults."""
+    namespace: dict[str, Any] = {"_new": object.__new__, "Dispute": Dispute, "_DISCOVERED": State.DISCOVERED}
+    values = ["def started(e):", "    p = e.payload", "    return {"]
+    begin = ["def begin(e):", "    p = e.payload", "    n = _new(Dispute)"]
+    for f in attrs.fields(Dispute):
+        if f.name in _STARTED:
+            expr = _STARTED[f.name]
+        else:
+            expr = f"_default_{f.name}"
+            namespace[expr] = _DEFAULTS[f.name]
+        namespace[f"_set_{f.name}"] = getattr(Dispute, f.name).__set__
+        values.append(f"        {f.name!r}: {expr},")
+        begin.append(f"    _set_{f.name}(n, {expr})")
+    exec("\n".join([*values, "    }", *begin, "    return n"]), namespace)
+    if not _plain():  # pragma: no cover - the fallback the compiled copy promises too
+        return namespace["started"], lambda e: Dispute(**namespace["started"](e))
+    return namespace["started"], namespace["begin"]
+
+
+_started, _begin = _compile_start()
 
 _MAX_COPIES = 256
 """Copy functions kept, one per set of changed fields; a handler always changes the same ones."""
@@ -335,7 +361,3 @@ def _compile_copy(keys: tuple[str, ...]) -> Callable[[Dispute, dict[str, Any]], 
         lines.append(f"    _set_{name}(n, c[{name!r}])" if name in keys else f"    _set_{name}(n, d.{name})")
     exec("\n".join([*lines, "    return n"]), namespace)
     return namespace["copy"]  # type: ignore[no-any-return]
-
-
-_DEFAULTS: dict[str, Any] = {f.name: f.default for f in attrs.fields(Dispute) if f.default is not attrs.NOTHING}
-"""The fields a new dispute starts with at their declared defaults (all plain immutable values)."""
