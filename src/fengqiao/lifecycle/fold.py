@@ -288,27 +288,66 @@ def _plain() -> bool:
     )
 
 
+def _slots_twin() -> type | None:
+    """A plain class with ``Dispute``'s slots, whose filled instances can become ``Dispute`` s.
+
+    Filling a frozen attrs instance has to go through each slot's descriptor (frozen classes
+    refuse ``setattr``), about 90 ns a field; a plain slotted class takes a plain attribute
+    store (about 10 ns, which CPython specialises). Its instance, once every field is set,
+    has its ``__class__`` changed to ``Dispute``: the two layouts are the same (which is why
+    ``Dispute`` has no ``__weakref__`` slot: CPython refuses the change when one is there),
+    so the result is an ordinary frozen ``Dispute`` in every respect. Returns ``None`` (and
+    the fold keeps to the descriptors) if ``Dispute`` is not plain or CPython refuses.
+    """
+    if not _plain():  # pragma: no cover - see _plain
+        return None
+    twin = type(
+        "_DisputeSlots", (), {"__slots__": tuple(f.name for f in attrs.fields(Dispute)), "__module__": __name__}
+    )
+    probe = object.__new__(twin)
+    try:
+        probe.__class__ = Dispute
+    except TypeError:  # pragma: no cover - another layout or another Python
+        return None
+    return twin
+
+
+_TWIN = _slots_twin()
+
+
+def _function(name: str, params: str, fields: Iterable[tuple[str, str]], namespace: dict[str, Any]) -> Any:
+    """Compile ``def name(params)`` returning a new ``Dispute`` whose fields are the given expressions."""
+    namespace.update({"_new": object.__new__, "Dispute": Dispute, "_Twin": _TWIN})
+    lines = [f"def {name}({params}):", "    p = e.payload" if params == "e" else "    pass"]
+    if _TWIN is not None:
+        lines.append("    n = _new(_Twin)")
+        lines += [f"    n.{field} = {expr}" for field, expr in fields]
+        lines.append("    n.__class__ = Dispute")
+    else:  # pragma: no cover - the descriptors, as attrs' own __init__ would
+        lines.append("    n = _new(Dispute)")
+        for field, expr in fields:
+            namespace[f"_set_{field}"] = getattr(Dispute, field).__set__
+            lines.append(f"    _set_{field}(n, {expr})")
+    exec("\n".join([*lines, "    return n"]), namespace)
+    return namespace[name]
+
+
 def _compile() -> tuple[Callable[[Dispute, dict[str, Any]], Dispute], Callable[[dict[str, Any]], Dispute]]:
     """``attrs.evolve`` and ``Dispute(**values)`` for ``Dispute``, compiled once for its fields.
 
     ``evolve`` looks up every field and rebuilds a keyword dict on each call, which made it
-    the largest single cost of a command. The compiled copy writes each slot of a new frozen
-    instance directly: the value from ``changes`` if there, else the old one. That is exact
-    only because ``Dispute`` has no converters, validators or ``__attrs_post_init__`` (the
-    values come from a valid dispute or from the handlers above); should it ever get one,
-    both fall back to the attrs way (a test pins this).
+    the largest single cost of a command. The compiled copy writes each field of a new frozen
+    instance directly (see :func:`_slots_twin`): the value from ``changes`` if there, else the
+    old one. That is exact only because ``Dispute`` has no converters, validators or
+    ``__attrs_post_init__`` (the values come from a valid dispute or from the handlers above);
+    should it ever get one, both fall back to the attrs way (a test pins this).
     """
     if not _plain():  # pragma: no cover - the fallback the docstring promises
         return (lambda dispute, changes: attrs.evolve(dispute, **changes)), (lambda values: Dispute(**values))
-    namespace: dict[str, Any] = {"_new": object.__new__, "Dispute": Dispute}
-    copy = ["def copy(d, c):", "    n = _new(Dispute)"]
-    make = ["def make(v):", "    n = _new(Dispute)"]
-    for f in attrs.fields(Dispute):
-        namespace[f"_set_{f.name}"] = getattr(Dispute, f.name).__set__
-        copy.append(f"    _set_{f.name}(n, c[{f.name!r}] if {f.name!r} in c else d.{f.name})")
-        make.append(f"    _set_{f.name}(n, v[{f.name!r}])")
-    exec("\n".join([*copy, "    return n", *make, "    return n"]), namespace)
-    return namespace["copy"], namespace["make"]
+    names = [f.name for f in attrs.fields(Dispute)]
+    copy = _function("copy", "d, c", ((n, f"c[{n!r}] if {n!r} in c else d.{n}") for n in names), {})
+    make = _function("make", "v", ((n, f"v[{n!r}]") for n in names), {})
+    return copy, make
 
 
 _copy, _make = _compile()
@@ -318,22 +357,26 @@ _DEFAULTS: dict[str, Any] = {f.name: f.default for f in attrs.fields(Dispute) if
 
 def _compile_start() -> tuple[Callable[[Discovered], dict[str, Any]], Callable[[Discovered], Dispute]]:
     """``_started`` and ``_begin`` from the ``_STARTED`` table and ``Dispute``'s defaults."""
-    namespace: dict[str, Any] = {"_new": object.__new__, "Dispute": Dispute, "_DISCOVERED": State.DISCOVERED}
-    values = ["def started(e):", "    p = e.payload", "    return {"]
-    begin = ["def begin(e):", "    p = e.payload", "    n = _new(Dispute)"]
+    namespace: dict[str, Any] = {"_DISCOVERED": State.DISCOVERED}
+    fields: list[tuple[str, str]] = []
     for f in attrs.fields(Dispute):
         if f.name in _STARTED:
             expr = _STARTED[f.name]
         else:
             expr = f"_default_{f.name}"
             namespace[expr] = _DEFAULTS[f.name]
-        namespace[f"_set_{f.name}"] = getattr(Dispute, f.name).__set__
-        values.append(f"        {f.name!r}: {expr},")
-        begin.append(f"    _set_{f.name}(n, {expr})")
-    exec("\n".join([*values, "    }", *begin, "    return n"]), namespace)
+        fields.append((f.name, expr))
+    values = [
+        "def started(e):",
+        "    p = e.payload",
+        "    return {",
+        *(f"        {n!r}: {x}," for n, x in fields),
+        "    }",
+    ]
+    exec("\n".join(values), namespace)
     if not _plain():  # pragma: no cover - the fallback the compiled copy promises too
         return namespace["started"], lambda e: Dispute(**namespace["started"](e))
-    return namespace["started"], namespace["begin"]
+    return namespace["started"], _function("begin", "e", fields, namespace)
 
 
 _started, _begin = _compile_start()
@@ -354,10 +397,5 @@ def _compile_copy(keys: tuple[str, ...]) -> Callable[[Dispute, dict[str, Any]], 
     names = [f.name for f in attrs.fields(Dispute)]
     if not _plain() or not set(keys) <= set(names):  # pragma: no cover - the general copy is exact too
         return _copy
-    namespace: dict[str, Any] = {"_new": object.__new__, "Dispute": Dispute}
-    lines = ["def copy(d, c):", "    n = _new(Dispute)"]
-    for name in names:
-        namespace[f"_set_{name}"] = getattr(Dispute, name).__set__
-        lines.append(f"    _set_{name}(n, c[{name!r}])" if name in keys else f"    _set_{name}(n, d.{name})")
-    exec("\n".join([*lines, "    return n"]), namespace)
-    return namespace["copy"]  # type: ignore[no-any-return]
+    fields = ((n, f"c[{n!r}]" if n in keys else f"d.{n}") for n in names)
+    return _function("copy", "d, c", fields, {})  # type: ignore[no-any-return]
