@@ -304,7 +304,7 @@ def _slots_twin() -> type | None:
     twin = type(
         "_DisputeSlots", (), {"__slots__": tuple(f.name for f in attrs.fields(Dispute)), "__module__": __name__}
     )
-    probe = object.__new__(twin)
+    probe: Any = object.__new__(twin)
     try:
         probe.__class__ = Dispute
     except TypeError:  # pragma: no cover - another layout or another Python
