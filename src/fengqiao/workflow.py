@@ -561,9 +561,9 @@ class Workflow:
         # A terminal state allows nothing (the graph is validated so), so one lookup decides
         # the common case; the terminal check only chooses which refusal to give.
         refusals = [] if self.graph.allows(state, trig) else [self._graph_refusal(state, trig)]
-        roles = policy.required_roles(trig)
-        if roles is not None and who.roles.isdisjoint(roles):
-            refusals.append(self._role_refusal(who, trig))  # type: ignore[arg-type]
+        role = self._role_refusal(who, trig)
+        if role is not None:
+            refusals.append(role)
         refusals.extend(policy.preconditions(dispute, trig, at))
         refusals.extend(policy.refusals(dispute, event))
         return trig, event, tuple(refusals) if refusals else ()

@@ -315,10 +315,15 @@ def _slots_twin() -> type | None:
 _TWIN = _slots_twin()
 
 
-def _function(name: str, params: str, fields: Iterable[tuple[str, str]], namespace: dict[str, Any]) -> Any:
-    """Compile ``def name(params)`` returning a new ``Dispute`` whose fields are the given expressions."""
+def _function(
+    name: str, params: str, fields: Iterable[tuple[str, str]], namespace: dict[str, Any], *, prelude: str = ""
+) -> Any:
+    """Compile ``def name(params)`` returning a new ``Dispute`` whose fields are the given expressions.
+
+    ``prelude`` is one statement run first (``begin`` binds ``p = e.payload`` there).
+    """
     namespace.update({"_new": object.__new__, "Dispute": Dispute, "_Twin": _TWIN})
-    lines = [f"def {name}({params}):", "    p = e.payload" if params == "e" else "    pass"]
+    lines = [f"def {name}({params}):", *([f"    {prelude}"] if prelude else [])]
     if _TWIN is not None:
         lines.append("    n = _new(_Twin)")
         lines += [f"    n.{field} = {expr}" for field, expr in fields]
@@ -376,7 +381,7 @@ def _compile_start() -> tuple[Callable[[Discovered], dict[str, Any]], Callable[[
     exec("\n".join(values), namespace)
     if not _plain():  # pragma: no cover - the fallback the compiled copy promises too
         return namespace["started"], lambda e: Dispute(**namespace["started"](e))
-    return namespace["started"], _function("begin", "e", fields, namespace)
+    return namespace["started"], _function("begin", "e", fields, namespace, prelude="p = e.payload")
 
 
 _started, _begin = _compile_start()
