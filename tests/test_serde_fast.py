@@ -87,3 +87,10 @@ def test_a_damaged_row_is_unreadable_with_the_detailed_message(event: Event) -> 
     assert isinstance(detailed, tuple)
     message, path = detailed
     assert str(caught.value).endswith(f"not a readable event: {path}: {message}")
+
+
+@given(strategies.events())
+def test_an_events_document_is_the_converters_dict_under_the_schema_version_key_for_key(event: Event) -> None:
+    document = serde.unstructure(event)
+    assert list(document.items()) == list({"schema": fq.SCHEMA_VERSION, **serde.converter.unstructure(event)}.items())
+    assert list(document)[:2] == ["schema", "type"]

@@ -29,6 +29,7 @@ from typing import Any, TypeVar, get_args, get_origin
 import attrs
 import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.preconf.json import make_converter
 
@@ -59,8 +60,17 @@ class _Refused(ValueError):
     """A value refused by one of our own hooks; its message is shown as it is."""
 
 
-def _make(*, detailed: bool) -> cattrs.Converter:
-    """The converter: every hook registration lives here, for both the detailed and the fast one."""
+_Unstructure = Callable[[Any], dict[str, Any]]
+
+
+def _make(*, detailed: bool, documents: dict[type[Event], _Unstructure] | None = None) -> cattrs.Converter:
+    """The converter: every hook registration lives here, for both the detailed and the fast one.
+
+    Args:
+        detailed: cattrs' detailed validation (the errors name the place) or not (faster).
+        documents: filled, if given, with each event class's whole-document builder (see
+            :func:`unstructure`), made from the same generated function as the class's hook.
+    """
     conv = make_converter(detailed_validation=detailed, forbid_extra_keys=True)
 
     def strict(kind: type[Any]) -> Callable[[Any, Any], Any]:
@@ -119,9 +129,28 @@ def _make(*, detailed: bool) -> cattrs.Converter:
     def unstructure_set_factory(cl: Any) -> Callable[[frozenset[Any]], list[Any]]:
         (item,) = get_args(cl) or (Any,)
         handler = conv.get_unstructure_hook(item)
+        if handler is identity:  # strings, vocabulary members: sorted as they are
+            return sorted
         return lambda values: sorted(handler(v) for v in values)
 
     conv.register_unstructure_hook_factory(_is_frozenset, unstructure_set_factory)
+
+    def unstructure_optional_factory(cl: Any) -> Callable[[Any], Any]:
+        (item,) = (a for a in get_args(cl) if a is not types.NoneType)
+        handler = conv.get_unstructure_hook(item)
+        if handler is identity:  # None and the value both pass as they are: inlined by cattrs
+            return identity
+        return lambda value: None if value is None else handler(value)
+
+    conv.register_unstructure_hook_factory(_is_optional, unstructure_optional_factory)
+
+    def unstructure_tuple_factory(cl: Any) -> Callable[[tuple[Any, ...]], list[Any]]:
+        handler = conv.get_unstructure_hook(get_args(cl)[0])
+        if handler is identity:
+            return list
+        return lambda values: [handler(v) for v in values]  # as cattrs' own, without a generator
+
+    conv.register_unstructure_hook_factory(_is_homogeneous_tuple, unstructure_tuple_factory)
 
     def unstructure_event(event: Event) -> dict[str, Any]:
         return conv.unstructure(event, unstructure_as=type(event))  # type: ignore[no-any-return]
@@ -138,8 +167,11 @@ def _make(*, detailed: bool) -> cattrs.Converter:
     structures: dict[type[Event], Callable[[Any, Any], Event]] = {}
     for cls in EVENT_TYPES.values():
         structures[cls] = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
-        conv.register_unstructure_hook(cls, _tagged_unstructure(conv, cls))
+        fields = make_dict_unstructure_fn(cls, conv)
+        conv.register_unstructure_hook(cls, _tagged_unstructure(fields, cls.type))
         conv.register_structure_hook(cls, _tagged_structure(structures[cls], cls))
+        if documents is not None:
+            documents[cls] = _document_unstructure(fields, cls.type)
     conv.register_unstructure_hook(Event, unstructure_event)
     conv.register_structure_hook(Event, structure_event)
     return conv
@@ -147,6 +179,11 @@ def _make(*, detailed: bool) -> cattrs.Converter:
 
 def _is_frozenset(cl: Any) -> bool:
     return get_origin(cl) is frozenset or cl is frozenset
+
+
+def _is_optional(cl: Any) -> bool:
+    args = get_args(cl)
+    return get_origin(cl) in (typing.Union, types.UnionType) and len(args) == 2 and types.NoneType in args
 
 
 def _is_homogeneous_tuple(cl: Any) -> bool:
@@ -177,16 +214,28 @@ def _tagged_structure(inner: Callable[[Any, Any], Event], cls: type[Event]) -> C
     return hook
 
 
-def _tagged_unstructure(conv: cattrs.Converter, cls: type[Event]) -> Callable[[Any], dict[str, Any]]:
-    inner = make_dict_unstructure_fn(cls, conv)
+def _tagged_unstructure(fields: _Unstructure, tag: str) -> _Unstructure:
+    """Unstructure a concrete event class: its ``type`` tag, then its fields."""
 
     def hook(event: Any) -> dict[str, Any]:
-        return {"type": cls.type, **inner(event)}
+        return {"type": tag, **fields(event)}
 
     return hook
 
 
-converter = _make(detailed=True)
+def _document_unstructure(fields: _Unstructure, tag: str) -> _Unstructure:
+    """What :func:`unstructure` gives for an event: the schema version, the tag, the fields, in one dict."""
+
+    def document(event: Any) -> dict[str, Any]:
+        return {"schema": SCHEMA_VERSION, "type": tag, **fields(event)}
+
+    return document
+
+
+_DOCUMENTS: dict[type[Event], _Unstructure] = {}
+"""Each event class's document builder: :func:`unstructure`'s hot path, one dict per event."""
+
+converter = _make(detailed=True, documents=_DOCUMENTS)
 """The one converter: ``converter.unstructure(value)`` / ``converter.structure(data, cls)``."""
 
 _fast = _make(detailed=False)
@@ -231,7 +280,15 @@ _SEP = "\x00"
 
 
 def unstructure(value: Any) -> dict[str, Any]:
-    """A JSON-ready dict of ``value`` with the schema version."""
+    """A JSON-ready dict of ``value`` with the schema version.
+
+    An event's dict is built in one go (``schema``, ``type``, then its fields: the same keys
+    in the same order as ``{"schema": ..., **converter.unstructure(event)}``), since every
+    append does this once per event.
+    """
+    document = _DOCUMENTS.get(type(value))
+    if document is not None:
+        return document(value)
     data = converter.unstructure(value)
     if not isinstance(data, dict):
         raise SerializationError(f"cannot serialize {type(value).__name__}: not a fengqiao value")

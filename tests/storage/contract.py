@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+import attrs
 import pytest
 
 import fengqiao as fq
 from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, StorageError, ValidationError
 from fengqiao.policies.base import CHINA_TZ
-from fengqiao.storage import Append, EventStore, MemoryEventStore, Projector, Repository, StoredEvent
+from fengqiao.storage import Append, EventStore, MemoryEventStore, Projector, Repository, StoredEvent, prepare
 from fengqiao.storage.chain import GENESIS, link
 from fengqiao.storage.codec import canonical_json
 
@@ -372,6 +373,97 @@ class EventStoreContract:
         assert plain.append_many([Append(d.id, d.history, expected_version=0) for d in ds]) == tuple(
             d.version for d in ds
         )
+
+    # -- append_prepared ---------------------------------------------------------------
+    def test_append_prepared_stores_the_rows_and_hashes_append_many_would(self, store: EventStore) -> None:
+        ds = histories(workflow())
+        reference = MemoryEventStore()
+        reference.append_many([Append(d.id, d.history, expected_version=0) for d in ds])
+        assert store.append_prepared([prepare(d.id, d.history) for d in ds]) == tuple(d.version for d in ds)
+
+        def rows(s: EventStore) -> list[tuple[str, int, str, fq.Event]]:
+            return [(e.stream_id, e.version, e.hash, e.event) for e in s.read_all()]
+
+        assert rows(store) == rows(reference)
+        for d in ds:
+            assert store.load(d.id) == d.history
+        assert store.verify().ok
+
+    def test_append_prepared_to_an_existing_stream_stores_nothing_and_names_it(self, store: EventStore) -> None:
+        wf = workflow()
+        a, b = discover(wf), discover(wf)
+        store.append(b.id, b.history, expected_version=0)
+        before = list(store.read_all())
+        with pytest.raises(ConcurrencyConflict) as caught:
+            store.append_prepared([prepare(a.id, a.history), prepare(b.id, wf.note(b, "again", actor=OFFICER).history)])
+        assert (caught.value.stream, caught.value.expected, caught.value.actual) == (b.id, 0, 1)
+        assert list(store.read_all()) == before
+        assert list(store.streams()) == [b.id]
+
+    @pytest.mark.parametrize(
+        ("bad", "where"),
+        [
+            (lambda a, b: [prepare(a.id, a.history), "nope"], "prepared[1]"),
+            (lambda a, b: [prepare(a.id, a.history), prepare(a.id, a.history)], "prepared[1].stream_id"),
+            (
+                lambda a, b: [
+                    attrs.evolve(prepare(a.id, a.history), hashes=("0" * 64, *prepare(a.id, a.history).hashes[1:]))
+                ],
+                "prepared[0].hashes[0]",
+            ),
+            (
+                lambda a, b: [
+                    attrs.evolve(
+                        prepare(a.id, a.history),
+                        data=tuple(t.replace("邻里", "相邻") for t in prepare(a.id, a.history).data),
+                    )
+                ],
+                "prepared[0].hashes[0]",
+            ),
+            (lambda a, b: [attrs.evolve(prepare(a.id, a.history), types=("noted",))], "prepared[0].data[0]"),
+            (lambda a, b: [attrs.evolve(prepare(a.id, a.history), types=())], "prepared[0]"),
+            (lambda a, b: [attrs.evolve(prepare(a.id, a.history), schema_version=99)], "prepared[0].schema_version"),
+            (lambda a, b: [attrs.evolve(prepare(a.id, a.history), stream_id=b.id)], "prepared[0].hashes[0]"),
+            (lambda a, b: prepare(a.id, a.history), "prepared"),
+        ],
+        ids=[
+            "not-prepared",
+            "stream-twice",
+            "bad-hash",
+            "edited-text",
+            "wrong-type",
+            "short-column",
+            "schema",
+            "moved",
+            "one",
+        ],
+    )
+    def test_append_prepared_refuses_a_malformed_item_naming_it_and_stores_nothing(
+        self, store: EventStore, bad: Any, where: str
+    ) -> None:
+        wf = workflow()
+        a, b = discover(wf), discover(wf)
+        with pytest.raises(ValidationError) as caught:
+            store.append_prepared(bad(a, b))
+        assert caught.value.path == where
+        assert list(store.read_all()) == []
+
+    def test_append_prepared_runs_projectors_once_with_the_events_as_stored(self, make_store: StoreFactory) -> None:
+        seen: list[tuple[StoredEvent, ...]] = []
+        store = make_store([lambda _tx, events: seen.append(events)])
+        ds = histories(workflow())
+        store.append_prepared([prepare(d.id, d.history) for d in ds])
+        assert len(seen) == 1
+        assert list(seen[0]) == list(store.read_all())
+        assert [e.event for e in seen[0]] == [e for d in ds for e in d.history]
+
+    def test_a_failing_projector_rolls_a_prepared_batch_back(self, make_store: StoreFactory) -> None:
+        store = make_store([failing_projector])
+        ds = histories(workflow())
+        with pytest.raises(Boom):
+            store.append_prepared([prepare(d.id, d.history) for d in ds])
+        assert list(store.read_all()) == []
+        assert list(store.streams()) == []
 
     # -- read_all and streams ----------------------------------------------------------
     def test_read_all_yields_every_event_in_commit_order(self, store: EventStore) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from fengqiao.storage.base import Append, EventStore, Problem, ProblemKind, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.memory import MemoryEventStore
+from fengqiao.storage.prepared import Prepared, prepare
 from fengqiao.storage.repository import Repository
 from fengqiao.storage.sqlite import SQLiteEventStore
 
@@ -22,6 +23,7 @@ __all__ = [
     "EventStore",
     "MemoryEventStore",
     "PostgresEventStore",
+    "Prepared",
     "Problem",
     "ProblemKind",
     "Projector",
@@ -29,6 +31,7 @@ __all__ = [
     "SQLiteEventStore",
     "StoredEvent",
     "VerificationReport",
+    "prepare",
 ]
 
 

@@ -10,6 +10,8 @@ and one global order over all streams:
   update, never half a command.
 - ``append_many`` does the same for many streams in *one* transaction (an import, a
   simulation's batch of finished disputes): every stream's events are stored, or none is.
+  ``append_prepared`` takes new streams' histories encoded elsewhere (another process) by
+  :func:`~fengqiao.storage.prepare`, and stores the same rows.
 - ``read_all`` yields every event in *position* order, the order in which appends
   committed, so a projection that remembers the last position it saw never skips one.
 - Each stream is hash-chained (see :mod:`fengqiao.storage.chain`); ``verify`` recomputes the
@@ -24,12 +26,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from types import TracebackType
-from typing import Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 import attrs
 
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.events import Event
+
+if TYPE_CHECKING:
+    from fengqiao.storage.prepared import Prepared
 
 __all__ = ["Append", "EventStore", "Problem", "ProblemKind", "Projector", "StoredEvent", "VerificationReport"]
 
@@ -178,6 +183,22 @@ class EventStore(Protocol):
                 it: the first in the batch's order); nothing was stored.
             ValidationError: a malformed item, an event of another dispute, or a stream given
                 twice; ``path`` names the item (``appends[3].events[2]``). Nothing was stored.
+            StorageError: the back-end failed; nothing was stored.
+        """
+        ...
+
+    def append_prepared(self, prepared: Iterable[Prepared], /) -> tuple[int, ...]:
+        """Append histories encoded elsewhere (:func:`~fengqiao.storage.prepare`) as new streams, in one transaction.
+
+        The same rows and hashes ``append_many`` would store for those histories, without
+        encoding them again: the store recomputes each hash link and keeps the text as
+        prepared (see :mod:`fengqiao.storage.prepared`). Projectors see the decoded events.
+
+        Raises:
+            ConcurrencyConflict: a stream already exists (the first such in the batch is
+                named); nothing was stored.
+            ValidationError: not a ``Prepared``, a stream given twice, or a hash that does
+                not seal its text (``prepared[3].hashes[1]``). Nothing was stored.
             StorageError: the back-end failed; nothing was stored.
         """
         ...

@@ -27,7 +27,7 @@ import attrs
 
 from fengqiao.storage.base import Problem, ProblemKind, VerificationReport
 
-__all__ = ["GENESIS", "Head", "Row", "check", "link"]
+__all__ = ["GENESIS", "Head", "Row", "check", "link", "link_utf8"]
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of every stream's first event."""
@@ -41,6 +41,16 @@ def link(prev_hash: str, stream_id: str, version: int, data: str) -> str:
     """
     text = f"{prev_hash}\n{stream_id}\n{version}\n{data}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def link_utf8(prev_hash: str, stream_id: str, version: int, data: bytes) -> str:
+    """:func:`link` for ``data`` already UTF-8-encoded, as the store's encoder has it.
+
+    >>> link_utf8(GENESIS, "d-1", 1, b'{"schema":1}') == link(GENESIS, "d-1", 1, '{"schema":1}')
+    True
+    """
+    head = f"{prev_hash}\n{stream_id}\n{version}\n"
+    return hashlib.sha256(head.encode("utf-8") + data).hexdigest()
 
 
 @attrs.frozen

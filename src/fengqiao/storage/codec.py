@@ -5,37 +5,56 @@ keys, no spaces and UTF-8 text, so the same event always gives the same text (an
 hash). Reading a row never drops or guesses: a row that cannot be read raises
 :class:`~fengqiao.errors.UnreadableEventError` naming its stream and version.
 
-Both directions are on every append and load, so both take the quick way the library
-offers: one ``json.JSONEncoder`` built once (what ``json.dumps`` would build on every call,
-with the same options, hence the same text), and :func:`fengqiao.serde.structure`, whose
-fast converter falls back to the detailed one only to explain a failure.
+The canonical text is by definition what ``json.dumps(data, sort_keys=True,
+ensure_ascii=False, separators=(",", ":"))`` writes, and stored chains hash exactly that,
+so it must never change. Both directions are on every append and load, so both take a
+quicker way that gives the same result:
+
+* :func:`canonical_text` has ``orjson`` write the text (as UTF-8 bytes, which the hash
+  chain takes as they are) when the value holds nothing but dicts, lists, tuples, strings,
+  ints, bools and ``None``, ``str`` and ``int`` subclasses included (vocabulary members):
+  for these orjson writes what the stdlib writes, escapes and key order alike. Anything
+  else goes to the stdlib encoder, which writes it or raises what it always raised: a float
+  (orjson writes ``1e-7`` for ``1e-07`` and ``null`` for NaN), a plain enum member, a UUID
+  or a date (orjson writes them, the stdlib refuses them), a dict or list subclass (the
+  stdlib asks its own ``items()`` or ``__iter__``), and whatever orjson refuses (an int
+  beyond 64 bits, a lone surrogate, a key that is not a ``str``, deep nesting).
+* :func:`decode` parses with ``orjson`` and builds the event with
+  :func:`fengqiao.serde.structure` (whose fast converter falls back to the detailed one
+  only to explain a failure). A row orjson refuses (``NaN``, a lone surrogate), or whose
+  data does not make an event, is read again the stdlib's way, so what it gives or says is
+  exactly what it always did.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any, Protocol
 
 import attrs
+import orjson
 
 from fengqiao import serde
 from fengqiao.errors import ConcurrencyConflict, SerializationError, UnreadableEventError, ValidationError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage.base import Append, StoredEvent
-from fengqiao.storage.chain import GENESIS, Row, link
+from fengqiao.storage.chain import GENESIS, Row, link, link_utf8
 
 __all__ = [
     "Record",
     "Tip",
+    "Versioned",
     "canonical_json",
+    "canonical_text",
     "check_append",
     "check_heads",
     "check_many",
     "check_page",
     "decode",
     "encode",
-    "encode_many",
 ]
 
 Tip = tuple[int, str]
@@ -44,17 +63,96 @@ Tip = tuple[int, str]
 MAX_STREAM_ID = 200
 """The longest stream id a store accepts (dispute ids are far shorter)."""
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+"""Characters a stream id may not hold."""
+
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+"""The definition of the canonical text: what ``json.dumps`` would build on every call."""
+
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+"""Sorted keys, and refuse datetimes and dataclasses (which the stdlib refuses) outright."""
+
+_SAME_TEXT: set[type[Any]] = {str, int, bool, type(None)}
+"""Leaf types orjson writes as the stdlib does; the ``str`` and ``int`` subclasses met join it.
+
+Both write a ``str`` subclass's text and an ``int`` subclass's number (for an enum member
+too: orjson tries the subclass before the enum, so ``StrEnum`` members are their text).
+"""
+
+_MAX_SAME_TEXT = 256
+"""At most this many types are remembered; others are checked each time."""
 
 
 def canonical_json(event: Event) -> str:
     """The one text an event is stored and hashed as.
 
     The same text as ``json.dumps(serde.unstructure(event), sort_keys=True,
-    ensure_ascii=False, separators=(",", ":"))``, without building an encoder per call.
+    ensure_ascii=False, separators=(",", ":"))``, written by orjson when it gives that text
+    (see the module's docstring).
     """
-    return _CANONICAL.encode(serde.unstructure(event))
+    return _encoded(serde.unstructure(event))[0]
+
+
+def canonical_text(value: Any) -> str:
+    """``json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``, quicker.
+
+    >>> canonical_text({"b": [1, True, None], "a": "枫桥", "c": 1e-07})
+    '{"a":"枫桥","b":[1,true,null],"c":1e-07}'
+
+    Raises:
+        TypeError: what ``json.dumps`` raises for ``value``; ``ValueError`` for a
+            circular reference, ``RecursionError`` for one nested too deep.
+    """
+    return _encoded(value)[0]
+
+
+def _encoded(value: Any) -> tuple[str, bytes | None]:
+    """The canonical text of ``value``, and its UTF-8 bytes if orjson wrote them."""
+    try:
+        utf8 = orjson.dumps(value, option=_ORJSON)
+    except Exception:  # whatever orjson refuses (or trips on): the stdlib below decides
+        pass
+    else:
+        # Checked after orjson succeeded: the value is then neither circular nor deep.
+        if _same_text(value):
+            return utf8.decode("utf-8"), utf8
+    return _CANONICAL.encode(value), None
+
+
+def _same_text(value: Any) -> bool:
+    """Whether ``value`` holds only what orjson writes as the stdlib does."""
+    kind = type(value)
+    if kind is dict:
+        return _same_text_all(value.values())
+    if kind is list or kind is tuple:
+        return _same_text_all(value)
+    return kind in _SAME_TEXT or _same_text_leaf(kind)
+
+
+def _same_text_all(values: Iterable[Any]) -> bool:
+    for value in values:
+        kind = type(value)
+        if kind in _SAME_TEXT:
+            continue
+        if kind is dict:
+            if not _same_text_all(value.values()):
+                return False
+        elif kind is list or kind is tuple:
+            if not _same_text_all(value):
+                return False
+        elif not _same_text_leaf(kind):
+            return False
+    return True
+
+
+def _same_text_leaf(kind: type[Any]) -> bool:
+    """Whether a leaf of this (not yet known) type is written alike: ``str`` and ``int`` subclasses."""
+    if issubclass(kind, (str, int)):
+        if len(_SAME_TEXT) < _MAX_SAME_TEXT:
+            _SAME_TEXT.add(kind)
+        return True
+    return False
 
 
 @attrs.frozen
@@ -68,15 +166,19 @@ class Record:
     data: str
     prev_hash: str
     hash: str
-    event: Event
+    event: Event | None
+    """The event, or ``None`` if the record came encoded (a prepared history): read from ``data`` when asked."""
 
     def stored(self, position: int, recorded_at: datetime) -> StoredEvent:
         """The record as written at ``position``."""
+        event = self.event
+        if event is None:
+            event = decode(self.stream_id, self.version, self.schema_version, self.data)
         return StoredEvent(
             position=position,
             stream_id=self.stream_id,
             version=self.version,
-            event=self.event,
+            event=event,
             hash=self.hash,
             recorded_at=recorded_at,
         )
@@ -99,7 +201,7 @@ def check_append(stream_id: object, events: Iterable[Event], expected_version: o
         raise ValidationError(
             f"expected a stream id of 1 to {MAX_STREAM_ID} characters, got {stream_id!r}", "stream_id"
         )
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in stream_id):
+    if _CONTROL.search(stream_id):
         raise ValidationError(f"a stream id may not contain control characters: {stream_id!r}", "stream_id")
     if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
         raise ValidationError(f"expected a version of 0 or more, got {expected_version!r}", "expected_version")
@@ -157,16 +259,40 @@ def check_page(after: object, limit: object) -> None:
 
 def encode(stream_id: str, events: tuple[Event, ...], *, after: int, prev_hash: str) -> tuple[Record, ...]:
     """Rows for ``events``, versions ``after + 1`` onwards, chained from ``prev_hash``."""
-    records = []
-    for version, event in enumerate(events, start=after + 1):
-        data = canonical_json(event)
-        digest = link(prev_hash, stream_id, version, data)
-        records.append(Record(stream_id, version, event.type, serde.SCHEMA_VERSION, data, prev_hash, digest, event))
-        prev_hash = digest
+    records: list[Record] = []
+    _encode_into(records, stream_id, events, after, prev_hash)
     return tuple(records)
 
 
-def check_heads(items: Iterable[Append], stored: Mapping[str, Tip]) -> dict[str, Tip]:
+def _encode_into(records: list[Record], stream_id: str, events: Iterable[Event], after: int, prev_hash: str) -> None:
+    """Append the rows of ``events`` to ``records`` (as :func:`encode` makes them)."""
+    schema_version = serde.SCHEMA_VERSION
+    document = serde.unstructure
+    for version, event in enumerate(events, start=after + 1):
+        data, utf8 = _encoded(document(event))
+        if utf8 is None:
+            digest = link(prev_hash, stream_id, version, data)
+        else:
+            digest = link_utf8(prev_hash, stream_id, version, utf8)
+        records.append(Record(stream_id, version, event.type, schema_version, data, prev_hash, digest, event))
+        prev_hash = digest
+
+
+class Versioned(Protocol):
+    """A batch item as the version check sees it: :class:`~fengqiao.storage.Append` or ``Prepared``."""
+
+    @property
+    def stream_id(self) -> str:
+        """The stream the item appends to."""
+        ...
+
+    @property
+    def expected_version(self) -> int:
+        """The version the writer saw (0: a new stream)."""
+        ...
+
+
+def check_heads(items: Iterable[Versioned], stored: Mapping[str, Tip]) -> dict[str, Tip]:
     """Each item's head from the ``stored`` ones (read under the write lock; absent means new).
 
     Raises:
@@ -180,19 +306,6 @@ def check_heads(items: Iterable[Append], stored: Mapping[str, Tip]) -> dict[str,
             raise ConcurrencyConflict(item.stream_id, item.expected_version, head[0])
         heads[item.stream_id] = head
     return heads
-
-
-def encode_many(items: Iterable[Append], heads: Mapping[str, Tip]) -> tuple[list[Record], dict[str, Tip]]:
-    """Rows for every item's events, in the batch's order, and the new head of each stream that got any."""
-    records: list[Record] = []
-    moved: dict[str, Tip] = {}
-    for item in items:
-        if item.events:
-            version, prev_hash = heads[item.stream_id]
-            mine = encode(item.stream_id, item.events, after=version, prev_hash=prev_hash)
-            records.extend(mine)
-            moved[item.stream_id] = (mine[-1].version, mine[-1].hash)
-    return records, moved
 
 
 def decode(stream_id: str, version: int, schema_version: int, data: str) -> Event:
@@ -210,14 +323,40 @@ def decode(stream_id: str, version: int, schema_version: int, data: str) -> Even
             f"event schema version {schema_version!r} is {'newer than' if newer else 'unknown to'} "
             f"this fengqiao, which reads version {serde.SCHEMA_VERSION}",
         )
-    try:
-        raw = json.loads(data)
-    except (ValueError, TypeError) as exc:
-        raise UnreadableEventError(stream_id, version, f"corrupt JSON: {exc}") from exc
-    try:
-        event = serde.structure(raw, Event)
-    except SerializationError as exc:
-        raise UnreadableEventError(stream_id, version, f"not a readable event: {exc}") from exc
+    event = _quick_event(data)
+    if event is None:
+        try:
+            raw = json.loads(data)
+        except (ValueError, TypeError) as exc:
+            raise UnreadableEventError(stream_id, version, f"corrupt JSON: {exc}") from exc
+        try:
+            event = serde.structure(raw, Event)
+        except SerializationError as exc:
+            raise UnreadableEventError(stream_id, version, f"not a readable event: {exc}") from exc
     if event.dispute_id != stream_id:
         raise UnreadableEventError(stream_id, version, f"the event belongs to dispute {event.dispute_id!r}")
     return event
+
+
+def _quick_event(data: str) -> Event | None:
+    """The event in ``data`` read by way of orjson, or ``None``: then read it the stdlib's way.
+
+    Where orjson accepts a text it parses it as the stdlib does, but for numbers: an int
+    beyond 64 bits becomes a float, and floats are parsed by its own code. No event field
+    takes a float (a test pins this) and the schema version must be an ``int`` here, so an
+    event built from orjson's parse is the one the stdlib's gives. Anything else (a text
+    orjson refuses, such as ``NaN`` or a lone surrogate; data that is not an event) goes the
+    stdlib's way, which gives the event or the message it always did.
+    """
+    if type(data) is not str:  # bytes in a tampered SQLite row: the stdlib's rules (UTF-16 …)
+        return None
+    try:
+        raw = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if type(raw) is not dict or type(raw.get("schema")) is not int:
+        return None
+    try:
+        return serde.structure(raw, Event)
+    except Exception:  # unreadable: the stdlib's way says why, in its words
+        return None

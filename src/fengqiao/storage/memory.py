@@ -30,7 +30,8 @@ from fengqiao.errors import ConcurrencyConflict, StorageError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import GENESIS, Head, Row, check
-from fengqiao.storage.codec import check_append, check_many, check_page, encode
+from fengqiao.storage.codec import check_append, check_many, check_page
+from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_items, size
 
 __all__ = ["MemoryEventStore"]
 
@@ -83,22 +84,37 @@ class MemoryEventStore:
         """
         return self._append(check_many(appends))
 
-    def _append(self, items: tuple[Append, ...]) -> tuple[int, ...]:
+    def append_prepared(self, prepared: Iterable[Prepared], /) -> tuple[int, ...]:
+        """Append histories encoded by :func:`~fengqiao.storage.prepare` as new streams, in one transaction.
+
+        The rows and hashes are those ``append_many`` would store for the same histories; the
+        hash links are recomputed, the text is taken as written (see
+        :mod:`fengqiao.storage.prepared`).
+
+        Raises:
+            ConcurrencyConflict: a stream already exists (the first such in the batch is
+                named); nothing was stored.
+            ValidationError: not a ``Prepared``, a stream given twice, or a hash that does not
+                seal its text (``prepared[3].hashes[1]``); nothing was stored.
+        """
+        return self._append(check_prepared(prepared))
+
+    def _append(self, items: tuple[Item, ...]) -> tuple[int, ...]:
         with self._lock:
             self._check_open()
             for item in items:
                 current = len(self._streams.get(item.stream_id, ()))
                 if current != item.expected_version:
                     raise ConcurrencyConflict(item.stream_id, item.expected_version, current)
-            if not any(item.events for item in items):
+            if not any(size(item) for item in items):
                 return tuple(item.expected_version for item in items)
             at = require_aware(self._clock.now(), "clock.now()")
             entries: list[_Entry] = []
             for item in items:
                 stream = self._streams.get(item.stream_id)
-                prev_hash = stream[-1].stored.hash if stream else GENESIS
+                head = (item.expected_version, stream[-1].stored.hash if stream else GENESIS)
                 first = len(self._log) + len(entries) + 1
-                records = encode(item.stream_id, item.events, after=item.expected_version, prev_hash=prev_hash)
+                records, _ = encode_items((item,), {item.stream_id: head})
                 entries.extend(_Entry(r.stored(first + i, at), r.row(first + i)) for i, r in enumerate(records))
             stored_events = tuple(e.stored for e in entries)
             for project in self._projectors:
@@ -106,7 +122,7 @@ class MemoryEventStore:
             self._log.extend(entries)
             for entry in entries:
                 self._streams.setdefault(entry.stored.stream_id, []).append(entry)
-            return tuple(item.expected_version + len(item.events) for item in items)
+            return tuple(item.expected_version + size(item) for item in items)
 
     def load(self, stream_id: str) -> tuple[Event, ...]:
         """Every event of ``stream_id`` in version order; empty if unknown."""

@@ -42,8 +42,9 @@ from fengqiao.errors import ConcurrencyConflict, StorageError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import Head, Row, check
-from fengqiao.storage.codec import check_append, check_heads, check_many, check_page, decode, encode_many
+from fengqiao.storage.codec import check_append, check_heads, check_many, check_page, decode
 from fengqiao.storage.migrations import Migration, latest, pending, require_current
+from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_items
 
 __all__ = ["MIGRATIONS", "PostgresEventStore"]
 
@@ -184,6 +185,23 @@ class PostgresEventStore:
         items = check_many(appends)
         return self._append(items, f"append_many of {len(items)} streams")
 
+    def append_prepared(self, prepared: Iterable[Prepared], /) -> tuple[int, ...]:
+        """Append histories encoded by :func:`~fengqiao.storage.prepare` as new streams, in one transaction.
+
+        The rows and hashes are those ``append_many`` would store for the same histories; the
+        hash links are recomputed, the text is taken as written (see
+        :mod:`fengqiao.storage.prepared`).
+
+        Raises:
+            ConcurrencyConflict: a stream already exists (the first such in the batch is
+                named); nothing was stored.
+            ValidationError: not a ``Prepared``, a stream given twice, or a hash that does not
+                seal its text (``prepared[3].hashes[1]``); nothing was stored.
+            StorageError: PostgreSQL failed (or a projector's SQL did); nothing was stored.
+        """
+        items = check_prepared(prepared)
+        return self._append(items, f"append_prepared of {len(items)} streams")
+
     def load(self, stream_id: str) -> tuple[Event, ...]:
         """Every event of ``stream_id`` in version order; empty if unknown.
 
@@ -270,7 +288,7 @@ class PostgresEventStore:
         self.close()
 
     # -- internals -------------------------------------------------------------------------
-    def _append(self, items: tuple[Append, ...], what: str) -> tuple[int, ...]:
+    def _append(self, items: tuple[Item, ...], what: str) -> tuple[int, ...]:
         with _errors(what), self._transaction() as conn:
             cur = _cursor(conn)
             cur.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._append_key,))
@@ -279,7 +297,7 @@ class PostgresEventStore:
                 "SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id = ANY(%s)", (ids,)
             ).fetchall()
             heads = check_heads(items, {sid: (version, digest) for sid, version, digest in found})
-            records, after = encode_many(items, heads)
+            records, after = encode_items(items, heads)
             if not records:
                 return tuple(version for version, _ in heads.values())
             at = require_aware(self._clock.now(), "clock.now()")

@@ -56,9 +56,9 @@ from fengqiao.storage.codec import (
     check_many,
     check_page,
     decode,
-    encode_many,
 )
 from fengqiao.storage.migrations import Migration, latest, pending, require_current
+from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_items, size
 
 __all__ = ["MIGRATIONS", "SQLiteEventStore"]
 
@@ -189,6 +189,23 @@ class SQLiteEventStore:
         items = check_many(appends)
         return self._append(items, f"append_many of {len(items)} streams")
 
+    def append_prepared(self, prepared: Iterable[Prepared], /) -> tuple[int, ...]:
+        """Append histories encoded by :func:`~fengqiao.storage.prepare` as new streams, in one transaction.
+
+        The rows and hashes are those ``append_many`` would store for the same histories; the
+        hash links are recomputed, the text is taken as written (see
+        :mod:`fengqiao.storage.prepared`).
+
+        Raises:
+            ConcurrencyConflict: a stream already exists (the first such in the batch is
+                named); nothing was stored.
+            ValidationError: not a ``Prepared``, a stream given twice, or a hash that does not
+                seal its text (``prepared[3].hashes[1]``); nothing was stored.
+            StorageError: SQLite failed (or a projector's SQL did); nothing was stored.
+        """
+        items = check_prepared(prepared)
+        return self._append(items, f"append_prepared of {len(items)} streams")
+
     def load(self, stream_id: str) -> tuple[Event, ...]:
         """Every event of ``stream_id`` in version order; empty if unknown.
 
@@ -267,7 +284,7 @@ class SQLiteEventStore:
         self.close()
 
     # -- internals -------------------------------------------------------------------------
-    def _append(self, items: tuple[Append, ...], what: str) -> tuple[int, ...]:
+    def _append(self, items: tuple[Item, ...], what: str) -> tuple[int, ...]:
         with self._lock:
             try:
                 with _errors(what), self._write() as conn:
@@ -278,18 +295,18 @@ class SQLiteEventStore:
                 with _errors(what), self._write() as conn:
                     result = self._write_batch(conn, items, trust=False)
             for item in items:  # committed: these are now the heads
-                if item.events:
+                if size(item):
                     self._remember(item.stream_id, result[item.stream_id])
             return tuple(result[item.stream_id][0] for item in items)
 
-    def _write_batch(self, conn: sqlite3.Connection, items: tuple[Append, ...], *, trust: bool) -> dict[str, Tip]:
+    def _write_batch(self, conn: sqlite3.Connection, items: tuple[Item, ...], *, trust: bool) -> dict[str, Tip]:
         """Write ``items`` in the open transaction; return each stream's head after it.
 
         With ``trust``, a stream with events takes its head from the cache (a new one needs
         none) and the head writes check it: ``_StaleHeads`` if one was wrong. Without, every
         head is read here, under the write lock, and decides the conflicts.
         """
-        if trust and all(item.events for item in items):
+        if trust and all(size(item) for item in items):
             heads = {item.stream_id: self._heads.get(item.stream_id, (0, GENESIS)) for item in items}
             unread = [i.stream_id for i in items if heads[i.stream_id][0] != i.expected_version]
             try:
@@ -300,7 +317,7 @@ class SQLiteEventStore:
                 raise
         else:
             heads = check_heads(items, _read_heads(conn, [item.stream_id for item in items]))
-        records, after = encode_many(items, heads)
+        records, after = encode_items(items, heads)
         if not records:
             return heads
         at = require_aware(self._clock.now(), "clock.now()")
@@ -438,7 +455,7 @@ def _insert_events(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]])
     return position
 
 
-def _conflict(conn: sqlite3.Connection, items: Sequence[Append]) -> ConcurrencyConflict:
+def _conflict(conn: sqlite3.Connection, items: Sequence[Item]) -> ConcurrencyConflict:
     """The conflict behind an insert refused under the lock: events written around the library."""
     for item in items:
         found = conn.execute("SELECT max(version) FROM fengqiao_events WHERE stream_id = ?", (item.stream_id,))

@@ -1,0 +1,177 @@
+"""Histories encoded where they were made — in another process — and appended as they are.
+
+Most of what an append costs is *encoding*: each event's canonical JSON and its hash link.
+Events are also dear to send between processes: pickling a history costs more than encoding
+it. :func:`prepare` does the encoding where the events are (a worker of a simulation, an
+import job), :class:`Prepared` carries only text (a few microseconds an event to pickle), and
+a store's ``append_prepared`` writes such histories as *new* streams in one transaction.
+
+The store recomputes every hash link (cheap) and takes the text as :func:`prepare` wrote it:
+it does not decode the events again unless a projector needs them. The rows and hashes are
+exactly those ``append_many`` would store for the same histories.
+
+>>> from datetime import UTC, datetime
+>>> import fengqiao as fq
+>>> from fengqiao.storage import MemoryEventStore, prepare
+>>> wf = fq.Workflow(clock=fq.FixedClock(datetime(2024, 1, 31, 9, tzinfo=UTC)))
+>>> d = wf.discover(channel="alarm_110", category="neighbour", summary="噪音扰民",
+...                 actor="officer:xiao", dispute_id="d-1")
+>>> store = MemoryEventStore()
+>>> store.append_prepared([prepare(d.id, d.history)])
+(1,)
+>>> fq.replay(store.load("d-1")) == d
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from fengqiao import serde
+from fengqiao.errors import ValidationError
+from fengqiao.lifecycle.events import EVENT_TYPES, Event
+from fengqiao.storage.base import Append
+from fengqiao.storage.chain import GENESIS, link
+from fengqiao.storage.codec import Record, Tip, check_append, encode
+
+__all__ = ["Item", "Prepared", "check_prepared", "encode_items", "prepare", "records", "size"]
+
+
+@attrs.frozen
+class Prepared:
+    """A new stream's whole history as a store will keep it: types, canonical JSON, hash chain.
+
+    Made by :func:`prepare`; appended with ``store.append_prepared([...])`` as a new stream
+    (expected version 0). Equal histories give equal values.
+    """
+
+    stream_id: str
+    types: tuple[str, ...]
+    """Each event's type tag, in version order."""
+    data: tuple[str, ...]
+    """Each event's canonical JSON (see :func:`fengqiao.storage.codec.canonical_json`)."""
+    hashes: tuple[str, ...]
+    """Each event's link of the stream's hash chain, from :data:`~fengqiao.storage.chain.GENESIS`."""
+    schema_version: int = serde.SCHEMA_VERSION
+
+    @property
+    def expected_version(self) -> int:
+        """Always 0: a prepared history starts a stream."""
+        return 0
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def prepare(stream_id: str, events: Iterable[Event]) -> Prepared:
+    """Encode ``events`` as the whole history of the new stream ``stream_id``.
+
+    Raises:
+        ValidationError: a malformed stream id, a non-event, or an event of another dispute
+            (``path`` names it: ``events[2]``).
+    """
+    batch = check_append(stream_id, events, 0)
+    rows = encode(stream_id, batch, after=0, prev_hash=GENESIS)
+    return Prepared(
+        stream_id,
+        tuple(r.type for r in rows),
+        tuple(r.data for r in rows),
+        tuple(r.hash for r in rows),
+    )
+
+
+def check_prepared(items: Iterable[Prepared]) -> tuple[Prepared, ...]:
+    """The items of an ``append_prepared`` call, after checking them; the hash links are recomputed.
+
+    Raises:
+        ValidationError: an item that is not a :class:`Prepared`, a malformed stream id, a
+            stream given twice, columns of different lengths, another schema version, or a
+            hash that does not seal its text; ``path`` names the place (``prepared[3].hashes[1]``).
+    """
+    if isinstance(items, Prepared):
+        raise ValidationError("expected a sequence of Prepared values, got one Prepared", "prepared")
+    batch = tuple(items)
+    first: dict[str, int] = {}
+    for index, item in enumerate(batch):
+        where = f"prepared[{index}]"
+        if not isinstance(item, Prepared):
+            raise ValidationError(f"expected a Prepared history, got {type(item).__name__}", where)
+        try:
+            check_append(item.stream_id, (), 0)
+        except ValidationError as exc:
+            raise exc.within(where) from None
+        earlier = first.setdefault(item.stream_id, index)
+        if earlier != index:
+            raise ValidationError(
+                f"stream {item.stream_id!r} is already in the batch at prepared[{earlier}]; give each stream once",
+                f"{where}.stream_id",
+            )
+        if not len(item.types) == len(item.data) == len(item.hashes):
+            raise ValidationError(
+                f"types, data and hashes differ in length ({len(item.types)}, {len(item.data)}, {len(item.hashes)})",
+                where,
+            )
+        if item.schema_version != serde.SCHEMA_VERSION:
+            raise ValidationError(
+                f"prepared with event schema version {item.schema_version!r}; this fengqiao writes "
+                f"version {serde.SCHEMA_VERSION}",
+                f"{where}.schema_version",
+            )
+        for version, (kind, data) in enumerate(zip(item.types, item.data, strict=True), start=1):
+            if kind not in EVENT_TYPES or not isinstance(data, str) or f'"type":"{kind}"' not in data:
+                raise ValidationError(
+                    f"version {version} is not a {kind!r} event's canonical JSON", f"{where}.data[{version - 1}]"
+                )
+        prev_hash = GENESIS
+        for version, (data, digest) in enumerate(zip(item.data, item.hashes, strict=True), start=1):
+            if link(prev_hash, item.stream_id, version, data) != digest:
+                raise ValidationError(
+                    f"the hash of version {version} does not seal its text; prepare the history again",
+                    f"{where}.hashes[{version - 1}]",
+                )
+            prev_hash = digest
+    return batch
+
+
+def records(item: Prepared) -> tuple[Record, ...]:
+    """The rows of a checked ``item``, versions 1 onwards; their events are decoded only if asked for."""
+    prev = (GENESIS, *item.hashes[:-1])
+    return tuple(
+        Record(item.stream_id, version, kind, item.schema_version, data, prev_hash, digest, None)
+        for version, (kind, data, prev_hash, digest) in enumerate(
+            zip(item.types, item.data, prev, item.hashes, strict=True), start=1
+        )
+    )
+
+
+Item = Append | Prepared
+"""What a store's batch holds: events to encode, or a history encoded already."""
+
+
+def size(item: Item) -> int:
+    """How many events ``item`` holds."""
+    return len(item) if isinstance(item, Prepared) else len(item.events)
+
+
+def encode_items(items: Sequence[Item], heads: Mapping[str, Tip]) -> tuple[list[Record], dict[str, Tip]]:
+    """Rows for every item's events, in the batch's order, and the new head of each stream that got any.
+
+    ``heads`` holds each item's stream head, checked against its expected version (a
+    prepared history's is therefore the genesis).
+    """
+    rows: list[Record] = []
+    moved: dict[str, Tip] = {}
+    for item in items:
+        if isinstance(item, Prepared):
+            mine = records(item)
+        elif item.events:
+            version, prev_hash = heads[item.stream_id]
+            mine = encode(item.stream_id, item.events, after=version, prev_hash=prev_hash)
+        else:
+            continue
+        if mine:
+            rows.extend(mine)
+            moved[item.stream_id] = (mine[-1].version, mine[-1].hash)
+    return rows, moved
