@@ -8,6 +8,7 @@ the one used here, the section is skipped with a note saying so instead of faili
 from __future__ import annotations
 
 import importlib
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -139,14 +140,20 @@ def run_ledger(*, disputes: int, repeat: int) -> Section:
     return section
 
 
-def run_province(*, disputes: int) -> Section:
-    """The simulated province, end to end into SQLite: ``disputes`` over three years."""
-    section = Section("province", f"Simulated province: {disputes:,} disputes over three years into SQLite")
+def run_province(*, disputes: int, workers: int = 0) -> Section:
+    """The simulated province, end to end into SQLite: ``disputes`` over three years in ``workers`` processes.
+
+    ``workers=0`` uses one per core this process may run on.
+    """
+    workers = workers or _cores()
+    section = Section(
+        "province", f"Simulated province: {disputes:,} disputes over three years into SQLite, {workers} worker(s)"
+    )
     simulation = _module("fengqiao.simulation")
     with tempfile.TemporaryDirectory(prefix="fengqiao-bench-") as tmp, _api("fengqiao.simulation"):
         scenario = simulation.province(years=3, disputes=disputes)
         with SQLiteEventStore(Path(tmp) / "province.db") as store:
-            seconds, result = timed(lambda: simulation.simulate(scenario, "baseline", store=store))
+            seconds, result = timed(lambda: simulation.simulate(scenario, "baseline", store=store, workers=workers))
             total = getattr(result, "total", disputes)
         full = disputes >= 400_000
         section.add(
@@ -159,5 +166,12 @@ def run_province(*, disputes: int) -> Section:
             )
         )
         section.add(Figure("disputes/s", total / seconds, "disputes/s"))
-    section.notes.append("fengqiao.simulation.province(years=3) run through baseline, every history stored in SQLite.")
+    section.notes.append(
+        f"fengqiao.simulation.province(years=3) run through baseline with workers={workers}, every history stored "
+        "in SQLite (the result is the same for any number of workers)."
+    )
     return section
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -36,7 +36,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "sqlite": {"disputes": 2_000, "rounds": 3},
         "postgres": {"disputes": 800, "rounds": 3},
         "ledger": {"disputes": 1_000_000, "repeat": 7},
-        "province": {"disputes": 400_000},
+        "province": {"disputes": 400_000, "workers": 0},
     },
     "quick": {
         "lifecycle": {"disputes": 20, "rounds": 1, "memory_disputes": 20},
@@ -45,7 +45,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "sqlite": {"disputes": 5, "rounds": 1},
         "postgres": {"disputes": 16, "rounds": 1},
         "ledger": {"disputes": 50, "repeat": 1},
-        "province": {"disputes": 100},
+        "province": {"disputes": 100, "workers": 0},
     },
 }
 """Sizes per mode and section; ``--size section.key=value`` overrides one."""

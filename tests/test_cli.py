@@ -166,6 +166,16 @@ def test_simulate_stores_a_scaled_year_and_prints_the_final_states(runner: CliRu
         assert fq.replay(store.load(streams[0])).state in set(fq.State)
 
 
+def test_simulate_prints_the_same_figures_on_one_worker_as_on_several(runner: CliRunner, tmp_path: Path) -> None:
+    outputs = []
+    for workers, db in (("1", "one.db"), ("2", "two.db")):
+        args = ["simulate", "yongji", "--scale", "0.2", "--db", db, "--workers", workers]
+        result = runner.invoke(app, args, env=WIDE)
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output.replace(db, "DB"))
+    assert outputs[0] == outputs[1]
+
+
 def test_simulate_refuses_a_scale_of_zero_in_one_line() -> None:
     result = run_main("simulate", "yongji", "--scale", "0")
     assert result.returncode == 2

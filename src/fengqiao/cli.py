@@ -6,6 +6,7 @@ User mistakes end in one clear line on stderr and exit code 2, never a traceback
 from __future__ import annotations
 
 import inspect
+import os
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -168,6 +169,9 @@ class ScenarioName(StrEnum):
     province = "province"
 
 
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+"""The cores this process may run on: ``simulate --workers`` by default."""
+
 _SCENARIOS = {
     ScenarioName.yongji: simulation.yongji_2024,
     ScenarioName.yuncheng: simulation.yuncheng_2024,
@@ -183,6 +187,9 @@ def simulate(
     db: Annotated[Path, typer.Option(help="SQLite file to keep the simulated histories in.")] = Path("fengqiao.db"),
     scale: Annotated[float, typer.Option(help="Multiply the scenario's number of disputes by this.")] = 1.0,
     seed: Annotated[int | None, typer.Option(help="Random seed (the scenario's own by default).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes that handle disputes (the same result for any number).")
+    ] = _CORES,
 ) -> None:
     """Simulate a calibrated year of disputes under a policy, into the SQLite store."""
     if not scale > 0:
@@ -199,7 +206,11 @@ def simulate(
             )
         task = bar.add_task(f"{chosen.name} under {policy}", total=None)
         result = simulation.simulate(
-            chosen, policy, store=store, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            chosen,
+            policy,
+            store=store,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            workers=workers,
         )
     table = Table(title=f"{result.scenario} · {result.policy} · seed {result.seed} · {result.total} disputes")
     table.add_column("final state")

@@ -115,3 +115,80 @@ def test_a_dispute_the_agent_cannot_finish_is_left_open() -> None:
     result = simulate(yongji_2024().scaled(0.02), NeverClose())
     assert result.given_up == result.states["follow_up"] > 0
     assert "closed" not in result.states
+
+
+# -- several workers ---------------------------------------------------------------------------
+
+
+def rows(store: fq.storage.EventStore) -> list[tuple[int, str, int, str]]:
+    return [(e.position, e.stream_id, e.version, e.hash) for e in store.read_all()]
+
+
+@pytest.mark.parametrize("policy", ["yongji-54333", "huaiyang-ten-categories"])
+def test_two_workers_give_the_result_one_gives(policy: str) -> None:
+    scenario = yongji_2024().scaled(0.5)
+    assert simulate(scenario, policy, workers=2) == simulate(scenario, policy)
+
+
+def test_two_workers_store_the_same_rows_in_the_same_order(tmp_path: Path) -> None:
+    scenario = yongji_2024().scaled(0.3)
+    with SQLiteEventStore(tmp_path / "one.db") as one, SQLiteEventStore(tmp_path / "two.db") as two:
+        alone = simulate(scenario, "yongji-54333", store=one)
+        shared = simulate(scenario, "yongji-54333", store=two, workers=2)
+        assert shared == alone
+        assert rows(two) == rows(one)
+        assert two.verify().ok
+
+
+def test_a_chunk_that_started_from_a_wrong_guess_of_what_was_learned_is_handled_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Yongji's officer learns its lessons (hand-over papers, notices) on the first disputes, so
+    # every chunk sent before the first came back started from a wrong guess (nothing learned).
+    import random
+
+    from fengqiao.simulation import run
+    from fengqiao.simulation.plan import arrivals, skip
+
+    scenario = yongji_2024().scaled(0.3)
+    monkeypatch.setattr(run, "CHUNK", 50)
+    rng = random.Random(scenario.seed)
+    times = arrivals(scenario, rng)
+    runner = run._Runner(scenario, "yongji-54333", keep=True)
+    first = runner.run(run._Job(0, tuple(times[:50]), len(times), frozenset(), rng.getstate()))
+    skip(scenario, 50, rng)
+    later = tuple(times[50:100])
+    guessed = runner.run(run._Job(50, later, len(times), frozenset(), rng.getstate()))
+    known = runner.run(run._Job(50, later, len(times), first.learned_after, rng.getstate()))
+    assert first.learned_after, "the officer must learn on the first chunk for this test to mean anything"
+    assert guessed.refusals != known.refusals  # the guess matters ...
+    assert simulate(scenario, "yongji-54333", workers=2) == simulate(scenario, "yongji-54333")  # ... and is undone
+
+
+def test_a_policy_defined_in_place_works_in_workers() -> None:
+    class NeverClose(fq.policies.Baseline):
+        def preconditions(self, dispute: fq.Dispute, trigger: fq.Trigger | str, at: object) -> tuple[fq.Refusal, ...]:
+            if trigger == fq.Trigger.CLOSE:
+                return (fq.Refusal("test.close.never", "不能销号", "never closes"),)
+            return ()
+
+    result = simulate(yongji_2024().scaled(0.2), NeverClose(), workers=2)
+    assert result.given_up == result.states["follow_up"] > 0
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
+def test_a_bad_number_of_workers_is_refused(workers: object) -> None:
+    with pytest.raises(fq.ValidationError) as caught:
+        simulate(SMALL, "baseline", workers=workers)  # type: ignore[arg-type]
+    assert caught.value.path == "workers"
+
+
+def test_a_failure_in_a_worker_reaches_the_caller() -> None:
+    class Broken(fq.policies.Baseline):
+        def preconditions(self, dispute: fq.Dispute, trigger: fq.Trigger | str, at: object) -> tuple[fq.Refusal, ...]:
+            if trigger == fq.Trigger.CLOSE:
+                raise ZeroDivisionError("a bug in a policy")
+            return ()
+
+    with pytest.raises(ZeroDivisionError, match="a bug in a policy"):
+        simulate(yongji_2024().scaled(0.2), Broken(), workers=2)

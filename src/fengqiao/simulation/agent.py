@@ -98,6 +98,7 @@ class Officer:
     def handle(self, case: Case) -> Dispute:
         """Drive ``case`` from its first alert as far as the policy lets; return the last value."""
         self.gave_up = False
+        self._last = ()
         self._case = case
         station = f"station-{case.station + 1:03d}"
         self._names = (

@@ -9,6 +9,7 @@ like with like.
 
 from __future__ import annotations
 
+import itertools
 import random
 from bisect import bisect
 from collections.abc import Iterator, Sequence
@@ -23,7 +24,7 @@ from fengqiao.domain.vocab import Category, Channel, RiskFactor
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.simulation.scenario import Mix, Scenario
 
-__all__ = ["Case", "Chooser", "arrivals", "cases"]
+__all__ = ["Case", "Chooser", "arrivals", "cases", "skip"]
 
 _SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
 _DAY_OPENS = 7 * 60
@@ -85,29 +86,66 @@ class Case:
     """Seeds the dispute's own ``random.Random`` for the rest of its story."""
 
 
-def cases(scenario: Scenario, times: Sequence[datetime], rng: random.Random) -> Iterator[Case]:
-    """The facts of each dispute arriving at ``times``, drawn from ``rng`` in arrival order."""
+def cases(
+    scenario: Scenario, times: Sequence[datetime], rng: random.Random, *, first: int = 0, total: int | None = None
+) -> Iterator[Case]:
+    """The facts of each dispute arriving at ``times``, drawn from ``rng`` in arrival order.
+
+    ``times`` may be a slice of the scenario's arrivals: ``first`` is then the index of its
+    first dispute and ``total`` the number of all arrivals (which sets the width of the ids),
+    and ``rng`` must be in the state it was in before that dispute was drawn (see :func:`skip`).
+    """
+    width = max(6, len(str(len(times) if total is None else total)))
+    for index, at, facts in zip(itertools.count(first), times, _draws(scenario, rng), strict=False):
+        first_name, second_name, station, officer, category, channel, risks, police, threshold, hard, again, seed = (
+            facts
+        )
+        yield Case(
+            index=index,
+            dispute_id=f"{scenario.name}-{index + 1:0{width}d}",
+            arrival=at,
+            station=station,
+            officer=officer,
+            category=category,
+            channel=channel,
+            parties=(Party(name=f"{first_name}某"), Party(name=f"{second_name}某某")),
+            risk_factors=risks,
+            police_business=police,
+            meets_case_threshold=threshold,
+            complex=hard,
+            second_alert=again,
+            seed=seed,
+        )
+
+
+def skip(scenario: Scenario, count: int, rng: random.Random) -> None:
+    """Move ``rng`` past the draws of ``count`` disputes, as :func:`cases` would, building nothing."""
+    for _ in itertools.islice(_draws(scenario, rng), count):
+        pass
+
+
+_Facts = tuple[str, str, int, int, Category, Channel, frozenset[RiskFactor], bool, bool, bool, bool, int]
+
+
+def _draws(scenario: Scenario, rng: random.Random) -> Iterator[_Facts]:
+    """Every random fact of one dispute after another: the one place the draws and their order live."""
     category = Chooser(scenario.category_mix)
     channel = Chooser(scenario.channel_mix)
     rates = scenario.risk_factor_rates
     staff = scenario.staff
     per_station = max(1, staff.officers // staff.stations)
-    width = max(6, len(str(len(times))))
-    for index, at in enumerate(times):
-        first, second = rng.choice(_SURNAMES), rng.choice(_SURNAMES)
-        yield Case(
-            index=index,
-            dispute_id=f"{scenario.name}-{index + 1:0{width}d}",
-            arrival=at,
-            station=rng.randrange(staff.stations),
-            officer=rng.randrange(per_station),
-            category=category(rng),
-            channel=channel(rng),
-            parties=(Party(name=f"{first}某"), Party(name=f"{second}某某")),
-            risk_factors=frozenset(f for f, r in rates if rng.random() < r),
-            police_business=rng.random() >= scenario.not_police_share,
-            meets_case_threshold=rng.random() < scenario.case_threshold_share,
-            complex=rng.random() < scenario.complex_share,
-            second_alert=rng.random() < scenario.repeat_alert_rate,
-            seed=rng.getrandbits(64),
+    while True:
+        yield (
+            rng.choice(_SURNAMES),
+            rng.choice(_SURNAMES),
+            rng.randrange(staff.stations),
+            rng.randrange(per_station),
+            category(rng),
+            channel(rng),
+            frozenset(f for f, r in rates if rng.random() < r),
+            rng.random() >= scenario.not_police_share,
+            rng.random() < scenario.case_threshold_share,
+            rng.random() < scenario.complex_share,
+            rng.random() < scenario.repeat_alert_rate,
+            rng.getrandbits(64),
         )

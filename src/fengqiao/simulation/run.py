@@ -1,42 +1,58 @@
-"""``simulate``: run a scenario through a policy, optionally into an event store.
+"""``simulate``: run a scenario through a policy, optionally into an event store, on one core or several.
 
-Disputes are handled one at a time, in arrival order, each on its own timeline (one
-:class:`~fengqiao.FixedClock`, set to the dispute's first alert and moved along its story);
-finished disputes' histories go to the store in batches of :data:`STORE_BATCH`, one
-``append_many`` (one transaction) each. Nothing else is read
-or written: no global random state, no wall clock, no files. The same scenario (seed
-included) and policy give the same result, history for history.
+Disputes arrive in order and are handled in **chunks** of consecutive disputes (at most
+:data:`CHUNK` each), each dispute on its own timeline (a :class:`~fengqiao.FixedClock` set to
+its first alert and moved along its story). A chunk's finished histories go to the store in
+one ``append_many`` (one transaction). Nothing else is read or written: no global random
+state, no wall clock, no files.
+
+With ``workers > 1`` the chunks are handled by that many processes while this one draws the
+cases and writes to the store, in arrival order. The result does not depend on the number of
+workers: the same scenario (seed included) and policy give the same result, history for
+history, and the same rows in the same order in the store. Each chunk's disputes draw their
+stories from seeds of their own, so the only thing one dispute hands the next is what the
+officer has *learned* (see :class:`~fengqiao.simulation.Officer`); a worker starts a chunk
+from what was learned before it as far as it is known, and a chunk whose start turns out
+different from what the chunks before it actually learned is handled again — which
+happens only while the officer is still learning, at the start of a run.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
+import multiprocessing
 import random
-from collections import Counter
-from collections.abc import Callable, Mapping
+import sys
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import attrs
 
 from fengqiao.domain.clock import FixedClock
+from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies.base import CHINA_TZ, Policy
 from fengqiao.simulation.agent import Officer
-from fengqiao.simulation.plan import arrivals, cases
+from fengqiao.simulation.plan import arrivals, cases, skip
 from fengqiao.simulation.scenario import Scenario
-from fengqiao.storage.base import Append, EventStore
+from fengqiao.storage.base import EventStore
+from fengqiao.storage.prepared import Prepared, prepare
 from fengqiao.workflow import Workflow
 
-__all__ = ["Progress", "SimulationResult", "simulate"]
+__all__ = ["CHUNK", "Progress", "SimulationResult", "simulate"]
 
 Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` now and then, and once at the end with ``done == total``."""
+"""Called as ``progress(done, total)`` after each chunk, and once at the end with ``done == total``."""
 
-METRICS_BATCH = 10_000
-"""Disputes per batch when figures are gathered without keeping the disputes (a store was given)."""
+CHUNK = 1_000
+"""Disputes per chunk: what a worker handles at a time, and what goes to the store per transaction."""
 
-STORE_BATCH = 1_000
-"""Finished disputes written to the store per transaction (``append_many``)."""
+_AHEAD = 3
+"""Chunks in flight per worker, so none waits while this process writes."""
 
 
 @attrs.frozen(kw_only=True)
@@ -80,77 +96,245 @@ def simulate(
     *,
     store: EventStore | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> SimulationResult:
     """Run ``scenario`` through ``policy``; write each finished history to ``store`` if given.
 
     Without a store the result keeps every dispute and ``metrics`` is the policy's
     ``metrics()`` over all of them. With a store the disputes are not kept (a province does
-    not fit in memory): ``metrics()`` is asked per batch of :data:`METRICS_BATCH` disputes,
+    not fit in memory): ``metrics()`` is asked per chunk of :data:`CHUNK` disputes,
     whole-number figures are summed, and ``resolution_rate`` is recomputed as
     ``resolved / screened``; other fractions are left out, as they cannot be summed.
+
+    ``workers`` processes handle the disputes (``1``: this process alone). The result, and
+    what is stored, is the same for any number of workers. Workers are started with
+    ``fork`` on Linux, so a policy defined in a notebook works as it is; elsewhere the
+    policy and the scenario must pickle. Only this process touches ``store``.
 
     >>> from fengqiao.simulation import simulate, yongji_2024
     >>> r = simulate(yongji_2024().scaled(0.02), "baseline")
     >>> r.total == sum(r.states.values()) == len(r.disputes)
     True
+
+    Raises:
+        ValidationError: ``workers`` is not a whole number of 1 or more.
     """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValidationError(f"expected a whole number of workers, 1 or more, got {workers!r}", "workers")
     rng = random.Random(scenario.seed)
     first = datetime.combine(scenario.start, time(0), tzinfo=CHINA_TZ)
-    clock = FixedClock(first)
-    spare = itertools.count(1)  # every dispute is given its id; these are never needed
-    wf = Workflow(policy, clock=clock, ids=lambda: f"{scenario.name}-spare-{next(spare)}")
-    refusals: Counter[str] = Counter()
-    officer = Officer(wf, clock, scenario, refusals)
     times = arrivals(scenario, rng)
     total = len(times)
-    every = max(1, total // 100)
-    states: Counter[str] = Counter()
+    runner = _Runner(scenario, policy, keep=store is None)
+    tally = _Tally(first)
     kept: list[Dispute] = []
-    batch: list[Dispute] = []
-    unsaved: list[Append] = []
-    sums: Counter[str] = Counter()
-    given_up = events = 0
-    last = first
-    for done, case in enumerate(cases(scenario, times, rng), start=1):
-        d = officer.handle(case)
-        given_up += officer.gave_up
-        states[str(d.state)] += 1
-        events += d.version
-        last = max(last, d.updated_at)
+    for done in _chunks(runner, times, rng, workers):
+        tally.add(done)
         if store is None:
-            kept.append(d)
+            kept.extend(done.disputes)
         else:
-            unsaved.append(Append(d.id, d.history, expected_version=0))
-            if len(unsaved) >= STORE_BATCH or done == total:
-                store.append_many(unsaved)
-                unsaved.clear()
-            batch.append(d)
-            if len(batch) >= METRICS_BATCH:
-                _add(sums, wf.policy.metrics(batch))
-                batch.clear()
-        if progress is not None and (done % every == 0 or done == total):
-            progress(done, total)
+            store.append_prepared(done.prepared)
+        if progress is not None:
+            progress(done.first + done.count, total)
     if progress is not None and total == 0:
         progress(0, 0)
-    if store is None:
-        metrics = dict(wf.policy.metrics(kept))
-    else:
-        if batch:
-            _add(sums, wf.policy.metrics(batch))
-        metrics = _summed(sums)
+    policy_ = runner.wf.policy
     return SimulationResult(
         scenario=scenario.name,
-        policy=wf.policy.name,
+        policy=policy_.name,
         seed=scenario.seed,
         total=total,
-        states=dict(sorted(states.items())),
-        metrics=metrics,
-        refusals=dict(sorted(refusals.items())),
-        given_up=given_up,
-        events=events,
-        simulated_days=(last - first) / timedelta(days=1),
+        states=dict(sorted(tally.states.items())),
+        metrics=dict(policy_.metrics(kept)) if store is None else _summed(tally.sums),
+        refusals=dict(sorted(tally.refusals.items())),
+        given_up=tally.given_up,
+        events=tally.events,
+        simulated_days=(tally.last - first) / timedelta(days=1),
         disputes=tuple(kept),
     )
+
+
+# -- chunks ------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Job:
+    """A chunk to handle: its first dispute's index, their arrivals, and where to start from."""
+
+    first: int
+    times: tuple[datetime, ...]
+    total: int
+    learned: frozenset[str]
+    """What the officer knows at the chunk's start (as far as it is known when it is sent)."""
+    state: Any = None
+    """The random state before the chunk's first draw; ``None``: the runner's own generator is there."""
+
+
+@attrs.frozen
+class _Done:
+    """A handled chunk: the disputes (or what to store of them) and the figures to add up."""
+
+    first: int
+    count: int
+    learned: frozenset[str]
+    """What the officer knew at the start (the job's assumption, to check)."""
+    learned_after: frozenset[str]
+    states: Counter[str]
+    refusals: Counter[str]
+    given_up: int
+    events: int
+    last: datetime | None
+    sums: Counter[str]
+    """The policy's whole-number figures over the chunk (only when the disputes are not kept)."""
+    disputes: tuple[Dispute, ...]
+    """The disputes, when they are kept (no store)."""
+    prepared: tuple[Prepared, ...]
+    """Otherwise their histories, encoded for the store's ``append_prepared``."""
+
+
+class _Runner:
+    """Handles chunks under one workflow: in this process, or in a worker process (one each)."""
+
+    def __init__(self, scenario: Scenario, policy: str | Policy, *, keep: bool) -> None:
+        self.scenario = scenario
+        self.keep = keep
+        self.clock = FixedClock(datetime.combine(scenario.start, time(0), tzinfo=CHINA_TZ))
+        spare = itertools.count(1)  # every dispute is given its id; these are never needed
+        self.wf = Workflow(policy, clock=self.clock, ids=lambda: f"{scenario.name}-spare-{next(spare)}")
+        self.rng = random.Random()
+
+    def run(self, job: _Job) -> _Done:
+        """Handle ``job``'s disputes in order, starting from what it says was learned."""
+        if job.state is not None:
+            self.rng.setstate(job.state)
+        refusals: Counter[str] = Counter()
+        officer = Officer(self.wf, self.clock, self.scenario, refusals)
+        officer.learned = set(job.learned)
+        states: Counter[str] = Counter()
+        disputes: list[Dispute] = []
+        given_up = events = 0
+        last: datetime | None = None
+        for case in cases(self.scenario, job.times, self.rng, first=job.first, total=job.total):
+            d = officer.handle(case)
+            given_up += officer.gave_up
+            states[str(d.state)] += 1
+            events += d.version
+            last = d.updated_at if last is None or d.updated_at > last else last
+            disputes.append(d)
+        sums: Counter[str] = Counter()
+        if not self.keep:
+            _add(sums, self.wf.policy.metrics(disputes))
+        return _Done(
+            job.first,
+            len(job.times),
+            job.learned,
+            frozenset(officer.learned),
+            states,
+            refusals,
+            given_up,
+            events,
+            last,
+            sums,
+            tuple(disputes) if self.keep else (),
+            () if self.keep else tuple(prepare(d.id, d.history) for d in disputes),
+        )
+
+
+class _Tally:
+    """The figures of every chunk handled so far, added up in arrival order."""
+
+    def __init__(self, first: datetime) -> None:
+        self.states: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()
+        self.sums: Counter[str] = Counter()
+        self.given_up = self.events = 0
+        self.last = first
+
+    def add(self, done: _Done) -> None:
+        self.states.update(done.states)
+        self.refusals.update(done.refusals)
+        self.sums.update(done.sums)
+        self.given_up += done.given_up
+        self.events += done.events
+        if done.last is not None:
+            self.last = max(self.last, done.last)
+
+
+def _chunks(runner: _Runner, times: Sequence[datetime], rng: random.Random, workers: int) -> Iterator[_Done]:
+    """Every chunk handled, in arrival order, by ``runner`` here or by ``workers`` processes."""
+    total = len(times)
+    size = max(1, min(CHUNK, total // 100))  # a hundred progress reports, at most CHUNK a transaction
+    if workers > 1:
+        size = max(size, 50, min(CHUNK, -(-total // (workers * _AHEAD))))
+    if workers == 1 or total <= size:
+        runner.rng = rng
+        learned: frozenset[str] = frozenset()
+        for start in range(0, total, size):
+            done = runner.run(_Job(start, tuple(times[start : start + size]), total, learned))
+            learned = done.learned_after
+            yield done
+        return
+    yield from _in_workers(runner, times, rng, workers, size)
+
+
+def _in_workers(
+    runner: _Runner, times: Sequence[datetime], rng: random.Random, workers: int, size: int
+) -> Iterator[_Done]:
+    total = len(times)
+
+    def jobs() -> Iterator[_Job]:
+        for start in range(0, total, size):
+            chunk = tuple(times[start : start + size])
+            state = rng.getstate()
+            skip(runner.scenario, len(chunk), rng)
+            yield _Job(start, chunk, total, frozenset(), state)
+
+    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    start = (runner.scenario, runner.wf.policy, runner.keep)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=start) as pool:
+        planned = jobs()
+        learned: frozenset[str] = frozenset()  # what the officer knows after the chunks yielded so far
+        flight: deque[tuple[_Job, Future[_Done]]] = deque()
+
+        def send() -> None:
+            for job in itertools.islice(planned, workers * _AHEAD - len(flight)):
+                job = attrs.evolve(job, learned=learned)
+                flight.append((job, pool.submit(_work, job)))
+
+        try:
+            send()
+            while flight:
+                job, future = flight.popleft()
+                done = future.result()
+                if done.learned != learned:  # it started from a guess that the chunks before it disproved
+                    done = pool.submit(_work, attrs.evolve(job, learned=learned)).result()
+                if done.learned_after != learned:  # the officer learned: chunks sent since guessed wrong
+                    learned = done.learned_after
+                    for index, (sent, future) in enumerate(flight):
+                        if sent.learned != learned:
+                            future.cancel()
+                            sent = attrs.evolve(sent, learned=learned)
+                            flight[index] = (sent, pool.submit(_work, sent))
+                send()
+                yield done
+        finally:
+            for _, future in flight:
+                future.cancel()
+
+
+_WORKER: list[_Runner] = []
+"""The runner of this worker process (set by :func:`_start_worker`)."""
+
+
+def _start_worker(scenario: Scenario, policy: Policy, keep: bool) -> None:
+    _WORKER[:] = [_Runner(scenario, policy, keep=keep)]
+    # What the worker inherited (modules, the workflow) lives as long as it does: kept out of
+    # the collector's full passes, which otherwise take a third of a chunk's time.
+    gc.freeze()
+
+
+def _work(job: _Job) -> _Done:
+    return _WORKER[0].run(job)
 
 
 def _add(sums: Counter[str], figures: Mapping[str, float]) -> None:
