@@ -32,9 +32,8 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-import attrs
 import orjson
 
 from fengqiao import serde
@@ -155,9 +154,12 @@ def _same_text_leaf(kind: type[Any]) -> bool:
     return False
 
 
-@attrs.frozen
-class Record:
-    """One event ready to be written: every column but the position and the time."""
+class Record(NamedTuple):
+    """One event ready to be written: every column but the position and the time.
+
+    A named tuple, not an attrs class: a batch makes one per event, and only the store's
+    own code handles them.
+    """
 
     stream_id: str
     version: int

@@ -82,6 +82,10 @@ def prepare(stream_id: str, events: Iterable[Event]) -> Prepared:
     )
 
 
+_MARKERS = {kind: f'"type":"{kind}"' for kind in EVENT_TYPES}
+"""Each event type's tag as its canonical JSON holds it."""
+
+
 def check_prepared(items: Iterable[Prepared]) -> tuple[Prepared, ...]:
     """The items of an ``append_prepared`` call, after checking them; the hash links are recomputed.
 
@@ -119,13 +123,13 @@ def check_prepared(items: Iterable[Prepared]) -> tuple[Prepared, ...]:
                 f"version {serde.SCHEMA_VERSION}",
                 f"{where}.schema_version",
             )
-        for version, (kind, data) in enumerate(zip(item.types, item.data, strict=True), start=1):
-            if kind not in EVENT_TYPES or not isinstance(data, str) or f'"type":"{kind}"' not in data:
+        prev_hash = GENESIS
+        for version, (kind, data, digest) in enumerate(zip(item.types, item.data, item.hashes, strict=True), start=1):
+            marker = _MARKERS.get(kind)
+            if marker is None or type(data) is not str or marker not in data:
                 raise ValidationError(
                     f"version {version} is not a {kind!r} event's canonical JSON", f"{where}.data[{version - 1}]"
                 )
-        prev_hash = GENESIS
-        for version, (data, digest) in enumerate(zip(item.data, item.hashes, strict=True), start=1):
             if link(prev_hash, item.stream_id, version, data) != digest:
                 raise ValidationError(
                     f"the hash of version {version} does not seal its text; prepare the history again",
@@ -135,15 +139,15 @@ def check_prepared(items: Iterable[Prepared]) -> tuple[Prepared, ...]:
     return batch
 
 
-def records(item: Prepared) -> tuple[Record, ...]:
+def records(item: Prepared) -> list[Record]:
     """The rows of a checked ``item``, versions 1 onwards; their events are decoded only if asked for."""
-    prev = (GENESIS, *item.hashes[:-1])
-    return tuple(
-        Record(item.stream_id, version, kind, item.schema_version, data, prev_hash, digest, None)
-        for version, (kind, data, prev_hash, digest) in enumerate(
-            zip(item.types, item.data, prev, item.hashes, strict=True), start=1
+    sid, schema = item.stream_id, item.schema_version
+    return [
+        Record(sid, version, kind, schema, data, prev_hash, digest, None)
+        for version, kind, data, prev_hash, digest in zip(
+            range(1, len(item.data) + 1), item.types, item.data, (GENESIS, *item.hashes), item.hashes, strict=False
         )
-    )
+    ]
 
 
 Item = Append | Prepared
@@ -164,6 +168,7 @@ def encode_items(items: Sequence[Item], heads: Mapping[str, Tip]) -> tuple[list[
     rows: list[Record] = []
     moved: dict[str, Tip] = {}
     for item in items:
+        mine: Sequence[Record]
         if isinstance(item, Prepared):
             mine = records(item)
         elif item.events:
