@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,15 @@ def test_a_failure_in_a_worker_reaches_the_caller() -> None:
 
     with pytest.raises(ZeroDivisionError, match="a bug in a policy"):
         simulate(yongji_2024().scaled(0.2), Broken(), workers=2)
+
+
+def test_a_store_that_refuses_a_chunk_stops_the_workers_and_keeps_what_it_had(tmp_path: Path) -> None:
+    scenario = yongji_2024().scaled(0.2)
+    with SQLiteEventStore(tmp_path / "sim.db") as store:
+        simulate(scenario, "baseline", store=store)
+        before = rows(store)
+        with pytest.raises(fq.ConcurrencyConflict) as caught:
+            simulate(scenario, "baseline", store=store, workers=2)
+        assert caught.value.stream == f"{scenario.name}-000001"
+        assert rows(store) == before
+    assert multiprocessing.active_children() == []

@@ -25,8 +25,9 @@ import multiprocessing
 import random
 import sys
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -128,14 +129,15 @@ def simulate(
     runner = _Runner(scenario, policy, keep=store is None)
     tally = _Tally(first)
     kept: list[Dispute] = []
-    for done in _chunks(runner, times, rng, workers):
-        tally.add(done)
-        if store is None:
-            kept.extend(done.disputes)
-        else:
-            store.append_prepared(done.prepared)
-        if progress is not None:
-            progress(done.first + done.count, total)
+    with closing(_chunks(runner, times, rng, workers)) as chunks:  # a failure here stops the workers now
+        for done in chunks:
+            tally.add(done)
+            if store is None:
+                kept.extend(done.disputes)
+            else:
+                store.append_prepared(done.prepared)
+            if progress is not None:
+                progress(done.first + done.count, total)
     if progress is not None and total == 0:
         progress(0, 0)
     policy_ = runner.wf.policy
@@ -260,7 +262,9 @@ class _Tally:
             self.last = max(self.last, done.last)
 
 
-def _chunks(runner: _Runner, times: Sequence[datetime], rng: random.Random, workers: int) -> Iterator[_Done]:
+def _chunks(
+    runner: _Runner, times: Sequence[datetime], rng: random.Random, workers: int
+) -> Generator[_Done, None, None]:
     """Every chunk handled, in arrival order, by ``runner`` here or by ``workers`` processes."""
     total = len(times)
     size = max(1, min(CHUNK, total // 100))  # a hundred progress reports, at most CHUNK a transaction
