@@ -425,6 +425,14 @@ class EventStoreContract:
             (lambda a, b: [attrs.evolve(prepare(a.id, a.history), schema_version=99)], "prepared[0].schema_version"),
             (lambda a, b: [attrs.evolve(prepare(a.id, a.history), stream_id=b.id)], "prepared[0].hashes[0]"),
             (lambda a, b: prepare(a.id, a.history), "prepared"),
+            (
+                lambda a, b: [attrs.evolve(prepare(a.id, a.history), types=(["discovered"],))],  # type: ignore[arg-type]
+                "prepared[0].data[0]",
+            ),
+            (
+                lambda a, b: [attrs.evolve(prepare(a.id, a.history), data=(3,))],  # type: ignore[arg-type]
+                "prepared[0].data[0]",
+            ),
         ],
         ids=[
             "not-prepared",
@@ -436,6 +444,8 @@ class EventStoreContract:
             "schema",
             "moved",
             "one",
+            "unhashable-type",
+            "data-not-text",
         ],
     )
     def test_append_prepared_refuses_a_malformed_item_naming_it_and_stores_nothing(

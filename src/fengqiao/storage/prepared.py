@@ -61,9 +61,6 @@ class Prepared:
         """Always 0: a prepared history starts a stream."""
         return 0
 
-    def __len__(self) -> int:
-        return len(self.data)
-
 
 def prepare(stream_id: str, events: Iterable[Event]) -> Prepared:
     """Encode ``events`` as the whole history of the new stream ``stream_id``.
@@ -125,7 +122,7 @@ def check_prepared(items: Iterable[Prepared]) -> tuple[Prepared, ...]:
             )
         prev_hash = GENESIS
         for version, (kind, data, digest) in enumerate(zip(item.types, item.data, item.hashes, strict=True), start=1):
-            marker = _MARKERS.get(kind)
+            marker = _MARKERS.get(kind) if type(kind) is str else None
             if marker is None or type(data) is not str or marker not in data:
                 raise ValidationError(
                     f"version {version} is not a {kind!r} event's canonical JSON", f"{where}.data[{version - 1}]"
@@ -156,7 +153,7 @@ Item = Append | Prepared
 
 def size(item: Item) -> int:
     """How many events ``item`` holds."""
-    return len(item) if isinstance(item, Prepared) else len(item.events)
+    return len(item.data) if isinstance(item, Prepared) else len(item.events)
 
 
 def encode_items(items: Sequence[Item], heads: Mapping[str, Tip]) -> tuple[list[Record], dict[str, Tip]]:
