@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import orjson
 
@@ -49,12 +49,15 @@ __all__ = [
     "canonical_json",
     "canonical_text",
     "check_append",
+    "check_batch",
     "check_heads",
     "check_many",
     "check_page",
     "decode",
     "encode",
 ]
+
+ItemT = TypeVar("ItemT", bound="Versioned")
 
 Tip = tuple[int, str]
 """A stream's stored end: its version and the hash of its last event (``(0, GENESIS)`` if new)."""
@@ -225,25 +228,43 @@ def check_many(appends: Iterable[Append]) -> tuple[Append, ...]:
         ValidationError: an item that is not an :class:`Append`, a malformed one, or a stream
             given twice; ``path`` names the item (``appends[3].events[2]``).
     """
-    if isinstance(appends, Append):
-        raise ValidationError("expected a sequence of Append values, got one Append", "appends")
-    items = tuple(appends)
+    return check_batch(
+        appends, Append, "appends", "an Append", lambda i: check_append(i.stream_id, i.events, i.expected_version)
+    )
+
+
+def check_batch(
+    items: Iterable[ItemT], kind: type[ItemT], name: str, what: str, check_item: Callable[[ItemT], object]
+) -> tuple[ItemT, ...]:
+    """The items of a batch (``append_many``, ``append_prepared``), each of ``kind``, checked once.
+
+    ``check_item`` checks one item and raises :class:`ValidationError` with a path inside it;
+    here the path is put after the item's place (``appends[3]``), and a stream may come once.
+
+    Raises:
+        ValidationError: one ``kind`` instead of a sequence, an item of another type (``what``
+            names the one expected), one ``check_item`` refuses, or a stream given twice.
+    """
+    if isinstance(items, kind):
+        raise ValidationError(f"expected a sequence of {kind.__name__} values, got one {kind.__name__}", name)
+    batch = tuple(items)
     first: dict[str, int] = {}
-    for index, item in enumerate(items):
-        where = f"appends[{index}]"
-        if not isinstance(item, Append):
-            raise ValidationError(f"expected an Append, got {type(item).__name__}", where)
+    for index, item in enumerate(batch):
+        where = f"{name}[{index}]"
+        if not isinstance(item, kind):
+            raise ValidationError(f"expected {what}, got {type(item).__name__}", where)
         try:
-            check_append(item.stream_id, item.events, item.expected_version)
+            check_item(item)
         except ValidationError as exc:
             raise exc.within(where) from None
-        earlier = first.setdefault(item.stream_id, index)
+        stream_id = item.stream_id
+        earlier = first.setdefault(stream_id, index)
         if earlier != index:
             raise ValidationError(
-                f"stream {item.stream_id!r} is already in the batch at appends[{earlier}]; give each stream once",
+                f"stream {stream_id!r} is already in the batch at {name}[{earlier}]; give each stream once",
                 f"{where}.stream_id",
             )
-    return items
+    return batch
 
 
 def check_page(after: object, limit: object) -> None:
@@ -262,12 +283,6 @@ def check_page(after: object, limit: object) -> None:
 def encode(stream_id: str, events: tuple[Event, ...], *, after: int, prev_hash: str) -> tuple[Record, ...]:
     """Rows for ``events``, versions ``after + 1`` onwards, chained from ``prev_hash``."""
     records: list[Record] = []
-    _encode_into(records, stream_id, events, after, prev_hash)
-    return tuple(records)
-
-
-def _encode_into(records: list[Record], stream_id: str, events: Iterable[Event], after: int, prev_hash: str) -> None:
-    """Append the rows of ``events`` to ``records`` (as :func:`encode` makes them)."""
     schema_version = serde.SCHEMA_VERSION
     document = serde.unstructure
     for version, event in enumerate(events, start=after + 1):
@@ -278,6 +293,7 @@ def _encode_into(records: list[Record], stream_id: str, events: Iterable[Event],
             digest = link_utf8(prev_hash, stream_id, version, utf8)
         records.append(Record(stream_id, version, event.type, schema_version, data, prev_hash, digest, event))
         prev_hash = digest
+    return tuple(records)
 
 
 class Versioned(Protocol):

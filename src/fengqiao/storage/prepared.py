@@ -34,7 +34,7 @@ from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.events import EVENT_TYPES, Event
 from fengqiao.storage.base import Append
 from fengqiao.storage.chain import GENESIS, link
-from fengqiao.storage.codec import Record, Tip, check_append, encode
+from fengqiao.storage.codec import Record, Tip, check_append, check_batch, encode
 
 __all__ = ["Item", "Prepared", "check_prepared", "encode_items", "prepare", "records", "size"]
 
@@ -91,49 +91,33 @@ def check_prepared(items: Iterable[Prepared]) -> tuple[Prepared, ...]:
             stream given twice, columns of different lengths, another schema version, or a
             hash that does not seal its text; ``path`` names the place (``prepared[3].hashes[1]``).
     """
-    if isinstance(items, Prepared):
-        raise ValidationError("expected a sequence of Prepared values, got one Prepared", "prepared")
-    batch = tuple(items)
-    first: dict[str, int] = {}
-    for index, item in enumerate(batch):
-        where = f"prepared[{index}]"
-        if not isinstance(item, Prepared):
-            raise ValidationError(f"expected a Prepared history, got {type(item).__name__}", where)
-        try:
-            check_append(item.stream_id, (), 0)
-        except ValidationError as exc:
-            raise exc.within(where) from None
-        earlier = first.setdefault(item.stream_id, index)
-        if earlier != index:
+    return check_batch(items, Prepared, "prepared", "a Prepared history", _check_one)
+
+
+def _check_one(item: Prepared) -> None:
+    """Check one prepared history; paths are inside it (``hashes[1]``)."""
+    check_append(item.stream_id, (), 0)
+    if not len(item.types) == len(item.data) == len(item.hashes):
+        raise ValidationError(
+            f"types, data and hashes differ in length ({len(item.types)}, {len(item.data)}, {len(item.hashes)})", ""
+        )
+    if item.schema_version != serde.SCHEMA_VERSION:
+        raise ValidationError(
+            f"prepared with event schema version {item.schema_version!r}; this fengqiao writes "
+            f"version {serde.SCHEMA_VERSION}",
+            "schema_version",
+        )
+    prev_hash = GENESIS
+    for version, (kind, data, digest) in enumerate(zip(item.types, item.data, item.hashes, strict=True), start=1):
+        marker = _MARKERS.get(kind) if type(kind) is str else None
+        if marker is None or type(data) is not str or marker not in data:
+            raise ValidationError(f"version {version} is not a {kind!r} event's canonical JSON", f"data[{version - 1}]")
+        if link(prev_hash, item.stream_id, version, data) != digest:
             raise ValidationError(
-                f"stream {item.stream_id!r} is already in the batch at prepared[{earlier}]; give each stream once",
-                f"{where}.stream_id",
+                f"the hash of version {version} does not seal its text; prepare the history again",
+                f"hashes[{version - 1}]",
             )
-        if not len(item.types) == len(item.data) == len(item.hashes):
-            raise ValidationError(
-                f"types, data and hashes differ in length ({len(item.types)}, {len(item.data)}, {len(item.hashes)})",
-                where,
-            )
-        if item.schema_version != serde.SCHEMA_VERSION:
-            raise ValidationError(
-                f"prepared with event schema version {item.schema_version!r}; this fengqiao writes "
-                f"version {serde.SCHEMA_VERSION}",
-                f"{where}.schema_version",
-            )
-        prev_hash = GENESIS
-        for version, (kind, data, digest) in enumerate(zip(item.types, item.data, item.hashes, strict=True), start=1):
-            marker = _MARKERS.get(kind) if type(kind) is str else None
-            if marker is None or type(data) is not str or marker not in data:
-                raise ValidationError(
-                    f"version {version} is not a {kind!r} event's canonical JSON", f"{where}.data[{version - 1}]"
-                )
-            if link(prev_hash, item.stream_id, version, data) != digest:
-                raise ValidationError(
-                    f"the hash of version {version} does not seal its text; prepare the history again",
-                    f"{where}.hashes[{version - 1}]",
-                )
-            prev_hash = digest
-    return batch
+        prev_hash = digest
 
 
 def records(item: Prepared) -> list[Record]:

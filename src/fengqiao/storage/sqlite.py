@@ -190,17 +190,11 @@ class SQLiteEventStore:
         return self._append(items, f"append_many of {len(items)} streams")
 
     def append_prepared(self, prepared: Iterable[Prepared], /) -> tuple[int, ...]:
-        """Append histories encoded by :func:`~fengqiao.storage.prepare` as new streams, in one transaction.
-
-        The rows and hashes are those ``append_many`` would store for the same histories; the
-        hash links are recomputed, the text is taken as written (see
-        :mod:`fengqiao.storage.prepared`).
+        """Append prepared histories as new streams in one transaction (see ``EventStore.append_prepared``).
 
         Raises:
-            ConcurrencyConflict: a stream already exists (the first such in the batch is
-                named); nothing was stored.
-            ValidationError: not a ``Prepared``, a stream given twice, or a hash that does not
-                seal its text (``prepared[3].hashes[1]``); nothing was stored.
+            ConcurrencyConflict: a stream already exists; nothing was stored.
+            ValidationError: a malformed item (``prepared[3].hashes[1]``); nothing was stored.
             StorageError: SQLite failed (or a projector's SQL did); nothing was stored.
         """
         items = check_prepared(prepared)
