@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fengqiao as fq
+from documents import places
 from fengqiao import serde
 from fengqiao.errors import SerializationError, UnreadableEventError
 from fengqiao.lifecycle.events import Event
@@ -48,24 +49,10 @@ def test_fast_decoding_gives_the_event_the_detailed_converter_gives(event: Event
     assert decode(event.dispute_id, 3, fq.SCHEMA_VERSION, canonical_json(event)) == event
 
 
-def _places(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every key or index path inside ``data``."""
-    found = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found.append((*prefix, key))
-            found += _places(value, (*prefix, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            found.append((*prefix, index))
-            found += _places(value, (*prefix, index))
-    return found
-
-
 @given(strategies.events(), st.data())
 def test_a_damaged_event_fails_with_the_detailed_converters_message_and_path(event: Event, data: st.DataObject) -> None:
     raw = json.loads(canonical_json(event))
-    place = data.draw(st.sampled_from([p for p in _places(raw) if p != ("schema",)]), label="place")
+    place = data.draw(st.sampled_from([p for p in places(raw) if p != ("schema",)]), label="place")
     *parents, last = place
     target = raw
     for step in parents:

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from documents import places
 from fengqiao import serde
 from fengqiao.domain.actor import Actor, Role
 from fengqiao.errors import SerializationError, UnreadableEventError
@@ -335,20 +336,6 @@ def _note() -> ev.Noted:
     )
 
 
-def _places(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every key or index path inside ``data``."""
-    found = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found.append((*prefix, key))
-            found += _places(value, (*prefix, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            found.append((*prefix, index))
-            found += _places(value, (*prefix, index))
-    return found
-
-
 NUMBERS = [
     "1.0",
     "-0",
@@ -378,7 +365,7 @@ def test_a_row_with_any_number_in_any_place_is_read_as_the_stdlib_reads_it(
     event: ev.Event, data: st.DataObject
 ) -> None:
     raw = json.loads(canonical_json(event))
-    *parents, last = data.draw(st.sampled_from(_places(raw)), label="place")
+    *parents, last = data.draw(st.sampled_from(places(raw)), label="place")
     target = raw
     for step in parents:
         target = target[step]
@@ -401,8 +388,8 @@ def test_a_float_anywhere_but_the_schema_version_makes_an_event_unreadable(
     # What decode's orjson path relies on: orjson parses numbers its own way (an int beyond
     # 64 bits becomes a float), so an event must never be built from a float.
     raw = json.loads(canonical_json(event))
-    places = [p for p in _places(raw) if p != ("schema",)]
-    *parents, last = data.draw(st.sampled_from(places), label="place")
+    inside = [p for p in places(raw) if p != ("schema",)]
+    *parents, last = data.draw(st.sampled_from(inside), label="place")
     target = raw
     for step in parents:
         target = target[step]
