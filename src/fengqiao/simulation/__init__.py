@@ -9,10 +9,11 @@ See ``docs/simulation.md`` for the calibrations and a comparison of policies.
 """
 
 from fengqiao.simulation.agent import Officer
-from fengqiao.simulation.run import Progress, SimulationResult, simulate
+from fengqiao.simulation.run import CHUNK, Progress, SimulationResult, simulate
 from fengqiao.simulation.scenario import Scenario, Staff, huaiyang_year, province, yongji_2024, yuncheng_2024
 
 __all__ = [
+    "CHUNK",
     "Officer",
     "Progress",
     "Scenario",
