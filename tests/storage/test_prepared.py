@@ -8,9 +8,10 @@ import pytest
 from contract import closed, discover, workflow
 
 from fengqiao.errors import ValidationError
-from fengqiao.storage import Prepared, prepare
+from fengqiao.storage import Append, Prepared, prepare
 from fengqiao.storage.chain import GENESIS, link
 from fengqiao.storage.codec import canonical_json
+from fengqiao.storage.prepared import encode_rows
 
 
 def test_a_prepared_history_holds_each_event_s_canonical_text_and_hash_chain() -> None:
@@ -49,3 +50,29 @@ def test_prepare_refuses_a_malformed_stream_id() -> None:
 
 def test_an_empty_history_prepares_to_an_empty_value() -> None:
     assert prepare("d-1", []) == Prepared("d-1", (), (), ())
+
+
+def test_the_rows_zipped_from_prepared_columns_are_those_built_from_records() -> None:
+    wf = workflow()
+    a, b, c = closed(wf), discover(wf), closed(wf)
+    head_b = (1, link(GENESIS, b.id, 1, canonical_json(b.history[0])))
+    later = wf.fire(b, "grade", actor="officer:xiao")
+    items = (
+        prepare(a.id, a.history),
+        Append(b.id, later.history[1:], expected_version=1),
+        prepare("empty", []),
+        prepare(c.id, c.history),
+    )
+    heads = {a.id: (0, GENESIS), b.id: head_b, "empty": (0, GENESIS), c.id: (0, GENESIS)}
+    zipped, none, moved = encode_rows(items, heads, "2024-01-31T09:00:00+00:00", keep=False)
+    built, records, moved_too = encode_rows(items, heads, "2024-01-31T09:00:00+00:00", keep=True)
+    assert zipped == built
+    assert none == []
+    assert len(records) == len(built) == a.version + 1 + c.version
+    assert zipped[a.version][6] == head_b[1]  # the appended event chains from the stored head
+    assert moved == moved_too
+    assert moved == {
+        a.id: (a.version, zipped[a.version - 1][7]),
+        b.id: (2, zipped[a.version][7]),
+        c.id: (c.version, zipped[-1][7]),
+    }

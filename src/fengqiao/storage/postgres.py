@@ -44,7 +44,7 @@ from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationRe
 from fengqiao.storage.chain import Head, Row, check
 from fengqiao.storage.codec import check_append, check_heads, check_many, check_page, decode
 from fengqiao.storage.migrations import Migration, latest, pending, require_current
-from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_items
+from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
 
 __all__ = ["MIGRATIONS", "PostgresEventStore"]
 
@@ -291,13 +291,10 @@ class PostgresEventStore:
                 "SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id = ANY(%s)", (ids,)
             ).fetchall()
             heads = check_heads(items, {sid: (version, digest) for sid, version, digest in found})
-            records, after = encode_items(items, heads)
-            if not records:
+            if not any(size(item) for item in items):
                 return tuple(version for version, _ in heads.values())
             at = require_aware(self._clock.now(), "clock.now()")
-            rows = [
-                (r.stream_id, r.version, r.type, r.schema_version, r.data, at, r.prev_hash, r.hash) for r in records
-            ]
+            rows, records, after = encode_rows(items, heads, at, keep=bool(self._projectors))
             try:
                 cur.executemany(_INSERT_EVENT, rows, returning=True)
                 positions = [_one(result)[0] for result in cur.results()]
@@ -309,9 +306,10 @@ class PostgresEventStore:
                 " ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash",
                 [(sid, *head) for sid, head in after.items()],
             )
-            stored = tuple(r.stored(position, at) for r, position in zip(records, positions, strict=True))
-            for project in self._projectors:
-                project(conn, stored)
+            if self._projectors:
+                stored = tuple(r.stored(position, at) for r, position in zip(records, positions, strict=True))
+                for project in self._projectors:
+                    project(conn, stored)
             heads.update(after)
             return tuple(heads[sid][0] for sid in ids)
 

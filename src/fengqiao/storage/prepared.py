@@ -26,6 +26,8 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain, repeat
+from typing import Any
 
 import attrs
 
@@ -36,7 +38,7 @@ from fengqiao.storage.base import Append
 from fengqiao.storage.chain import GENESIS, link
 from fengqiao.storage.codec import Record, Tip, check_append, check_batch, encode
 
-__all__ = ["Item", "Prepared", "check_prepared", "encode_items", "prepare", "records", "size"]
+__all__ = ["Item", "Prepared", "check_prepared", "encode_items", "encode_rows", "prepare", "records", "size"]
 
 
 @attrs.frozen
@@ -161,3 +163,43 @@ def encode_items(items: Sequence[Item], heads: Mapping[str, Tip]) -> tuple[list[
             rows.extend(mine)
             moved[item.stream_id] = (mine[-1].version, mine[-1].hash)
     return rows, moved
+
+
+def encode_rows(
+    items: Sequence[Item], heads: Mapping[str, Tip], recorded_at: object, *, keep: bool
+) -> tuple[list[tuple[Any, ...]], list[Record], dict[str, Tip]]:
+    """What a SQL store inserts for ``items``: the event rows, the records if ``keep``, the new heads.
+
+    Each row holds the columns ``stream_id, version, type, schema_version, data, recorded_at,
+    prev_hash, hash``, in the batch's order. The records (for projectors) are built only if
+    ``keep``; without them a prepared history's rows are zipped straight from its columns,
+    with no per-event Python object in between (an import's writer does little else).
+    """
+    if keep:
+        records, moved = encode_items(items, heads)
+        return _rows(records, recorded_at), records, moved
+    rows: list[tuple[Any, ...]] = []
+    moved = {}
+    for item in items:
+        if isinstance(item, Prepared):
+            n = len(item.data)
+            if n:
+                sid, hashes, schema = item.stream_id, item.hashes, item.schema_version
+                prev_hashes = chain((GENESIS,), hashes)  # one longer than the rest: zip stops at the end
+                rows += zip(
+                    repeat(sid, n), range(1, n + 1), item.types, repeat(schema, n), item.data,
+                    repeat(recorded_at, n), prev_hashes, hashes, strict=False,
+                )  # fmt: skip
+                moved[sid] = (n, hashes[-1])
+        elif item.events:
+            version, prev_hash = heads[item.stream_id]
+            mine = encode(item.stream_id, item.events, after=version, prev_hash=prev_hash)
+            rows += _rows(mine, recorded_at)
+            moved[item.stream_id] = (mine[-1].version, mine[-1].hash)
+    return rows, [], moved
+
+
+def _rows(records: Iterable[Record], recorded_at: object) -> list[tuple[Any, ...]]:
+    return [
+        (r.stream_id, r.version, r.type, r.schema_version, r.data, recorded_at, r.prev_hash, r.hash) for r in records
+    ]

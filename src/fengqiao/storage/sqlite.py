@@ -58,7 +58,7 @@ from fengqiao.storage.codec import (
     decode,
 )
 from fengqiao.storage.migrations import Migration, latest, pending, require_current
-from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_items, size
+from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
 
 __all__ = ["MIGRATIONS", "SQLiteEventStore"]
 
@@ -311,11 +311,10 @@ class SQLiteEventStore:
                 raise
         else:
             heads = check_heads(items, _read_heads(conn, [item.stream_id for item in items]))
-        records, after = encode_items(items, heads)
-        if not records:
+        if not any(size(item) for item in items):
             return heads
         at = require_aware(self._clock.now(), "clock.now()")
-        stamp = at.isoformat()
+        rows, records, after = encode_rows(items, heads, at.isoformat(), keep=bool(self._projectors))
         moved = [(*after[sid], sid, *heads[sid]) for sid in after if heads[sid][0]]
         created = [(sid, *after[sid]) for sid in after if not heads[sid][0]]
         try:
@@ -323,16 +322,13 @@ class SQLiteEventStore:
                 raise _StaleHeads  # a remembered head was wrong (never so for heads read under the lock)
             if created:
                 conn.executemany(_CREATE_HEAD, created)
-            rows = [
-                (r.stream_id, r.version, r.type, r.schema_version, r.data, stamp, r.prev_hash, r.hash) for r in records
-            ]
             last = _insert_events(conn, rows)
         except sqlite3.IntegrityError as exc:  # a stream created meanwhile, or rows written around the library
             if trust:
                 raise _StaleHeads from exc
             raise _conflict(conn, items) from exc
         if self._projectors:
-            first = last - len(records) + 1  # one writer, AUTOINCREMENT: the rows took consecutive positions
+            first = last - len(rows) + 1  # one writer, AUTOINCREMENT: the rows took consecutive positions
             stored = tuple(r.stored(first + i, at) for i, r in enumerate(records))
             for project in self._projectors:
                 project(conn, stored)
