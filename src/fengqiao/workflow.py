@@ -223,7 +223,7 @@ class Workflow:
         summary: str,
         actor: ActorLike,
         parties: Iterable[Party] = (),
-        risk_factors: Iterable[RiskFactor | str] = (),
+        risk_factors: Iterable[RiskFactor | str] = frozenset(),
         station: str = "",
         location: str = "",
         reporter: str = "",
@@ -462,7 +462,7 @@ class Workflow:
         *,
         actor: ActorLike,
         reason: str = "",
-        risk_factors: Iterable[RiskFactor | str] = (),
+        risk_factors: Iterable[RiskFactor | str] = frozenset(),
     ) -> Dispute:
         """Send a relapsed dispute back to mediation."""
         return self._fire(dispute, Trigger.REOPEN, actor, {"reason": reason, "risk_factors": risk_factors})

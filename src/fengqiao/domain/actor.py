@@ -14,15 +14,11 @@ from functools import lru_cache
 
 import attrs
 
-from fengqiao.domain.checks import non_empty, parse_set
+from fengqiao.domain.checks import canonical, is_member_set, non_empty, parse_set, quick_init
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import ValidationError
 
 __all__ = ["OFFICER_ROLES", "Actor", "Role"]
-
-
-def _set_role(values: Iterable[Role | str]) -> frozenset[Role]:
-    return parse_set(Role, values, "roles")
 
 
 class Role(Vocabulary):
@@ -53,6 +49,14 @@ OFFICER_ROLES = frozenset(
 """The police roles; the baseline lets any of them fire any trigger."""
 
 
+def _set_role(values: Iterable[Role | str]) -> frozenset[Role]:
+    return parse_set(Role, values, "roles")
+
+
+canonical(_set_role, "is_member_set({v}, Role)", is_member_set=is_member_set, Role=Role)
+
+
+@quick_init
 @attrs.frozen
 class Actor:
     """An identity and the roles it acts in."""

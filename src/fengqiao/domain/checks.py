@@ -4,32 +4,141 @@ Every public value runs its input through these, so that a wrong enum, an empty 
 naive datetime is reported as *what* was wrong and *where*, never as a bare ``TypeError``.
 Enum fields convert with ``lambda v: Category.parse(v, "category")``, so they take a member
 or its value string.
+
+Values are built often (a command builds several), so each of these is declared
+:func:`canonical`: a quick inline test for "nothing to do here", which :func:`quick_init`
+compiles into a class's ``__init__`` to skip the calls when every argument already passes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from itertools import pairwise
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar, cast
+from zoneinfo import ZoneInfo
+
+import attrs
 
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import ValidationError
 
 __all__ = [
     "aware",
+    "canonical",
     "is_bool",
+    "is_instance_tuple",
+    "is_member_run",
+    "is_member_set",
     "is_text",
     "non_empty",
     "optional_aware",
     "parse_set",
     "parse_sorted",
     "parse_tuple",
+    "quick_init",
     "require_aware",
 ]
 
 V = TypeVar("V", bound=Vocabulary)
 T = TypeVar("T")
+C = TypeVar("C", bound=Callable[..., Any])
+
+
+# -- quick construction ---------------------------------------------------------------------------
+
+_CANONICAL: dict[Callable[..., Any], tuple[str, dict[str, object]]] = {}
+"""Each declared converter or validator: its "nothing to do" test on ``{v}``, and the names it uses."""
+
+
+def canonical(check: C, test: str, /, **names: object) -> C:
+    """Declare when the converter or validator ``check`` has nothing to do, for :func:`quick_init`; return it.
+
+    ``test`` is a Python expression over the value, written ``{v}``: whenever it is true the
+    validator passes and the converter returns the value as it is (or an equal one).
+    ``names`` are the globals it uses. A test that is too strict only costs speed (the value
+    is then checked the usual way); one too lax would let a bad value in, which
+    ``tests/domain/test_quick_init.py`` looks for in every declaration.
+    (A call after the ``def``, not a decorator: attrs' mypy plugin reads converters only
+    from plain functions.)
+
+    >>> def upper(value: str) -> str:
+    ...     return value.upper()
+    >>> upper = canonical(upper, "type({v}) is str and {v}.isupper()")
+    """
+    _CANONICAL[check] = (test, names)
+    return check
+
+
+def quick_init(cls: type[T]) -> type[T]:
+    """Give a frozen, slotted attrs class an ``__init__`` that skips work already done.
+
+    attrs' own ``__init__`` calls every field's converter and validator, each a Python
+    call, and sets each field through ``object.__setattr__``. The one built here first
+    tests, inline, whether every argument is already what its converter would make of it
+    and what its validator accepts (see :func:`canonical`); if so it sets the fields
+    directly through their slots. Otherwise it hands the arguments to attrs' ``__init__``
+    (kept as ``__init__.__wrapped__``), so every conversion, refusal and error message is
+    exactly attrs'. Values built either way are equal.
+
+    Raises:
+        TypeError: at decoration, for a class this cannot speed up without changing what it
+            does: not slotted, a hook (``__attrs_pre_init__``/``__attrs_post_init__``), a field
+            left out of ``__init__`` or with a factory default, or a converter or validator
+            that was not declared :func:`canonical`.
+    """
+    original = cls.__init__
+    name = cls.__qualname__
+    if "__slots__" not in cls.__dict__:
+        raise TypeError(f"quick_init: {name} is not a slotted attrs class")
+    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
+        raise TypeError(f"quick_init: {name} has an attrs init hook")
+    namespace: dict[str, object] = {"_init": original}
+    params: list[str] = []
+    keywords: list[str] = []
+    tests: list[str] = []
+    sets: list[str] = []
+    star = False
+    for field in attrs.fields(cast(Any, cls)):
+        arg = field.alias
+        if not field.init or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            raise TypeError(f"quick_init: {name}.{field.name} is not a plain __init__ argument")
+        if field.kw_only and not star:
+            params.append("*")
+            star = True
+        if field.default is attrs.NOTHING:
+            params.append(arg)
+        else:
+            namespace[f"_default_{arg}"] = field.default
+            params.append(f"{arg}=_default_{arg}")
+        keywords.append(f"{arg}={arg}")
+        for check in (field.converter, field.validator):
+            if check is None:
+                continue
+            if check not in _CANONICAL:
+                raise TypeError(f"quick_init: {name}.{field.name}: {check!r} is not declared canonical")
+            test, names = _CANONICAL[check]
+            for key, value in names.items():
+                if namespace.setdefault(key, value) is not value:
+                    raise TypeError(f"quick_init: {name}: the name {key!r} means two things")
+            tests.append(f"({test.format(v=arg)})")
+        namespace[f"_set_{arg}"] = getattr(cls, field.name).__set__
+        sets.append(f"        _set_{arg}(self, {arg})")
+    lines = [
+        f"def __init__(self, {', '.join(params)}):",
+        f"    if {' and '.join(tests) or 'True'}:",
+        *sets,
+        "    else:",
+        f"        _init(self, {', '.join(keywords)})",
+    ]
+    exec("\n".join(lines), namespace)  # the class's own field names and the declared tests
+    init = cast(Callable[..., None], namespace["__init__"])
+    init.__qualname__ = f"{name}.__init__"
+    init.__module__ = cls.__module__
+    init.__doc__ = original.__doc__
+    init.__wrapped__ = original  # type: ignore[attr-defined]
+    cls.__init__ = init  # type: ignore[method-assign]
+    return cls
 
 
 def require_aware(value: object, path: str) -> datetime:
@@ -56,10 +165,20 @@ def optional_aware(_instance: Any, attribute: Any, value: Any) -> None:
         require_aware(value, attribute.name)
 
 
+_ZONES = (timezone, ZoneInfo)
+"""tzinfo types whose ``utcoffset`` is never ``None``: a datetime with one is aware."""
+_AWARE = "type({v}) is datetime and type({v}.tzinfo) in _ZONES"
+canonical(aware, _AWARE, datetime=datetime, _ZONES=_ZONES)
+canonical(optional_aware, f"{{v}} is None or {_AWARE}", datetime=datetime, _ZONES=_ZONES)
+
+
 def is_text(_instance: Any, attribute: Any, value: Any) -> None:
     """Attrs validator: the field holds a ``str``."""
     if not isinstance(value, str):
         raise ValidationError(f"expected text, got {type(value).__name__} {value!r}", attribute.name)
+
+
+canonical(is_text, "type({v}) is str")
 
 
 def non_empty(_instance: Any, attribute: Any, value: Any) -> None:
@@ -69,10 +188,16 @@ def non_empty(_instance: Any, attribute: Any, value: Any) -> None:
         raise ValidationError("must not be empty", attribute.name)
 
 
+canonical(non_empty, "type({v}) is str and {v} and not {v}.isspace()")
+
+
 def is_bool(_instance: Any, attribute: Any, value: Any) -> None:
     """Attrs validator: the field holds a ``bool`` (not merely something truthy)."""
     if not isinstance(value, bool):
         raise ValidationError(f"expected true or false, got {value!r}", attribute.name)
+
+
+canonical(is_bool, "{v} is True or {v} is False")
 
 
 _PLAIN_COLLECTIONS = (tuple, list, frozenset, set)
@@ -93,9 +218,29 @@ def _all_of(cls: type[Any], values: tuple[Any, ...] | frozenset[Any]) -> bool:
     return True
 
 
+def is_member_set(values: object, cls: type[V]) -> TypeGuard[frozenset[V]]:
+    """Whether ``values`` is what :func:`parse_set` makes: a ``frozenset`` of members of ``cls``."""
+    return type(values) is frozenset and _all_of(cls, values)
+
+
+def is_member_run(values: object, cls: type[V]) -> TypeGuard[tuple[V, ...]]:
+    """Whether ``values`` is what :func:`parse_sorted` makes: a sorted tuple of distinct members of ``cls``."""
+    return type(values) is tuple and _all_of(cls, values) and all(a < b for a, b in pairwise(values))
+
+
+def is_instance_tuple(values: object, cls: type[T]) -> TypeGuard[tuple[T, ...]]:
+    """Whether ``values`` is what :func:`parse_tuple` makes: a ``tuple`` of instances of ``cls``."""
+    if type(values) is not tuple:
+        return False
+    for item in values:  # noqa: SIM110 - a plain loop, as in _all_of
+        if not isinstance(item, cls):
+            return False
+    return True
+
+
 def parse_set(cls: type[V], values: object, path: str) -> frozenset[V]:
     """Members of ``cls`` (or their value strings) in ``values``, as a ``frozenset``."""
-    if type(values) is frozenset and _all_of(cls, values):  # already parsed: the common case
+    if is_member_set(values, cls):  # already parsed: the common case
         return values
     items = _collection(values, cls.__name__, path)
     if not items:
@@ -108,7 +253,7 @@ _EMPTY: frozenset[Any] = frozenset()
 
 def parse_sorted(cls: type[V], values: object, path: str) -> tuple[V, ...]:
     """Members of ``cls`` (or their value strings) in ``values``, sorted, each once, as a tuple."""
-    if type(values) is tuple and _all_of(cls, values) and all(a < b for a, b in pairwise(values)):
+    if is_member_run(values, cls):
         return values  # already parsed, sorted and without repeats: the common case
     return tuple(sorted(parse_set(cls, values, path)))
 

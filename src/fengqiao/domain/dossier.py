@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import attrs
 
-from fengqiao.domain.checks import is_text
+from fengqiao.domain.checks import canonical, is_text, quick_init
 from fengqiao.domain.vocabulary import Vocabulary
 
 __all__ = ["DossierItem", "DossierKind", "DossierSection", "Volume"]
-
-
-def _one_dossierkind(value: DossierKind | str) -> DossierKind:
-    return DossierKind.parse(value, "kind")
 
 
 class Volume(Vocabulary):
@@ -145,6 +141,14 @@ HANDOVER_PAPERS = frozenset(k for k, s in _KIND_SECTION.items() if s is _S.HANDO
 """The "两书一函" hand-over papers."""
 
 
+def _one_dossierkind(value: DossierKind | str) -> DossierKind:
+    return DossierKind.parse(value, "kind")
+
+
+canonical(_one_dossierkind, "type({v}) is DossierKind", DossierKind=DossierKind)
+
+
+@quick_init
 @attrs.frozen
 class DossierItem:
     """One item in a dispute's dossier: its kind, a title and a reference (file number, URI …)."""

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from fengqiao.domain.checks import aware, is_text, non_empty
+from fengqiao.domain.checks import aware, canonical, is_text, non_empty, quick_init
 from fengqiao.domain.vocab import Channel, PartyKind, PartyRole
 
 __all__ = ["Alert", "Party", "mask"]
@@ -30,12 +30,21 @@ def _one_partykind(value: PartyKind | str) -> PartyKind:
     return PartyKind.parse(value, "kind")
 
 
+canonical(_one_partykind, "type({v}) is PartyKind", PartyKind=PartyKind)
+
+
 def _one_partyrole(value: PartyRole | str) -> PartyRole:
     return PartyRole.parse(value, "role")
 
 
+canonical(_one_partyrole, "type({v}) is PartyRole", PartyRole=PartyRole)
+
+
 def _one_channel(value: Channel | str) -> Channel:
     return Channel.parse(value, "channel")
+
+
+canonical(_one_channel, "type({v}) is Channel", Channel=Channel)
 
 
 def mask(value: str | None) -> str | None:
@@ -56,6 +65,10 @@ def _optional_text(_instance: Any, attribute: Any, value: Any) -> None:
         is_text(_instance, attribute, value)
 
 
+canonical(_optional_text, "{v} is None or type({v}) is str")
+
+
+@quick_init
 @attrs.frozen
 class Party:
     """A person or organisation in a dispute, with its role and (masked) identity details."""
@@ -77,6 +90,7 @@ class Party:
         return f"{self.name} ({self.role.value})"
 
 
+@quick_init
 @attrs.frozen
 class Alert:
     """One report of a dispute through one channel (警情). Several may belong to one dispute."""

@@ -12,6 +12,7 @@ from typing import ClassVar
 import attrs
 
 from fengqiao.domain.actor import Actor
+from fengqiao.domain.checks import quick_init
 from fengqiao.lifecycle.payloads import (
     AssignPayload,
     AttachPayload,
@@ -56,6 +57,7 @@ __all__ = [
 ]
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Event:
     """What every event has: the dispute, the time (timezone-aware) and the actor."""
@@ -68,6 +70,7 @@ class Event:
     actor: Actor
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Discovered(Event):
     """A dispute was found (发现): always the first event of a history."""
@@ -77,6 +80,7 @@ class Discovered(Event):
     payload: DiscoveryPayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Graded(Event):
     """Graded (研判分级): the assessment and the policy's grade and route."""
@@ -86,6 +90,7 @@ class Graded(Event):
     payload: GradePayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Regraded(Event):
     """Regraded (调整等级): a new grade for a dispute already graded."""
@@ -95,6 +100,7 @@ class Regraded(Event):
     payload: RegradePayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class MediationStarted(Event):
     """Mediation began (启动调解)."""
@@ -104,6 +110,7 @@ class MediationStarted(Event):
     payload: MediatePayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Referred(Event):
     """Handed to the responsible department (移交)."""
@@ -113,6 +120,7 @@ class Referred(Event):
     payload: ReferPayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Escalated(Event):
     """Turned into a formal case (转为案件)."""
@@ -122,6 +130,7 @@ class Escalated(Event):
     payload: EscalatePayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Resolved(Event):
     """Settled (化解); follow-up begins."""
@@ -131,6 +140,7 @@ class Resolved(Event):
     payload: ResolvePayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Reopened(Event):
     """A relapse sent the dispute back to mediation."""
@@ -140,6 +150,7 @@ class Reopened(Event):
     payload: ReopenPayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Closed(Event):
     """Closed (销号)."""
@@ -149,6 +160,7 @@ class Closed(Event):
     payload: ClosePayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Merged(Event):
     """Folded into another dispute as a duplicate."""
@@ -158,6 +170,7 @@ class Merged(Event):
     payload: MergePayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Assigned(Event):
     """Someone was made responsible."""
@@ -167,6 +180,7 @@ class Assigned(Event):
     payload: AssignPayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class AlertLinked(Event):
     """Another alert about the same dispute was linked."""
@@ -176,6 +190,7 @@ class AlertLinked(Event):
     payload: LinkAlertPayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class AttemptRecorded(Event):
     """A mediation attempt was recorded."""
@@ -185,6 +200,7 @@ class AttemptRecorded(Event):
     payload: AttemptPayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class VisitRecorded(Event):
     """A follow-up visit was recorded."""
@@ -194,6 +210,7 @@ class VisitRecorded(Event):
     payload: VisitPayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Attached(Event):
     """An item was filed in the dossier."""
@@ -203,6 +220,7 @@ class Attached(Event):
     payload: AttachPayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Noted(Event):
     """A note was added."""
@@ -212,6 +230,7 @@ class Noted(Event):
     payload: NotePayload
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Transitioned(Event):
     """A trigger that a policy added to the graph fired."""

@@ -13,7 +13,19 @@ from typing import Any
 import attrs
 
 from fengqiao.domain.actor import Role
-from fengqiao.domain.checks import is_bool, is_text, non_empty, parse_set, parse_sorted, parse_tuple
+from fengqiao.domain.checks import (
+    canonical,
+    is_bool,
+    is_instance_tuple,
+    is_member_run,
+    is_member_set,
+    is_text,
+    non_empty,
+    parse_set,
+    parse_sorted,
+    parse_tuple,
+    quick_init,
+)
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.vocab import (
@@ -55,52 +67,101 @@ def _sorted_mediationforce(values: Iterable[MediationForce | str]) -> tuple[Medi
     return parse_sorted(MediationForce, values, "forces")
 
 
+canonical(
+    _sorted_mediationforce,
+    "is_member_run({v}, MediationForce)",
+    is_member_run=is_member_run,
+    MediationForce=MediationForce,
+)
+
+
 def _opt_department(value: Department | str | None) -> Department | None:
     return None if value is None else Department.parse(value, "department")
+
+
+canonical(_opt_department, "{v} is None or type({v}) is Department", Department=Department)
 
 
 def _opt_casekind(value: CaseKind | str | None) -> CaseKind | None:
     return None if value is None else CaseKind.parse(value, "case_kind")
 
 
+canonical(_opt_casekind, "{v} is None or type({v}) is CaseKind", CaseKind=CaseKind)
+
+
 def _opt_department_reported_by(value: Department | str | None) -> Department | None:
     return None if value is None else Department.parse(value, "reported_by")
+
+
+canonical(_opt_department_reported_by, "{v} is None or type({v}) is Department", Department=Department)
 
 
 def _one_category(value: Category | str) -> Category:
     return Category.parse(value, "category")
 
 
+canonical(_one_category, "type({v}) is Category", Category=Category)
+
+
 def _flags(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values)
+
+
+canonical(_flags, "type({v}) is frozenset")
 
 
 def _one_route(value: Route | str) -> Route:
     return Route.parse(value, "route")
 
 
+canonical(_one_route, "type({v}) is Route", Route=Route)
+
+
 def _one_outcome(value: Outcome | str) -> Outcome:
     return Outcome.parse(value, "outcome")
+
+
+canonical(_one_outcome, "type({v}) is Outcome", Outcome=Outcome)
 
 
 def _one_role(value: Role | str) -> Role:
     return Role.parse(value, "role")
 
 
+canonical(_one_role, "type({v}) is Role", Role=Role)
+
+
 def _one_visitkind(value: VisitKind | str) -> VisitKind:
     return VisitKind.parse(value, "kind")
+
+
+canonical(_one_visitkind, "type({v}) is VisitKind", VisitKind=VisitKind)
 
 
 def _set_riskfactor(values: Iterable[RiskFactor | str]) -> frozenset[RiskFactor]:
     return parse_set(RiskFactor, values, "risk_factors")
 
 
+canonical(_set_riskfactor, "is_member_set({v}, RiskFactor)", is_member_set=is_member_set, RiskFactor=RiskFactor)
+
+
 def _tuple_dossieritem(values: Iterable[DossierItem]) -> tuple[DossierItem, ...]:
     return parse_tuple(DossierItem, values, "documents")
 
 
+canonical(
+    _tuple_dossieritem,
+    "is_instance_tuple({v}, DossierItem)",
+    is_instance_tuple=is_instance_tuple,
+    DossierItem=DossierItem,
+)
+
+
 def _tuple_party(values: Iterable[Party]) -> tuple[Party, ...]:
     return parse_tuple(Party, values, "parties")
+
+
+canonical(_tuple_party, "is_instance_tuple({v}, Party)", is_instance_tuple=is_instance_tuple, Party=Party)
 
 
 def _documents() -> Any:
@@ -112,6 +173,10 @@ def _alert(_instance: Any, attribute: Any, value: Any) -> None:
         raise ValidationError(f"expected an Alert, got {value!r}", attribute.name)
 
 
+canonical(_alert, "isinstance({v}, Alert)", Alert=Alert)
+
+
+@quick_init
 @attrs.frozen(kw_only=True)
 class DiscoveryPayload:
     """What is known when a dispute is first found (发现): the alert, the parties, the category."""
@@ -125,6 +190,7 @@ class DiscoveryPayload:
     station: str = attrs.field(default="", validator=is_text)
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Assessment:
     """The facts an officer finds in grading (研判): risk factors, jurisdiction, case threshold."""
@@ -139,6 +205,7 @@ class Assessment:
     note: str = attrs.field(default="", validator=is_text)
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class Grading:
     """A policy's grading answer: the grade, the rule that fired, the route, and why."""
@@ -151,6 +218,7 @@ class Grading:
     """Markers a policy's rule attached (``"focus_area"``, ``"joint_mediation"`` …)."""
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class GradePayload:
     """The assessment the officer gave and the grading the policy derived from it."""
@@ -159,6 +227,7 @@ class GradePayload:
     grading: Grading
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class RegradePayload:
     """A new grading of a graded dispute; ``manual`` when the officer asked for the grade."""
@@ -168,6 +237,7 @@ class RegradePayload:
     manual: bool = attrs.field(default=False, validator=is_bool)
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class MediatePayload:
     """Mediation begins (启动调解) with one or more forces; two or more make it joint (联调联处)."""
@@ -183,6 +253,7 @@ class MediatePayload:
         return len(self.forces) >= 2
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class ReferPayload:
     """A hand-over to the responsible department (移交), with the papers that go with it."""
@@ -192,6 +263,7 @@ class ReferPayload:
     documents: tuple[DossierItem, ...] = _documents()
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class EscalatePayload:
     """The dispute becomes a formal administrative or criminal case (转为案件)."""
@@ -201,6 +273,7 @@ class EscalatePayload:
     case_number: str = attrs.field(default="", validator=is_text)
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class ResolvePayload:
     """The dispute is settled (化解) and goes to follow-up."""
@@ -212,6 +285,7 @@ class ResolvePayload:
     documents: tuple[DossierItem, ...] = _documents()
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class ReopenPayload:
     """A relapse in follow-up sends the dispute back to mediation."""
@@ -221,6 +295,7 @@ class ReopenPayload:
     """New risk factors seen in the relapse; they join the dispute's risk factors."""
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class ClosePayload:
     """The dispute is closed (销号)."""
@@ -228,6 +303,7 @@ class ClosePayload:
     summary: str = attrs.field(default="", validator=is_text)
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class MergePayload:
     """A duplicate is folded into another dispute (重复警情合并)."""
@@ -236,6 +312,7 @@ class MergePayload:
     reason: str = attrs.field(default="", validator=is_text)
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class AssignPayload:
     """A person is made responsible in a role."""
@@ -244,6 +321,7 @@ class AssignPayload:
     role: Role = attrs.field(converter=_one_role)
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class LinkAlertPayload:
     """Another alert about the same dispute (重复警情)."""
@@ -251,6 +329,7 @@ class LinkAlertPayload:
     alert: Alert = attrs.field(validator=_alert)
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class AttemptPayload:
     """One mediation attempt and its outcome."""
@@ -260,6 +339,7 @@ class AttemptPayload:
     summary: str = attrs.field(default="", validator=is_text)
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class VisitPayload:
     """A follow-up visit (回访): phone, on-site or public return visit."""
@@ -275,6 +355,10 @@ def _item(_instance: Any, attribute: Any, value: Any) -> None:
         raise ValidationError(f"expected a DossierItem, got {value!r}", attribute.name)
 
 
+canonical(_item, "isinstance({v}, DossierItem)", DossierItem=DossierItem)
+
+
+@quick_init
 @attrs.frozen(kw_only=True)
 class AttachPayload:
     """A document, evidence item or publicity record filed in the dossier."""
@@ -282,6 +366,7 @@ class AttachPayload:
     item: DossierItem = attrs.field(validator=_item)
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class NotePayload:
     """A free-text note."""
@@ -289,6 +374,7 @@ class NotePayload:
     text: str = attrs.field(validator=non_empty)
 
 
+@quick_init
 @attrs.frozen(kw_only=True)
 class TransitionPayload:
     """A trigger a policy added to the graph; ``target`` is the state it led to."""
