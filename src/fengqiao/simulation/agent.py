@@ -63,6 +63,14 @@ _LESSONS = frozenset(
 _PERIOD_RUNNING = frozenset({"observation-not-over", "monthly-visit-missing"})
 _WAIT = frozenset({"red-period-not-met", "not-under-mediation"})
 _TO_REFER = frozenset({"not-police-business", "court-pre-filing-out-of-scope"})
+_MINUTE, _HOUR, _DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+"""Units to count whole numbers of: ``n * _HOUR == timedelta(hours=n)``, and is quicker to make.
+Fractions of a day still go through ``timedelta(days=x)``: a float times a timedelta may round
+the last microsecond the other way."""
+_VISIT_INTERVAL = timedelta(days=28)
+"""How long the officer lets an observation period run before the next monthly visit."""
+_WAIT_A_WHILE = timedelta(days=5)
+"""How long the officer waits when a refusal says a period has not run yet."""
 
 
 def _what(code: str) -> str:
@@ -90,9 +98,14 @@ class Officer:
         self.gave_up = False
         self._last: tuple[str, ...] = ()
         self._rng = random.Random(0)
+        """The dispute's own generator, seeded afresh with each case's seed."""
         self._case: Case | None = None
-        self._names = ("", "", "")
-        """The dispute's station, its officer and the station's leader."""
+        self._station = ""
+        """The dispute's station (``station-001``)."""
+        self._officer = ""
+        """The dispute's officer, as an actor (``community_officer:station-001-01``)."""
+        self._leader = ""
+        """The station's responsible leader, as an actor."""
 
     # -- one dispute -----------------------------------------------------------------------
     def handle(self, case: Case) -> Dispute:
@@ -100,25 +113,23 @@ class Officer:
         self.gave_up = False
         self._last = ()
         self._case = case
-        station = f"station-{case.station + 1:03d}"
-        self._names = (
-            station,
-            f"community_officer:{station}-{case.officer + 1:02d}",
-            f"responsible_leader:{station}-head",
-        )
-        self._rng = rng = random.Random(case.seed)
+        self._station = station = f"station-{case.station + 1:03d}"
+        self._officer = f"community_officer:{station}-{case.officer + 1:02d}"
+        self._leader = f"responsible_leader:{station}-head"
+        rng = self._rng
+        rng.seed(case.seed)  # the same state as a new random.Random(case.seed), without making one
         self.clock.set(case.arrival)
         d = self._discover(case)
         if case.second_alert:
-            self._advance(minutes=rng.randint(10, 240))
+            self.clock.advance(rng.randint(10, 240) * _MINUTE)
             d = self._fire(d, Trigger.LINK_ALERT, lambda _d: {"alert": self._second_alert()})
-        self._advance(minutes=rng.randint(15, 240))
+        self.clock.advance(rng.randint(15, 240) * _MINUTE)
         assessment = {
             "police_business": case.police_business,
             "meets_case_threshold": case.meets_case_threshold,
             "complex": case.complex,
         }
-        d = self._fire(d, Trigger.GRADE, lambda _d: dict(assessment))
+        d = self._fire(d, Trigger.GRADE, lambda _d: assessment)
         if d.state is not State.GRADED:
             return d
         if case.meets_case_threshold:
@@ -129,10 +140,10 @@ class Officer:
 
     def _discover(self, case: Case) -> Dispute:
         reporter = self._grid_worker() if case.channel is Channel.GRID_WORKER else None
-        actor = reporter or self._officer()
+        actor = reporter or self._officer
         if case.channel is Channel.SECURITY_INFORMANT:
-            reporter = f"治安信息员{case.parties[0].name[0]}某（{self._station()}）"
-        for who in (actor, self._officer()):
+            reporter = f"治安信息员{case.parties[0].name[0]}某（{self._station}）"
+        for who in (actor, self._officer):
             try:
                 return self.wf.discover(
                     channel=case.channel,
@@ -140,7 +151,7 @@ class Officer:
                     summary=f"{case.category.label('zh')}：{case.parties[0].name}与{case.parties[1].name}",
                     parties=case.parties,
                     risk_factors=case.risk_factors,
-                    station=self._station(),
+                    station=self._station,
                     reporter="" if reporter is None else reporter,
                     actor=who,
                     dispute_id=case.dispute_id,
@@ -152,18 +163,18 @@ class Officer:
     # -- routes ----------------------------------------------------------------------------
     def _escalate(self, d: Dispute) -> Dispute:
         kind = CaseKind.CRIMINAL if self._rng.random() < 0.3 else CaseKind.ADMINISTRATIVE
-        self._advance(hours=self._rng.randint(1, 24))
+        self.clock.advance(self._rng.randint(1, 24) * _HOUR)
         payload = {"case_kind": kind, "reason": "达到立案标准，转为案件办理"}
-        return self._fire(d, Trigger.ESCALATE, lambda _d: dict(payload))
+        return self._fire(d, Trigger.ESCALATE, lambda _d: payload)
 
     def _refer(self, d: Dispute, reason: str = "不属于公安管辖，移交责任部门", relapses: int = 0) -> Dispute:
-        self._advance(hours=self._rng.randint(1, 48))
+        self.clock.advance(self._rng.randint(1, 48) * _HOUR)
         d = self._fire(d, Trigger.REFER, lambda x: refer_payload(x, self.learned, reason))
         if d.state is not State.REFERRED:
             return self._reroute(d)
         if self._rng.random() >= self.scenario.referral_report_rate:
             return d  # handed over; the department never reports within the period
-        self._advance(days=self._rng.randint(5, 30))
+        self.clock.advance(self._rng.randint(5, 30) * _DAY)
         department = d.referral.department if d.referral is not None else None
         payload = {
             "outcome": Outcome.AGREEMENT,
@@ -171,12 +182,12 @@ class Officer:
             "summary": "责任部门反馈已化解",
             "documents": (DossierItem(kind=DossierKind.RESULT_REPORT, title="责任部门处理结果"),),
         }
-        d = self._fire(d, Trigger.RESOLVE, lambda _d: dict(payload))
+        d = self._fire(d, Trigger.RESOLVE, lambda _d: payload)
         return self._follow_up(d, relapses) if d.state is State.FOLLOW_UP else d
 
     def _mediate(self, d: Dispute) -> Dispute:
-        self._advance(hours=self._rng.randint(1, 24))
-        d = self._fire(d, Trigger.MEDIATE, lambda x: mediate_payload(x, self._rng, self.learned, self._officer()))
+        self.clock.advance(self._rng.randint(1, 24) * _HOUR)
+        d = self._fire(d, Trigger.MEDIATE, lambda x: mediate_payload(x, self._rng, self.learned, self._officer))
         if d.state is not State.MEDIATING:
             return self._reroute(d)
         return self._attempts(d)
@@ -184,14 +195,14 @@ class Officer:
     def _attempts(self, d: Dispute, relapses: int = 0) -> Dispute:
         rng, scenario = self._rng, self.scenario
         for _ in range(scenario.max_attempts):
-            self._advance(days=rng.uniform(2, 10) if d.complex else rng.uniform(0.05, 3))
+            self.clock.advance(timedelta(days=rng.uniform(2, 10) if d.complex else rng.uniform(0.05, 3)))
             agreed = rng.random() < scenario.mediation_success
             outcome = Outcome.AGREEMENT if agreed else (Outcome.PARTIAL if rng.random() < 0.5 else Outcome.FAILED)
             d = self._fire(d, Trigger.RECORD_ATTEMPT, attempt_payload(outcome))
             if self.gave_up:
                 return d
             if agreed:
-                self._advance(hours=rng.randint(1, 12))
+                self.clock.advance(rng.randint(1, 12) * _HOUR)
                 d = self._fire(d, Trigger.RESOLVE, resolve_payload)
                 return self._follow_up(d, relapses) if d.state is State.FOLLOW_UP else d
         return self._refer(d, reason="多次调解不成，移交责任部门", relapses=relapses)
@@ -210,22 +221,22 @@ class Officer:
     # -- follow-up and close ---------------------------------------------------------------
     def _follow_up(self, d: Dispute, relapses: int = 0) -> Dispute:
         rng = self._rng
-        self._advance(days=rng.uniform(1, 7))
+        self.clock.advance(timedelta(days=rng.uniform(1, 7)))
         relapse = relapses < MAX_RELAPSES and rng.random() < self.scenario.relapse_rate
         visit = {
             "kind": VisitKind.PHONE,
             "holding": not relapse,
             "finding": "协议履行中" if not relapse else "纠纷反复",
         }
-        d = self._fire(d, Trigger.RECORD_VISIT, lambda _d: dict(visit), actor=self._visitor())
+        d = self._fire(d, Trigger.RECORD_VISIT, lambda _d: visit, actor=self._visitor())
         if self.gave_up:
             return d
         if relapse:
-            self._advance(hours=rng.randint(2, 48))
+            self.clock.advance(rng.randint(2, 48) * _HOUR)
             d = self._fire(d, Trigger.REOPEN, lambda _d: {"reason": "回访发现纠纷反复"})
             return self._attempts(d, relapses + 1) if d.state is State.MEDIATING else d
         d = self._attach_gaps(d)
-        self._advance(hours=rng.randint(1, 24))
+        self.clock.advance(rng.randint(1, 24) * _HOUR)
         return self._fire(d, Trigger.CLOSE, lambda _d: {"summary": "回访无反复，销号"}, tries=MAX_CLOSE_TRIES)
 
     # -- firing and answering refusals -----------------------------------------------------
@@ -240,15 +251,15 @@ class Officer:
         depth: int = 0,
     ) -> Dispute:
         """Fire ``trigger``, answering refusals up to ``tries`` times; on giving up, mark it."""
-        who = actor or self._officer()
+        who = actor or self._officer
         for _ in range(tries):
             try:
                 return self.wf.fire(d, trigger, actor=who, **payload(d))
             except TransitionRefused as refused:
                 self._count(refused)
                 self._last = codes = tuple(r.code for r in refused.refusals)
-            if "auth.role-required" in codes and who != self._officer():
-                who = self._officer()
+            if "auth.role-required" in codes and who != self._officer:
+                who = self._officer
                 continue
             d, progressed = self._answer(d, trigger, codes, depth)
             if not progressed:
@@ -274,11 +285,11 @@ class Officer:
             if depth > 1:
                 continue
             if what == "responsible-leader-missing":
-                d = self._assign(d, f"{self._station()}所长", Role.RESPONSIBLE_LEADER, depth)
+                d = self._assign(d, f"{self._station}所长", Role.RESPONSIBLE_LEADER, depth)
             elif what == "responsible-officer-missing":
-                d = self._assign(d, self._officer().partition(":")[2], Role.RESPONSIBLE_OFFICER, depth)
+                d = self._assign(d, self._officer.partition(":")[2], Role.RESPONSIBLE_OFFICER, depth)
             elif what == "key-unsupervised":
-                d = self._assign(d, f"{self._station()}督办领导", Role.SUPERVISOR, depth, actor=self._leader())
+                d = self._assign(d, f"{self._station}督办领导", Role.SUPERVISOR, depth, actor=self._leader)
             elif what in ("upgrade-pending", "must-go-up"):
                 d = self._regrade(d, -1, depth)
             elif what == "not-blue":
@@ -291,15 +302,15 @@ class Officer:
                 seen = {v.kind for v in d.visits_since_resolution}
                 for kind in _THREE_VISITS:
                     if kind not in seen:
-                        self._advance(days=self._rng.uniform(1, 5))
+                        self.clock.advance(timedelta(days=self._rng.uniform(1, 5)))
                         d = self._visit(d, kind, depth)
             elif what in _PERIOD_RUNNING:
                 if done.isdisjoint(_PERIOD_RUNNING - {what}):
-                    self._advance(days=28)
+                    self.clock.advance(_VISIT_INTERVAL)
                     d = self._visit(d, VisitKind.ON_SITE, depth)
                     progressed = True
             elif what in _WAIT:
-                self._advance(days=5)
+                self.clock.advance(_WAIT_A_WHILE)
                 progressed = True
             elif what == "review-uncorrected":
                 d = self._fire(d, Trigger.ATTACH, correction_payload, depth=depth + 1)
@@ -321,11 +332,11 @@ class Officer:
             return d
         reason = "出现新风险，上调等级" if step < 0 else "风险下降，逐级下调"
         payload = {"grade": grades[target], "reason": reason}
-        return self._fire(d, Trigger.REGRADE, lambda _d: dict(payload), actor=self._leader(), depth=depth + 1)
+        return self._fire(d, Trigger.REGRADE, lambda _d: payload, actor=self._leader, depth=depth + 1)
 
     def _visit(self, d: Dispute, kind: VisitKind, depth: int) -> Dispute:
         payload = {"kind": kind, "holding": True, "finding": "协议履行良好"}
-        return self._fire(d, Trigger.RECORD_VISIT, lambda _d: dict(payload), actor=self._visitor(), depth=depth + 1)
+        return self._fire(d, Trigger.RECORD_VISIT, lambda _d: payload, actor=self._visitor(), depth=depth + 1)
 
     def _attach_gaps(self, d: Dispute, depth: int = 0) -> Dispute:
         """File one item for each dossier requirement the policy says is unmet."""
@@ -334,27 +345,15 @@ class Officer:
         return d
 
     # -- people, time, bookkeeping -------------------------------------------------------------
-    def _station(self) -> str:
-        return self._names[0]
-
-    def _officer(self) -> str:
-        return self._names[1]
-
-    def _leader(self) -> str:
-        return self._names[2]
-
     def _grid_worker(self) -> str | None:
         workers = self.scenario.staff.grid_workers
         return None if workers == 0 else f"grid_worker:g{self._rng.randrange(workers) + 1:05d}"
 
     def _visitor(self) -> str:
-        return (self._grid_worker() if self._rng.random() < 0.5 else None) or self._officer()
+        return (self._grid_worker() if self._rng.random() < 0.5 else None) or self._officer
 
     def _second_alert(self) -> Alert:
         return Alert(channel=Channel.ALARM_110, received_at=self.clock.now(), summary="同一纠纷再次报警")
-
-    def _advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0) -> None:
-        self.clock.advance(timedelta(days=days, hours=hours, minutes=minutes))
 
     def _count(self, refused: TransitionRefused) -> None:
         self.refusals.update(r.code for r in refused.refusals)

@@ -15,6 +15,7 @@ from fengqiao.domain.dossier import DossierItem, DossierKind
 from fengqiao.domain.vocab import Category, Channel, Department, MediationForce, Outcome
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies.base import DossierRequirement
+from fengqiao.simulation.plan import Chooser
 
 __all__ = [
     "DEPARTMENTS",
@@ -55,41 +56,50 @@ _FOUR_FORCES = (
     MediationForce.TOWNSHIP_PEOPLES,
     MediationForce.JUDICIAL_PROFESSIONAL,
 )
-_SIMPLE_FORCE_WEIGHTS = (5, 2, 2, 1)
+_JOINING_FORCES = _FOUR_FORCES[1:]
+"""Who joins the police office in mediating a complex dispute."""
+_SIMPLE_FORCE = Chooser(tuple(zip(_FOUR_FORCES, (5, 2, 2, 1), strict=True)))
+"""The one force of a simple dispute; draws as ``rng.choices(_FOUR_FORCES, weights=(5, 2, 2, 1))[0]``
+would, without adding the weights up again at every draw."""
+
+# The papers the officer files, built once: they are immutable, and every payload may share them.
+_JOINT_NOTICE = DossierItem(kind=DossierKind.JOINT_HANDLING_NOTICE, title="联调联处通知单")
+_HANDOVER_NOTICE = DossierItem(kind=DossierKind.POLICE_MEDIATION_NOTICE, title="公调对接通知单")
+_COMMITTEE_REPORT = DossierItem(kind=DossierKind.COMMITTEE_REPORT, title="报政法委材料")
+_AGREEMENT = DossierItem(kind=DossierKind.MEDIATION_AGREEMENT, title="调解协议书")
+_CORRECTION_RECORD = DossierItem(kind=DossierKind.CORRECTION_RECORD, title="执法评查意见整改记录")
 
 
 def mediate_payload(d: Dispute, rng: random.Random, learned: Collection[str], mediator: str) -> dict[str, Any]:
     """One of the four forces for a simple dispute; the police office and one or two more for a complex one."""
     if d.complex:
-        forces = {MediationForce.POLICE_OFFICE, *rng.sample(_FOUR_FORCES[1:], rng.randint(1, 2))}
+        forces = {MediationForce.POLICE_OFFICE, *rng.sample(_JOINING_FORCES, rng.randint(1, 2))}
     else:
-        forces = {rng.choices(_FOUR_FORCES, weights=_SIMPLE_FORCE_WEIGHTS)[0]}
+        forces = {_SIMPLE_FORCE(rng)}
     if "force-missing" in learned:
         forces.add(MediationForce.POLICE_OFFICE)
     if "joint-forces-missing" in learned and d.complex and len(forces) < 2:
         forces.add(MediationForce.JUDICIAL_PROFESSIONAL)
     if "court-force-missing" in learned and d.channel is Channel.COURT_PRE_FILING:
         forces.add(MediationForce.COURT)
-    documents = []
-    if "joint-notice-missing" in learned and (d.complex or len(forces) >= 2):
-        documents.append(DossierItem(kind=DossierKind.JOINT_HANDLING_NOTICE, title="联调联处通知单"))
-    return {"forces": sorted(forces), "documents": documents, "mediator": mediator.partition(":")[2]}
+    documents = (_JOINT_NOTICE,) if "joint-notice-missing" in learned and (d.complex or len(forces) >= 2) else ()
+    # Tuples, as the payload keeps them: a payload built from its own kind of values skips its converters.
+    return {"forces": tuple(sorted(forces)), "documents": documents, "mediator": mediator.partition(":")[2]}
 
 
 def refer_payload(d: Dispute, learned: Collection[str], reason: str) -> dict[str, Any]:
     """The department for the category, and the papers the officer has learned to send."""
-    documents = []
+    documents: tuple[DossierItem, ...] = ()
     if "handover-paper-missing" in learned:
-        documents.append(DossierItem(kind=DossierKind.POLICE_MEDIATION_NOTICE, title="公调对接通知单"))
+        documents += (_HANDOVER_NOTICE,)
     if "committee-report-missing" in learned:
-        documents.append(DossierItem(kind=DossierKind.COMMITTEE_REPORT, title="报政法委材料"))
+        documents += (_COMMITTEE_REPORT,)
     return {"department": DEPARTMENTS[d.category], "reason": reason, "documents": documents}
 
 
 def resolve_payload(_d: Dispute) -> dict[str, Any]:
     """An agreement, with the signed agreement filed."""
-    agreement = DossierItem(kind=DossierKind.MEDIATION_AGREEMENT, title="调解协议书")
-    return {"outcome": Outcome.AGREEMENT, "summary": "达成调解协议", "documents": (agreement,)}
+    return {"outcome": Outcome.AGREEMENT, "summary": "达成调解协议", "documents": (_AGREEMENT,)}
 
 
 def attempt_payload(outcome: Outcome) -> Payload:
@@ -106,4 +116,4 @@ def gap_payload(gap: DossierRequirement) -> Payload:
 
 def correction_payload(_d: Dispute) -> dict[str, Any]:
     """A correction record for an uncorrected review finding (规范执法)."""
-    return {"item": DossierItem(kind=DossierKind.CORRECTION_RECORD, title="执法评查意见整改记录")}
+    return {"item": _CORRECTION_RECORD}

@@ -27,6 +27,10 @@ from fengqiao.simulation.scenario import Mix, Scenario
 __all__ = ["Case", "Chooser", "arrivals", "cases", "skip"]
 
 _SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
+_FIRST_PARTIES = tuple(Party(name=f"{s}某") for s in _SURNAMES)
+_SECOND_PARTIES = tuple(Party(name=f"{s}某某") for s in _SURNAMES)
+"""A dispute's two parties, one per surname, built once: ``rng.choice`` looks only at the length,
+so choosing a party draws exactly what choosing its surname would."""
 _DAY_OPENS = 7 * 60
 """Alerts arrive between 07:00 and 23:00, Beijing time."""
 _DAY_MINUTES = 16 * 60
@@ -36,14 +40,18 @@ class Chooser:
     """Draws members of a weighted mix in O(log n) per draw."""
 
     def __init__(self, mix: Mix) -> None:
-        self._members = [m for m, _ in mix]
+        self._members = tuple(m for m, _ in mix)
         self._cumulative = list(accumulate(w for _, w in mix))
         self._total = self._cumulative[-1]
+        self._last = len(self._members) - 1
 
     def __call__(self, rng: random.Random) -> Any:
-        """One member, with probability proportional to its weight."""
-        index = bisect(self._cumulative, rng.random() * self._total)
-        return self._members[min(index, len(self._members) - 1)]
+        """One member, with probability proportional to its weight.
+
+        Takes one ``rng.random()`` and gives the member ``rng.choices(members, weights)[0]``
+        would give from the same state: a draw that rounds up to the total falls on the last.
+        """
+        return self._members[bisect(self._cumulative, rng.random() * self._total, 0, self._last)]
 
 
 def arrivals(scenario: Scenario, rng: random.Random) -> list[datetime]:
@@ -97,7 +105,7 @@ def cases(
     """
     width = max(6, len(str(len(times) if total is None else total)))
     for index, at, facts in zip(itertools.count(first), times, _draws(scenario, rng), strict=False):
-        first_name, second_name, station, officer, category, channel, risks, police, threshold, hard, again, seed = (
+        first_party, second_party, station, officer, category, channel, risks, police, threshold, hard, again, seed = (
             facts
         )
         yield Case(
@@ -108,7 +116,7 @@ def cases(
             officer=officer,
             category=category,
             channel=channel,
-            parties=(Party(name=f"{first_name}某"), Party(name=f"{second_name}某某")),
+            parties=(first_party, second_party),
             risk_factors=risks,
             police_business=police,
             meets_case_threshold=threshold,
@@ -124,7 +132,7 @@ def skip(scenario: Scenario, count: int, rng: random.Random) -> None:
         pass
 
 
-_Facts = tuple[str, str, int, int, Category, Channel, frozenset[RiskFactor], bool, bool, bool, bool, int]
+_Facts = tuple[Party, Party, int, int, Category, Channel, frozenset[RiskFactor], bool, bool, bool, bool, int]
 
 
 def _draws(scenario: Scenario, rng: random.Random) -> Iterator[_Facts]:
@@ -132,20 +140,23 @@ def _draws(scenario: Scenario, rng: random.Random) -> Iterator[_Facts]:
     category = Chooser(scenario.category_mix)
     channel = Chooser(scenario.channel_mix)
     rates = scenario.risk_factor_rates
-    staff = scenario.staff
-    per_station = max(1, staff.officers // staff.stations)
+    stations = scenario.staff.stations
+    per_station = max(1, scenario.staff.officers // stations)
+    not_police, threshold = scenario.not_police_share, scenario.case_threshold_share
+    complex_, repeat = scenario.complex_share, scenario.repeat_alert_rate
+    chance = rng.random  # looked up once: the loop below runs once a dispute
     while True:
         yield (
-            rng.choice(_SURNAMES),
-            rng.choice(_SURNAMES),
-            rng.randrange(staff.stations),
+            rng.choice(_FIRST_PARTIES),
+            rng.choice(_SECOND_PARTIES),
+            rng.randrange(stations),
             rng.randrange(per_station),
             category(rng),
             channel(rng),
-            frozenset(f for f, r in rates if rng.random() < r),
-            rng.random() >= scenario.not_police_share,
-            rng.random() < scenario.case_threshold_share,
-            rng.random() < scenario.complex_share,
-            rng.random() < scenario.repeat_alert_rate,
+            frozenset([f for f, r in rates if chance() < r]),
+            chance() >= not_police,
+            chance() < threshold,
+            chance() < complex_,
+            chance() < repeat,
             rng.getrandbits(64),
         )

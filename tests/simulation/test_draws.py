@@ -1,0 +1,126 @@
+"""The simulation's draws and timeline: pinned, so that making it quicker cannot change a story."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+import fengqiao as fq
+from fengqiao.domain.vocab import MediationForce
+from fengqiao.simulation import Officer, Scenario, province, simulate, yongji_2024
+from fengqiao.simulation.plan import Case, Chooser, arrivals, cases
+
+START = datetime(2024, 1, 31, 9, 0, tzinfo=UTC)
+
+
+def facts_digest(scenario: Scenario) -> str:
+    """Every drawn fact of every case, and where the generator stands after them."""
+    rng = random.Random(scenario.seed)
+    times = arrivals(scenario, rng)
+    digest = hashlib.sha256()
+    for c in cases(scenario, times, rng):
+        facts = (
+            c.index,
+            c.dispute_id,
+            c.arrival.isoformat(),
+            c.station,
+            c.officer,
+            c.category.value,
+            c.channel.value,
+            tuple(p.name for p in c.parties),
+            sorted(f.value for f in c.risk_factors),
+            c.police_business,
+            c.meets_case_threshold,
+            c.complex,
+            c.second_alert,
+            c.seed,
+        )
+        digest.update(repr(facts).encode())
+    digest.update(repr(rng.random()).encode())
+    return digest.hexdigest()
+
+
+def story_digest(scenario: Scenario, policy: str) -> str:
+    """Every event of every dispute, as canonical JSON."""
+    digest = hashlib.sha256()
+    for d in simulate(scenario, policy).disputes:
+        for event in d.history:
+            digest.update(fq.dumps(event).encode())
+    return digest.hexdigest()
+
+
+def test_the_facts_drawn_for_a_province_are_pinned() -> None:
+    assert facts_digest(province(disputes=2_000)) == "436d70aac8fe8d910dca70997f6817f08095fc93c3f03ad3d44ab29e318dfd93"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "policy", "expected"),
+    [
+        (
+            yongji_2024().scaled(0.2),
+            "yongji-54333",
+            "497035f47c0479238a8c9fc9228689bbcb519dfc5a3666892abb601bce9abcf9",
+        ),
+        (province(disputes=1_000), "baseline", "94de66e063b0c9faff9ae3aa5fe17236d3e4f014a00f1bbfa2a91da1f9607684"),
+    ],
+)
+def test_the_stories_told_are_pinned(scenario: Scenario, policy: str, expected: str) -> None:
+    assert story_digest(scenario, policy) == expected
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [(5, 2, 2, 1), (0.42, 0.14, 0.2, 0.24), (1.0, 0.0, 3.0, 0.0), (0.0, 0.0, 0.0, 1e-9), (0.1, 0.2, 0.3)],
+)
+def test_a_chooser_draws_what_random_choices_draws(weights: tuple[float, ...]) -> None:
+    members = tuple(MediationForce)[: len(weights)]
+    chooser = Chooser(tuple(zip(members, weights, strict=True)))
+    ours, theirs = random.Random(7), random.Random(7)
+    for _ in range(5_000):
+        assert chooser(ours) == theirs.choices(members, weights=weights)[0]
+    assert ours.getstate() == theirs.getstate()
+
+
+def test_a_dispute_tells_the_same_story_whatever_the_officer_handled_before() -> None:
+    scenario = yongji_2024().scaled(0.05)
+    rng = random.Random(scenario.seed)
+    first, *_, last = cases(scenario, arrivals(scenario, rng), rng)
+
+    def handled(*these: Case) -> fq.Dispute:
+        clock = fq.FixedClock(START)
+        officer = Officer(fq.Workflow("baseline", clock=clock), clock, scenario, Counter())
+        return [officer.handle(case) for case in these][-1]
+
+    assert [fq.dumps(e) for e in handled(first, last).history] == [fq.dumps(e) for e in handled(last).history]
+
+
+@pytest.mark.parametrize(
+    ("delta", "units"),
+    [
+        (None, {}),
+        (timedelta(hours=3), {}),
+        (None, {"days": 1.5}),
+        (timedelta(0), {"minutes": 90}),
+        (timedelta(days=1), {"hours": 2, "minutes": 30, "seconds": 5}),
+        (timedelta(days=-1), {"seconds": -0.5}),
+        (None, {"days": 2.3456789012345}),
+    ],
+)
+def test_a_fixed_clock_moves_by_the_delta_and_the_units_together(
+    delta: timedelta | None, units: dict[str, float]
+) -> None:
+    clock = fq.FixedClock(START)
+    moved = clock.advance(delta, **units)
+    assert moved == clock.now() == START + (delta or timedelta()) + timedelta(**units)
+
+
+def test_whole_units_counted_out_are_the_units_named() -> None:
+    hour, minute, day = timedelta(hours=1), timedelta(minutes=1), timedelta(days=1)
+    for n in range(500):
+        assert n * hour == timedelta(hours=n, minutes=0, days=0)
+        assert n * minute == timedelta(minutes=n, hours=0, days=0)
+        assert n * day == timedelta(days=n, hours=0, minutes=0)
