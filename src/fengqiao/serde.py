@@ -46,6 +46,7 @@ __all__ = [
     "error_location",
     "json_schema",
     "loads",
+    "plain_document",
     "structure",
     "unstructure",
 ]
@@ -362,6 +363,44 @@ def json_schema(cls: type[Any] = Dispute) -> dict[str, Any]:
         **top,
         "$defs": defs,
     }
+
+
+_PLAIN: dict[type[Any], bool] = {}
+
+
+def plain_document(cls: type[Any]) -> bool:
+    """Whether :func:`unstructure` gives ``cls`` only text, whole numbers, booleans, nulls, arrays and objects.
+
+    True for an event class whose JSON Schema (the same field declarations the converter
+    writes from) has no ``number`` anywhere. The store codec lets orjson write such a
+    document without looking inside it, as it writes these types exactly as the stdlib does
+    (and refuses, for the stdlib to handle, what it cannot write alike: ints beyond 64 bits,
+    lone surrogates). That holds while the values are what their classes declare, which
+    their validators make sure of.
+
+    >>> from fengqiao.lifecycle.events import Closed
+    >>> plain_document(Closed)
+    True
+    """
+    known = _PLAIN.get(cls)
+    if known is None:
+        if cls not in _DOCUMENTS:  # another class may be unstructured by a hook of its own
+            known = False
+        else:
+            try:
+                known = not _has_number(json_schema(cls))
+            except TypeError:  # a type with no schema: nothing is known of its documents
+                known = False
+        _PLAIN[cls] = known
+    return known
+
+
+def _has_number(node: Any) -> bool:
+    if isinstance(node, dict):
+        return node.get("type") == "number" or any(_has_number(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_number(v) for v in node)
+    return False
 
 
 def _document(schema: dict[str, Any]) -> dict[str, Any]:

@@ -104,10 +104,10 @@ canonical(_one_category, "type({v}) is Category", Category=Category)
 
 
 def _flags(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(values)
+    return frozenset(parse_tuple(str, values, "flags"))
 
 
-canonical(_flags, "type({v}) is frozenset")
+canonical(_flags, "is_member_set({v}, str)", is_member_set=is_member_set)
 
 
 def _one_route(value: Route | str) -> Route:

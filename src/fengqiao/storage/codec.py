@@ -18,7 +18,10 @@ quicker way that gives the same result:
   (orjson writes ``1e-7`` for ``1e-07`` and ``null`` for NaN), a plain enum member, a UUID
   or a date (orjson writes them, the stdlib refuses them), a dict or list subclass (the
   stdlib asks its own ``items()`` or ``__iter__``), and whatever orjson refuses (an int
-  beyond 64 bits, a lone surrogate, a key that is not a ``str``, deep nesting).
+  beyond 64 bits, a lone surrogate, a key that is not a ``str``, deep nesting). An event
+  whose class :func:`fengqiao.serde.plain_document` vouches for (every built-in one: its
+  JSON Schema has no number) is not looked through: orjson writes it, or refuses it for
+  the stdlib to write.
 * :func:`decode` parses with ``orjson`` and builds the event with
   :func:`fengqiao.serde.structure` (whose fast converter falls back to the detailed one
   only to explain a failure). A row orjson refuses (``NaN``, a lone surrogate), or whose
@@ -93,7 +96,7 @@ def canonical_json(event: Event) -> str:
     ensure_ascii=False, separators=(",", ":"))``, written by orjson when it gives that text
     (see the module's docstring).
     """
-    return _encoded(serde.unstructure(event))[0]
+    return _encoded(serde.unstructure(event), serde.plain_document(type(event)))[0]
 
 
 def canonical_text(value: Any) -> str:
@@ -109,15 +112,19 @@ def canonical_text(value: Any) -> str:
     return _encoded(value)[0]
 
 
-def _encoded(value: Any) -> tuple[str, bytes | None]:
-    """The canonical text of ``value``, and its UTF-8 bytes if orjson wrote them."""
+def _encoded(value: Any, plain: bool = False) -> tuple[str, bytes | None]:
+    """The canonical text of ``value``, and its UTF-8 bytes if orjson wrote them.
+
+    ``plain``: the value is known to hold only what orjson writes as the stdlib does (see
+    :func:`fengqiao.serde.plain_document`), so it is not looked through.
+    """
     try:
         utf8 = orjson.dumps(value, option=_ORJSON)
     except Exception:  # whatever orjson refuses (or trips on): the stdlib below decides
         pass
     else:
         # Checked after orjson succeeded: the value is then neither circular nor deep.
-        if _same_text(value):
+        if plain or _same_text(value):
             return utf8.decode("utf-8"), utf8
     return _CANONICAL.encode(value), None
 
@@ -284,9 +291,9 @@ def encode(stream_id: str, events: tuple[Event, ...], *, after: int, prev_hash: 
     """Rows for ``events``, versions ``after + 1`` onwards, chained from ``prev_hash``."""
     records: list[Record] = []
     schema_version = serde.SCHEMA_VERSION
-    document = serde.unstructure
+    document, plain = serde.unstructure, serde.plain_document
     for version, event in enumerate(events, start=after + 1):
-        data, utf8 = _encoded(document(event))
+        data, utf8 = _encoded(document(event), plain(type(event)))
         if utf8 is None:
             digest = link(prev_hash, stream_id, version, data)
         else:
