@@ -245,6 +245,23 @@ def test_two_declarations_may_not_give_one_name_two_meanings() -> None:
         del checks._CANONICAL[first], checks._CANONICAL[second]
 
 
+def test_a_test_name_that_is_also_an_argument_is_refused() -> None:
+    def shadowed(value: int) -> int:
+        return value
+
+    canonical(shadowed, "type({v}) is count", count=int)
+
+    @attrs.frozen
+    class Shadow:
+        count: int = attrs.field(converter=shadowed)
+
+    try:
+        with pytest.raises(TypeError, match="means two things"):
+            quick_init(Shadow)
+    finally:
+        del checks._CANONICAL[shadowed]
+
+
 def test_a_declared_validator_on_a_new_class_is_compiled_in() -> None:
     @quick_init
     @attrs.frozen

@@ -59,12 +59,9 @@ def canonical(check: C, test: str, /, **names: object) -> C:
     ``names`` are the globals it uses. A test that is too strict only costs speed (the value
     is then checked the usual way); one too lax would let a bad value in, which
     ``tests/domain/test_quick_init.py`` looks for in every declaration.
-    (A call after the ``def``, not a decorator: attrs' mypy plugin reads converters only
-    from plain functions.)
-
-    >>> def upper(value: str) -> str:
-    ...     return value.upper()
-    >>> upper = canonical(upper, "type({v}) is str and {v}.isupper()")
+    It is called after the ``def``, as in ``canonical(_one_category, "type({v}) is Category",
+    Category=Category)``, not used as a decorator: attrs' mypy plugin reads converters only
+    from plain functions.
     """
     _CANONICAL[check] = (test, names)
     return check
@@ -99,6 +96,7 @@ def quick_init(cls: type[T]) -> type[T]:
     tests: list[str] = []
     sets: list[str] = []
     star = False
+    aliases = {f.alias for f in attrs.fields(cast(Any, cls))}
     for field in attrs.fields(cast(Any, cls)):
         arg = field.alias
         if not field.init or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
@@ -119,7 +117,7 @@ def quick_init(cls: type[T]) -> type[T]:
                 raise TypeError(f"quick_init: {name}.{field.name}: {check!r} is not declared canonical")
             test, names = _CANONICAL[check]
             for key, value in names.items():
-                if namespace.setdefault(key, value) is not value:
+                if namespace.setdefault(key, value) is not value or key in aliases:
                     raise TypeError(f"quick_init: {name}: the name {key!r} means two things")
             tests.append(f"({test.format(v=arg)})")
         namespace[f"_set_{arg}"] = getattr(cls, field.name).__set__
