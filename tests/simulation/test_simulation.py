@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
+import random
 from pathlib import Path
 
 import pytest
 
 import fengqiao as fq
-from fengqiao.simulation import SimulationResult, simulate, yongji_2024
+from fengqiao.simulation import SimulationResult, run, simulate, yongji_2024
+from fengqiao.simulation.plan import arrivals
 from fengqiao.storage import MemoryEventStore, SQLiteEventStore
 
 SMALL = yongji_2024().scaled(0.1)
@@ -205,3 +208,19 @@ def test_a_store_that_refuses_a_chunk_stops_the_workers_and_keeps_what_it_had(tm
         assert caught.value.stream == f"{scenario.name}-000001"
         assert rows(store) == before
     assert multiprocessing.active_children() == []
+
+
+def test_a_worker_collects_garbage_after_each_chunk_and_not_during_it() -> None:
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1, initializer=run._start_worker, initargs=(SMALL, fq.policies.get("baseline"), False)) as pool:
+        enabled, young = pool.apply(_chunk_in_worker)
+    assert enabled is False  # the collector does not interrupt a chunk ...
+    assert young == 0  # ... and a pass after it leaves nothing young behind
+    assert gc.isenabled()  # this process is untouched
+
+
+def _chunk_in_worker() -> tuple[bool, int]:
+    rng = random.Random(SMALL.seed)
+    times = tuple(arrivals(SMALL, rng)[:50])
+    run._work(run._Job(0, times, len(times), frozenset(), rng.getstate()))
+    return gc.isenabled(), gc.get_count()[0]
