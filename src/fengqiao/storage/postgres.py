@@ -294,7 +294,7 @@ class PostgresEventStore:
             if not any(size(item) for item in items):
                 return tuple(version for version, _ in heads.values())
             at = require_aware(self._clock.now(), "clock.now()")
-            rows, records, after = encode_rows(items, heads, at, keep=bool(self._projectors))
+            rows, _, records, after = encode_rows(items, heads, at, keep=bool(self._projectors))
             try:
                 cur.executemany(_INSERT_EVENT, rows, returning=True)
                 positions = [_one(result)[0] for result in cur.results()]

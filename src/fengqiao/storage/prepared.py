@@ -26,8 +26,8 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import chain, repeat
-from typing import Any
+from itertools import repeat
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -38,7 +38,7 @@ from fengqiao.storage.base import Append
 from fengqiao.storage.chain import GENESIS, link
 from fengqiao.storage.codec import Record, Tip, check_append, check_batch, encode
 
-__all__ = ["Item", "Prepared", "check_prepared", "encode_items", "encode_rows", "prepare", "records", "size"]
+__all__ = ["Insert", "Item", "Prepared", "check_prepared", "encode_items", "encode_rows", "prepare", "records", "size"]
 
 
 @attrs.frozen
@@ -165,38 +165,68 @@ def encode_items(items: Sequence[Item], heads: Mapping[str, Tip]) -> tuple[list[
     return rows, moved
 
 
-def encode_rows(
-    items: Sequence[Item], heads: Mapping[str, Tip], recorded_at: object, *, keep: bool
-) -> tuple[list[tuple[Any, ...]], list[Record], dict[str, Tip]]:
-    """What a SQL store inserts for ``items``: the event rows, the records if ``keep``, the new heads.
+class Insert(NamedTuple):
+    """What a SQL store inserts for a batch: :func:`encode_rows`' answer."""
 
-    Each row holds the columns ``stream_id, version, type, schema_version, data, recorded_at,
-    prev_hash, hash``, in the batch's order. The records (for projectors) are built only if
-    ``keep``; without them a prepared history's rows are zipped straight from its columns,
-    with no per-event Python object in between (an import's writer does little else).
+    rows: Iterable[tuple[Any, ...]]
+    """The event rows, in the batch's order: ``stream_id, version, type, schema_version, data,
+    recorded_at, prev_hash, hash``. Iterate once."""
+    total: int
+    """How many rows."""
+    records: list[Record]
+    """The rows' records, if asked for (projectors need the events); else empty."""
+    heads: dict[str, Tip]
+    """The new head of each stream that got events."""
+
+
+def encode_rows(items: Sequence[Item], heads: Mapping[str, Tip], recorded_at: object, *, keep: bool) -> Insert:
+    """What a SQL store inserts for ``items`` (checked, with ``heads`` checked against them).
+
+    With ``keep`` the records are built too, and the rows from them. Without, the rows come
+    from one column list per field, zipped as the driver takes them: a prepared history's
+    columns are appended whole, no Python object is made per event, and ``zip`` hands the
+    driver the same tuple again once it lets go of it. A list of row tuples instead made the
+    collector pass over them about once per thousand rows, a tenth of an import's writer.
     """
     if keep:
         records, moved = encode_items(items, heads)
-        return _rows(records, recorded_at), records, moved
-    rows: list[tuple[Any, ...]] = []
+        rows = _rows(records, recorded_at)
+        return Insert(rows, len(rows), records, moved)
+    sids: list[str] = []
+    versions: list[int] = []
+    types: list[str] = []
+    schemas: list[int] = []
+    data: list[str] = []
+    prev_hashes: list[str] = []
+    hashes: list[str] = []
     moved = {}
     for item in items:
         if isinstance(item, Prepared):
             n = len(item.data)
-            if n:
-                sid, hashes, schema = item.stream_id, item.hashes, item.schema_version
-                prev_hashes = chain((GENESIS,), hashes)  # one longer than the rest: zip stops at the end
-                rows += zip(
-                    repeat(sid, n), range(1, n + 1), item.types, repeat(schema, n), item.data,
-                    repeat(recorded_at, n), prev_hashes, hashes, strict=False,
-                )  # fmt: skip
-                moved[sid] = (n, hashes[-1])
+            if not n:
+                continue
+            sids += repeat(item.stream_id, n)
+            versions += range(1, n + 1)
+            types += item.types
+            schemas += repeat(item.schema_version, n)
+            data += item.data
+            prev_hashes.append(GENESIS)
+            prev_hashes += item.hashes[:-1]
+            hashes += item.hashes
+            moved[item.stream_id] = (n, item.hashes[-1])
         elif item.events:
             version, prev_hash = heads[item.stream_id]
-            mine = encode(item.stream_id, item.events, after=version, prev_hash=prev_hash)
-            rows += _rows(mine, recorded_at)
-            moved[item.stream_id] = (mine[-1].version, mine[-1].hash)
-    return rows, [], moved
+            for r in encode(item.stream_id, item.events, after=version, prev_hash=prev_hash):
+                sids.append(r.stream_id)
+                versions.append(r.version)
+                types.append(r.type)
+                schemas.append(r.schema_version)
+                data.append(r.data)
+                prev_hashes.append(r.prev_hash)
+                hashes.append(r.hash)
+            moved[item.stream_id] = (versions[-1], hashes[-1])
+    columns = (sids, versions, types, schemas, data, repeat(recorded_at), prev_hashes, hashes)
+    return Insert(zip(*columns, strict=False), len(sids), [], moved)
 
 
 def _rows(records: Iterable[Record], recorded_at: object) -> list[tuple[Any, ...]]:

@@ -314,7 +314,7 @@ class SQLiteEventStore:
         if not any(size(item) for item in items):
             return heads
         at = require_aware(self._clock.now(), "clock.now()")
-        rows, records, after = encode_rows(items, heads, at.isoformat(), keep=bool(self._projectors))
+        rows, count, records, after = encode_rows(items, heads, at.isoformat(), keep=bool(self._projectors))
         moved = [(*after[sid], sid, *heads[sid]) for sid in after if heads[sid][0]]
         created = [(sid, *after[sid]) for sid in after if not heads[sid][0]]
         try:
@@ -322,13 +322,13 @@ class SQLiteEventStore:
                 raise _StaleHeads  # a remembered head was wrong (never so for heads read under the lock)
             if created:
                 conn.executemany(_CREATE_HEAD, created)
-            last = _insert_events(conn, rows)
+            last = _insert_events(conn, rows, count)
         except sqlite3.IntegrityError as exc:  # a stream created meanwhile, or rows written around the library
             if trust:
                 raise _StaleHeads from exc
             raise _conflict(conn, items) from exc
         if self._projectors:
-            first = last - len(rows) + 1  # one writer, AUTOINCREMENT: the rows took consecutive positions
+            first = last - count + 1  # one writer, AUTOINCREMENT: the rows took consecutive positions
             stored = tuple(r.stored(first + i, at) for i, r in enumerate(records))
             for project in self._projectors:
                 project(conn, stored)
@@ -434,10 +434,11 @@ def _read_heads(conn: sqlite3.Connection, stream_ids: Sequence[str]) -> dict[str
     return heads
 
 
-def _insert_events(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> int:
-    """Insert the event rows; return the position of the last one."""
-    if len(rows) == 1:
-        position = conn.execute(_INSERT_EVENT, rows[0]).lastrowid
+def _insert_events(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]], count: int) -> int:
+    """Insert the ``count`` event ``rows``; return the position of the last one."""
+    if count == 1:
+        (row,) = rows
+        position = conn.execute(_INSERT_EVENT, row).lastrowid
     else:
         conn.executemany(_INSERT_EVENT, rows)
         position = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
