@@ -23,6 +23,18 @@ def yongji_year(policy: str) -> SimulationResult:
     return simulate(yongji_2024(), policy)
 
 
+def never_close() -> fq.policies.Baseline:
+    """A baseline that refuses every close, its class defined here: it cannot be imported by name."""
+
+    class NeverClose(fq.policies.Baseline):
+        def preconditions(self, dispute: fq.Dispute, trigger: fq.Trigger | str, at: object) -> tuple[fq.Refusal, ...]:
+            if trigger == fq.Trigger.CLOSE:
+                return (fq.Refusal("test.close.never", "不能销号", "never closes"),)
+            return ()
+
+    return NeverClose()
+
+
 def histories(result: SimulationResult) -> list[str]:
     return [fq.dumps(event) for d in result.disputes for event in d.history]
 
@@ -110,13 +122,7 @@ def test_refusals_met_are_counted_by_code() -> None:
 
 
 def test_a_dispute_the_agent_cannot_finish_is_left_open() -> None:
-    class NeverClose(fq.policies.Baseline):
-        def preconditions(self, dispute: fq.Dispute, trigger: fq.Trigger | str, at: object) -> tuple[fq.Refusal, ...]:
-            if trigger == fq.Trigger.CLOSE:
-                return (fq.Refusal("test.close.never", "不能销号", "never closes"),)
-            return ()
-
-    result = simulate(yongji_2024().scaled(0.02), NeverClose())
+    result = simulate(yongji_2024().scaled(0.02), never_close())
     assert result.given_up == result.states["follow_up"] > 0
     assert "closed" not in result.states
 
@@ -170,13 +176,7 @@ def test_a_chunk_that_started_from_a_wrong_guess_of_what_was_learned_is_handled_
 
 
 def test_a_policy_defined_in_place_works_in_workers() -> None:
-    class NeverClose(fq.policies.Baseline):
-        def preconditions(self, dispute: fq.Dispute, trigger: fq.Trigger | str, at: object) -> tuple[fq.Refusal, ...]:
-            if trigger == fq.Trigger.CLOSE:
-                return (fq.Refusal("test.close.never", "不能销号", "never closes"),)
-            return ()
-
-    result = simulate(yongji_2024().scaled(0.2), NeverClose(), workers=2)
+    result = simulate(yongji_2024().scaled(0.2), never_close(), workers=2)
     assert result.given_up == result.states["follow_up"] > 0
 
 
