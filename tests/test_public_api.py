@@ -15,6 +15,7 @@ PUBLIC_API = [
     "Attempt",
     "AttemptRecorded",
     "BasePolicy",
+    "BrokenStreamError",
     "CaseKind",
     "Category",
     "Channel",

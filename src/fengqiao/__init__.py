@@ -25,6 +25,7 @@ from fengqiao.domain.vocab import (
     VisitKind,
 )
 from fengqiao.errors import (
+    BrokenStreamError,
     ConcurrencyConflict,
     DisputeNotFound,
     FengqiaoError,
@@ -86,6 +87,7 @@ __all__ = [
     "Attempt",
     "AttemptRecorded",
     "BasePolicy",
+    "BrokenStreamError",
     "CaseKind",
     "Category",
     "Channel",

@@ -11,6 +11,7 @@
         ├── ConcurrencyConflict   a writer's expected version was stale
         ├── DisputeNotFound       no stored history for a dispute id
         └── UnreadableEventError  a stored event is corrupt or newer than this fengqiao
+            └── BrokenStreamError     a stream's versions or hash chain do not hold
 
 Definition errors (raised while building a policy or a workflow) are kept apart from
 run-time errors (raised while handling a command), as in python-statemachine. Foreign
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from fengqiao.lifecycle.refusals import Refusal
 
 __all__ = [
+    "BrokenStreamError",
     "ConcurrencyConflict",
     "DisputeNotFound",
     "FengqiaoError",
@@ -129,3 +131,22 @@ class UnreadableEventError(StorageError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.stream, self.version, self.reason))
+
+
+class BrokenStreamError(UnreadableEventError):
+    """A stream cannot be served as it is stored: a version is missing, or its hash chain is broken.
+
+    Raised by every load (``EventStore.load``, ``Repository.get``) before a value is built
+    from the stream, so an edited, deleted or reordered event is never served as if it were
+    the workflow's record. ``kind`` says what was found (one of
+    :data:`~fengqiao.storage.ProblemKind`: ``tampered``, ``missing``, ``broken-chain``,
+    ``head-mismatch``), ``version`` where. Nothing can be appended to the stream until it is
+    repaired: :meth:`~fengqiao.storage.EventStore.verify` lists every problem.
+    """
+
+    def __init__(self, stream: str, version: int, reason: str, kind: str = "tampered") -> None:
+        super().__init__(stream, version, reason)
+        self.kind = kind
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.stream, self.version, self.reason, self.kind))

@@ -27,8 +27,9 @@ from contract import (
 )
 
 import fengqiao as fq
-from fengqiao.errors import ConcurrencyConflict, StorageError, UnreadableEventError
+from fengqiao.errors import BrokenStreamError, ConcurrencyConflict, StorageError, UnreadableEventError
 from fengqiao.storage import Append, EventStore, Repository, StoredEvent
+from fengqiao.storage.chain import GENESIS, link
 from fengqiao.storage.migrations import Migration
 
 
@@ -52,6 +53,20 @@ def seed(store: EventStore) -> tuple[fq.Dispute, fq.Dispute]:
         store.append(d.id, d.history[:half], expected_version=0)
         store.append(d.id, d.history[half:], expected_version=half)
     return a, b
+
+
+def reseal(raw: Raw, stream_id: str) -> None:
+    """Recompute ``stream_id``'s hash chain and head over its rows as they are now: a consistent rewrite."""
+    prev = GENESIS
+    rows = raw("SELECT version, data FROM fengqiao_events WHERE stream_id = ? ORDER BY version", (stream_id,))
+    for version, data in rows:
+        digest = link(prev, stream_id, version, data)
+        raw(
+            "UPDATE fengqiao_events SET prev_hash = ?, hash = ? WHERE stream_id = ? AND version = ?",
+            (prev, digest, stream_id, version),
+        )
+        prev = digest
+    raw("UPDATE fengqiao_streams SET version = ?, hash = ? WHERE stream_id = ?", (len(rows), prev, stream_id))
 
 
 def named(store: EventStore) -> list[tuple[str, int, str]]:
@@ -195,10 +210,111 @@ class SQLStoreContract(EventStoreContract):
         raw("DELETE FROM fengqiao_events WHERE stream_id = ?", (b.id,))
         assert named(store) == [(b.id, 1, "missing")]
 
+    # -- load checks versions, the head and the hash chain before it serves --------------
+    def test_load_refuses_an_edited_event_naming_its_version(self, store: EventStore, raw: Raw) -> None:
+        a, b = seed(store)
+        raw(
+            "UPDATE fengqiao_events SET data = replace(data, 'officer:xiao', 'officer:evil')"
+            " WHERE stream_id = ? AND version = ?",
+            (a.id, 6),
+        )
+        for load in (store.load, Repository(workflow(), store).get):
+            with pytest.raises(BrokenStreamError) as caught:
+                load(a.id)
+            assert (caught.value.stream, caught.value.version, caught.value.kind) == (a.id, 6, "tampered")
+        assert store.load(b.id) == b.history
+
+    def test_load_refuses_a_stream_with_a_deleted_event(self, store: EventStore, raw: Raw) -> None:
+        a, _ = seed(store)
+        raw("DELETE FROM fengqiao_events WHERE stream_id = ? AND version = 3", (a.id,))
+        with pytest.raises(BrokenStreamError, match=f"stream {a.id} version 3: version 3 is missing") as caught:
+            Repository(workflow(), store).get(a.id)
+        assert caught.value.kind == "missing"
+
+    def test_load_refuses_a_stream_whose_first_event_is_deleted(self, store: EventStore, raw: Raw) -> None:
+        a, _ = seed(store)
+        raw("DELETE FROM fengqiao_events WHERE stream_id = ? AND version = 1", (a.id,))
+        with pytest.raises(BrokenStreamError, match="version 1 is missing"):
+            store.load(a.id)
+
+    def test_a_deleted_last_event_is_refused_on_load_not_served_as_an_older_state(
+        self, store: EventStore, raw: Raw
+    ) -> None:
+        # Served as the older state, every later append would conflict with the head, forever.
+        _, b = seed(store)
+        raw("DELETE FROM fengqiao_events WHERE stream_id = ? AND version = ?", (b.id, b.version))
+        with pytest.raises(BrokenStreamError, match=f"version {b.version} is missing") as caught:
+            store.load(b.id)
+        assert caught.value.version == b.version
+
+    def test_load_refuses_events_beyond_the_recorded_head(self, store: EventStore, raw: Raw) -> None:
+        a, _ = seed(store)
+        raw("UPDATE fengqiao_streams SET version = 2 WHERE stream_id = ?", (a.id,))
+        with pytest.raises(BrokenStreamError, match="after the recorded head 2") as caught:
+            store.load(a.id)
+        assert caught.value.kind == "head-mismatch"
+
+    def test_load_refuses_events_whose_head_was_deleted(self, store: EventStore, raw: Raw) -> None:
+        a, _ = seed(store)
+        raw("DELETE FROM fengqiao_streams WHERE stream_id = ?", (a.id,))
+        with pytest.raises(BrokenStreamError, match="no recorded head"):
+            store.load(a.id)
+
+    def test_load_refuses_a_head_hash_that_is_not_the_last_events(self, store: EventStore, raw: Raw) -> None:
+        a, _ = seed(store)
+        raw("UPDATE fengqiao_streams SET hash = ? WHERE stream_id = ?", ("f" * 64, a.id))
+        with pytest.raises(BrokenStreamError, match="head hash differs"):
+            store.load(a.id)
+
+    def test_load_refuses_a_reordered_pair(self, store: EventStore, raw: Raw) -> None:
+        a, _ = seed(store)
+        for old, new in ((3, 1000), (4, 3), (1000, 4)):
+            raw("UPDATE fengqiao_events SET version = ? WHERE stream_id = ? AND version = ?", (new, a.id, old))
+        with pytest.raises(BrokenStreamError) as caught:
+            store.load(a.id)
+        assert (caught.value.version, caught.value.kind) == (3, "tampered")
+
+    def test_a_consistent_rewrite_of_a_whole_stream_still_loads(self, store: EventStore, raw: Raw) -> None:
+        # What the chain cannot see alone; an anchor kept elsewhere is what finds it.
+        a, _ = seed(store)
+        raw(
+            "UPDATE fengqiao_events SET data = replace(data, 'officer:xiao', 'officer:evil') WHERE stream_id = ?",
+            (a.id,),
+        )
+        reseal(raw, a.id)
+        assert str(store.load(a.id)[0].actor) == "officer:evil"
+
+    def test_read_all_refuses_an_edited_event(self, store: EventStore, raw: Raw) -> None:
+        a, _ = seed(store)
+        raw(
+            "UPDATE fengqiao_events SET data = replace(data, 'officer:xiao', 'officer:evil') WHERE stream_id = ?"
+            " AND version = 2",
+            (a.id,),
+        )
+        with pytest.raises(BrokenStreamError) as caught:
+            list(store.read_all())
+        assert (caught.value.stream, caught.value.version) == (a.id, 2)
+
+    def test_read_all_can_skip_and_report_unreadable_rows(self, store: EventStore, raw: Raw) -> None:
+        a, b = seed(store)
+        raw('UPDATE fengqiao_events SET data = \'{"schema":1,"type":\' WHERE stream_id = ? AND version = 5', (a.id,))
+        raw(
+            "UPDATE fengqiao_events SET data = replace(data, 'officer:xiao', 'officer:evil') WHERE stream_id = ?"
+            " AND version = 2",
+            (b.id,),
+        )
+        skipped: list[UnreadableEventError] = []
+        read = [(s.stream_id, s.version) for s in store.read_all(unreadable=skipped.append)]
+        assert [(e.stream, e.version) for e in skipped] == [(a.id, 5), (b.id, 2)]
+        everything = [(d.id, v) for d in (a, b) for v in range(1, d.version + 1)]
+        assert sorted(read) == sorted(set(everything) - {(a.id, 5), (b.id, 2)})
+        assert len(list(store.read_all(limit=5, unreadable=skipped.append))) == 5
+
     # -- rows that cannot be read ------------------------------------------------------
     def test_a_corrupt_json_row_raises_naming_stream_and_version(self, store: EventStore, raw: Raw) -> None:
         a, _ = seed(store)
         raw('UPDATE fengqiao_events SET data = \'{"schema":1,"type":\' WHERE stream_id = ? AND version = 5', (a.id,))
+        reseal(raw, a.id)
         with pytest.raises(UnreadableEventError, match="corrupt JSON") as caught:
             store.load(a.id)
         assert (caught.value.stream, caught.value.version) == (a.id, 5)
@@ -207,7 +323,7 @@ class SQLStoreContract(EventStoreContract):
             list(store.read_all())
         with pytest.raises(UnreadableEventError):
             Repository(workflow(), store).get(a.id)
-        assert named(store) == [(a.id, 5, "tampered")]
+        assert named(store) == [(a.id, 5, "tampered")]  # its columns disagree with its (sealed) data
 
     def test_an_unknown_event_schema_version_raises_naming_stream_and_version(
         self, store: EventStore, raw: Raw
@@ -218,6 +334,7 @@ class SQLStoreContract(EventStoreContract):
             " WHERE stream_id = ? AND version = 2",
             (a.id,),
         )
+        reseal(raw, a.id)
         with pytest.raises(UnreadableEventError, match="schema version 2 is newer") as caught:
             store.load(a.id)
         assert (caught.value.stream, caught.value.version) == (a.id, 2)
@@ -228,6 +345,7 @@ class SQLStoreContract(EventStoreContract):
             "UPDATE fengqiao_events SET data = replace(data, ?, ?) WHERE stream_id = ? AND version = 1",
             (a.id, b.id, a.id),
         )
+        reseal(raw, a.id)
         with pytest.raises(UnreadableEventError, match="belongs to dispute") as caught:
             store.load(a.id)
         assert (caught.value.stream, caught.value.version) == (a.id, 1)

@@ -23,14 +23,14 @@ that a ledger table and the events it is built from are committed together, or n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 import attrs
 
-from fengqiao.errors import ValidationError
+from fengqiao.errors import UnreadableEventError, ValidationError
 from fengqiao.lifecycle.events import Event
 
 if TYPE_CHECKING:
@@ -206,13 +206,33 @@ class EventStore(Protocol):
     def load(self, stream_id: str) -> tuple[Event, ...]:
         """Every event of ``stream_id`` in version order; empty if the stream is unknown.
 
+        Before serving, the versions must run 1 to the stream's recorded head without a gap
+        and every event must link into the stream's hash chain.
+
         Raises:
+            BrokenStreamError: a version is missing, or an event was edited, moved or
+                reordered (its hash does not match); nothing is served.
             UnreadableEventError: a stored event is corrupt or of an unknown schema version.
         """
         ...
 
-    def read_all(self, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
-        """Events with a position greater than ``after``, in position order, at most ``limit``."""
+    def read_all(
+        self,
+        after: int = 0,
+        limit: int | None = None,
+        *,
+        unreadable: Callable[[UnreadableEventError], object] | None = None,
+    ) -> Iterator[StoredEvent]:
+        """Events with a position greater than ``after``, in position order, at most ``limit``.
+
+        Each event's hash is checked against its stored data.
+
+        Raises:
+            UnreadableEventError: a row cannot be read or does not match its hash
+                (``BrokenStreamError``); with ``unreadable``, such a row is passed to it
+                instead and skipped (``limit`` counts the events given), so a rebuild can report
+                the bad rows and go on.
+        """
         ...
 
     def streams(self) -> Iterator[str]:

@@ -30,7 +30,7 @@ from fengqiao.errors import ConcurrencyConflict, StorageError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import GENESIS, Head, Row, check
-from fengqiao.storage.codec import check_append, check_many, check_page
+from fengqiao.storage.codec import Unreadable, check_append, check_many, check_page
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_items, size
 
 __all__ = ["MemoryEventStore"]
@@ -124,8 +124,13 @@ class MemoryEventStore:
             self._check_open()
             return tuple(e.stored.event for e in self._streams.get(stream_id, ()))
 
-    def read_all(self, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
-        """Events after position ``after``, in position order, at most ``limit`` of them."""
+    def read_all(
+        self, after: int = 0, limit: int | None = None, *, unreadable: Unreadable | None = None
+    ) -> Iterator[StoredEvent]:
+        """Events after position ``after``, in position order, at most ``limit`` of them.
+
+        Every event in memory is readable, so ``unreadable`` (see ``EventStore.read_all``) is never called.
+        """
         check_page(after, limit)
         self._check_open()
         return self._read_all(after, limit)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from types import TracebackType
 from typing import Any, LiteralString
 
@@ -42,7 +43,16 @@ from fengqiao.errors import ConcurrencyConflict, StorageError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import Head, Row, check
-from fengqiao.storage.codec import check_append, check_heads, check_many, check_page, decode
+from fengqiao.storage.codec import (
+    Unreadable,
+    check_append,
+    check_heads,
+    check_many,
+    check_page,
+    decode_stream,
+    split_head,
+    stored_page,
+)
 from fengqiao.storage.migrations import Migration, latest, pending, require_current
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
 
@@ -82,6 +92,11 @@ _PAGE = 500
 _INSERT_EVENT = (
     "INSERT INTO fengqiao_events (stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING position"
+)
+_LOAD = (  # one statement, so the head and the events come from one snapshot; the head sorts first
+    "SELECT 0, NULL::integer, NULL::text, hash, version FROM fengqiao_streams WHERE stream_id = %s"
+    " UNION ALL SELECT version, schema_version, data, hash, NULL FROM fengqiao_events WHERE stream_id = %s"
+    " ORDER BY 1"
 )
 _ROWS = "SELECT stream_id, version, position, type, schema_version, data, prev_hash, hash FROM fengqiao_events"
 
@@ -200,24 +215,26 @@ class PostgresEventStore:
         """Every event of ``stream_id`` in version order; empty if unknown.
 
         Raises:
+            BrokenStreamError: a version is missing or the hash chain does not hold.
             UnreadableEventError: a stored event is corrupt or of an unknown schema version.
         """
         with _errors(f"load {stream_id}"), self._transaction() as conn:
-            rows = (
-                _cursor(conn)
-                .execute(
-                    "SELECT version, schema_version, data FROM fengqiao_events WHERE stream_id = %s ORDER BY version",
-                    (stream_id,),
-                )
-                .fetchall()
-            )
-        return tuple(decode(stream_id, version, schema, data) for version, schema, data in rows)
+            rows = _cursor(conn).execute(_LOAD, (stream_id, stream_id)).fetchall()
+        return decode_stream(stream_id, *split_head(rows))
 
-    def read_all(self, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
-        """Events after position ``after``, in position order, at most ``limit`` of them."""
+    def read_all(
+        self, after: int = 0, limit: int | None = None, *, unreadable: Unreadable | None = None
+    ) -> Iterator[StoredEvent]:
+        """Events after position ``after``, in position order, at most ``limit`` of them.
+
+        Each row's hash is checked against its data. A row that cannot be read raises
+        :class:`~fengqiao.errors.UnreadableEventError` (or ``BrokenStreamError``), unless
+        ``unreadable`` is given: then the error is passed to it, the row is skipped (``limit``
+        counts the events given) and reading goes on, as a rebuild needs.
+        """
         check_page(after, limit)
         self._check()
-        return self._read_all(after, limit)
+        return self._read_all(after, limit, unreadable)
 
     def streams(self) -> Iterator[str]:
         """Every stream id, in code-point order."""
@@ -313,7 +330,7 @@ class PostgresEventStore:
             heads.update(after)
             return tuple(heads[sid][0] for sid in ids)
 
-    def _read_all(self, after: int, limit: int | None) -> Iterator[StoredEvent]:
+    def _read_all(self, after: int, limit: int | None, unreadable: Unreadable | None) -> Iterator[StoredEvent]:
         remaining = limit
         while remaining is None or remaining > 0:
             size = _PAGE if remaining is None else min(_PAGE, remaining)
@@ -321,7 +338,7 @@ class PostgresEventStore:
                 page = (
                     _cursor(conn)
                     .execute(
-                        "SELECT position, stream_id, version, schema_version, data, hash, recorded_at"
+                        "SELECT position, stream_id, version, schema_version, data, prev_hash, hash, recorded_at"
                         " FROM fengqiao_events WHERE position > %s ORDER BY position LIMIT %s",
                         (after, size),
                     )
@@ -329,19 +346,11 @@ class PostgresEventStore:
                 )
             if not page:
                 return
-            for position, stream_id, version, schema, data, digest, recorded_at in page:
-                event = decode(stream_id, version, schema, data)
-                yield StoredEvent(
-                    position=position,
-                    stream_id=stream_id,
-                    version=version,
-                    event=event,
-                    hash=digest,
-                    recorded_at=recorded_at,
-                )
+            events = stored_page(page, _recorded, unreadable)
+            yield from events
             after = page[-1][0]
             if remaining is not None:
-                remaining -= len(page)
+                remaining -= len(events)
 
     def _streams(self) -> Iterator[str]:
         last = ""
@@ -393,6 +402,12 @@ def _schema_version(conn: Connection) -> int:
         return 0
     row = cur.execute("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'").fetchone()
     return 0 if row is None else int(row[0])
+
+
+def _recorded(value: object) -> datetime:
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a timestamp, got {type(value).__name__}")
+    return value
 
 
 def _lock_key(purpose: LiteralString, schema: str) -> int:

@@ -51,11 +51,14 @@ from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationRe
 from fengqiao.storage.chain import GENESIS, Head, Row, check
 from fengqiao.storage.codec import (
     Tip,
+    Unreadable,
     check_append,
     check_heads,
     check_many,
     check_page,
-    decode,
+    decode_stream,
+    split_head,
+    stored_page,
 )
 from fengqiao.storage.migrations import Migration, latest, pending, require_current
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
@@ -102,6 +105,11 @@ _INSERT_EVENT = (
 _CREATE_HEAD = "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (?, ?, ?)"
 _MOVE_HEAD = "UPDATE fengqiao_streams SET version = ?, hash = ? WHERE stream_id = ? AND version = ? AND hash = ?"
 _PAGE = 500
+_LOAD = (  # one statement, so the head and the events come from one snapshot; the head sorts first
+    "SELECT 0, NULL, NULL, hash, version FROM fengqiao_streams WHERE stream_id = ?"
+    " UNION ALL SELECT version, schema_version, data, hash, NULL FROM fengqiao_events WHERE stream_id = ?"
+    " ORDER BY 1"
+)
 _COLUMNS = "stream_id, version, position, type, schema_version, data, prev_hash, hash"
 
 
@@ -204,21 +212,27 @@ class SQLiteEventStore:
         """Every event of ``stream_id`` in version order; empty if unknown.
 
         Raises:
+            BrokenStreamError: a version is missing or the hash chain does not hold.
             UnreadableEventError: a stored event is corrupt or of an unknown schema version.
         """
         with _errors(f"load {stream_id}"), self._read() as conn:
-            rows = conn.execute(
-                "SELECT version, schema_version, data FROM fengqiao_events WHERE stream_id = ? ORDER BY version",
-                (stream_id,),
-            ).fetchall()
-        return tuple(decode(stream_id, version, schema, data) for version, schema, data in rows)
+            rows = conn.execute(_LOAD, (stream_id, stream_id)).fetchall()
+        return decode_stream(stream_id, *split_head(rows))
 
-    def read_all(self, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
-        """Events after position ``after``, in position order, at most ``limit`` of them."""
+    def read_all(
+        self, after: int = 0, limit: int | None = None, *, unreadable: Unreadable | None = None
+    ) -> Iterator[StoredEvent]:
+        """Events after position ``after``, in position order, at most ``limit`` of them.
+
+        Each row's hash is checked against its data. A row that cannot be read raises
+        :class:`~fengqiao.errors.UnreadableEventError` (or ``BrokenStreamError``), unless
+        ``unreadable`` is given: then the error is passed to it, the row is skipped (``limit``
+        counts the events given) and reading goes on, as a rebuild needs.
+        """
         check_page(after, limit)
         with self._lock:
             self._connection()  # fail now, not at the first next(), if the store is closed
-        return self._read_all(after, limit)
+        return self._read_all(after, limit, unreadable)
 
     def streams(self) -> Iterator[str]:
         """Every stream id, in code-point order."""
@@ -340,30 +354,23 @@ class SQLiteEventStore:
         if len(self._heads) > HEAD_CACHE:
             self._heads.popitem(last=False)
 
-    def _read_all(self, after: int, limit: int | None) -> Iterator[StoredEvent]:
+    def _read_all(self, after: int, limit: int | None, unreadable: Unreadable | None) -> Iterator[StoredEvent]:
         remaining = limit
         while remaining is None or remaining > 0:
             size = _PAGE if remaining is None else min(_PAGE, remaining)
             with _errors("read_all"), self._read() as conn:
                 page = conn.execute(
-                    "SELECT position, stream_id, version, schema_version, data, hash, recorded_at"
+                    "SELECT position, stream_id, version, schema_version, data, prev_hash, hash, recorded_at"
                     " FROM fengqiao_events WHERE position > ? ORDER BY position LIMIT ?",
                     (after, size),
                 ).fetchall()
             if not page:
                 return
-            for position, stream_id, version, schema, data, digest, recorded_at in page:
-                yield StoredEvent(
-                    position=position,
-                    stream_id=stream_id,
-                    version=version,
-                    event=decode(stream_id, version, schema, data),
-                    hash=digest,
-                    recorded_at=datetime.fromisoformat(recorded_at),
-                )
+            events = stored_page(page, datetime.fromisoformat, unreadable)
+            yield from events
             after = page[-1][0]
             if remaining is not None:
-                remaining -= len(page)
+                remaining -= len(events)
 
     def _streams(self) -> Iterator[str]:
         last = ""
