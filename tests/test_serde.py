@@ -404,3 +404,30 @@ def test_the_json_schema_of_any_event_validates_every_event(value: fq.Event) -> 
 @pytest.mark.parametrize("value", ENTITIES + PAYLOADS, ids=name_of)
 def test_the_json_schema_of_every_value_class_validates_its_json(value: Any) -> None:
     validator(type(value)).validate(json.loads(fq.dumps(value)))
+
+
+def test_loading_a_dispute_whose_state_contradicts_its_history_is_refused_naming_the_field(
+    full_dispute: fq.Dispute,
+) -> None:
+    data = json.loads(fq.dumps(full_dispute))
+    data["state"] = "discovered" if full_dispute.state is not fq.State.DISCOVERED else "graded"
+    with pytest.raises(fq.SerializationError) as caught:
+        fq.loads(json.dumps(data), fq.Dispute)
+    assert caught.value.path == "state"
+
+
+def test_loading_a_dispute_whose_history_is_not_its_own_is_refused(full_dispute: fq.Dispute) -> None:
+    data = json.loads(fq.dumps(full_dispute))
+    data["history"] = data["history"][1:]
+    with pytest.raises(fq.SerializationError) as caught:
+        fq.loads(json.dumps(data), fq.Dispute)
+    assert caught.value.path == "history[0]"
+
+
+def test_a_loaded_dispute_always_replays_to_itself(full_dispute: fq.Dispute) -> None:
+    data = json.loads(fq.dumps(full_dispute))
+    data["summary"] = "改过的摘要"
+    with pytest.raises(fq.SerializationError, match="summary is not what"):
+        fq.loads(json.dumps(data), fq.Dispute)
+    back = fq.loads(fq.dumps(full_dispute), fq.Dispute)
+    assert fq.replay(back.history) == back

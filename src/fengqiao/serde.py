@@ -37,6 +37,7 @@ from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import SerializationError, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import EVENT_TYPES, Event
+from fengqiao.lifecycle.fold import fold
 from fengqiao.lifecycle.states import State, StateId
 
 __all__ = [
@@ -314,14 +315,29 @@ def structure(data: Any, cls: type[T]) -> T:
         )
     body = {k: v for k, v in data.items() if k != "schema"}
     try:
-        return _fast.structure(body, cls)
+        value = _fast.structure(body, cls)
     except Exception:  # any failure: the detailed converter below says where and why
-        pass
+        try:
+            value = converter.structure(body, cls)
+        except (cattrs.BaseValidationError, _Refused, ValueError, TypeError, KeyError) as exc:
+            message, path = error_location(exc)
+            raise SerializationError(message, path) from exc
+    if cls is Dispute:
+        _check_folds(value)  # type: ignore[arg-type]
+    return value
+
+
+def _check_folds(dispute: Dispute) -> None:
+    """Refuse a dispute whose fields are not what its own history folds to (a document edited by hand)."""
     try:
-        return converter.structure(body, cls)
-    except (cattrs.BaseValidationError, _Refused, ValueError, TypeError, KeyError) as exc:
-        message, path = error_location(exc)
-        raise SerializationError(message, path) from exc
+        rebuilt = fold(dispute.history)
+    except ValidationError as exc:
+        raise SerializationError(exc.message, exc.path or "history") from None
+    if rebuilt == dispute:
+        return
+    for field in attrs.fields(Dispute):
+        if getattr(rebuilt, field.name) != getattr(dispute, field.name):
+            raise SerializationError(f"{field.name} is not what the dispute's history gives", field.name)
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:

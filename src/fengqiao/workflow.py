@@ -56,6 +56,7 @@ from fengqiao.lifecycle.events import (
     Discovered,
     Event,
     Graded,
+    Merged,
     Regraded,
     Transitioned,
 )
@@ -564,9 +565,67 @@ class Workflow:
         role = self._role_refusal(who, trig)
         if role is not None:
             refusals.append(role)
+        if at < dispute.updated_at or trig is Trigger.MERGE:
+            refusals.extend(_own_refusals(dispute, event))
         refusals.extend(policy.preconditions(dispute, trig, at))
         refusals.extend(policy.refusals(dispute, event))
         return trig, event, tuple(refusals) if refusals else ()
+
+    def admit(self, dispute: Dispute | None, event: Event) -> Dispute:
+        """Apply an event made elsewhere as :meth:`fire` would have decided it; return the new dispute.
+
+        For code that stores events it did not get from :meth:`fire` (``Repository.save``, an
+        import): ``event`` must be one this workflow accepts from ``dispute`` — of this
+        dispute, not dated before its last event, a step the graph allows to the state the
+        event records, by an actor with the roles, refused by no policy rule, and, for a
+        grading, graded as the policy grades that assessment. With ``dispute`` ``None``, the
+        event must be a discovery by an actor who may discover.
+
+        Raises:
+            TransitionRefused: the graph, a role, the clock or the policy refuses the event.
+            ValidationError: not an event of this dispute, or one that records something
+                other than what this workflow decides (another target state, another grade).
+        """
+        if dispute is None:
+            if not isinstance(event, Discovered):
+                raise ValidationError(f"a history begins with a discovery, not {type(event).__name__}", "event")
+            refusal = self._role_refusal(event.actor, "discover")
+            if refusal is not None:
+                raise TransitionRefused(event.dispute_id, "discover", (refusal,))
+            return start(event)
+        _check_dispute(dispute)
+        if not isinstance(event, Event) or isinstance(event, Discovered):
+            raise ValidationError(f"expected an event after discovery, got {type(event).__name__}", "event")
+        if event.dispute_id != dispute.id:
+            raise ValidationError(f"the event belongs to dispute {event.dispute_id}, not {dispute.id}", "event")
+        trig = event.payload.trigger if isinstance(event, Transitioned) else event.trigger
+        state = dispute.state
+        refusals: list[Refusal] = []
+        if not self.graph.allows(state, trig):
+            refusals.append(self._graph_refusal(state, trig))
+        elif (target_of(event) or state) != self.graph.target(state, trig):
+            raise ValidationError(
+                f"{trig} takes a dispute from {state} to {self.graph.target(state, trig)}, "
+                f"not to {target_of(event)}, under policy {self.policy.name}",
+                "event",
+            )
+        role = self._role_refusal(event.actor, trig)
+        if role is not None:
+            refusals.append(role)
+        refusals.extend(_own_refusals(dispute, event))
+        refusals.extend(self.policy.preconditions(dispute, trig, event.at))
+        refusals.extend(self.policy.refusals(dispute, event))
+        if refusals:
+            raise TransitionRefused(dispute.id, str(trig), tuple(refusals))
+        if isinstance(event, Graded):
+            decided = self._grading(dispute, event.payload.assessment, event.at)
+            if decided != event.payload.grading:
+                raise ValidationError(
+                    f"the event records grade {event.payload.grading.grade}, but policy {self.policy.name} "
+                    f"grades that assessment {decided.grade}",
+                    "event.payload.grading",
+                )
+        return apply(dispute, event)
 
     def _graph_refusal(self, state: StateId, trig: TriggerId) -> Refusal:
         label = self.graph.label
@@ -677,6 +736,23 @@ def _random_ids(n: int) -> list[str]:
     raw[8::16] = raw[8::16].translate(_RFC_4122)
     text = raw.hex()
     return [text[i : i + 32] for i in range(0, 32 * n, 32)]
+
+
+def _own_refusals(dispute: Dispute, event: Event) -> list[Refusal]:
+    """What every workflow refuses, whatever its policy: going back in time, merging into oneself."""
+    found: list[Refusal] = []
+    if event.at < dispute.updated_at:
+        found.append(
+            Refusal(
+                "time.before-last-event",
+                f"操作时间 {event.at.isoformat()} 早于该纠纷上一条记录的时间 {dispute.updated_at.isoformat()}",
+                f"the command is dated {event.at.isoformat()}, before the dispute's last event "
+                f"({dispute.updated_at.isoformat()}); a late record is not back-dated",
+            )
+        )
+    if isinstance(event, Merged) and event.payload.into == dispute.id:
+        found.append(Refusal("merge.into-itself", "纠纷不能合并到其自身", f"{dispute.id} cannot be merged into itself"))
+    return found
 
 
 def _check_dispute(dispute: object) -> None:

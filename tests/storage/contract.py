@@ -13,6 +13,7 @@ import pytest
 
 import fengqiao as fq
 from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, StorageError, ValidationError
+from fengqiao.lifecycle.payloads import ClosePayload
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.storage import Append, EventStore, MemoryEventStore, Projector, Repository, StoredEvent, prepare
 from fengqiao.storage.chain import GENESIS, link
@@ -662,3 +663,131 @@ class EventStoreContract:
         assert final == wang
         assert [e.actor.id for e in final.history[-2:]] == ["officer:xiao", "officer:wang"]
         assert store.verify().ok
+
+    # -- one decision path: only what the workflow accepts from the stored head is stored ---
+    def test_repository_save_refuses_a_close_the_policy_refuses_and_stores_nothing(self, store: EventStore) -> None:
+        wf = workflow()
+        repo = Repository(wf, store)
+        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        resolved = wf.resolve(
+            wf.record_attempt(
+                wf.mediate(wf.grade(d, actor=OFFICER), actor=OFFICER), actor=OFFICER, outcome="agreement"
+            ),
+            actor=OFFICER,
+        )
+        close = fq.Closed(
+            dispute_id=d.id,
+            at=resolved.updated_at,
+            actor=fq.Actor.parse("grid_worker:wang"),
+            payload=ClosePayload(summary="销号"),
+        )
+        forged = fq.replay((*resolved.history, close))  # folded without asking anyone
+        assert forged.state is fq.State.CLOSED
+        with pytest.raises(fq.TransitionRefused) as caught:
+            repo.save(forged, expected_version=d.version)
+        assert "baseline.close.no-visit" in {r.code for r in caught.value.refusals}
+        assert store.load(d.id) == d.history
+
+    def test_repository_save_refuses_a_history_that_is_not_the_stored_one(self, store: EventStore) -> None:
+        wf = workflow()
+        repo = Repository(wf, store)
+        d = repo.fire(
+            repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER),
+            "grade",
+            actor=OFFICER,
+        )
+        other = fq.replay((attrs.evolve(d.history[0], actor=fq.Actor.parse("officer:evil")), *d.history[1:]))
+        with pytest.raises(ValidationError, match="not the stored one") as caught:
+            Repository(wf, store).save(wf.note(other, "x", actor=OFFICER), expected_version=d.version)
+        assert caught.value.path == "history[0]"
+        assert store.load(d.id) == d.history
+
+    def test_repository_save_refuses_a_dispute_whose_fields_disagree_with_its_history(self, store: EventStore) -> None:
+        wf = workflow()
+        repo = Repository(wf, store)
+        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        doctored = attrs.evolve(wf.grade(d, actor=OFFICER), state=fq.State.CLOSED)
+        with pytest.raises(ValidationError, match="its state differs") as caught:
+            repo.save(doctored, expected_version=d.version)
+        assert caught.value.path == "dispute.state"
+        assert store.load(d.id) == d.history
+
+    def test_repository_fire_refuses_a_doctored_dispute_and_stores_nothing(self, store: EventStore) -> None:
+        wf = workflow()
+        repo = Repository(wf, store)
+        d = repo.fire(
+            repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER),
+            "grade",
+            actor=OFFICER,
+        )
+        doctored = attrs.evolve(d, state=fq.State.FOLLOW_UP, visits=())
+        with pytest.raises(ValidationError, match="its state differs") as caught:
+            repo.fire(doctored, "close", actor=OFFICER)
+        assert caught.value.path == "dispute.state"
+        assert store.load(d.id) == d.history
+
+    def test_repository_fire_decides_on_an_equal_value_read_elsewhere(self, store: EventStore) -> None:
+        wf = workflow()
+        d = Repository(wf, store).discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        copy = fq.loads(fq.dumps(d), fq.Dispute)  # equal, not the same object: compared with the store
+        graded = Repository(wf, store).fire(copy, "grade", actor=OFFICER)
+        assert store.load(d.id) == graded.history
+
+    def test_a_command_dated_before_the_last_event_is_refused(self, store: EventStore) -> None:
+        wf = workflow()
+        repo = Repository(wf, store)
+        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        _tick(wf, hours=-1)
+        with pytest.raises(fq.TransitionRefused) as caught:
+            repo.fire(d, "grade", actor=OFFICER)
+        assert [r.code for r in caught.value.refusals] == ["time.before-last-event"]
+        assert store.load(d.id) == d.history
+
+    def test_a_merge_into_itself_is_refused(self, store: EventStore) -> None:
+        repo = Repository(workflow(), store)
+        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        with pytest.raises(fq.TransitionRefused) as caught:
+            repo.fire(d, "merge", actor=OFFICER, into=d.id)
+        assert [r.code for r in caught.value.refusals] == ["merge.into-itself"]
+        assert store.load(d.id) == d.history
+
+    def test_a_merge_into_an_unknown_dispute_is_refused_and_stores_nothing(self, store: EventStore) -> None:
+        repo = Repository(workflow(), store)
+        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        with pytest.raises(fq.TransitionRefused) as caught:
+            repo.fire(d, "merge", actor=OFFICER, into="YJ-9999")
+        assert [r.code for r in caught.value.refusals] == ["merge.into-unknown"]
+        assert store.load(d.id) == d.history
+        assert list(store.streams()) == [d.id]
+
+    def test_a_merge_is_recorded_on_both_streams_together(self, store: EventStore) -> None:
+        wf = workflow()
+        repo = Repository(wf, store)
+        first = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        second = repo.discover(channel="alarm_110", category="neighbour", summary="同一噪音", actor=OFFICER)
+        merged = repo.fire(second, "merge", actor=OFFICER, into=first.id)
+        assert merged.state is fq.State.MERGED
+        target = repo.get(first.id)
+        assert target.version == 2
+        note = target.history[-1]
+        assert isinstance(note, fq.Noted)
+        assert second.id in note.payload.text
+        positions = [s.position for s in store.read_all() if s.version > 1]
+        assert len(positions) == 2
+        assert store.verify().ok
+
+    def test_a_merge_into_an_ended_dispute_is_refused(self, store: EventStore) -> None:
+        wf = workflow()
+        repo = Repository(wf, store)
+        first = repo.fire(
+            repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER),
+            "grade",
+            actor=OFFICER,
+            meets_case_threshold=True,
+        )
+        first = repo.fire(first, "escalate", actor=OFFICER, case_kind="administrative", case_number="2024-1")
+        second = repo.discover(channel="alarm_110", category="neighbour", summary="同一噪音", actor=OFFICER)
+        with pytest.raises(fq.TransitionRefused) as caught:
+            repo.fire(second, "merge", actor=OFFICER, into=first.id)
+        assert [r.code for r in caught.value.refusals] == ["merge.into-ended"]
+        assert store.load(second.id) == second.history

@@ -9,16 +9,38 @@ with :meth:`Repository.get`, look again, and retry::
         d = repo.fire(d, Trigger.RECORD_VISIT, actor="grid_worker:wang", kind="phone")
     except ConcurrencyConflict:
         d = repo.get(d.id)   # see what the other officer did, then decide again
+
+What is stored is what the workflow decided, from the *stored* dispute:
+
+- :meth:`~Repository.fire` decides on the stored value. A dispute this repository returned
+  (from ``discover``, ``fire``, ``save`` or ``get``) is known to be it; any other value is
+  compared with the stored dispute first, and refused if it differs (a value edited by hand,
+  or one read before another officer's command).
+- :meth:`~Repository.save` replays each new event through :meth:`Workflow.admit
+  <fengqiao.Workflow.admit>` on the stored dispute: the graph, the roles, the clock and the
+  policy must accept it, and the result must be the dispute given.
+- A merge names a dispute that must be stored and open; the merged dispute's ``Merged`` event
+  and a note on the other dispute are stored in one transaction, so each stream records the
+  link.
+
+The raw :meth:`EventStore.append <fengqiao.storage.EventStore.append>` is the unchecked
+storage layer beneath: it checks versions, streams and hashes, not the workflow.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
-from fengqiao.errors import DisputeNotFound, ValidationError
+import attrs
+
+from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, TransitionRefused, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.states import TriggerId
-from fengqiao.storage.base import EventStore
+from fengqiao.lifecycle.events import Merged
+from fengqiao.lifecycle.refusals import Refusal
+from fengqiao.lifecycle.states import Trigger, TriggerId
+from fengqiao.storage.base import Append, EventStore
 from fengqiao.workflow import ActorLike, Workflow
 
 __all__ = ["Repository"]
@@ -30,11 +52,21 @@ class Repository:
     Args:
         workflow: decides every command (policy, clock, graph).
         store: where histories are appended and loaded from.
+        cache_size: how many disputes (the last values it stored or loaded) the repository
+            remembers, so that a command on one of them needs no reload to know it is the
+            stored value.
     """
 
-    def __init__(self, workflow: Workflow, store: EventStore) -> None:
+    def __init__(self, workflow: Workflow, store: EventStore, *, cache_size: int = 4096) -> None:
+        if not isinstance(workflow, Workflow):
+            raise ValidationError(f"expected a Workflow, got {type(workflow).__name__}", "workflow")
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
+            raise ValidationError("expected a cache size of 0 or more", "cache_size")
         self.workflow = workflow
         self.store = store
+        self._known: OrderedDict[str, Dispute] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Repository({self.workflow!r}, {self.store!r})"
@@ -48,18 +80,23 @@ class Repository:
         """
         dispute = self.workflow.discover(**kwargs)
         self.store.append(dispute.id, dispute.history, expected_version=0)
+        self._remember(dispute)
         return dispute
 
     def fire(self, dispute: Dispute, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Dispute:
-        """Fire ``trigger`` (as :meth:`Workflow.fire`) and store the event; return the new dispute.
+        """Fire ``trigger`` (as :meth:`Workflow.fire`) on the stored dispute, store the event, return the new dispute.
 
         Raises:
             ConcurrencyConflict: the stored dispute moved on since ``dispute`` was read;
                 nothing was stored. Reload with :meth:`get` and retry.
-            TransitionRefused, ValidationError: as :meth:`Workflow.fire`; nothing was stored.
+            ValidationError: ``dispute`` is not the stored dispute (edited by hand); malformed
+                input, as :meth:`Workflow.fire`. Nothing was stored.
+            TransitionRefused: as :meth:`Workflow.fire`; or a merge into a dispute that is
+                not stored (``merge.into-unknown``) or not open (``merge.into-ended``).
         """
-        new = self.workflow.fire(dispute, trigger, actor=actor, **payload)
-        self.store.append(new.id, new.history[dispute.version :], expected_version=dispute.version)
+        current = self._current(dispute)
+        new = self.workflow.fire(current, trigger, actor=actor, **payload)
+        self._store(current, new)
         return new
 
     def save(self, dispute: Dispute, *, expected_version: int) -> Dispute:
@@ -70,18 +107,37 @@ class Repository:
             d2 = wf.resolve(wf.record_attempt(d, actor=..., outcome="agreement"), actor=...)
             repo.save(d2, expected_version=d.version)   # both events, or neither
 
+        The first ``expected_version`` events must be the stored history, and each new event
+        must be one the workflow accepts (:meth:`Workflow.admit`) from the stored dispute.
+
         Raises:
             ConcurrencyConflict: the stored dispute is not at ``expected_version``.
-            ValidationError: ``expected_version`` is not between 0 and ``dispute.version``.
+            ValidationError: ``expected_version`` is not between 0 and ``dispute.version``; the
+                history differs from the stored one; or ``dispute`` is not what its history
+                folds to. Nothing was stored.
+            TransitionRefused: the workflow refuses a new event (``history[k]`` says which).
         """
+        if not isinstance(dispute, Dispute):
+            raise ValidationError(f"expected a Dispute, got {type(dispute).__name__}", "dispute")
         if isinstance(expected_version, bool) or not isinstance(expected_version, int):
-            raise ValidationError(f"expected a version, got {expected_version!r}", "expected_version")
+            raise ValidationError(f"expected a version, got {type(expected_version).__name__}", "expected_version")
         if not 0 <= expected_version <= dispute.version:
             raise ValidationError(
                 f"expected_version {expected_version} is outside the dispute's history (0 to {dispute.version})",
                 "expected_version",
             )
-        self.store.append(dispute.id, dispute.history[expected_version:], expected_version=expected_version)
+        base = self._prefix(dispute, expected_version)
+        current = base
+        for index in range(expected_version, dispute.version):
+            try:
+                current = self.workflow.admit(current, dispute.history[index])
+            except ValidationError as exc:
+                raise exc.within(f"history[{index}]") from None
+        if current is None:
+            raise ValidationError("a dispute without a history cannot be stored", "dispute.history")
+        if current != dispute:
+            raise _differs(dispute, current, "what its history folds to")
+        self._store(base, dispute)
         return dispute
 
     def get(self, dispute_id: str) -> Dispute:
@@ -89,10 +145,117 @@ class Repository:
 
         Raises:
             DisputeNotFound: nothing is stored under ``dispute_id``.
+            BrokenStreamError: a stored event is missing or its hash chain does not hold.
             UnreadableEventError: a stored event cannot be read.
             ValidationError: the history takes a step this workflow's graph does not allow.
         """
+        if not isinstance(dispute_id, str):
+            raise ValidationError(f"expected a dispute id, got {type(dispute_id).__name__}", "dispute_id")
         history = self.store.load(dispute_id)
         if not history:
             raise DisputeNotFound(dispute_id)
-        return self.workflow.replay(history)
+        dispute = self.workflow.replay(history)
+        self._remember(dispute)
+        return dispute
+
+    # -- internals ------------------------------------------------------------------------
+    def _current(self, dispute: Dispute) -> Dispute:
+        """The stored dispute ``dispute`` claims to be, or the reason it is not."""
+        if not isinstance(dispute, Dispute):
+            raise ValidationError(f"expected a Dispute, got {type(dispute).__name__}", "dispute")
+        if self._known.get(dispute.id) is dispute:
+            return dispute
+        stored = self.get(dispute.id)
+        if stored.version != dispute.version:
+            raise ConcurrencyConflict(dispute.id, dispute.version, stored.version)
+        if stored != dispute:
+            raise _differs(dispute, stored, "the stored dispute")
+        return stored
+
+    def _prefix(self, dispute: Dispute, version: int) -> Dispute | None:
+        """The stored dispute at ``version``, whose history must begin ``dispute``'s; ``None`` at 0."""
+        if version == 0:
+            return None
+        known = self._known.get(dispute.id)
+        if known is not None and known.version == version and known.history == dispute.history[:version]:
+            return known
+        stored = self.get(dispute.id)
+        if stored.version != version:
+            raise ConcurrencyConflict(dispute.id, version, stored.version)
+        for index, (mine, theirs) in enumerate(zip(dispute.history, stored.history, strict=False)):
+            if mine != theirs:
+                raise ValidationError(
+                    f"event {index + 1} is not the stored one of dispute {dispute.id}", f"history[{index}]"
+                )
+        return stored
+
+    def _store(self, before: Dispute | None, after: Dispute) -> None:
+        """Append what ``after`` gained over ``before``, with the other side of any merge, in one transaction."""
+        version = 0 if before is None else before.version
+        new = after.history[version:]
+        merges = [e for e in new if isinstance(e, Merged)]
+        if not merges:
+            self.store.append(after.id, new, expected_version=version)
+            self._remember(after)
+            return
+        target, noted = self._merge_link(after, merges[-1])
+        self.store.append_many(
+            [
+                Append(after.id, new, expected_version=version),
+                Append(target.id, noted.history[target.version :], expected_version=target.version),
+            ]
+        )
+        self._remember(after)
+        self._remember(noted)
+
+    def _merge_link(self, dispute: Dispute, merged: Merged) -> tuple[Dispute, Dispute]:
+        """The dispute ``merged`` folds into and that dispute with a note of the merge; refused if unknown or ended."""
+        into = merged.payload.into
+        try:
+            target = self.get(into)
+        except DisputeNotFound:
+            raise TransitionRefused(
+                dispute.id,
+                str(Trigger.MERGE),
+                (
+                    Refusal(
+                        "merge.into-unknown",
+                        f"合并目标纠纷 {into} 不存在",
+                        f"there is no stored dispute {into} to merge into",
+                    ),
+                ),
+            ) from None
+        if self.workflow.graph.is_terminal(target.state):
+            raise TransitionRefused(
+                dispute.id,
+                str(Trigger.MERGE),
+                (
+                    Refusal(
+                        "merge.into-ended",
+                        f"合并目标纠纷 {into} 已终结（{target.state}），不能再并入",
+                        f"dispute {into} is {target.state}: nothing can be merged into it",
+                    ),
+                ),
+            )
+        text = f"纠纷 {dispute.id} 已并入本纠纷 / dispute {dispute.id} was merged into this one"
+        noted = self.workflow.fire(target, Trigger.NOTE, actor=merged.actor, text=text)
+        return target, noted
+
+    def _remember(self, dispute: Dispute) -> None:
+        if not self._cache_size:
+            return
+        with self._lock:
+            self._known[dispute.id] = dispute
+            self._known.move_to_end(dispute.id)
+            while len(self._known) > self._cache_size:
+                self._known.popitem(last=False)
+
+
+def _differs(given: Dispute, expected: Dispute, what: str) -> ValidationError:
+    """A refusal naming the first field in which ``given`` is not ``expected``."""
+    for field in attrs.fields(Dispute):
+        if getattr(given, field.name) != getattr(expected, field.name):
+            return ValidationError(
+                f"the dispute given is not {what}: its {field.name} differs", f"dispute.{field.name}"
+            )
+    return ValidationError(f"the dispute given is not {what}", "dispute")  # pragma: no cover - equal fields
