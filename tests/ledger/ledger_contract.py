@@ -161,13 +161,71 @@ class LedgerContract:
         assert ledger.get(first.id) == first
         assert ledger.get(second.id) == second
 
-    def test_an_append_the_ledger_cannot_project_is_refused(self, ledger: Ledger) -> None:
+    # -- poison isolation: one event the ledger cannot project stops nothing ------------------
+    def test_an_event_the_ledger_cannot_project_is_quarantined_and_the_append_stands(self, ledger: Ledger) -> None:
         stray = fq.Workflow("baseline", clock=fq.FixedClock(DAY), ids=lambda: "ZZ-1")
         d = stray.discover(channel="alarm_110", category="neighbour", summary="x", actor="officer:a")
-        with pytest.raises(KeyError):  # choose_policy knows no "ZZ" prefix
-            ledger.store.append(d.id, d.history, expected_version=0)
-        assert ledger.store.load(d.id) == ()
+        ledger.store.append(d.id, d.history, expected_version=0)  # choose_policy knows no "ZZ" prefix
+        assert ledger.store.load(d.id) == d.history
+        (problem,) = ledger.problems()
+        assert (problem.stream_id, problem.version) == (d.id, 1)
+        assert "policy function raised KeyError" in problem.reason
+        assert d.id in problem.reason
         assert ledger.count() == 0
+        first, *_ = scenarios()
+        ledger.store.append(first.id, first.history, expected_version=0)  # other writers go on
+        assert ledger.get(first.id) == first
+        assert ledger.position == ledger.store.read_all().__next__().position + first.version
+
+    def test_a_quarantined_dispute_heals_with_retry_once_the_cause_is_gone(self, make_ledger: LedgerFactory) -> None:
+        known: dict[str, str] = {}
+        ledger = make_ledger(policy=lambda d: known[d.station])
+        d = discover(workflow())
+        ledger.store.append(d.id, d.history[:1], expected_version=0)
+        ledger.store.append(d.id, d.history[1:], expected_version=1)
+        assert [p.version for p in ledger.problems()] == [1]
+        assert ledger.retry() == 0
+        assert len(ledger.problems()) == 1
+        known[d.station] = "baseline"
+        assert ledger.retry() == 1
+        assert ledger.problems() == ()
+        assert ledger.get(d.id) == d
+
+    def test_a_quarantined_dispute_heals_with_its_next_event(self, make_ledger: LedgerFactory) -> None:
+        known: dict[str, str] = {}
+        ledger = make_ledger(policy=lambda d: known[d.station])
+        wf = workflow()
+        d = wf.grade(discover(wf), actor="officer:xiao")
+        ledger.store.append(d.id, d.history[:1], expected_version=0)
+        known[d.station] = "baseline"
+        ledger.store.append(d.id, d.history[1:], expected_version=1)
+        assert ledger.problems() == ()
+        assert ledger.get(d.id) == d
+
+    def test_a_step_the_graph_does_not_allow_is_not_shown_as_done(self, ledger: Ledger) -> None:
+        wf = workflow()
+        d = discover(wf)
+        later = wf.close(
+            wf.record_visit(
+                wf.resolve(
+                    wf.record_attempt(
+                        wf.mediate(wf.grade(d, actor="officer:xiao"), actor="officer:xiao"),
+                        actor="officer:xiao",
+                        outcome="agreement",
+                    ),
+                    actor="officer:xiao",
+                ),
+                actor="grid_worker:wang",
+                kind="phone",
+            ),
+            actor="officer:xiao",
+        )
+        skipped = (d.history[0], later.history[-1])  # discovered, then closed: what the graph never allows
+        ledger.store.append(d.id, skipped, expected_version=0)  # the raw, unchecked storage layer
+        (problem,) = ledger.problems()
+        assert problem.version == 1
+        assert "cannot take the dispute from discovered to closed" in problem.reason
+        assert ledger.count(state="closed") == 0
 
     def test_a_closed_ledger_refuses_to_answer(self, ledger: Ledger, stored: Stored) -> None:
         ledger.close()

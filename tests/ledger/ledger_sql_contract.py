@@ -15,7 +15,7 @@ from ledger_contract import LedgerContract, snapshot
 from ledger_support import POLICIES, LedgerFactory, choose_policy, scenarios, store_all
 
 import fengqiao as fq
-from fengqiao.errors import StorageError
+from fengqiao.errors import DisputeNotFound, StorageError
 from fengqiao.ledger import Ledger, MemoryLedger
 from fengqiao.storage import EventStore, StoredEvent
 
@@ -97,3 +97,34 @@ class SQLLedgerContract(LedgerContract):
         raw("UPDATE dispute_ledger_state SET schema_version = 9")
         with pytest.raises(StorageError, match="schema version 9"):
             make_ledger()
+
+    def test_a_rebuild_sets_aside_an_unreadable_event_and_goes_on(self, ledger: Ledger, raw: Raw) -> None:
+        disputes = scenarios()
+        store_all(ledger.store, disputes)
+        victim = disputes[0]
+        raw(
+            "UPDATE fengqiao_events SET data = replace(data, '\"schema\"', '\"schema \"') WHERE stream_id = ?"
+            " AND version = 2",
+            (victim.id,),
+        )
+        assert ledger.rebuild() == sum(d.version for d in disputes)
+        problem, *later = ledger.problems()  # the events after it cannot be folded without it either
+        assert (problem.stream_id, problem.version) == (victim.id, 2)
+        assert "does not match its hash" in problem.reason
+        assert {p.stream_id for p in later} <= {victim.id}
+        for d in disputes[1:]:
+            assert ledger.get(d.id) == d
+        with pytest.raises(DisputeNotFound):
+            ledger.row(victim.id)
+
+    def test_events_others_stored_that_cannot_be_projected_never_stop_opening(
+        self, make_ledger: LedgerFactory, plain_store: PlainStore
+    ) -> None:
+        stray = fq.Workflow("baseline", clock=fq.FixedClock(scenarios()[0].discovered_at), ids=lambda: "ZZ-1")
+        d = stray.discover(channel="alarm_110", category="neighbour", summary="x", actor="officer:a")
+        first, *rest = scenarios()
+        store_all(plain_store(), [*rest, d])
+        ledger = make_ledger(policy=choose_policy, policies=POLICIES)  # catches up: the stray one is set aside
+        assert [p.stream_id for p in ledger.problems()] == [d.id]
+        ledger.store.append(first.id, first.history, expected_version=0)
+        assert snapshot(ledger)[:5] == snapshot(memory_twin([first, *rest]))[:5]

@@ -15,9 +15,11 @@ from ledger_sql_contract import PlainStore, Raw, SQLLedgerContract
 from ledger_support import LedgerFactory, discover, workflow
 from test_postgres import Pool, conninfo, dsn, pool, schema
 
+import fengqiao as fq
 from fengqiao.errors import StorageError
 from fengqiao.ledger import Ledger, PostgresLedger
 from fengqiao.storage import EventStore, PostgresEventStore
+from fengqiao.storage.chain import GENESIS, link
 
 pytestmark = pytest.mark.postgres
 
@@ -58,6 +60,32 @@ class TestPostgresLedger(SQLLedgerContract):
                 return cur.fetchall() if cur.description else []
 
         return run
+
+    # PostgreSQL only: a NUL in text, which an event's JSON escapes and a text column refuses.
+    def test_a_row_postgres_cannot_hold_is_set_aside_and_every_writer_goes_on(
+        self, make_ledger: LedgerFactory, plain_store: PlainStore, raw: Raw
+    ) -> None:
+        wf = workflow()
+        poison, good = discover(wf), discover(wf)
+        plain_store().append(poison.id, poison.history, expected_version=0)
+        raw(
+            "UPDATE fengqiao_events SET data = replace(data, ?, ?) WHERE stream_id = ?",
+            ("蒲州派出所", "蒲州\\u0000派出所", poison.id),
+        )
+        ((data,),) = raw("SELECT data FROM fengqiao_events WHERE stream_id = ?", (poison.id,))
+        digest = link(GENESIS, poison.id, 1, data)
+        raw("UPDATE fengqiao_events SET hash = ? WHERE stream_id = ?", (digest, poison.id))
+        raw("UPDATE fengqiao_streams SET hash = ? WHERE stream_id = ?", (digest, poison.id))
+        (stored,) = plain_store().load(poison.id)
+        assert isinstance(stored, fq.Discovered)
+        assert "\x00" in stored.payload.station  # a stored, readable event
+        city = make_ledger()  # opening catches up: the poison is set aside, not a stop
+        (problem,) = city.problems()
+        assert (problem.stream_id, problem.version) == (poison.id, 1)
+        station = make_ledger()
+        station.store.append(good.id, good.history, expected_version=0)
+        assert [r.id for r in city.open()] == [good.id]
+        assert city.problems() == station.problems()
 
 
 def test_a_ledger_opened_from_a_connection_string_owns_and_closes_its_pool(conninfo: str) -> None:

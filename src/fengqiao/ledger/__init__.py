@@ -34,7 +34,7 @@ from fengqiao.ledger.base import Ledger
 from fengqiao.ledger.book import PolicyBook, PolicyChoice
 from fengqiao.ledger.frames import to_dataframe
 from fengqiao.ledger.memory import MemoryLedger
-from fengqiao.ledger.rows import DossierRow, LedgerRow, OverdueRow, Period, ResolutionRate
+from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow, OverdueRow, Period, ResolutionRate
 from fengqiao.ledger.sqlite import SQLiteLedger
 from fengqiao.ledger.whatif import Divergence, DivergenceKind, WhatIf, what_if
 
@@ -46,6 +46,7 @@ __all__ = [
     "DivergenceKind",
     "DossierRow",
     "Ledger",
+    "LedgerProblem",
     "LedgerRow",
     "MemoryLedger",
     "OverdueRow",

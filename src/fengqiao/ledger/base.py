@@ -26,7 +26,7 @@ from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.errors import DisputeNotFound, ValidationError
 from fengqiao.ledger.book import PolicyBook
 from fengqiao.ledger.filters import Filters, Value, filters
-from fengqiao.ledger.rows import DossierRow, LedgerRow, OverdueRow, Period, ResolutionRate, utc
+from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow, OverdueRow, Period, ResolutionRate, utc
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.states import State
 from fengqiao.policies.base import DeadlineStatus, DossierRequirement, Policy
@@ -95,6 +95,23 @@ class Ledger(abc.ABC):
     @abc.abstractmethod
     def catch_up(self) -> int:
         """Apply events appended without this ledger's projector (by another program); return how many."""
+
+    @abc.abstractmethod
+    def problems(self) -> tuple[LedgerProblem, ...]:
+        """The events the ledger could not project and set aside (quarantine), by position.
+
+        One bad event never stops the ledger: it is listed here with the reason, its
+        dispute's row stays as it was before it, and projection goes on with the next event.
+        The next event of that dispute folds its whole history again (healing it if the cause
+        has gone); :meth:`retry` tries every one again now.
+        """
+
+    @abc.abstractmethod
+    def retry(self) -> int:
+        """Project every quarantined dispute again from its whole history; return how many now project.
+
+        Those that project leave :meth:`problems`; the others stay, with the new reason.
+        """
 
     @abc.abstractmethod
     def close(self) -> None:

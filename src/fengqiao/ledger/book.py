@@ -65,12 +65,18 @@ class PolicyBook:
         """The name of the policy ``dispute`` is handled under.
 
         Raises:
-            ValidationError: the function gave something that is not a known policy name.
+            ValidationError: the function raised, or gave something that is not a known
+                policy name; the message names the dispute.
         """
         if self._fixed is not None:
             return self._fixed
         assert self._choose is not None
-        name = self._choose(dispute)
+        try:
+            name = self._choose(dispute)
+        except Exception as exc:  # the user's function: its error, named, for the ledger to quarantine
+            raise ValidationError(
+                f"the policy function raised {type(exc).__name__} for dispute {dispute.id}: {exc}", "policy"
+            ) from exc
         if not isinstance(name, str):
             raise ValidationError(f"the policy function gave {name!r} for {dispute.id}, not a policy name", "policy")
         self.policy(name)

@@ -16,22 +16,23 @@ candidates with an index instead of folding every dispute:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 import attrs
 
 from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import Volume
+from fengqiao.errors import FengqiaoError, ValidationError
 from fengqiao.ledger.book import PolicyBook
 from fengqiao.ledger.rows import DossierRow, LedgerRow, utc
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.events import Event
-from fengqiao.lifecycle.fold import apply, fold
+from fengqiao.lifecycle.events import Discovered, Event, Transitioned
+from fengqiao.lifecycle.fold import apply, fold, target_of
 from fengqiao.lifecycle.states import State
-from fengqiao.storage.base import StoredEvent
 
-__all__ = ["Projected", "fold_onto", "project", "runs"]
+__all__ = ["Projected", "check_steps", "fold_onto", "project", "reason_of", "runs"]
 
 
 @attrs.frozen
@@ -98,6 +99,32 @@ def project(dispute: Dispute, book: PolicyBook, *, head_hash: str, position: int
     return Projected(row, dossier, dispute, head_hash, position)
 
 
+def check_steps(book: PolicyBook, before: Dispute | None, after: Dispute, events: Sequence[Event]) -> None:
+    """Check that ``events``, taking ``before`` to ``after``, are steps the graph of ``after``'s policy allows.
+
+    The ledger folds what the store holds; a step the dispute's own workflow would refuse to
+    replay (:meth:`~fengqiao.Workflow.replay`) is not shown as if it had happened.
+
+    Raises:
+        ValidationError: a step the graph does not allow; the message names the event.
+    """
+    graph = book.workflow(book.name_for(after)).graph
+    state = State.DISCOVERED if before is None else before.state
+    first = after.version - len(events) + 1
+    for version, event in enumerate(events, start=first):
+        if isinstance(event, Discovered):
+            continue
+        trig = event.payload.trigger if isinstance(event, Transitioned) else event.trigger
+        expected = graph.target(state, trig)
+        actual = target_of(event) or state
+        if expected is None or expected != actual:
+            raise ValidationError(
+                f"{trig} cannot take the dispute from {state} to {actual} under its policy's graph",
+                f"history[{version - 1}]",
+            )
+        state = actual
+
+
 def fold_onto(previous: Dispute | None, events: Iterable[Event]) -> Dispute:
     """``previous`` with ``events`` applied (the pure fold); ``None`` when they begin the history.
 
@@ -112,9 +139,17 @@ def fold_onto(previous: Dispute | None, events: Iterable[Event]) -> Dispute:
     return dispute
 
 
-def runs(events: Iterable[StoredEvent]) -> Iterator[tuple[StoredEvent, ...]]:
+class _InStream(Protocol):
+    @property
+    def stream_id(self) -> str: ...
+
+
+S = TypeVar("S", bound=_InStream)
+
+
+def runs(events: Iterable[S]) -> Iterator[tuple[S, ...]]:
     """Consecutive events of one stream, grouped, in the order given."""
-    run: list[StoredEvent] = []
+    run: list[S] = []
     for stored in events:
         if run and stored.stream_id != run[-1].stream_id:
             yield tuple(run)
@@ -133,3 +168,14 @@ def _assignees(dispute: Dispute) -> tuple[tuple[Role, str], ...]:
     for a in dispute.assignments:
         seen.setdefault((a.role, a.person), None)
     return tuple(seen)
+
+
+REASON = 500
+"""The most characters of a quarantine reason kept."""
+
+
+def reason_of(exc: BaseException) -> str:
+    """Why, as one storable line: bounded, with no NUL or lone surrogate to trip a text column."""
+    text = f"{type(exc).__name__}: {exc}" if not isinstance(exc, FengqiaoError) else str(exc)
+    text = text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= REASON else text[: REASON - 1] + "…"

@@ -30,15 +30,25 @@ from fengqiao.domain.clock import Clock
 from fengqiao.errors import StorageError
 from fengqiao.ledger.base import Ledger
 from fengqiao.ledger.book import PolicyBook, PolicyChoice
-from fengqiao.ledger.facts import Projected, fold_onto, project, runs
+from fengqiao.ledger.facts import Projected, check_steps, fold_onto, project, reason_of, runs
 from fengqiao.ledger.filters import Filters
-from fengqiao.ledger.rows import DossierRow, LedgerRow
+from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow
 from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.lifecycle.events import Event
 from fengqiao.policies.base import Policy
 from fengqiao.storage.base import Projector, StoredEvent
 from fengqiao.storage.memory import MemoryEventStore
 
 __all__ = ["MemoryLedger"]
+
+
+@attrs.frozen
+class _Held:
+    """A quarantined dispute's history as far as it is stored, and its last event's hash and position."""
+
+    history: tuple[Event, ...]
+    hash: str
+    position: int
 
 
 @attrs.frozen
@@ -52,6 +62,9 @@ class _Pending:
     undo: dict[str, Projected | None]
     before: int
     """The ledger's position before the batch."""
+    problems: dict[int, LedgerProblem]
+    held: dict[str, _Held]
+    """The quarantine before the batch."""
 
 
 class MemoryLedger(Ledger):
@@ -80,6 +93,9 @@ class MemoryLedger(Ledger):
         self._records: dict[str, Projected] = {}
         self._position = 0
         self._pending: _Pending | None = None
+        self._problems: dict[int, LedgerProblem] = {}
+        self._held: dict[str, _Held] = {}
+        """The histories of quarantined disputes, as far as they are stored (the ledger cannot ask the store)."""
         self._closed = False
         self.store = MemoryEventStore(projectors=[self._project, *projectors], clock=self.clock)
 
@@ -91,21 +107,61 @@ class MemoryLedger(Ledger):
         with self._lock:
             if self._pending is not None:
                 self._settle(committed=events[0].position > self._pending.last)
-            changed = self._fold(events, self._records)  # raises before anything changes
+            problems, held = dict(self._problems), dict(self._held)
+            changed = self._fold(events, self._records, problems, held)
             undo = {sid: self._records.get(sid) for sid in changed}
+            self._pending = _Pending(
+                events[0].position,
+                events[-1].position,
+                events[0].hash,
+                undo,
+                self._position,
+                self._problems,
+                self._held,
+            )
             self._records.update(changed)
-            self._pending = _Pending(events[0].position, events[-1].position, events[0].hash, undo, self._position)
+            self._problems, self._held = problems, held
             self._position = events[-1].position
 
-    def _fold(self, events: Iterable[StoredEvent], base: Mapping[str, Projected]) -> dict[str, Projected]:
-        """The records ``events`` make, folded onto ``base``'s disputes."""
+    def _fold(
+        self,
+        events: Iterable[StoredEvent],
+        base: Mapping[str, Projected],
+        problems: dict[int, LedgerProblem],
+        held: dict[str, _Held],
+    ) -> dict[str, Projected]:
+        """The records ``events`` make, folded onto ``base``'s disputes; what cannot be projected goes to ``problems``.
+
+        A quarantined dispute's history is kept in ``held``, and its next events are folded
+        onto the whole of it: the dispute heals when they project.
+        """
         changed: dict[str, Projected] = {}
         for run in runs(events):
             sid = run[0].stream_id
             before = changed.get(sid) or base.get(sid)
-            previous = None if run[0].version == 1 or before is None else before.dispute
-            d = fold_onto(previous, (s.event for s in run))
-            changed[sid] = project(d, self.book, head_hash=run[-1].hash, position=run[-1].position)
+            if sid in held:
+                previous, prior = None, held[sid].history
+            else:
+                previous = None if run[0].version == 1 or before is None else before.dispute
+                prior = ()
+            new = tuple(s.event for s in run)
+            try:
+                d = fold_onto(None, prior + new) if prior else fold_onto(previous, new)
+                check_steps(self.book, previous if not prior else None, d, prior + new if prior else new)
+                changed[sid] = project(d, self.book, head_hash=run[-1].hash, position=run[-1].position)
+            except Exception as exc:  # set aside; the rest go on
+                first = run[0]
+                problems[first.position] = LedgerProblem(
+                    position=first.position, stream_id=sid, version=first.version, reason=reason_of(exc)
+                )
+                history = (prior or (() if previous is None else previous.history)) + new
+                held[sid] = _Held(history, run[-1].hash, run[-1].position)
+                changed.pop(sid, None)
+                continue
+            if prior:
+                del held[sid]
+                for position in [p for p, problem in problems.items() if problem.stream_id == sid]:
+                    del problems[position]
         return changed
 
     def _settle(self, *, committed: bool) -> None:
@@ -118,6 +174,7 @@ class MemoryLedger(Ledger):
             else:
                 self._records[sid] = record
         self._position = pending.before
+        self._problems, self._held = pending.problems, pending.held
 
     def _snapshot(self) -> dict[str, Projected]:
         """A copy of the records as committed."""
@@ -181,15 +238,45 @@ class MemoryLedger(Ledger):
             self._settled()
             events = list(self.store.read_all())
             last = events[-1].position if events else 0
-            records = self._fold(events, {})
+            problems: dict[int, LedgerProblem] = {}
+            held: dict[str, _Held] = {}
+            records = self._fold(events, {}, problems, held)
             with self._lock:
                 if self._pending is None and self._position == last:
-                    self._records = records
+                    self._records, self._problems, self._held = records, problems, held
                     return len(events)
 
     def catch_up(self) -> int:
         """Nothing to do: every append to :attr:`store` passes through the ledger. Returns 0."""
         return 0
+
+    def problems(self) -> tuple[LedgerProblem, ...]:
+        """The events the ledger could not project and set aside (quarantine), by position."""
+        self._settled()
+        with self._lock:
+            return tuple(self._problems[p] for p in sorted(self._problems))
+
+    def retry(self) -> int:
+        """Project every quarantined dispute again from its whole history; return how many now project."""
+        self._settled()
+        healed = 0
+        with self._lock:
+            for sid, held in sorted(self._held.items()):
+                mine = sorted(p for p, problem in self._problems.items() if problem.stream_id == sid)
+                try:
+                    d = fold_onto(None, held.history)
+                    check_steps(self.book, None, d, held.history)
+                    record = project(d, self.book, head_hash=held.hash, position=held.position)
+                except Exception as exc:  # still poison
+                    for p in mine:
+                        self._problems[p] = attrs.evolve(self._problems[p], reason=reason_of(exc))
+                    continue
+                self._records[sid] = record
+                del self._held[sid]
+                for p in mine:
+                    del self._problems[p]
+                healed += 1
+        return healed
 
     def close(self) -> None:
         """Close the store; further queries raise ``StorageError``."""

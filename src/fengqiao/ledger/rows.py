@@ -19,12 +19,33 @@ from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.states import StateId
 from fengqiao.policies.base import CHINA_TZ
 
-__all__ = ["DossierRow", "LedgerRow", "OverdueRow", "Period", "ResolutionRate"]
+__all__ = ["DossierRow", "LedgerProblem", "LedgerRow", "OverdueRow", "Period", "ResolutionRate"]
 
 
 def utc(at: datetime) -> datetime:
     """``at`` in UTC (the ledger's rows all use UTC)."""
     return at.astimezone(UTC)
+
+
+@attrs.frozen(kw_only=True)
+class LedgerProblem:
+    """An event the ledger could not project, set aside so that projection goes on (quarantine).
+
+    The event stays in the store; only the ledger's row of its dispute is behind. The next
+    event of that dispute is folded from the whole history again (so a dispute whose
+    problem was passing, a policy function fixed since, heals by itself), and
+    :meth:`~fengqiao.ledger.Ledger.retry` tries every quarantined dispute again.
+    """
+
+    position: int
+    """The event's global position in the store."""
+    stream_id: str
+    version: int
+    reason: str
+    """Why it could not be projected (the error's message)."""
+
+    def __str__(self) -> str:
+        return f"position {self.position}: stream {self.stream_id} version {self.version}: {self.reason}"
 
 
 @attrs.frozen(kw_only=True)

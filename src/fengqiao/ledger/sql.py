@@ -16,7 +16,7 @@ from fengqiao.ledger.base import Ledger
 from fengqiao.ledger.dialect import COLUMNS, dossier_from, row_from
 from fengqiao.ledger.filters import Filters
 from fengqiao.ledger.projection import SQLProjection
-from fengqiao.ledger.rows import DossierRow, LedgerRow
+from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow
 from fengqiao.lifecycle.dispute import Dispute
 
 __all__ = ["SQLLedger"]
@@ -102,3 +102,13 @@ class SQLLedger(Ledger, Generic[Tx]):
         """Apply events appended without this ledger's projector (by another program); return how many."""
         with self._write() as tx:
             return self.projection.catch_up(tx)
+
+    def problems(self) -> tuple[LedgerProblem, ...]:
+        """The events the ledger could not project and set aside (quarantine), by position."""
+        with self._read() as tx:
+            return self.projection.problems(tx)
+
+    def retry(self) -> int:
+        """Project every quarantined dispute again from its whole history; return how many now project."""
+        with self._write() as tx:
+            return self.projection.retry(tx)

@@ -91,6 +91,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             *index_statements(),
         ),
     ),
+    Migration(
+        2,
+        "quarantined events",
+        (
+            """CREATE TABLE dispute_ledger_problems (
+                position INTEGER PRIMARY KEY,
+                stream_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                reason TEXT NOT NULL
+            )""",
+            "CREATE INDEX dispute_ledger_problems_stream ON dispute_ledger_problems (stream_id)",
+        ),
+    ),
 )
 """The SQLite ledger layout's history (its version is kept in ``dispute_ledger_state``).
 

@@ -369,18 +369,16 @@ def decode(stream_id: str, version: int, schema_version: int, data: str) -> Even
     return event
 
 
-def decode_stream(stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int, str] | None) -> tuple[Event, ...]:
+def decode_chain(stream_id: str, rows: Iterable[Sequence[Any]]) -> tuple[tuple[Event, ...], str]:
     """A stream's events from its rows ``(version, schema_version, data, hash, _)`` in version order, checked.
 
-    Before anything is served: the versions run 1, 2, … without a gap, each row's hash seals
-    its data and links to the hash before it (:func:`~fengqiao.storage.chain.link`), and the
-    stream's recorded ``head`` (version, hash) is its last event. ``head`` is ``None`` when
-    the store has no head for the stream; then there must be no rows either (an unknown
-    stream loads as empty).
+    The versions must run 1, 2, … without a gap, and each row's hash must seal its data and
+    link to the hash before it (:func:`~fengqiao.storage.chain.link`). Returns the events
+    and the last hash (:data:`~fengqiao.storage.chain.GENESIS` for none).
 
     Raises:
-        BrokenStreamError: a missing version, a broken or tampered link, or a head that
-            disagrees; it names the stream, the version and what was found.
+        BrokenStreamError: a missing version, or a broken or tampered link; it names the
+            stream, the version and what was found.
         UnreadableEventError: an event that cannot be decoded.
     """
     events: list[Event] = []
@@ -396,7 +394,21 @@ def decode_stream(stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int
             )
         events.append(decode(stream_id, version, schema_version, data))
         prev, expected = digest, expected + 1
-    last = expected - 1
+    return tuple(events), prev
+
+
+def decode_stream(stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int, str] | None) -> tuple[Event, ...]:
+    """:func:`decode_chain`, and the stream's recorded ``head`` (version, hash) must be its last event.
+
+    ``head`` is ``None`` when the store has no head for the stream; then there must be no
+    rows either (an unknown stream loads as empty).
+
+    Raises:
+        BrokenStreamError: as :func:`decode_chain`, or a head that disagrees.
+        UnreadableEventError: an event that cannot be decoded.
+    """
+    events, prev = decode_chain(stream_id, rows)
+    last = len(events)
     if head is None:
         if last:
             raise BrokenStreamError(stream_id, last, "the stream has events but no recorded head", "head-mismatch")
@@ -411,7 +423,7 @@ def decode_stream(stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int
         raise BrokenStreamError(
             stream_id, last, "the recorded head hash differs from the last event's", "head-mismatch"
         )
-    return tuple(events)
+    return events
 
 
 def read_row(stream_id: str, version: int, schema_version: int, data: str, prev_hash: str, digest: str) -> Event:
