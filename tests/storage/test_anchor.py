@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import fengqiao as fq
 from fengqiao.errors import FengqiaoError, ValidationError
 from fengqiao.storage import Anchor
-from fengqiao.storage.anchor import seal
+from fengqiao.storage.anchor import record, seal
 from fengqiao.storage.chain import Head
 
 AT = datetime(2024, 1, 31, 9, tzinfo=UTC)
@@ -93,3 +96,14 @@ def test_an_altered_anchor_file_is_refused(edit: object, path: str) -> None:
 def test_garbage_is_refused_with_a_fengqiao_error(bad: object) -> None:
     with pytest.raises(FengqiaoError):
         Anchor.loads(bad)  # type: ignore[arg-type]
+
+
+@given(st.text(), st.integers(min_value=0, max_value=10**9), st.text())
+def test_a_head_line_is_always_its_compact_json(stream_id: str, version: int, digest: str) -> None:
+    assert record(stream_id, version, digest) == json.dumps([stream_id, version, digest], separators=(",", ":")) + "\n"
+
+
+@given(st.text(), st.integers(min_value=0, max_value=10**9), st.text())
+def test_every_head_line_reads_back_as_its_head(stream_id: str, version: int, digest: str) -> None:
+    anchor = seal([(stream_id, version, digest)], position=version, created_at=AT)
+    assert list(Anchor.loads(anchor.dumps()).heads()) == [Head(stream_id, version, digest)]

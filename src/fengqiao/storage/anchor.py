@@ -68,16 +68,21 @@ FORMAT = "fengqiao-anchor/1"
 """The first word of an anchor's line and of the text its root hashes."""
 
 _PREFIX = (FORMAT + "\n").encode("ascii")
+_PAGE = 1000
+"""Heads hashed (and kept) together."""
 _LINE = re.compile(
     r"fengqiao-anchor/1 (?P<root>[0-9a-f]{64}) position=(?P<position>\d{1,19}) streams=(?P<streams>\d{1,19})"
     r" events=(?P<events>\d{1,19}) at=(?P<at>\S{1,64})"
 )
-_PLAIN = re.compile(r"[ !#-\[\]-~]*")
-"""Text that compact JSON writes as it is, between quotes: printable ASCII but quote and backslash."""
 
 
 def _trailer(position: int, streams: int, events: int) -> bytes:
     return f"position={position} streams={streams} events={events}\n".encode("ascii")
+
+
+def _plain(text: str) -> bool:
+    """Whether JSON writes ``text`` as it is between its quotes: printable ASCII but quote and backslash."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
 def record(stream_id: str, version: int, digest: str) -> str:
@@ -87,7 +92,7 @@ def record(stream_id: str, version: int, digest: str) -> str:
     ["d-1",3,"ab"]
     ["枫桥-1",3,"ab"]
     """
-    if _PLAIN.fullmatch(stream_id) and _PLAIN.fullmatch(digest) and type(version) is int:
+    if _plain(stream_id) and _plain(digest) and type(version) is int:
         return f'["{stream_id}",{version},"{digest}"]\n'
     return json.dumps([stream_id, version, digest], separators=(",", ":")) + "\n"
 
@@ -189,6 +194,9 @@ class Anchor:
         Raises:
             ValidationError: only the root was kept, or a line is not a head.
         """
+        return (Head(*tip) for tip in self._tips())
+
+    def _tips(self) -> Iterator[tuple[str, int, str]]:
         if self.records is None:
             raise ValidationError("this anchor kept only its root; load its file to list heads", "records")
         for number, line in enumerate(self.records.splitlines(), 1):
@@ -198,7 +206,7 @@ class Anchor:
                 raise ValidationError(f"line {number} is not a head", "records") from None
             if not (isinstance(stream_id, str) and type(version) is int and isinstance(digest, str)):
                 raise ValidationError(f"line {number} is not a head", "records")
-            yield Head(stream_id, version, digest)
+            yield stream_id, version, digest
 
 
 def seal(heads: Iterable[tuple[str, int, str]], *, position: int, created_at: datetime, keep: bool = True) -> Anchor:
@@ -214,16 +222,22 @@ def seal(heads: Iterable[tuple[str, int, str]], *, position: int, created_at: da
     """
     digest = hashlib.sha256(_PREFIX)
     kept: list[str] = []
+    page: list[str] = []
     streams = events = 0
     for stream_id, version, head in heads:
         if not (isinstance(stream_id, str) and type(version) is int and version >= 0 and isinstance(head, str)):
             raise StorageError(f"a stream's recorded head is garbled ({stream_id!r:.80}); verify() the store")
-        line = record(stream_id, version, head)
-        digest.update(line.encode("ascii"))
-        if keep:
-            kept.append(line)
+        page.append(record(stream_id, version, head))
         streams += 1
         events += version
+        if len(page) == _PAGE:
+            text = "".join(page)
+            digest.update(text.encode("ascii"))
+            if keep:
+                kept.append(text)
+            page.clear()
+    text = "".join(page)
+    digest.update(text.encode("ascii"))
     digest.update(_trailer(position, streams, events))
     return Anchor(
         root=digest.hexdigest(),
@@ -231,7 +245,7 @@ def seal(heads: Iterable[tuple[str, int, str]], *, position: int, created_at: da
         streams=streams,
         events=events,
         created_at=created_at,
-        records="".join(kept) if keep or not streams else None,
+        records="".join((*kept, text)) if keep or not streams else None,
     )
 
 
@@ -284,20 +298,33 @@ class _Watch:
         self._problems: list[Problem] = []
         self._stream: _Stream | None = None
         self._full = anchor.records is not None
-        self._anchored: Iterator[Head] = iter(())
+        self._anchored: Iterator[tuple[str, int, str]] = iter(())
         self._root = hashlib.sha256(_PREFIX)
         self._streams = self._events = 0
         if self._full:
-            self._anchored = (h for h in anchor.heads() if stream_id is None or h.stream_id == stream_id)
+            self._anchored = (t for t in anchor._tips() if stream_id is None or t[0] == stream_id)
         self._next = next(self._anchored, None)
 
     def tap(self, rows: Iterable[Row]) -> Iterator[Row]:
-        """Yield ``rows`` unchanged, watching each."""
+        """Yield ``rows`` unchanged, watching each (a loop kept tight: ``verify`` reads every row)."""
+        covered = self._position
+        stream = _Stream("", -1, "")
         for row in rows:
-            if self._stream is None or row.stream_id != self._stream.stream_id:
+            if row.stream_id != stream.stream_id or stream.version < 0:
                 self._close()
-                self._open(row.stream_id)
-            self._see(row)
+                stream = self._stream = self._open(row.stream_id)
+            version, position = row.version, row.position
+            if type(version) is int and type(position) is int:  # else ``check`` names the row
+                if version > stream.top:
+                    stream.top = version
+                if position <= covered:
+                    stream.as_of = row
+                    if version > stream.version and stream.early is None:
+                        stream.early = row
+                elif version <= stream.version and stream.moved is None:
+                    stream.moved = row
+                if version == stream.version:
+                    stream.at_head = row.hash
             yield row
         self._close()
 
@@ -322,37 +349,22 @@ class _Watch:
                 )
         return tuple(self._problems)
 
-    def _open(self, stream_id: str) -> None:
-        while self._next is not None and self._next.stream_id < stream_id:
+    def _open(self, stream_id: str) -> _Stream:
+        while self._next is not None and self._next[0] < stream_id:
             self._deleted(self._next)
             self._next = next(self._anchored, None)
-        head = self._next if self._next is not None and self._next.stream_id == stream_id else None
-        if head is not None:
-            self._next = next(self._anchored, None)
-        self._stream = _Stream(stream_id, head.version if head else 0, head.hash if head else "")
-
-    def _see(self, row: Row) -> None:
-        stream, version, position = self._stream, row.version, row.position
-        assert stream is not None
-        if type(version) is not int or type(position) is not int or type(row.hash) is not str:
-            return  # ``check`` names a row this garbled
-        stream.top = max(stream.top, version)
-        if version <= stream.version:
-            if position > self._position and stream.moved is None:
-                stream.moved = row
-            if version == stream.version:
-                stream.at_head = row.hash
-        elif position <= self._position and stream.early is None:
-            stream.early = row
-        if position <= self._position:
-            stream.as_of = row
+        if self._next is None or self._next[0] != stream_id:
+            return _Stream(stream_id, 0, "")
+        _, version, digest = self._next
+        self._next = next(self._anchored, None)
+        return _Stream(stream_id, version, digest)
 
     def _close(self) -> None:
         stream, self._stream = self._stream, None
         if stream is None:
             return
         if not self._full:
-            if stream.as_of is not None:
+            if stream.as_of is not None and isinstance(stream.as_of.hash, str):
                 self._root.update(record(stream.stream_id, stream.as_of.version, stream.as_of.hash).encode("ascii"))
                 self._streams += 1
                 self._events += stream.as_of.version
@@ -379,9 +391,9 @@ class _Watch:
             )
             self._add(stream, stream.early.version, "forged", detail)
 
-    def _deleted(self, head: Head) -> None:
-        detail = f"the anchor recorded {head.version} events; the store holds none"
-        self._problems.append(Problem(stream_id=head.stream_id, version=1, kind="deleted", detail=detail))
+    def _deleted(self, tip: tuple[str, int, str]) -> None:
+        detail = f"the anchor recorded {tip[1]} events; the store holds none"
+        self._problems.append(Problem(stream_id=tip[0], version=1, kind="deleted", detail=detail))
 
     def _add(self, stream: _Stream, version: int, kind: ProblemKind, detail: str) -> None:
         self._problems.append(Problem(stream_id=stream.stream_id, version=version, kind=kind, detail=detail))
