@@ -88,9 +88,10 @@ def _plain(text: str) -> bool:
 def record(stream_id: str, version: int, digest: str) -> str:
     r"""One head's line in an anchor: ``["<stream id>",<version>,"<hash>"]`` and a newline.
 
-    >>> print(record("d-1", 3, "ab"), record("枫桥-1", 3, "ab"), sep="", end="")
-    ["d-1",3,"ab"]
-    ["枫桥-1",3,"ab"]
+    >>> record("d-1", 3, "ab") == '["d-1",3,"ab"]\n'
+    True
+    >>> record("枫桥-1", 3, "ab") == '["\\u67ab\\u6865-1",3,"ab"]\n'
+    True
     """
     if _plain(stream_id) and _plain(digest) and type(version) is int:
         return f'["{stream_id}",{version},"{digest}"]\n'
