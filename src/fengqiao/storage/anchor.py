@@ -9,7 +9,7 @@ a stream deleted together with its head. An anchor closes that gap:
   (SHA-256), the store's highest position, and its numbers of streams and events. Publish
   its one line (``str(anchor)``) where whoever runs the database cannot rewrite it: a
   report, a signed receipt, another system.
-- The anchor also keeps the heads it hashed, one line of about 90 bytes per stream: the
+- The anchor also keeps the heads it hashed, one line of about 100 bytes per stream: the
   rest of the anchor file (:meth:`Anchor.dumps`). The file needs no protection of its own:
   :meth:`Anchor.loads` refuses one whose heads do not hash to its root.
 - ``store.verify(anchor=...)`` checks what ``verify()`` checks, then every stream against
@@ -62,7 +62,7 @@ from fengqiao.errors import StorageError, ValidationError
 from fengqiao.storage.base import Problem, ProblemKind, VerificationReport
 from fengqiao.storage.chain import Head, Row, check
 
-__all__ = ["FORMAT", "Anchor", "audit", "seal"]
+__all__ = ["FORMAT", "Anchor", "audit", "record", "seal"]
 
 FORMAT = "fengqiao-anchor/1"
 """The first word of an anchor's line and of the text its root hashes."""

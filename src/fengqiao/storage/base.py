@@ -264,7 +264,7 @@ class EventStore(Protocol):
         """Hash every stream's head into an :class:`~fengqiao.storage.Anchor`, in one snapshot.
 
         One ordered pass over the heads. With ``heads`` (the default) the anchor keeps them
-        (about 90 bytes a stream) so that ``verify(anchor=...)`` can name what changed;
+        (about 100 bytes a stream) so that ``verify(anchor=...)`` can name what changed;
         without, it holds only the root, and memory stays constant.
         """
         ...
