@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from typer.testing import CliRunner
 import fengqiao as fq
 import fengqiao.storage
 from fengqiao.cli import app
+from fengqiao.storage import Anchor
 
 PYTHON = Path(sys.executable)
 WIDE = {"COLUMNS": "200"}
@@ -218,3 +220,135 @@ def test_simulate_refuses_to_run_the_same_simulation_into_one_store_twice(simula
     assert result.returncode == 2
     assert "already holds a simulation named yongji-2024-x0.03" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def station(runner: CliRunner, tmp_path: Path) -> Path:
+    """Two demo disputes of 8 events each, YJ-2024-0001 and YJ-2024-0002."""
+    for _ in range(2):
+        assert runner.invoke(app, ["demo", "--db", "station.db"], env=WIDE).exit_code == 0
+    return tmp_path / "station.db"
+
+
+def edit(path: Path, *statements: tuple[str, tuple[object, ...]]) -> None:
+    """Run SQL on the file behind the library's back."""
+    conn = sqlite3.connect(path)
+    with conn:
+        for sql, params in statements:
+            conn.execute(sql, params)
+    conn.close()
+
+
+def cut(path: Path, stream_id: str, keep: int) -> None:
+    """Drop every event after ``keep`` and move the head back: a consistent cut no chain shows."""
+    edit(
+        path,
+        ("DELETE FROM fengqiao_events WHERE stream_id = ? AND version > ?", (stream_id, keep)),
+        (
+            "UPDATE fengqiao_streams SET version = ?, hash = (SELECT hash FROM fengqiao_events"
+            " WHERE stream_id = ? AND version = ?) WHERE stream_id = ?",
+            (keep, stream_id, keep, stream_id),
+        ),
+    )
+
+
+def delete(path: Path, stream_id: str) -> None:
+    edit(
+        path,
+        ("DELETE FROM fengqiao_events WHERE stream_id = ?", (stream_id,)),
+        ("DELETE FROM fengqiao_streams WHERE stream_id = ?", (stream_id,)),
+    )
+
+
+def test_db_digest_prints_the_anchor_line_of_the_store(runner: CliRunner, station: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["db", "digest", "--db", str(station)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    anchor = Anchor.loads(result.output)
+    assert (anchor.streams, anchor.events, anchor.position, anchor.records) == (2, 16, 16, None)
+    with fq.storage.SQLiteEventStore(station) as store:
+        assert anchor.root == store.digest().root
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("station.db")) == []
+
+
+def test_db_digest_writes_the_anchor_file_with_out(runner: CliRunner, station: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["db", "digest", "--db", str(station), "--out", "anchor.txt"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "anchor.txt").read_text()
+    assert text.splitlines()[0] == result.output.strip()
+    assert [(h.stream_id, h.version) for h in Anchor.loads(text).heads()] == [("YJ-2024-0001", 8), ("YJ-2024-0002", 8)]
+
+
+def test_db_verify_passes_an_untouched_store_with_and_without_its_anchor(runner: CliRunner, station: Path) -> None:
+    assert runner.invoke(app, ["db", "digest", "--db", str(station), "--out", "anchor.txt"]).exit_code == 0
+    plain = runner.invoke(app, ["db", "verify", "--db", str(station)], env=WIDE)
+    assert (plain.exit_code, plain.output) == (0, f"{station}: 2 streams, 16 events: ok\n")
+    anchored = runner.invoke(app, ["db", "verify", "--db", str(station), "--anchor", "anchor.txt"], env=WIDE)
+    assert anchored.exit_code == 0, anchored.output
+    assert anchored.output.endswith("(position 16): ok\n")
+
+
+def test_db_verify_names_each_stream_changed_since_the_anchor_one_per_line_and_exits_1(
+    runner: CliRunner, station: Path
+) -> None:
+    assert runner.invoke(app, ["db", "digest", "--db", str(station), "--out", "anchor.txt"]).exit_code == 0
+    cut(station, "YJ-2024-0001", 5)
+    delete(station, "YJ-2024-0002")
+    assert runner.invoke(app, ["db", "verify", "--db", str(station)]).exit_code == 0  # the chains cannot tell
+    result = runner.invoke(app, ["db", "verify", "--db", str(station), "--anchor", "anchor.txt"], env=WIDE)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].endswith(": 2 problems")
+    assert [line.split(": ")[:2] for line in lines[1:]] == [
+        ["stream YJ-2024-0001 version 6", "cut"],
+        ["stream YJ-2024-0002 version 1", "deleted"],
+    ]
+
+
+def test_db_verify_with_the_anchor_line_alone_says_only_that_the_store_changed(
+    runner: CliRunner, station: Path, tmp_path: Path
+) -> None:
+    line = runner.invoke(app, ["db", "digest", "--db", str(station)]).output
+    (tmp_path / "line.txt").write_text(line)
+    cut(station, "YJ-2024-0001", 7)
+    result = runner.invoke(app, ["db", "verify", "--db", str(station), "--anchor", "line.txt"], env=WIDE)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1].startswith("store: anchor-mismatch: ")
+
+
+def test_db_verify_lists_an_edited_event_without_an_anchor(runner: CliRunner, station: Path) -> None:
+    edit(station, ("UPDATE fengqiao_events SET data = replace(data, '车库', '仓库') WHERE version = 1", ()))
+    result = runner.invoke(app, ["db", "verify", "--db", str(station)], env=WIDE)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1:] == [
+        "stream YJ-2024-0001 version 1: tampered: its content, stream or version does not match its hash",
+        "stream YJ-2024-0002 version 1: tampered: its content, stream or version does not match its hash",
+    ]
+
+
+def test_db_verify_reports_in_chinese_with_lang_zh(runner: CliRunner, station: Path) -> None:
+    assert runner.invoke(app, ["db", "digest", "--db", str(station), "--out", "anchor.txt"]).exit_code == 0
+    ok = runner.invoke(app, ["db", "verify", "--db", str(station), "--anchor", "anchor.txt", "--lang", "zh"])
+    assert "2 个案件流，16 个事件" in ok.output
+    assert ok.output.endswith("：校验通过\n")
+    delete(station, "YJ-2024-0002")
+    bad = runner.invoke(app, ["db", "verify", "--db", str(station), "--anchor", "anchor.txt", "--lang", "zh"])
+    assert bad.exit_code == 1
+    assert "发现 1 个问题" in bad.output
+
+
+def test_db_verify_refuses_a_store_that_does_not_exist_in_one_line_and_creates_none(tmp_path: Path) -> None:
+    result = run_main("db", "verify", "--db", str(tmp_path / "nope.db"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: db: {tmp_path / 'nope.db'} is not a file"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_db_verify_refuses_an_altered_anchor_file_in_one_line(runner: CliRunner, station: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["db", "digest", "--db", str(station), "--out", "anchor.txt"]).exit_code == 0
+    path = tmp_path / "anchor.txt"
+    path.write_text(path.read_text().replace('"YJ-2024-0002",8', '"YJ-2024-0002",7'))
+    result = run_main("db", "verify", "--db", str(station), "--anchor", str(path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: anchor.records: the anchor's heads do not hash to its root: the anchor was altered"
+    )

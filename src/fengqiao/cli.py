@@ -1,4 +1,4 @@
-"""The ``fengqiao`` command line: demo, simulate, report, replay, policies, diagram, db upgrade.
+"""The ``fengqiao`` command line: demo, simulate, report, replay, policies, diagram, db upgrade/digest/verify.
 
 User mistakes end in one clear line on stderr and exit code 2, never a traceback.
 """
@@ -29,7 +29,7 @@ from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.states import State
 from fengqiao.policies import registry
 from fengqiao.policies.base import CHINA_TZ
-from fengqiao.storage import SQLiteEventStore
+from fengqiao.storage import Anchor, EventStore, SQLiteEventStore
 from fengqiao.workflow import Workflow
 
 __all__ = ["app", "main"]
@@ -336,6 +336,91 @@ def db_upgrade(
     with SQLiteEventStore(path, upgrade=False) as store:
         version = store.upgrade()
     console.print(f"{path}: layout version {version}")
+
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="SQLite file of the store (fengqiao.db by default).")]
+DsnOption = Annotated[str | None, typer.Option("--dsn", help="PostgreSQL DSN of the store (needs fengqiao[postgres]).")]
+
+
+def _existing_store(db: Path | None, dsn: str | None) -> EventStore:
+    """The store of ``--db`` (``fengqiao.db`` by default) or ``--dsn``, as it is: never created nor migrated."""
+    if db is not None and dsn is not None:
+        raise ValidationError("give either --db or --dsn, not both", "db")
+    if dsn is not None:
+        from fengqiao.storage import PostgresEventStore
+
+        return PostgresEventStore(dsn, upgrade=False)
+    db = db or Path("fengqiao.db")
+    if not db.is_file():
+        raise ValidationError(f"{db} is not a file", "db")
+    return SQLiteEventStore(db, upgrade=False)
+
+
+@db_app.command("digest")
+def db_digest(
+    db: DbOption = None,
+    dsn: DsnOption = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the anchor file here: its line and every stream's head.")
+    ] = None,
+) -> None:
+    """Hash every stream's head into an anchor and print its line, to keep where the store's keepers cannot edit it.
+
+    With ``--out``, also write the anchor file that lets ``db verify --anchor`` name the
+    streams changed since; the line alone only tells that something changed.
+    """
+    with _existing_store(db, dsn) as store:
+        anchor = store.digest(heads=out is not None)
+    if out is not None:
+        try:
+            out.write_text(anchor.dumps(), encoding="ascii")
+        except OSError as exc:
+            raise ValidationError(f"cannot write {out}: {exc.strerror}", "out") from None
+    typer.echo(str(anchor))
+
+
+@db_app.command("verify")
+def db_verify(
+    db: DbOption = None,
+    dsn: DsnOption = None,
+    anchor: Annotated[
+        Path | None, typer.Option(help="An anchor file (or its line) from db digest: also name what changed since.")
+    ] = None,
+    lang: LangOption = Language.en,
+) -> None:
+    """Check every stream's hash chain (and, with --anchor, what changed since it); exit 1 listing each problem."""
+    pinned = _anchor(anchor) if anchor is not None else None
+    with _existing_store(db, dsn) as store:
+        report = store.verify(anchor=pinned)
+    where = "PostgreSQL" if dsn is not None else db or Path("fengqiao.db")
+    counts = (
+        f"{where}: {report.streams} streams, {report.events} events"
+        if lang is Language.en
+        else f"{where}：{report.streams} 个案件流，{report.events} 个事件"
+    )
+    if pinned is not None:
+        counts += (
+            f", against the anchor of {pinned.created_at:%Y-%m-%d %H:%M} (position {pinned.position})"
+            if lang is Language.en
+            else f"，对照 {pinned.created_at:%Y-%m-%d %H:%M} 的锚点（位置 {pinned.position}）"
+        )
+    if report.ok:
+        typer.echo(counts + (": ok" if lang is Language.en else "：校验通过"))
+        return
+    n = len(report.problems)
+    typer.echo(counts + (f": {n} problem{'s' * (n != 1)}" if lang is Language.en else f"：发现 {n} 个问题"))
+    for problem in report.problems:
+        typer.echo(str(problem))
+    raise typer.Exit(1)
+
+
+def _anchor(path: Path) -> Anchor:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ValidationError(f"cannot read {path}: {reason}", "anchor") from None
+    return Anchor.loads(text)
 
 
 def main() -> None:

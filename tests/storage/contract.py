@@ -13,9 +13,11 @@ import pytest
 
 import fengqiao as fq
 from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, StorageError, ValidationError
+from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.payloads import ClosePayload
 from fengqiao.policies.base import CHINA_TZ
-from fengqiao.storage import Append, EventStore, MemoryEventStore, Projector, Repository, StoredEvent, prepare
+from fengqiao.serde import SCHEMA_VERSION
+from fengqiao.storage import Anchor, Append, EventStore, MemoryEventStore, Projector, Repository, StoredEvent, prepare
 from fengqiao.storage.chain import GENESIS, link
 from fengqiao.storage.codec import canonical_json
 
@@ -106,6 +108,53 @@ def with_notes(wf: fq.Workflow, d: fq.Dispute, count: int) -> fq.Dispute:
     for i in range(count):
         d = wf.note(d, f"note {i}", actor=OFFICER)
     return d
+
+
+class Tamper(Protocol):
+    """Rewrites a stream behind the store's back, as someone holding the database could.
+
+    The rows of ``stream_id`` become ``events``, chained under ``rename or stream_id`` with
+    correct hashes (see :func:`forge`), in the positions the first rows held (their
+    ``recorded_at`` kept); its other rows are deleted and its head follows (gone with the
+    last row). Plain ``verify()`` finds nothing wrong afterwards.
+    """
+
+    def __call__(self, stream_id: str, events: Sequence[Event], *, rename: str | None = None) -> None: ...
+
+
+ForgedRow = tuple[int, str, int, str, str, str]
+"""version, type, schema_version, data, prev_hash, hash."""
+
+
+def forge(stream_id: str, events: Sequence[Event], *, after: int = 0, prev_hash: str = GENESIS) -> list[ForgedRow]:
+    """The rows that chain ``events`` into ``stream_id`` after version ``after``, hashes and all."""
+    rows: list[ForgedRow] = []
+    for version, event in enumerate(events, after + 1):
+        data = canonical_json(event)
+        digest = link(prev_hash, stream_id, version, data)
+        rows.append((version, event.type, SCHEMA_VERSION, data, prev_hash, digest))
+        prev_hash = digest
+    return rows
+
+
+def anchored(store: EventStore) -> tuple[fq.Workflow, tuple[fq.Dispute, ...], Anchor]:
+    """Four complete disputes stored (closed, referred, escalated, merged) and the store's anchor."""
+    wf = workflow()
+    ds = histories(wf)
+    for d in ds:
+        store.append(d.id, d.history, expected_version=0)
+    return wf, ds, store.digest()
+
+
+def found(store: EventStore, anchor: Anchor, stream_id: str | None = None) -> list[tuple[str, int, str]]:
+    return [(p.stream_id, p.version, p.kind) for p in store.verify(stream_id, anchor=anchor).problems]
+
+
+def _rewritten(d: fq.Dispute) -> tuple[Event, ...]:
+    """Another history of as many events for ``d``'s id: what a consistent rewrite would store."""
+    wf = fq.Workflow("baseline", clock=fq.FixedClock(START + timedelta(days=1)))
+    other = wf.discover(channel="hotline_12345", category="debt", summary="改写的历史", actor=OFFICER, dispute_id=d.id)
+    return with_notes(wf, other, d.version - 1).history
 
 
 class Boom(Exception):
@@ -566,6 +615,124 @@ class EventStoreContract:
         report = store.verify("nobody")
         assert report.ok
         assert (report.streams, report.events) == (0, 0)
+
+    # -- anchors -----------------------------------------------------------------------
+    @pytest.fixture
+    def tamper(self) -> Tamper:
+        raise NotImplementedError("a back-end's test class provides tamper")
+
+    def test_an_anchor_counts_the_store_and_verifies_it_untouched(self, store: EventStore) -> None:
+        _, ds, anchor = anchored(store)
+        events = sum(d.version for d in ds)
+        assert (anchor.streams, anchor.events, anchor.position) == (len(ds), events, events)
+        assert [(h.stream_id, h.version) for h in anchor.heads()] == sorted((d.id, d.version) for d in ds)
+        report = store.verify(anchor=anchor)
+        assert report.ok, str(report)
+        assert (report.streams, report.events) == (len(ds), events)
+        assert store.verify(anchor=Anchor.loads(str(anchor))).ok
+
+    def test_an_empty_store_has_an_anchor_too(self, store: EventStore) -> None:
+        anchor = store.digest()
+        assert (anchor.streams, anchor.events, anchor.position, anchor.records) == (0, 0, 0, "")
+        assert store.verify(anchor=anchor).ok
+        d = discover(workflow())
+        store.append(d.id, d.history, expected_version=0)
+        assert store.verify(anchor=anchor).ok
+        assert store.digest().root != anchor.root
+
+    def test_digest_is_the_same_whatever_order_the_streams_were_written_in(self, store: EventStore) -> None:
+        ds = histories(workflow())
+        for d in reversed(ds):
+            store.append(d.id, d.history, expected_version=0)
+        other = MemoryEventStore()
+        for d in ds:
+            for version, event in enumerate(d.history):
+                other.append(d.id, [event], expected_version=version)
+        first, again, elsewhere = store.digest(), store.digest(), other.digest()
+        assert first.root == again.root == elsewhere.root
+        assert first.records == elsewhere.records
+        assert store.digest(heads=False).root == first.root
+        assert store.digest(heads=False).records is None
+
+    def test_appending_after_the_anchor_is_no_problem_but_a_rewrite_after_it_still_is(
+        self, store: EventStore, tamper: Tamper
+    ) -> None:
+        wf, (_, b, c, _), anchor = anchored(store)
+        more = with_notes(wf, b, 2)
+        store.append(b.id, more.history[b.version :], expected_version=b.version)
+        late = discover(wf, "锚定之后的纠纷")
+        store.append(late.id, late.history, expected_version=0)
+        line = Anchor.loads(str(anchor))
+        for each in (anchor, line):
+            report = store.verify(anchor=each)
+            assert report.ok, str(report)
+        tamper(c.id, _rewritten(c))
+        assert store.verify().ok
+        assert found(store, anchor) == [(c.id, c.version, "rewritten")]
+        assert found(store, line) == [("", 0, "anchor-mismatch")]
+
+    def test_an_anchor_names_a_stream_rewritten_with_a_consistent_chain(
+        self, store: EventStore, tamper: Tamper
+    ) -> None:
+        _, (a, b, *_), anchor = anchored(store)
+        rewritten = _rewritten(a)
+        tamper(a.id, rewritten)
+        assert store.verify().ok  # the chains alone cannot tell
+        assert store.load(a.id) == rewritten
+        assert found(store, anchor) == [(a.id, a.version, "rewritten")]
+        assert found(store, anchor, b.id) == []
+        assert found(store, anchor, a.id) == [(a.id, a.version, "rewritten")]
+
+    def test_an_anchor_names_a_deleted_stream(self, store: EventStore, tamper: Tamper) -> None:
+        _, (a, b, *_), anchor = anchored(store)
+        tamper(b.id, ())
+        assert store.verify().ok
+        assert found(store, anchor) == [(b.id, 1, "deleted")]
+        assert found(store, anchor, b.id) == [(b.id, 1, "deleted")]
+        assert found(store, anchor, a.id) == []
+
+    def test_an_anchor_names_a_cut_stream(self, store: EventStore, tamper: Tamper) -> None:
+        _, (a, *_), anchor = anchored(store)
+        tamper(a.id, a.history[:5])
+        assert store.verify().ok
+        assert found(store, anchor) == [(a.id, 6, "cut")]
+
+    def test_an_anchor_names_a_forged_stream_in_the_place_of_another(self, store: EventStore, tamper: Tamper) -> None:
+        _, (_, b, *_), anchor = anchored(store)
+        forged = with_notes(workflow("FK"), discover(workflow("FK"), "伪造的纠纷"), 1)
+        assert forged.version < b.version
+        tamper(b.id, forged.history, rename=forged.id)
+        assert store.verify().ok
+        assert sorted(found(store, anchor)) == sorted([(b.id, 1, "deleted"), (forged.id, 1, "forged")])
+        assert found(store, anchor, forged.id) == [(forged.id, 1, "forged")]
+
+    def test_an_anchor_names_a_stream_deleted_and_written_again_after_it(
+        self, store: EventStore, tamper: Tamper
+    ) -> None:
+        _, (_, b, *_), anchor = anchored(store)
+        tamper(b.id, ())
+        store.append(b.id, b.history, expected_version=0)  # the same events, at new positions
+        assert store.verify().ok
+        assert found(store, anchor) == [(b.id, 1, "rewritten")]
+        assert found(store, Anchor.loads(str(anchor))) == [("", 0, "anchor-mismatch")]
+
+    def test_an_anchor_line_alone_tells_that_the_store_changed_but_not_where(
+        self, store: EventStore, tamper: Tamper
+    ) -> None:
+        _, (a, *_), anchor = anchored(store)
+        line = Anchor.loads(str(anchor))
+        assert line.records is None
+        tamper(a.id, _rewritten(a))
+        problems = store.verify(anchor=line).problems
+        assert [(p.stream_id, p.version, p.kind) for p in problems] == [("", 0, "anchor-mismatch")]
+        assert str(problems[0]).startswith("store: anchor-mismatch: ")
+        with pytest.raises(ValidationError, match="whole store"):
+            store.verify(a.id, anchor=line)
+
+    def test_verify_refuses_an_anchor_that_is_not_one(self, store: EventStore) -> None:
+        with pytest.raises(ValidationError) as caught:
+            store.verify(anchor=str(store.digest()))  # type: ignore[arg-type]
+        assert caught.value.path == "anchor"
 
     # -- projectors --------------------------------------------------------------------
     def test_projectors_see_the_appended_events_as_stored(self, make_store: StoreFactory) -> None:

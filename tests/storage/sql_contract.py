@@ -18,9 +18,13 @@ from contract import (
     Boom,
     EventStoreContract,
     StoreFactory,
+    Tamper,
+    anchored,
     closed,
     discover,
     failing_projector,
+    forge,
+    found,
     referred,
     with_notes,
     workflow,
@@ -28,9 +32,15 @@ from contract import (
 
 import fengqiao as fq
 from fengqiao.errors import BrokenStreamError, ConcurrencyConflict, StorageError, UnreadableEventError
+from fengqiao.lifecycle.events import Event
 from fengqiao.storage import Append, EventStore, Repository, StoredEvent
 from fengqiao.storage.chain import GENESIS, link
 from fengqiao.storage.migrations import Migration
+
+_REWRITE_ROW = (
+    "UPDATE fengqiao_events SET stream_id = ?, version = ?, type = ?, schema_version = ?, data = ?,"
+    " prev_hash = ?, hash = ? WHERE position = ?"
+)
 
 
 class RawError(Exception):
@@ -85,6 +95,28 @@ class SQLStoreContract(EventStoreContract):
     @pytest.fixture
     def backend(self) -> ModuleType:
         raise NotImplementedError
+
+    @pytest.fixture
+    def tamper(self, raw: Raw) -> Tamper:
+        """Rewrites rows and heads with plain SQL, as someone with the database's password could."""
+
+        def rewrite(stream_id: str, events: Sequence[Event], *, rename: str | None = None) -> None:
+            name = rename or stream_id
+            query = "SELECT position FROM fengqiao_events WHERE stream_id = ? ORDER BY version"
+            positions = [position for (position,) in raw(query, (stream_id,))]
+            assert len(events) <= len(positions)
+            raw("DELETE FROM fengqiao_streams WHERE stream_id = ?", (stream_id,))
+            raw("DELETE FROM fengqiao_events WHERE stream_id = ? AND version > ?", (stream_id, len(events)))
+            rows = forge(name, events)
+            for row, position in zip(rows, positions, strict=False):
+                raw(_REWRITE_ROW, (name, *row, position))
+            if rows:
+                raw(
+                    "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (?, ?, ?)",
+                    (name, rows[-1][0], rows[-1][5]),
+                )
+
+        return rewrite
 
     # -- projectors share the append's transaction -----------------------------------
     def test_a_projector_writes_its_table_in_the_appends_transaction(
@@ -309,6 +341,28 @@ class SQLStoreContract(EventStoreContract):
         everything = [(d.id, v) for d in (a, b) for v in range(1, d.version + 1)]
         assert sorted(read) == sorted(set(everything) - {(a.id, 5), (b.id, 2)})
         assert len(list(store.read_all(limit=5, unreadable=skipped.append))) == 5
+
+    def test_an_anchor_names_events_forged_into_a_known_stream_before_its_position(
+        self, store: EventStore, raw: Raw
+    ) -> None:
+        wf, (_, b, _, d), anchor = anchored(store)
+        extra = with_notes(wf, b, 2).history[b.version :]
+        rows = forge(
+            b.id,
+            extra,
+            after=b.version,
+            prev_hash=raw("SELECT hash FROM fengqiao_streams WHERE stream_id = ?", (b.id,))[0][0],
+        )
+        positions = [
+            p for (p,) in raw("SELECT position FROM fengqiao_events WHERE stream_id = ? ORDER BY version", (d.id,))
+        ]
+        assert len(positions) == len(rows) == 2
+        raw("DELETE FROM fengqiao_streams WHERE stream_id = ?", (d.id,))
+        for row, position in zip(rows, positions, strict=True):  # the merged dispute's places, after b's
+            raw(_REWRITE_ROW, (b.id, *row, position))
+        raw("UPDATE fengqiao_streams SET version = ?, hash = ? WHERE stream_id = ?", (rows[-1][0], rows[-1][5], b.id))
+        assert store.verify().ok
+        assert sorted(found(store, anchor)) == sorted([(b.id, b.version + 1, "forged"), (d.id, 1, "deleted")])
 
     # -- rows that cannot be read ------------------------------------------------------
     def test_a_corrupt_json_row_raises_naming_stream_and_version(self, store: EventStore, raw: Raw) -> None:

@@ -13,16 +13,18 @@ from typing import Any
 
 import psycopg
 import pytest
-from contract import StoreFactory, discover, with_notes, workflow
+from contract import StoreFactory, anchored, discover, with_notes, workflow
 from processes import check_race, race
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 from sql_contract import Placeholders, Raw, RawError, SQLStoreContract
+from typer.testing import CliRunner
 
+from fengqiao.cli import app
 from fengqiao.errors import StorageError
-from fengqiao.storage import EventStore, PostgresEventStore, Projector, Repository, StoredEvent
+from fengqiao.storage import Anchor, EventStore, PostgresEventStore, Projector, Repository, StoredEvent
 from fengqiao.storage import postgres as postgres_backend
 
 pytestmark = pytest.mark.postgres
@@ -193,3 +195,25 @@ def test_an_unreachable_server_gives_a_storage_error() -> None:
 def test_tables_go_to_the_first_schema_on_the_search_path(pool: Pool, schema: str) -> None:
     with PostgresEventStore(pool) as store:
         assert store.schema == schema
+
+
+def test_the_cli_digests_and_verifies_a_postgresql_store_named_by_its_dsn(
+    pool: Pool, conninfo: str, tmp_path: Path
+) -> None:
+    with PostgresEventStore(pool) as store:
+        _, (a, *_), _ = anchored(store)
+        expected = store.digest().root
+    runner = CliRunner()
+    out = tmp_path / "anchor.txt"
+    digest = runner.invoke(app, ["db", "digest", "--dsn", conninfo, "--out", str(out)])
+    assert digest.exit_code == 0, digest.output
+    assert Anchor.loads(digest.output).root == expected
+    ok = runner.invoke(app, ["db", "verify", "--dsn", conninfo, "--anchor", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.startswith("PostgreSQL: 4 streams")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("DELETE FROM fengqiao_events WHERE stream_id = %s", (a.id,))
+        conn.execute("DELETE FROM fengqiao_streams WHERE stream_id = %s", (a.id,))
+    bad = runner.invoke(app, ["db", "verify", "--dsn", conninfo, "--anchor", str(out)])
+    assert bad.exit_code == 1
+    assert bad.output.splitlines()[1].startswith(f"stream {a.id} version 1: deleted: ")

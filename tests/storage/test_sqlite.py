@@ -8,7 +8,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from contract import StoreFactory, discover, histories, with_notes, workflow
+from contract import StoreFactory, anchored, discover, histories, with_notes, workflow
 from processes import check_race, child, race
 from sql_contract import Placeholders, Raw, RawError, SQLStoreContract
 
@@ -208,3 +208,14 @@ def test_a_batch_of_many_streams_takes_a_fixed_handful_of_statements(tmp_path: P
             "COMMIT",
         ]
         assert store.verify().ok
+
+
+def test_a_digest_refuses_a_garbled_head_naming_its_stream(tmp_path: Path) -> None:
+    with SQLiteEventStore(tmp_path / "x.db") as store:
+        _, (a, *_), _ = anchored(store)
+        conn = sqlite3.connect(tmp_path / "x.db")  # SQLite keeps text in an INTEGER column
+        with conn:
+            conn.execute("UPDATE fengqiao_streams SET version = 'x' WHERE stream_id = ?", (a.id,))
+        conn.close()
+        with pytest.raises(StorageError, match=a.id):
+            store.digest()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fengqiao.storage.anchor import Anchor
 from fengqiao.storage.base import Append, EventStore, Problem, ProblemKind, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.memory import MemoryEventStore
 from fengqiao.storage.prepared import Prepared, prepare
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from fengqiao.storage.postgres import PostgresEventStore
 
 __all__ = [
+    "Anchor",
     "Append",
     "EventStore",
     "MemoryEventStore",

@@ -15,7 +15,9 @@ and one global order over all streams:
 - ``read_all`` yields every event in *position* order, the order in which appends
   committed, so a projection that remembers the last position it saw never skips one.
 - Each stream is hash-chained (see :mod:`fengqiao.storage.chain`); ``verify`` recomputes the
-  chains and names every edited, reordered or missing event.
+  chains and names every edited, reordered or missing event. ``digest`` hashes every
+  stream's head into an anchor to keep elsewhere, and ``verify(anchor=...)`` names the
+  streams deleted, cut, rewritten or forged since (see :mod:`fengqiao.storage.anchor`).
 
 Projections can run *inside* an append's transaction through :class:`Projector` hooks, so
 that a ledger table and the events it is built from are committed together, or not at all.
@@ -34,6 +36,7 @@ from fengqiao.errors import UnreadableEventError, ValidationError
 from fengqiao.lifecycle.events import Event
 
 if TYPE_CHECKING:
+    from fengqiao.storage.anchor import Anchor
     from fengqiao.storage.prepared import Prepared
 
 __all__ = ["Append", "EventStore", "Problem", "ProblemKind", "Projector", "StoredEvent", "VerificationReport"]
@@ -108,7 +111,18 @@ class Projector(Protocol[TxT_contra]):
         """Project ``events`` through ``tx``."""
 
 
-ProblemKind = Literal["tampered", "missing", "broken-chain", "out-of-order", "head-mismatch"]
+ProblemKind = Literal[
+    "tampered",
+    "missing",
+    "broken-chain",
+    "out-of-order",
+    "head-mismatch",
+    "deleted",
+    "cut",
+    "rewritten",
+    "forged",
+    "anchor-mismatch",
+]
 """What ``verify`` found wrong with one event:
 
 - ``tampered``: the stored hash does not match the event's content, stream or version;
@@ -116,12 +130,25 @@ ProblemKind = Literal["tampered", "missing", "broken-chain", "out-of-order", "he
 - ``broken-chain``: the event does not link to the hash of the event before it;
 - ``out-of-order``: its global position is not after the previous version's;
 - ``head-mismatch``: the stream's recorded head disagrees with its last event.
+
+And, with ``verify(anchor=...)``, what changed since the anchor (see :mod:`fengqiao.storage.anchor`),
+even when every chain checks out:
+
+- ``deleted``: a stream the anchor recorded has no events left (``version`` 1);
+- ``cut``: the stream ends before the version the anchor recorded (``version``: the first gone);
+- ``rewritten``: the event at the anchored version no longer has the anchored hash, is gone,
+  or an event up to it was written again after the anchor (``version`` names it);
+- ``forged``: an event at a position the anchor covers that the anchor does not know: in a
+  stream it does not know, or beyond the version it recorded (``version`` names the first);
+- ``anchor-mismatch``: given only an anchor's root line, the store's heads as of its
+  position no longer hash to its root; a problem of the whole store (``stream_id`` is
+  empty), which the anchor file would break down by stream.
 """
 
 
 @attrs.frozen(kw_only=True)
 class Problem:
-    """One thing ``verify`` found wrong, named by stream and version."""
+    """One thing ``verify`` found wrong, named by stream and version (an empty stream id: the whole store)."""
 
     stream_id: str
     version: int
@@ -129,6 +156,8 @@ class Problem:
     detail: str
 
     def __str__(self) -> str:
+        if not self.stream_id:
+            return f"store: {self.kind}: {self.detail}"
         return f"stream {self.stream_id} version {self.version}: {self.kind}: {self.detail}"
 
 
@@ -239,8 +268,25 @@ class EventStore(Protocol):
         """Every stream id, in code-point order."""
         ...
 
-    def verify(self, stream_id: str | None = None) -> VerificationReport:
-        """Recompute the hash chains of one stream (or all) and report every problem."""
+    def verify(self, stream_id: str | None = None, *, anchor: Anchor | None = None) -> VerificationReport:
+        """Recompute the hash chains of one stream (or all) and report every problem.
+
+        With ``anchor`` (from :meth:`digest`, kept elsewhere), also name every stream
+        deleted, cut, rewritten or forged since it was taken (see :mod:`fengqiao.storage.anchor`).
+
+        Raises:
+            ValidationError: ``anchor`` is not an ``Anchor``, or holds only its root and
+                ``stream_id`` is given.
+        """
+        ...
+
+    def digest(self, *, heads: bool = True) -> Anchor:
+        """Hash every stream's head into an :class:`~fengqiao.storage.Anchor`, in one snapshot.
+
+        One ordered pass over the heads. With ``heads`` (the default) the anchor keeps them
+        (about 100 bytes a stream) so that ``verify(anchor=...)`` can name what changed;
+        without, it holds only the root, and memory stays constant.
+        """
         ...
 
     def upgrade(self) -> int:

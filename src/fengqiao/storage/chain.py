@@ -12,8 +12,8 @@ linking ``prev_hash`` means a deleted or reordered event breaks the chain after 
 stream's head (last version and hash) is also kept apart, so a deleted *last* event shows.
 
 This finds edits made behind the library's back; it cannot stop someone who rewrites a whole
-chain and its head. To anchor a stream, keep its head hash elsewhere (a report, a signed
-receipt) and compare later.
+chain and its head. For that, keep an anchor of every head elsewhere (``store.digest()``)
+and ``verify(anchor=...)`` later: see :mod:`fengqiao.storage.anchor`.
 """
 
 from __future__ import annotations

@@ -28,8 +28,9 @@ from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.errors import ConcurrencyConflict, StorageError
 from fengqiao.lifecycle.events import Event
+from fengqiao.storage.anchor import Anchor, audit, seal
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
-from fengqiao.storage.chain import GENESIS, Head, Row, check
+from fengqiao.storage.chain import GENESIS, Head, Row
 from fengqiao.storage.codec import Unreadable, check_append, check_many, check_page
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_items, size
 
@@ -142,14 +143,27 @@ class MemoryEventStore:
             ids = sorted(self._streams)
         return iter(ids)
 
-    def verify(self, stream_id: str | None = None) -> VerificationReport:
-        """Recompute the hash chains of one stream (or all) and report every problem."""
+    def verify(self, stream_id: str | None = None, *, anchor: Anchor | None = None) -> VerificationReport:
+        """Recompute the hash chains of one stream (or all) and report every problem.
+
+        With ``anchor``, also name every stream deleted, cut, rewritten or forged since it
+        was taken (see :mod:`fengqiao.storage.anchor`).
+        """
         with self._lock:
             self._check_open()
             ids = sorted(self._streams) if stream_id is None else [s for s in (stream_id,) if s in self._streams]
             rows = [e.row for s in ids for e in self._streams[s]]
             heads = [Head(s, len(self._streams[s]), self._streams[s][-1].row.hash) for s in ids]
-        return check(rows, heads)
+        return audit(anchor, rows, heads, stream_id)
+
+    def digest(self, *, heads: bool = True) -> Anchor:
+        """Hash every stream's head into an :class:`~fengqiao.storage.Anchor` (``heads``: keep them to name streams)."""
+        with self._lock:
+            self._check_open()
+            tips = [(s, len(self._streams[s]), self._streams[s][-1].row.hash) for s in sorted(self._streams)]
+            position = len(self._log)
+        at = require_aware(self._clock.now(), "clock.now()")
+        return seal(tips, position=position, created_at=at, keep=heads)
 
     def upgrade(self) -> int:
         """Nothing to migrate in memory; returns 1, the only layout."""

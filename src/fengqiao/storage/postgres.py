@@ -41,8 +41,9 @@ from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.errors import ConcurrencyConflict, StorageError
 from fengqiao.lifecycle.events import Event
+from fengqiao.storage.anchor import Anchor, audit, seal
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
-from fengqiao.storage.chain import Head, Row, check
+from fengqiao.storage.chain import Head, Row
 from fengqiao.storage.codec import (
     Unreadable,
     check_append,
@@ -241,8 +242,12 @@ class PostgresEventStore:
         self._check()
         return self._streams()
 
-    def verify(self, stream_id: str | None = None) -> VerificationReport:
-        """Recompute the hash chains of one stream (or all) in one snapshot; report every problem."""
+    def verify(self, stream_id: str | None = None, *, anchor: Anchor | None = None) -> VerificationReport:
+        """Recompute the hash chains of one stream (or all) in one snapshot; report every problem.
+
+        With ``anchor``, also name every stream deleted, cut, rewritten or forged since it
+        was taken (see :mod:`fengqiao.storage.anchor`).
+        """
         with _errors("verify"), self._transaction() as conn:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             with (
@@ -258,7 +263,22 @@ class PostgresEventStore:
                     heads.execute(
                         "SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id = %s", (stream_id,)
                     )
-                return check((Row(*r) for r in rows), (Head(*h) for h in heads))
+                return audit(anchor, (Row(*r) for r in rows), (Head(*h) for h in heads), stream_id)
+
+    def digest(self, *, heads: bool = True) -> Anchor:
+        """Hash every stream's head into an :class:`~fengqiao.storage.Anchor`, in one snapshot.
+
+        One pass over the heads table in key order, through a server-side cursor
+        (``heads``: keep them to name streams).
+        """
+        with _errors("digest"), self._transaction() as conn:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            position = _one(_cursor(conn).execute("SELECT coalesce(max(position), 0) FROM fengqiao_events"))[0]
+            with conn.cursor("fengqiao_digest", row_factory=tuple_row) as tips:
+                tips.itersize = 2000
+                tips.execute("SELECT stream_id, version, hash FROM fengqiao_streams ORDER BY stream_id")
+                at = require_aware(self._clock.now(), "clock.now()")
+                return seal(tips, position=position, created_at=at, keep=heads)
 
     def upgrade(self) -> int:
         """Create or migrate the tables, all pending steps in one transaction; return the version.

@@ -47,8 +47,9 @@ from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
 from fengqiao.lifecycle.events import Event
+from fengqiao.storage.anchor import Anchor, audit, seal
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
-from fengqiao.storage.chain import GENESIS, Head, Row, check
+from fengqiao.storage.chain import GENESIS, Head, Row
 from fengqiao.storage.codec import (
     Tip,
     Unreadable,
@@ -240,10 +241,12 @@ class SQLiteEventStore:
             self._connection()  # fail now, not at the first next(), if the store is closed
         return self._streams()
 
-    def verify(self, stream_id: str | None = None) -> VerificationReport:
+    def verify(self, stream_id: str | None = None, *, anchor: Anchor | None = None) -> VerificationReport:
         """Recompute the hash chains of one stream (or all) in one snapshot; report every problem.
 
-        It holds this store's connection while it reads (other processes carry on).
+        With ``anchor``, also name every stream deleted, cut, rewritten or forged since it
+        was taken (see :mod:`fengqiao.storage.anchor`). It holds this store's connection
+        while it reads (other processes carry on).
         """
         where, args = ("", ()) if stream_id is None else (" WHERE stream_id = ?", (stream_id,))
         with _errors("verify"), self._read() as conn:
@@ -253,7 +256,22 @@ class SQLiteEventStore:
                 heads = conn.execute(
                     f"SELECT stream_id, version, hash FROM fengqiao_streams{where} ORDER BY stream_id", args
                 )
-                return check((Row(*r) for r in rows), (Head(*h) for h in heads))
+                return audit(anchor, (Row(*r) for r in rows), (Head(*h) for h in heads), stream_id)
+            finally:
+                conn.execute("COMMIT")
+
+    def digest(self, *, heads: bool = True) -> Anchor:
+        """Hash every stream's head into an :class:`~fengqiao.storage.Anchor`, in one snapshot.
+
+        One pass over the heads table in key order (``heads``: keep them to name streams).
+        """
+        with _errors("digest"), self._read() as conn:
+            conn.execute("BEGIN")
+            try:
+                position = conn.execute("SELECT coalesce(max(position), 0) FROM fengqiao_events").fetchone()[0]
+                tips = conn.execute("SELECT stream_id, version, hash FROM fengqiao_streams ORDER BY stream_id")
+                at = require_aware(self._clock.now(), "clock.now()")
+                return seal(tips, position=position, created_at=at, keep=heads)
             finally:
                 conn.execute("COMMIT")
 
