@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.ledger import LedgerProblem
 
-__all__ = ["heading", "printable", "problem_line", "retry_hint", "retry_summary"]
+__all__ = ["SHOWN", "printable", "problem_line", "retry_summary", "section"]
 
 _UNSAFE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 """Control and format characters, lone surrogates, line and paragraph separators."""
@@ -47,18 +47,19 @@ def problem_line(problem: LedgerProblem) -> str:
     return printable(str(problem))
 
 
-def heading(count: int, lang: Lang) -> str:
-    """The title of a list of ``count`` quarantined events."""
-    if lang == "zh":
-        return f"隔离事件（台账未计入）：{count}"
-    return f"quarantined events (left out of the ledger): {count}"
+SHOWN = 10
+"""How many quarantined events ``report`` lists (``db retry`` lists them all)."""
 
 
-def retry_hint(command: str, lang: Lang) -> str:
-    """How to project them again once their cause is fixed."""
-    if lang == "zh":
-        return printable(f"排除原因后运行：{command}")
-    return printable(f"fix the cause, then run: {command}")
+def section(problems: Sequence[LedgerProblem], lang: Lang, command: str) -> list[str]:
+    """The lines ``report`` ends with: a heading, the first events, how many more, and ``command`` to retry them."""
+    n = len(problems)
+    lines = [f"隔离事件（台账未计入）：{n}" if lang == "zh" else f"quarantined events (left out of the ledger): {n}"]
+    lines += ["  " + problem_line(problem) for problem in problems[:SHOWN]]
+    if n > SHOWN:
+        lines.append(f"  ……另有 {n - SHOWN} 个" if lang == "zh" else f"  … and {n - SHOWN} more")
+    hint = f"排除原因后运行：{command}" if lang == "zh" else f"fix the cause, then run: {command}"
+    return [*lines, printable(hint)]
 
 
 def retry_summary(

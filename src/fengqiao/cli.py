@@ -291,28 +291,16 @@ def report(
         _print_quarantine(problems, code, db, policy)
 
 
-_SHOWN = 10
-"""How many quarantined events ``report`` lists (``db retry`` lists them all)."""
-
-
 def _print_quarantine(problems: Sequence[LedgerProblem], code: Lang, db: Path, policy: str) -> None:
     """The report's last section: the quarantined events, if any, and the command that retries them."""
     if not problems:
         return
-    _say(quarantine.heading(len(problems), code), style="bold yellow")
-    for problem in problems[:_SHOWN]:
-        _say("  " + quarantine.problem_line(problem))
-    if len(problems) > _SHOWN:
-        more = len(problems) - _SHOWN
-        _say(f"  … and {more} more" if code == "en" else f"  ……另有 {more} 个")
     command = f"fengqiao db retry --db {shlex.quote(str(db))}"
     command += f" --policy {shlex.quote(policy)}" if policy != "baseline" else ""
-    _say(quarantine.retry_hint(command, code))
-
-
-def _say(text: str, style: str | None = None) -> None:
-    """Print ``text`` as it is: no markup, emoji codes or highlighting read into it, on one line."""
-    console.print(text, style=style, markup=False, emoji=False, highlight=False, soft_wrap=True)
+    for n, line in enumerate(quarantine.section(problems, code, command)):
+        # Stored text, printed as it is: no markup or emoji codes read into it, one line each.
+        style = "bold yellow" if n == 0 else None
+        console.print(line, style=style, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
 def _day(text: str) -> date:
