@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 import fengqiao as fq
 import fengqiao.storage
 from fengqiao.cli import app
-from fengqiao.storage import Anchor
+from fengqiao.ledger import SQLiteLedger
+from fengqiao.storage import Anchor, Repository
 
 PYTHON = Path(sys.executable)
 WIDE = {"COLUMNS": "200"}
@@ -352,3 +353,112 @@ def test_db_verify_refuses_an_altered_anchor_file_in_one_line(runner: CliRunner,
     assert result.stderr.strip() == (
         "error: anchor.records: the anchor's heads do not hash to its root: the anchor was altered"
     )
+
+
+def quarantined(path: Path, *unknown: str) -> Path:
+    """A ledger whose policy function knows only 蒲州派出所: a dispute at each ``unknown`` station is set aside."""
+    known = {"蒲州派出所": "baseline"}
+    with SQLiteLedger(path, policy=lambda d: known[d.station]) as ledger:
+        repo = Repository(fq.Workflow("baseline"), ledger.store)
+        for n, station in enumerate(("蒲州派出所", *unknown), start=1):
+            d = repo.discover(
+                channel="alarm_110",
+                category="neighbour",
+                summary="噪音",
+                actor="officer:xiao",
+                station=station,
+                dispute_id=f"D-{n}",
+            )
+            repo.fire(d, "grade", actor="officer:xiao")
+        assert len(ledger.problems()) == 2 * len(unknown)
+    return path
+
+
+QUARANTINED = "policy: the policy function raised KeyError for dispute D-2: '洞山派出所'"
+
+
+def test_report_lists_each_quarantined_event_and_the_command_that_retries_them(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    db = quarantined(tmp_path / "city.db", "洞山派出所")
+    result = runner.invoke(app, ["report", "--db", str(db)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-4:] == [
+        "quarantined events (left out of the ledger): 2",
+        f"  position 3: stream D-2 version 1: {QUARANTINED}",
+        f"  position 4: stream D-2 version 2: {QUARANTINED}",
+        f"fix the cause, then run: fengqiao db retry --db {db}",
+    ]
+
+
+def test_report_heads_the_quarantine_in_chinese_with_lang_zh(runner: CliRunner, tmp_path: Path) -> None:
+    db = quarantined(tmp_path / "city.db", "洞山派出所")
+    result = runner.invoke(app, ["report", "--db", str(db), "--policy", "baseline", "--lang", "zh"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[-4] == "隔离事件（台账未计入）：2"
+    assert lines[-1] == f"排除原因后运行：fengqiao db retry --db {db}"
+
+
+def test_report_lists_the_quarantine_even_when_no_dispute_is_in_the_ledger(runner: CliRunner, station: Path) -> None:
+    edit(station, ("UPDATE fengqiao_events SET data = replace(data, '车库', '仓库') WHERE version = 1", ()))
+    result = runner.invoke(app, ["report", "--db", str(station)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"{station}: no disputes"
+    assert lines[1] == "quarantined events (left out of the ledger): 2"
+    assert lines[2].startswith("  position 1: stream YJ-2024-0001 version 1: ")
+    assert lines[2].endswith("does not match its hash (edited)")
+
+
+def test_report_shows_ten_quarantined_events_and_counts_the_rest(runner: CliRunner, tmp_path: Path) -> None:
+    db = quarantined(tmp_path / "city.db", *(f"站{n}" for n in range(6)))
+    result = runner.invoke(app, ["report", "--db", str(db), "--lang", "zh"], env=WIDE)
+    lines = result.output.splitlines()
+    assert lines[-13] == "隔离事件（台账未计入）：12"
+    assert lines[-2] == "  ……另有 2 个"
+
+
+def test_report_escapes_control_characters_in_a_stored_stream_id(runner: CliRunner, station: Path) -> None:
+    edit(station, ("UPDATE fengqiao_events SET stream_id = ? WHERE position = 1", ("YJ\x1b[2J\u202e\r",)))
+    result = runner.invoke(app, ["report", "--db", str(station)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert not any(c in result.output for c in "\x1b\u202e\r")
+    assert "  position 1: stream YJ\\x1b[2J\\u202e\\r version 1: stream YJ\\x1b[2J\\u202e\\r version 1: " in (
+        result.output
+    )
+
+
+def test_db_retry_projects_a_dispute_whose_policy_is_now_known_and_exits_0(runner: CliRunner, tmp_path: Path) -> None:
+    db = quarantined(tmp_path / "city.db", "洞山派出所")
+    result = runner.invoke(app, ["db", "retry", "--db", str(db)], env=WIDE)
+    assert (result.exit_code, result.output) == (0, f"{db}: 1 dispute projects again; nothing is quarantined now\n")
+    with SQLiteLedger(db) as ledger:
+        assert ledger.problems() == ()
+        assert (ledger.row("D-2").station, ledger.row("D-2").grade) == ("洞山派出所", "low")
+    report = runner.invoke(app, ["report", "--db", str(db)], env=WIDE)
+    assert "quarantine" not in report.output
+
+
+def test_db_retry_lists_each_event_still_quarantined_escaped_and_exits_1(runner: CliRunner, station: Path) -> None:
+    edit(station, ("UPDATE fengqiao_events SET stream_id = ? WHERE position = 1", ("YJ\x1b[2J",)))
+    result = runner.invoke(app, ["db", "retry", "--db", str(station)], env=WIDE)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == f"{station}: 0 disputes project again; 2 events still quarantined:"
+    assert lines[1].startswith("position 1: stream YJ\\x1b[2J version 1: stream YJ\\x1b[2J version 1: ")
+    assert lines[2] == "position 2: stream YJ-2024-0001 version 2: stream YJ-2024-0001 version 1: version 1 is missing"
+    assert len(lines) == 3
+    assert "\x1b" not in result.output
+
+
+def test_db_retry_says_in_chinese_that_nothing_is_quarantined(runner: CliRunner, station: Path) -> None:
+    result = runner.invoke(app, ["db", "retry", "--db", str(station), "--lang", "zh"], env=WIDE)
+    assert (result.exit_code, result.output) == (0, f"{station}：没有被隔离的事件\n")
+
+
+def test_db_retry_refuses_a_store_that_does_not_exist_in_one_line_and_creates_none(tmp_path: Path) -> None:
+    result = run_main("db", "retry", "--db", str(tmp_path / "nope.db"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: db: {tmp_path / 'nope.db'} is not a file"
+    assert list(tmp_path.iterdir()) == []

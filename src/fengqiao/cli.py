@@ -1,4 +1,4 @@
-"""The ``fengqiao`` command line: demo, simulate, report, replay, policies, diagram, db upgrade/digest/verify.
+"""The ``fengqiao`` command line: demo, simulate, report, replay, policies, diagram, db upgrade/digest/verify/retry.
 
 User mistakes end in one clear line on stderr and exit code 2, never a traceback.
 """
@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import inspect
 import os
+import shlex
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -19,11 +21,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fengqiao import _cli_quarantine as quarantine
 from fengqiao import simulation
 from fengqiao.demo import garage_entrance
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import FengqiaoError, ValidationError
-from fengqiao.ledger import open_ledger, what_if
+from fengqiao.ledger import Ledger, LedgerProblem, SQLiteLedger, open_ledger, what_if
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.states import State
@@ -237,12 +240,17 @@ def report(
     station: Annotated[str | None, typer.Option(help="Only this station.")] = None,
     lang: LangOption = Language.en,
 ) -> None:
-    """The ledger (台账): disputes by state and grade, overdue deadlines, the daily dispatch view."""
+    """The ledger (台账): disputes by state and grade, overdue deadlines, the daily dispatch view.
+
+    Events the ledger could not project (quarantined) are listed last, with how to retry them.
+    """
     code: Lang = lang.value
     with open_ledger(db, policy=policy) as ledger:
         rows = ledger.disputes(station=station)
+        problems = ledger.problems()
         if not rows:
             console.print(f"{db}: no disputes" + (f" at {station}" if station else ""))
+            _print_quarantine(problems, code, db, policy)
             return
         when = _day(day) if day else max(r.received_at for r in rows).astimezone(CHINA_TZ).date()
         end_of_day = datetime.combine(when + timedelta(days=1), time(), CHINA_TZ)
@@ -280,6 +288,19 @@ def report(
                 str(line.overdue),
             )
         console.print(view)
+        _print_quarantine(problems, code, db, policy)
+
+
+def _print_quarantine(problems: Sequence[LedgerProblem], code: Lang, db: Path, policy: str) -> None:
+    """The report's last section: the quarantined events, if any, and the command that retries them."""
+    if not problems:
+        return
+    command = f"fengqiao db retry --db {shlex.quote(str(db))}"
+    command += f" --policy {shlex.quote(policy)}" if policy != "baseline" else ""
+    for n, line in enumerate(quarantine.section(problems, code, command)):
+        # Stored text, printed as it is: no markup or emoji codes read into it, one line each.
+        style = "bold yellow" if n == 0 else None
+        console.print(line, style=style, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
 def _day(text: str) -> date:
@@ -412,6 +433,43 @@ def db_verify(
     for problem in report.problems:
         typer.echo(str(problem))
     raise typer.Exit(1)
+
+
+@db_app.command("retry")
+def db_retry(
+    db: DbOption = None,
+    dsn: DsnOption = None,
+    policy: Annotated[str, typer.Option(help="The policy the disputes were handled under.")] = "baseline",
+    lang: LangOption = Language.en,
+) -> None:
+    """Project the ledger's quarantined disputes again, once their cause is fixed; exit 1 if any stays quarantined.
+
+    Prints how many disputes now project, then each event still set aside, one per line.
+    """
+    with _existing_ledger(db, dsn, policy) as ledger:
+        before = ledger.problems()
+        healed = ledger.retry() if before else 0
+        after = ledger.problems() if before else ()
+    where = "PostgreSQL" if dsn is not None else str(db or Path("fengqiao.db"))
+    typer.echo(quarantine.retry_summary(where, healed, before, after, lang.value))
+    for problem in after:
+        typer.echo(quarantine.problem_line(problem))
+    if after:
+        raise typer.Exit(1)
+
+
+def _existing_ledger(db: Path | None, dsn: str | None, policy: str) -> Ledger:
+    """The ledger of the store of ``--db`` or ``--dsn``, which must exist (its ledger tables are made if missing)."""
+    if db is not None and dsn is not None:
+        raise ValidationError("give either --db or --dsn, not both", "db")
+    if dsn is not None:
+        from fengqiao.ledger.postgres import PostgresLedger
+
+        return PostgresLedger(dsn, policy=policy)
+    db = db or Path("fengqiao.db")
+    if not db.is_file():
+        raise ValidationError(f"{db} is not a file", "db")
+    return SQLiteLedger(db, policy=policy)
 
 
 def _anchor(path: Path) -> Anchor:

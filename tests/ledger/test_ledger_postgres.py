@@ -14,8 +14,10 @@ import pytest
 from ledger_sql_contract import PlainStore, Raw, SQLLedgerContract
 from ledger_support import LedgerFactory, discover, workflow
 from test_postgres import Pool, conninfo, dsn, pool, schema
+from typer.testing import CliRunner
 
 import fengqiao as fq
+from fengqiao.cli import app
 from fengqiao.errors import StorageError
 from fengqiao.ledger import Ledger, PostgresLedger
 from fengqiao.storage import EventStore, PostgresEventStore
@@ -96,4 +98,19 @@ def test_a_ledger_opened_from_a_connection_string_owns_and_closes_its_pool(conni
     with pytest.raises(StorageError, match="closed"):
         ledger.disputes()
     with PostgresLedger(conninfo) as again:
+        assert again.get(d.id) == d
+
+
+def test_the_cli_retries_the_quarantine_of_a_postgresql_ledger_named_by_its_dsn(conninfo: str) -> None:
+    d = discover(workflow())  # at 蒲州派出所, which the policy function below does not know
+    with PostgresLedger(conninfo, policy=lambda d: {"洞山派出所": "baseline"}[d.station]) as ledger:
+        ledger.store.append(d.id, d.history, expected_version=0)
+        assert [p.stream_id for p in ledger.problems()] == [d.id]
+    result = CliRunner().invoke(app, ["db", "retry", "--dsn", conninfo])
+    assert (result.exit_code, result.output) == (
+        0,
+        "PostgreSQL: 1 dispute projects again; nothing is quarantined now\n",
+    )
+    with PostgresLedger(conninfo) as again:
+        assert again.problems() == ()
         assert again.get(d.id) == d
