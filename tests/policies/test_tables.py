@@ -192,6 +192,20 @@ def test_a_table_whose_all_factors_rule_leaves_a_gap_is_refused_when_built_not_w
     assert gap in {"threat", "weapon"}  # one of the two factors alone: the input no rule takes
 
 
+def test_an_all_factors_rule_after_a_none_of_rule_on_the_same_factors_is_accepted_and_each_rule_fires() -> None:
+    rules = (
+        Rule(id="neither", grade="low", when=Condition(no_factors={RiskFactor.WEAPON, RiskFactor.THREAT})),
+        Rule(id="both", grade="high", when=_BOTH),
+        Rule(id="one", grade="low"),
+    )
+    table = DecisionTable(name="t", grades=("high", "low"), rules=rules)
+    fired = [
+        table.decide(Facts(risk_factors=frozenset(factors))).rule.id
+        for factors in ((), (RiskFactor.WEAPON, RiskFactor.THREAT), (RiskFactor.THREAT,))
+    ]
+    assert fired == ["neither", "both", "one"]
+
+
 def test_an_all_factors_rule_that_earlier_rules_cover_can_never_fire() -> None:
     rules = (
         Rule(id="weapon", grade="high", when=Condition(any_factors={RiskFactor.WEAPON})),
