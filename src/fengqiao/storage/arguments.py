@@ -10,13 +10,14 @@ arbitrary object.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from typing import Any
 
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.errors import ValidationError
 
-__all__ = ["check_clock", "check_count", "check_projectors", "check_seconds", "iterate", "shown"]
+__all__ = ["check_clock", "check_count", "check_path", "check_projectors", "check_seconds", "iterate", "shown"]
 
 
 def shown(value: object) -> str:
@@ -56,6 +57,27 @@ def check_clock(clock: object) -> Clock:
     if not callable(getattr(clock, "now", None)):
         raise ValidationError(f"expected a Clock (an object with now()), got {type(clock).__name__}", "clock")
     return clock  # type: ignore[return-value]
+
+
+def check_path(path: object) -> str:
+    """``path`` (text or ``os.PathLike``) as the text a database driver opens.
+
+    Raises:
+        ValidationError: not a path, or one no file system can hold (NUL, a lone surrogate).
+    """
+    try:
+        text = os.fspath(path)  # type: ignore[call-overload]
+    except TypeError:
+        raise ValidationError(f"expected a file path, got {type(path).__name__}", "path") from None
+    if not isinstance(text, str):
+        raise ValidationError(f"expected a file path as text, got {type(text).__name__}", "path")
+    if "\x00" in text:
+        raise ValidationError("a file path may not contain a NUL character", "path")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("a file path must be valid text (it holds a lone surrogate)", "path") from None
+    return text
 
 
 def check_projectors(projectors: object) -> tuple[Any, ...]:

@@ -49,7 +49,7 @@ from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
 from fengqiao.lifecycle.events import Event
-from fengqiao.storage.arguments import check_clock, check_projectors, check_seconds
+from fengqiao.storage.arguments import check_clock, check_path, check_projectors, check_seconds
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import GENESIS, Head, Row, check
 from fengqiao.storage.codec import (
@@ -145,7 +145,7 @@ class SQLiteEventStore:
         if not isinstance(synchronous, str) or synchronous not in ("NORMAL", "FULL", "EXTRA"):
             got = repr(synchronous[:20]) if isinstance(synchronous, str) else type(synchronous).__name__
             raise ValidationError(f"expected NORMAL, FULL or EXTRA, got {got}", "synchronous")
-        self.path = _path(path)
+        self.path = check_path(path)
         timeout = check_seconds(busy_timeout, "busy_timeout", zero=True, most=MAX_BUSY_TIMEOUT)
         self._projectors: tuple[Projector[sqlite3.Connection], ...] = check_projectors(projectors)
         self._clock: Clock = check_clock(clock)
@@ -440,27 +440,6 @@ class SQLiteEventStore:
             return 0
         row = conn.execute(_LAYOUT).fetchone()
         return layout_version(None if row is None else row[0], where=self._where)
-
-
-def _path(path: object) -> str:
-    """``path`` as the text ``sqlite3`` opens.
-
-    Raises:
-        ValidationError: not a path, or one no file system can hold (NUL, a lone surrogate).
-    """
-    try:
-        text = os.fspath(path)  # type: ignore[call-overload]
-    except TypeError:
-        raise ValidationError(f"expected a file path, got {type(path).__name__}", "path") from None
-    if not isinstance(text, str):
-        raise ValidationError(f"expected a file path as text, got {type(text).__name__}", "path")
-    if "\x00" in text:
-        raise ValidationError("a file path may not contain a NUL character", "path")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError("a file path must be valid text (it holds a lone surrogate)", "path") from None
-    return text
 
 
 class _StaleHeads(Exception):
