@@ -156,6 +156,23 @@ def test_db_upgrade_refuses_both_a_file_and_a_dsn_in_one_line() -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", [("db", "upgrade", "--db"), ("report", "--db")])
+def test_a_garbage_layout_version_ends_in_one_line_not_a_traceback(tmp_path: Path, command: tuple[str, ...]) -> None:
+    path = tmp_path / "station.db"
+    fq.storage.SQLiteEventStore(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("UPDATE fengqiao_meta SET value = 'abc' WHERE key = 'schema_version'")
+    finally:
+        conn.close()
+    result = run_main(*command, str(path))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: ")
+    assert "the layout version in fengqiao_meta is 'abc', not a whole number" in result.stderr
+
+
 def test_simulate_stores_a_scaled_year_and_prints_the_final_states(runner: CliRunner, tmp_path: Path) -> None:
     args = ["simulate", "yongji", "--policy", "yongji-54333", "--scale", "0.05", "--db", "sim.db", "--seed", "7"]
     result = runner.invoke(app, args, env=WIDE)

@@ -363,9 +363,10 @@ def loads(text: str | bytes, cls: type[T]) -> T:
 def json_schema(cls: type[Any] = Dispute) -> dict[str, Any]:
     """A JSON Schema (draft 2020-12) for ``cls`` as :func:`dumps` writes it.
 
-    >>> schema = json_schema()
-    >>> schema["$defs"]["Dispute"]["properties"]["state"]["type"]
-    'string'
+    Examples:
+        >>> schema = json_schema()
+        >>> schema["$defs"]["Dispute"]["properties"]["state"]["type"]
+        'string'
     """
     defs: dict[str, Any] = {}
     root = _schema_for(cls, defs)

@@ -278,10 +278,44 @@ class LedgerContract:
     def test_limit_gives_the_first_rows_by_id(self, ledger: Ledger, stored: Stored) -> None:
         assert [r.id for r in ledger.disputes(limit=3)] == sorted(stored)[:3]
 
-    @pytest.mark.parametrize("conditions", [{"category": "quarrel"}, {"role": "chief"}, {"limit": -1}])
-    def test_a_malformed_condition_is_refused(self, ledger: Ledger, conditions: dict[str, Any]) -> None:
-        with pytest.raises(ValidationError):
+    @pytest.mark.parametrize(
+        ("conditions", "where"),
+        [
+            ({"category": "quarrel"}, "category"),
+            ({"role": "chief"}, "role"),
+            ({"limit": -1}, "limit"),
+            ({"state": 5}, "state"),
+            ({"grade": object()}, "grade"),
+            ({"station": b"bytes"}, "station"),
+            ({"policy": ["baseline", 5]}, "policy[1]"),
+            ({"limit": 2**63}, "limit"),
+            ({"limit": 2**70}, "limit"),
+            ({"limit": "3"}, "limit"),
+        ],
+        ids=repr,
+    )
+    def test_a_malformed_condition_is_refused_naming_it(
+        self, ledger: Ledger, stored: Stored, conditions: dict[str, Any], where: str
+    ) -> None:
+        with pytest.raises(ValidationError) as caught:
             ledger.disputes(**conditions)
+        assert caught.value.path == where
+
+    def test_the_largest_64_bit_limit_gives_every_row(self, ledger: Ledger, stored: Stored) -> None:
+        assert [r.id for r in ledger.disputes(limit=2**63 - 1)] == sorted(stored)
+
+    @pytest.mark.parametrize(
+        ("conditions", "where"),
+        [({"stat": "closed"}, "stat"), ({"discovered": 5}, "discovered"), ({"due_before": "today"}, "due_before")],
+    )
+    def test_count_and_open_refuse_a_condition_they_do_not_know_or_a_malformed_one(
+        self, ledger: Ledger, conditions: dict[str, Any], where: str
+    ) -> None:
+        with pytest.raises(ValidationError, match="did you mean state" if where == "stat" else None) as caught:
+            ledger.count(**conditions)
+        assert caught.value.path == where
+        with pytest.raises(ValidationError):
+            ledger.open(**conditions)
 
     # -- reports ----------------------------------------------------------------------------
     @pytest.mark.parametrize(

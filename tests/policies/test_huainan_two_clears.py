@@ -309,6 +309,23 @@ def test_a_key_dispute_is_not_gated_within_its_first_24_hours(wf: fq.Workflow, c
     assert codes(wf, d, "attach", item=fq.DossierItem(kind=fq.DossierKind.SAFETY_REMINDER)) == ()
 
 
+def test_a_key_dispute_exactly_24_hours_after_its_first_alert_is_not_carried_over_yet(
+    wf: fq.Workflow, clock: fq.FixedClock
+) -> None:
+    # "Not concluded within 24 hours": at 24 hours sharp it is still within them, as for entering handling.
+    d = group_wage_dispute(wf, clock)
+    policy = wf.policy
+    assert isinstance(policy, HuainanTwoClears)
+    boundary = d.alerts[0].received_at + timedelta(hours=24)
+    letter = fq.DossierItem(kind=fq.DossierKind.SAFETY_REMINDER)
+    clock.set(boundary)
+    assert not policy.is_carried_over(d, boundary)
+    assert codes(wf, d, "attach", item=letter) == ()
+    clock.set(boundary + timedelta(microseconds=1))
+    assert policy.is_carried_over(d, clock.now())
+    assert codes(wf, d, "attach", item=letter) == ("huainan.attach.key-unsupervised",)
+
+
 def test_a_carried_over_general_dispute_is_not_gated(wf: fq.Workflow, clock: fq.FixedClock) -> None:
     d = wf.mediate(wf.grade(alert(wf), actor=OFFICER), actor=OFFICER, forces=["police_office"])
     clock.advance(days=3)

@@ -146,3 +146,71 @@ def test_a_table_equals_another_built_from_the_same_rules() -> None:
 def test_a_malformed_table_is_refused_naming_its_rules(rules: tuple[Rule, ...], hit: str, message: str) -> None:
     with pytest.raises(fq.PolicyDefinitionError, match=message):
         DecisionTable(name="t", grades=("high", "low"), rules=rules, hit_policy=hit)
+
+
+# -- all_factors: validated at load, symbolically like every other test -------------------------------
+_BOTH = Condition(all_factors={RiskFactor.WEAPON, RiskFactor.THREAT})
+
+
+def test_a_table_with_an_all_factors_rule_and_a_catch_all_is_accepted_and_decides_by_both_factors() -> None:
+    table = DecisionTable.from_mapping(
+        {
+            "name": "t",
+            "grades": ["high", "low"],
+            "rules": [
+                {"id": "both", "grade": "high", "when": {"all_factors": ["weapon", "threat"]}},
+                {"id": "rest", "grade": "low"},
+            ],
+        }
+    )
+    assert table.rules[0].when == _BOTH
+    pick = {
+        factors: table.decide(Facts(risk_factors=frozenset(factors))).rule.id
+        for factors in ((), (RiskFactor.WEAPON,), (RiskFactor.THREAT,), (RiskFactor.WEAPON, RiskFactor.THREAT))
+    }
+    assert list(pick.values()) == ["rest", "rest", "rest", "both"]
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        Condition(no_factors={RiskFactor.WEAPON}),  # weapon without threat is covered by neither rule
+        Condition(no_factors={RiskFactor.THREAT}),  # threat without weapon
+        Condition(no_factors={RiskFactor.WEAPON, RiskFactor.THREAT}),  # either one alone
+    ],
+)
+def test_a_table_whose_all_factors_rule_leaves_a_gap_is_refused_when_built_not_when_deciding(
+    rest: Condition,
+) -> None:
+    with pytest.raises(fq.PolicyDefinitionError, match="no rule covers inputs such as") as caught:
+        DecisionTable(
+            name="t",
+            grades=("high", "low"),
+            rules=(Rule(id="both", grade="high", when=_BOTH), Rule(id="rest", grade="low", when=rest)),
+        )
+    gap = str(caught.value).partition("risk_factors={")[2].partition("}")[0]
+    assert gap in {"threat", "weapon"}  # one of the two factors alone: the input no rule takes
+
+
+def test_an_all_factors_rule_after_a_none_of_rule_on_the_same_factors_is_accepted_and_each_rule_fires() -> None:
+    rules = (
+        Rule(id="neither", grade="low", when=Condition(no_factors={RiskFactor.WEAPON, RiskFactor.THREAT})),
+        Rule(id="both", grade="high", when=_BOTH),
+        Rule(id="one", grade="low"),
+    )
+    table = DecisionTable(name="t", grades=("high", "low"), rules=rules)
+    fired = [
+        table.decide(Facts(risk_factors=frozenset(factors))).rule.id
+        for factors in ((), (RiskFactor.WEAPON, RiskFactor.THREAT), (RiskFactor.THREAT,))
+    ]
+    assert fired == ["neither", "both", "one"]
+
+
+def test_an_all_factors_rule_that_earlier_rules_cover_can_never_fire() -> None:
+    rules = (
+        Rule(id="weapon", grade="high", when=Condition(any_factors={RiskFactor.WEAPON})),
+        Rule(id="both", grade="high", when=_BOTH),
+        Rule(id="rest", grade="low"),
+    )
+    with pytest.raises(fq.PolicyDefinitionError, match="can never fire: both"):
+        DecisionTable(name="t", grades=("high", "low"), rules=rules)

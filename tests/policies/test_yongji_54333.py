@@ -175,6 +175,16 @@ def test_a_dispute_meeting_the_case_threshold_is_red_and_routed_to_escalation(st
     assert (d.grade, d.grade_rule, d.route) == ("red", "yongji.red.case-threshold", fq.Route.ESCALATE)
 
 
+def test_a_dispute_of_one_alert_is_not_flagged_for_repeated_alerts(yongji: fq.Workflow, station: Station) -> None:
+    d = station.graded(category=fq.Category.MARRIAGE_FAMILY)
+    assert len(d.alerts) == 1
+    assert d.grading is not None
+    assert "repeated_alerts" not in d.grading.flags
+    d = yongji.regrade(station.link(d), actor=OFFICER)
+    assert d.grading is not None
+    assert "repeated_alerts" in d.grading.flags
+
+
 def test_regrade_after_linking_repeated_alerts_raises_a_focus_area_dispute_to_orange_then_red(
     yongji: fq.Workflow, station: Station
 ) -> None:

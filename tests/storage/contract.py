@@ -570,10 +570,53 @@ class EventStoreContract:
         assert [s.version for s in stored] == list(range(1, 1201))
         assert len(list(store.read_all(after=stored[10].position, limit=700))) == 700
 
-    @pytest.mark.parametrize(("after", "limit"), [(-1, None), (0, -1), ("0", None)])
-    def test_read_all_refuses_malformed_bounds(self, store: EventStore, after: Any, limit: Any) -> None:
-        with pytest.raises(ValidationError):
+    @pytest.mark.parametrize(
+        ("after", "limit", "name"),
+        [
+            (-1, None, "after"),
+            (0, -1, "limit"),
+            ("0", None, "after"),
+            (True, None, "after"),
+            (2**63, None, "after"),
+            (2**70, None, "after"),
+            (0, 2**63, "limit"),
+            (0, 2**70, "limit"),
+            (0, 1.5, "limit"),
+        ],
+    )
+    def test_read_all_refuses_malformed_bounds(self, store: EventStore, after: Any, limit: Any, name: str) -> None:
+        d = discover(workflow())
+        store.append(d.id, d.history, expected_version=0)
+        with pytest.raises(ValidationError) as caught:
             store.read_all(after=after, limit=limit)
+        assert caught.value.path == name
+
+    def test_read_all_takes_the_largest_64_bit_bounds(self, store: EventStore) -> None:
+        d = discover(workflow())
+        store.append(d.id, d.history, expected_version=0)
+        assert list(store.read_all(after=2**63 - 1)) == []
+        assert [e.event for e in store.read_all(limit=2**63 - 1)] == list(d.history)
+
+    @pytest.mark.parametrize("events", [None, 5, object(), "text", b"bytes"], ids=repr)
+    def test_append_refuses_events_that_are_not_a_collection_and_stores_nothing(
+        self, store: EventStore, events: Any
+    ) -> None:
+        with pytest.raises(ValidationError) as caught:
+            store.append("YJ-0001", events, expected_version=0)
+        assert caught.value.path == "events"
+        assert list(store.read_all()) == []
+
+    @pytest.mark.parametrize("batch", [None, 5, object()], ids=repr)
+    def test_append_many_and_append_prepared_refuse_a_batch_that_is_not_a_collection(
+        self, store: EventStore, batch: Any
+    ) -> None:
+        with pytest.raises(ValidationError) as caught:
+            store.append_many(batch)
+        assert caught.value.path == "appends"
+        with pytest.raises(ValidationError) as caught:
+            store.append_prepared(batch)
+        assert caught.value.path == "prepared"
+        assert list(store.read_all()) == []
 
     def test_stored_hashes_chain_each_stream(self, store: EventStore) -> None:
         d = closed(workflow())
@@ -769,6 +812,12 @@ class EventStoreContract:
             store.append(d.id, d.history, expected_version=1)
         with pytest.raises(StorageError, match="closed"):
             store.read_all()
+        with pytest.raises(StorageError, match="closed"):
+            store.streams()
+        with pytest.raises(StorageError, match="closed"):
+            store.verify()
+        with pytest.raises(StorageError, match="closed"):
+            store.append_many([Append(d.id, [], expected_version=1)])
         store.close()
 
     # -- the repository ----------------------------------------------------------------

@@ -364,6 +364,40 @@ class SQLStoreContract(EventStoreContract):
         assert store.verify().ok
         assert sorted(found(store, anchor)) == sorted([(b.id, b.version + 1, "forged"), (d.id, 1, "deleted")])
 
+    def test_verify_names_a_deleted_first_event_as_version_one_missing(self, store: EventStore, raw: Raw) -> None:
+        a, b = seed(store)
+        raw("DELETE FROM fengqiao_events WHERE stream_id = ? AND version = 1", (a.id,))
+        problems = store.verify().problems
+        assert [(p.stream_id, p.version, p.kind) for p in problems] == [(a.id, 1, "missing")]
+        assert "version 1 is not in the store" in problems[0].detail
+        assert store.verify(b.id).ok
+
+    @pytest.mark.parametrize("emptied", ["first", "last"])
+    def test_verify_counts_a_stream_with_no_rows_left_wherever_it_sorts(
+        self, store: EventStore, raw: Raw, emptied: str
+    ) -> None:
+        a, b = seed(store)
+        assert a.id < b.id
+        gone, kept = (a, b) if emptied == "first" else (b, a)
+        raw("DELETE FROM fengqiao_events WHERE stream_id = ?", (gone.id,))
+        report = store.verify()
+        assert [(p.stream_id, p.version, p.kind) for p in report.problems] == [(gone.id, 1, "missing")]
+        assert (report.streams, report.events) == (2, kept.version)
+
+    @pytest.mark.parametrize(("data", "detail"), [("not json", "not JSON"), ("[1]", "not a JSON object")])
+    def test_verify_calls_a_row_tampered_when_its_data_is_no_event_though_its_hash_matches_it(
+        self, store: EventStore, raw: Raw, data: str, detail: str
+    ) -> None:
+        _, b = seed(store)
+        where = " WHERE stream_id = ? AND version = ?"
+        [(prev,)] = raw("SELECT prev_hash FROM fengqiao_events" + where, (b.id, b.version))
+        digest = link(prev, b.id, b.version, data)  # a forger's consistent rewrite of the last event
+        raw("UPDATE fengqiao_events SET data = ?, hash = ?" + where, (data, digest, b.id, b.version))
+        raw("UPDATE fengqiao_streams SET hash = ? WHERE stream_id = ?", (digest, b.id))
+        problems = store.verify().problems
+        assert [(p.stream_id, p.version, p.kind) for p in problems] == [(b.id, b.version, "tampered")]
+        assert detail in problems[0].detail
+
     # -- rows that cannot be read ------------------------------------------------------
     def test_a_corrupt_json_row_raises_naming_stream_and_version(self, store: EventStore, raw: Raw) -> None:
         a, _ = seed(store)
@@ -393,6 +427,15 @@ class SQLStoreContract(EventStoreContract):
             store.load(a.id)
         assert (caught.value.stream, caught.value.version) == (a.id, 2)
 
+    def test_an_older_event_schema_version_is_unknown_not_newer(self, store: EventStore, raw: Raw) -> None:
+        a, _ = seed(store)
+        raw("UPDATE fengqiao_events SET schema_version = 0 WHERE stream_id = ? AND version = 3", (a.id,))
+        for read in (lambda: store.load(a.id), lambda: list(store.read_all())):
+            with pytest.raises(UnreadableEventError, match="schema version 0 is unknown to") as caught:
+                read()
+            assert (caught.value.stream, caught.value.version) == (a.id, 3)
+            assert "newer" not in str(caught.value)
+
     def test_a_row_of_another_dispute_raises_naming_stream_and_version(self, store: EventStore, raw: Raw) -> None:
         a, b = seed(store)
         raw(
@@ -416,6 +459,39 @@ class SQLStoreContract(EventStoreContract):
         for upgrade in (True, False):
             with pytest.raises(StorageError, match=r"schema version 7, newer than version 1"):
                 make_store(upgrade=upgrade)
+
+    @pytest.mark.parametrize("garbage", ["abc", "", "1.0", " 1", "１", "9" * 5000])
+    def test_a_garbage_layout_version_is_a_storage_error_on_opening(
+        self, store: EventStore, raw: Raw, make_store: StoreFactory, garbage: str
+    ) -> None:
+        raw("UPDATE fengqiao_meta SET value = ? WHERE key = 'schema_version'", (garbage,))
+        for upgrade in (True, False):
+            with pytest.raises(StorageError, match=r"layout version in fengqiao_meta is .* not a whole number"):
+                make_store(upgrade=upgrade)
+
+    def test_a_store_opened_before_a_later_fengqiao_upgraded_the_layout_stops_writing(
+        self, store: EventStore, raw: Raw
+    ) -> None:
+        wf = workflow()
+        d = with_notes(wf, discover(wf), 1)
+        store.append(d.id, d.history[:1], expected_version=0)
+        raw("UPDATE fengqiao_meta SET value = '2' WHERE key = 'schema_version'")  # what an upgrade would leave
+        with pytest.raises(StorageError, match="changed from layout version 1 to 2 while this store was open"):
+            store.append(d.id, d.history[1:], expected_version=1)
+        with pytest.raises(StorageError, match="schema version 2, newer than version 1"):
+            store.append_many([Append(d.id, d.history[1:], expected_version=1)])
+        assert raw("SELECT count(*) FROM fengqiao_events") == [(1,)]
+
+    def test_a_layout_version_garbled_while_a_store_is_open_stops_its_writes(self, store: EventStore, raw: Raw) -> None:
+        wf = workflow()
+        d = with_notes(wf, discover(wf), 1)
+        store.append(d.id, d.history[:1], expected_version=0)
+        raw("UPDATE fengqiao_meta SET value = 'garbage' WHERE key = 'schema_version'")
+        for _ in range(2):
+            with pytest.raises(StorageError, match="'garbage', not a whole number"):
+                store.append(d.id, d.history[1:], expected_version=1)
+        raw("UPDATE fengqiao_meta SET value = '1' WHERE key = 'schema_version'")
+        assert store.append(d.id, d.history[1:], expected_version=1) == 2
 
     def test_an_outdated_schema_opens_but_refuses_work_until_upgraded(
         self, store: EventStore, raw: Raw, make_store: StoreFactory

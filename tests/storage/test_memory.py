@@ -7,6 +7,7 @@ import attrs
 import pytest
 from contract import EventStoreContract, StoreFactory, Tamper, forge
 
+from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage import EventStore, MemoryEventStore, Projector
 from fengqiao.storage.chain import Row
@@ -47,3 +48,19 @@ class TestMemoryStore(EventStoreContract):
                 store._streams[name] = entries
 
         return rewrite
+
+
+@pytest.mark.parametrize(
+    ("arguments", "path"),
+    [
+        ({"clock": 5}, "clock"),
+        ({"clock": "now"}, "clock"),
+        ({"projectors": 5}, "projectors"),
+        ({"projectors": "project"}, "projectors"),
+        ({"projectors": [print, 5]}, "projectors[1]"),
+    ],
+)
+def test_a_malformed_argument_is_refused_naming_it(arguments: dict[str, Any], path: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        MemoryEventStore(**arguments)
+    assert caught.value.path == path

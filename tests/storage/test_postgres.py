@@ -23,7 +23,7 @@ from sql_contract import Placeholders, Raw, RawError, SQLStoreContract
 from typer.testing import CliRunner
 
 from fengqiao.cli import app
-from fengqiao.errors import StorageError
+from fengqiao.errors import StorageError, UnreadableEventError, ValidationError
 from fengqiao.storage import Anchor, EventStore, PostgresEventStore, Projector, Repository, StoredEvent
 from fengqiao.storage import postgres as postgres_backend
 
@@ -185,11 +185,60 @@ def test_a_store_leaves_a_pool_it_was_given_open(pool: Pool) -> None:
         assert conn.execute("SELECT 1").fetchone() == (1,)
 
 
-def test_an_unreachable_server_gives_a_storage_error() -> None:
+def test_an_unreachable_server_gives_a_storage_error_naming_the_cause_in_one_line() -> None:
     started = time.monotonic()
-    with pytest.raises(StorageError, match="PostgreSQL"):
+    with pytest.raises(StorageError, match="PostgreSQL") as caught:
         PostgresEventStore("postgresql://postgres@127.0.0.1:1/test?connect_timeout=1", timeout=1)
     assert time.monotonic() - started < 10
+    message = str(caught.value)
+    assert "port 1 failed: Connection refused" in message
+    assert "\n" not in message
+    assert "pool initialization incomplete" not in message
+
+
+def test_a_refused_login_is_named_as_the_cause(dsn: str) -> None:
+    with pytest.raises(StorageError, match='database "fengqiao_no_such_database" does not exist'):
+        PostgresEventStore(make_conninfo(dsn, dbname="fengqiao_no_such_database"), timeout=1)
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["not a dsn ===", "postgresql://u:s3cr3t@[::1", "host=db password=s3cr3t cret", "postgresql://u:s3cr3t@h/db?bad=1"],
+)
+def test_a_malformed_connection_string_is_refused_at_once_without_quoting_it(target: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(ValidationError, match="not a PostgreSQL connection string") as caught:
+        PostgresEventStore(target, timeout=30)
+    assert time.monotonic() - started < 1
+    assert caught.value.path == "target"
+    assert "s3cr3t" not in str(caught.value)
+    assert "cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "path"),
+    [
+        ({"target": 5}, "target"),
+        ({"target": None}, "target"),
+        ({"max_size": "x"}, "max_size"),
+        ({"max_size": 0}, "max_size"),
+        ({"max_size": 2**70}, "max_size"),
+        ({"timeout": -1}, "timeout"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": "x"}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"clock": 5}, "clock"),
+        ({"projectors": 5}, "projectors"),
+    ],
+    ids=repr,
+)
+def test_a_malformed_argument_is_refused_naming_it(conninfo: str, arguments: dict[str, Any], path: str) -> None:
+    target = arguments.pop("target", conninfo)
+    started = time.monotonic()
+    with pytest.raises(ValidationError) as caught:
+        PostgresEventStore(target, **arguments)
+    assert caught.value.path == path
+    assert time.monotonic() - started < 1
 
 
 def test_tables_go_to_the_first_schema_on_the_search_path(pool: Pool, schema: str) -> None:
@@ -217,3 +266,23 @@ def test_the_cli_digests_and_verifies_a_postgresql_store_named_by_its_dsn(
     bad = runner.invoke(app, ["db", "verify", "--dsn", conninfo, "--anchor", str(out)])
     assert bad.exit_code == 1
     assert bad.output.splitlines()[1].startswith(f"stream {a.id} version 1: deleted: ")
+
+
+@pytest.mark.parametrize("stored", ["1", None, "abc"], ids=["text-one", "null", "text"])
+def test_a_schema_version_cell_that_is_not_an_integer_makes_the_event_unreadable(
+    pool: Pool, conninfo: str, stored: str | None
+) -> None:
+    wf = workflow()
+    d = with_notes(wf, discover(wf), 2)
+    with PostgresEventStore(pool) as store:
+        store.append(d.id, d.history, expected_version=0)
+        with psycopg.connect(conninfo, autocommit=True) as raw:  # a layout changed behind the library's back
+            raw.execute(
+                "ALTER TABLE fengqiao_events ALTER COLUMN schema_version DROP NOT NULL,"
+                " ALTER COLUMN schema_version TYPE text"
+            )
+            raw.execute("UPDATE fengqiao_events SET schema_version = %s WHERE version = 1", (stored,))
+        for read in (lambda: store.load(d.id), lambda: list(store.read_all())):
+            with pytest.raises(UnreadableEventError, match=f"schema version {stored!r} is unknown to") as caught:
+                read()
+            assert (caught.value.stream, caught.value.version) == (d.id, 1)

@@ -13,7 +13,7 @@ from processes import check_race, child, race
 from sql_contract import Placeholders, Raw, RawError, SQLStoreContract
 
 import fengqiao as fq
-from fengqiao.errors import StorageError, ValidationError
+from fengqiao.errors import StorageError, UnreadableEventError, ValidationError
 from fengqiao.storage import Append, EventStore, Projector, Repository, SQLiteEventStore, StoredEvent
 from fengqiao.storage import sqlite as sqlite_backend
 
@@ -176,7 +176,7 @@ def _traced(path: Path) -> tuple[SQLiteEventStore, list[str]]:
     return SQLiteEventStore(path, projectors=[trace]), statements
 
 
-def test_a_command_on_a_stream_the_store_just_wrote_takes_four_statements(tmp_path: Path) -> None:
+def test_a_command_on_a_stream_the_store_just_wrote_takes_five_statements(tmp_path: Path) -> None:
     store, statements = _traced(tmp_path / "x.db")
     with store:
         wf = workflow()
@@ -184,7 +184,13 @@ def test_a_command_on_a_stream_the_store_just_wrote_takes_four_statements(tmp_pa
         store.append(d.id, d.history[:1], expected_version=0)
         statements.clear()
         store.append(d.id, d.history[1:2], expected_version=1)
-        commands = ["BEGIN IMMEDIATE", "UPDATE FENGQIAO_STREAMS SET", "INSERT INTO FENGQIAO_EVENTS", "COMMIT"]
+        commands = [
+            "BEGIN IMMEDIATE",
+            "SELECT VALUE FROM",  # the layout version, under the write lock
+            "UPDATE FENGQIAO_STREAMS SET",
+            "INSERT INTO FENGQIAO_EVENTS",
+            "COMMIT",
+        ]
         assert statements == commands
         statements.clear()
         store.append(d.id, d.history[2:], expected_version=2)
@@ -202,6 +208,7 @@ def test_a_batch_of_many_streams_takes_a_fixed_handful_of_statements(tmp_path: P
         store.append_many([Append(d.id, d.history, expected_version=0) for d in ds])
         assert statements == [
             "BEGIN IMMEDIATE",
+            "SELECT VALUE FROM",
             "INSERT INTO FENGQIAO_STREAMS",
             "INSERT INTO FENGQIAO_EVENTS",
             "SELECT LAST_INSERT_ROWID()",
@@ -219,3 +226,69 @@ def test_a_digest_refuses_a_garbled_head_naming_its_stream(tmp_path: Path) -> No
         conn.close()
         with pytest.raises(StorageError, match=a.id):
             store.digest()
+
+
+# -- what SQLite alone can hold: a schema version that is not an integer --------------------------
+@pytest.mark.parametrize("stored", ["'abc'", "1.5", "X'31'", "'1x'"], ids=["text", "real", "blob", "digit-and-text"])
+def test_a_schema_version_cell_that_is_not_an_integer_makes_the_event_unreadable(tmp_path: Path, stored: str) -> None:
+    path = tmp_path / "x.db"
+    wf = workflow()
+    d = with_notes(wf, discover(wf), 2)
+    with SQLiteEventStore(path) as store:
+        store.append(d.id, d.history, expected_version=0)
+        raw = sqlite3.connect(path, isolation_level=None)
+        try:  # an INTEGER column keeps what does not look like a whole number as it is
+            raw.execute(f"UPDATE fengqiao_events SET schema_version = {stored} WHERE version = 2")
+            assert raw.execute("SELECT typeof(schema_version) FROM fengqiao_events WHERE version = 2").fetchone()[
+                0
+            ] in {
+                "text",
+                "real",
+                "blob",
+            }
+        finally:
+            raw.close()
+        for read in (lambda: store.load(d.id), lambda: list(store.read_all())):
+            with pytest.raises(UnreadableEventError, match="is unknown to this fengqiao") as caught:
+                read()
+            assert (caught.value.stream, caught.value.version) == (d.id, 2)
+
+
+# -- arguments ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("arguments", "path"),
+    [
+        ({"path": None}, "path"),
+        ({"path": 5}, "path"),
+        ({"path": b"x.db"}, "path"),
+        ({"path": "x\x00.db"}, "path"),
+        ({"path": "x\udc80.db"}, "path"),
+        ({"busy_timeout": "x"}, "busy_timeout"),
+        ({"busy_timeout": -1}, "busy_timeout"),
+        ({"busy_timeout": float("nan")}, "busy_timeout"),
+        ({"busy_timeout": float("inf")}, "busy_timeout"),
+        ({"busy_timeout": 10**400}, "busy_timeout"),
+        ({"busy_timeout": True}, "busy_timeout"),
+        ({"clock": 5}, "clock"),
+        ({"synchronous": 5}, "synchronous"),
+        ({"synchronous": ["NORMAL"]}, "synchronous"),
+        ({"projectors": 5}, "projectors"),
+        ({"projectors": [5]}, "projectors[0]"),
+    ],
+    ids=repr,
+)
+def test_a_malformed_argument_is_refused_naming_it_before_any_file_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, arguments: dict[str, Any], path: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    arguments.setdefault("path", tmp_path / "x.db")
+    with pytest.raises(ValidationError) as caught:
+        SQLiteEventStore(**arguments)
+    assert caught.value.path == path
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_busy_timeout_of_zero_and_a_whole_number_of_seconds_are_taken(tmp_path: Path) -> None:
+    for timeout in (0, 3, 0.5, sqlite_backend.MAX_BUSY_TIMEOUT):
+        with SQLiteEventStore(tmp_path / "x.db", busy_timeout=timeout) as store:
+            assert store.upgrade() == 1

@@ -25,7 +25,7 @@ from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.errors import DisputeNotFound, ValidationError
 from fengqiao.ledger.book import PolicyBook
-from fengqiao.ledger.filters import Filters, Value, filters
+from fengqiao.ledger.filters import FILTER_NAMES, Filters, Value, check_conditions, check_limit, filters
 from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow, OverdueRow, Period, ResolutionRate, utc
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.states import State
@@ -35,6 +35,9 @@ from fengqiao.policies.huaiyang_ten_categories import InformantReward, RewardRul
 from fengqiao.storage.base import EventStore
 
 __all__ = ["Ledger"]
+
+_OPEN_CONDITIONS = ("state", "grade", "category", "channel", "station", "assignee", "role", "policy", "limit")
+"""What :meth:`Ledger.open` passes on to :meth:`Ledger.disputes`."""
 
 HUAIYANG = "huaiyang-ten-categories"
 
@@ -146,7 +149,9 @@ class Ledger(abc.ABC):
         ``assignee`` matches a person assigned in any role, or in ``role`` when given.
 
         Raises:
-            ValidationError: an unknown category, channel or role, or a bad ``limit``.
+            ValidationError: an unknown category, channel or role, a value that is neither
+                text nor a collection of text, or a ``limit`` that is not a whole number from
+                0 to ``2**63 - 1``; the error names the argument.
         """
         f = filters(
             state=state,
@@ -159,16 +164,24 @@ class Ledger(abc.ABC):
             role=role,
             open_only=open_only,
         )
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-            raise ValidationError(f"expected a limit of 0 or more, got {limit!r}", "limit")
-        return self._rows(f, limit)
+        return self._rows(f, check_limit(limit))
 
     def count(self, **conditions: Any) -> int:
-        """How many rows :meth:`disputes` would give for the same conditions (``limit`` aside)."""
+        """How many rows :meth:`disputes` would give for the same conditions (``limit`` aside).
+
+        Raises:
+            ValidationError: a condition :func:`~fengqiao.ledger.filters` does not know, or a bad value.
+        """
+        check_conditions(conditions, FILTER_NAMES)
         return self._count(filters(**conditions))
 
     def open(self, **conditions: Any) -> tuple[LedgerRow, ...]:
-        """The disputes not in a terminal state (the open ledger), by id; takes :meth:`disputes`' conditions."""
+        """The disputes not in a terminal state (the open ledger), by id; takes :meth:`disputes`' conditions.
+
+        Raises:
+            ValidationError: a condition :meth:`disputes` does not take, or a bad value.
+        """
+        check_conditions(conditions, _OPEN_CONDITIONS)
         return self.disputes(open_only=True, **conditions)
 
     def row(self, dispute_id: str) -> LedgerRow:

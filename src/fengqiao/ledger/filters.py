@@ -7,7 +7,9 @@ the same thing, and the shared contract tests hold them to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import difflib
+import inspect
+from collections.abc import Callable, Collection, Set
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +21,10 @@ from fengqiao.domain.vocab import Category, Channel
 from fengqiao.errors import ValidationError
 from fengqiao.ledger.rows import LedgerRow, utc
 
-__all__ = ["Filters", "Value", "filters"]
+__all__ = ["FILTER_NAMES", "MAX_LIMIT", "Filters", "Value", "check_conditions", "check_limit", "filters"]
+
+MAX_LIMIT = 2**63 - 1
+"""The largest ``limit`` a query takes (SQL's ``LIMIT`` is a 64-bit integer)."""
 
 Value = str | Collection[str] | None
 """One value (``"mediating"``), several (``{"red", "yellow"}``: any of them), or ``None`` (any)."""
@@ -115,16 +120,26 @@ class Filters:
 def _values(value: Value, name: str, parse: Callable[[str], str] | None = None) -> frozenset[str] | None:
     if value is None:
         return None
-    items = [value] if isinstance(value, str) else list(value)
-    for item in items:
+    if isinstance(value, str):
+        items: list[object] = [value]
+    elif isinstance(value, Collection) and not isinstance(value, bytes | bytearray):
+        items = list(value)
+    else:
+        raise ValidationError(f"expected text or a collection of text, got {type(value).__name__}", name)
+    texts: list[str] = []
+    for index, item in enumerate(items):
         if not isinstance(item, str):
-            raise ValidationError(f"expected text, got {item!r}", name)
-    return frozenset(parse(item) if parse else str(item) for item in items)
+            where = name if isinstance(value, Set) else f"{name}[{index}]"  # a set has no places to name
+            raise ValidationError(f"expected text, got {type(item).__name__}", where)
+        texts.append(parse(item) if parse else item)
+    return frozenset(texts)
 
 
 def _span(span: tuple[datetime, datetime] | None, name: str) -> tuple[datetime, datetime] | None:
     if span is None:
         return None
+    if not isinstance(span, tuple | list) or len(span) != 2:
+        raise ValidationError(f"expected a (start, end) pair of datetimes, got {type(span).__name__}", name)
     start, end = span
     return utc(require_aware(start, f"{name}.start")), utc(require_aware(end, f"{name}.end"))
 
@@ -148,7 +163,9 @@ def filters(
     """Check a query's arguments and return them as :class:`Filters`.
 
     Raises:
-        ValidationError: an unknown category, channel or role, or a naive datetime.
+        ValidationError: an unknown category, channel or role, a value that is neither text
+            nor a collection of text (``state=5``), a span that is not a pair, or a naive
+            datetime; the error names the argument.
     """
     if assignee is not None and not isinstance(assignee, str):
         raise ValidationError(f"expected a person's name, got {assignee!r}", "assignee")
@@ -167,3 +184,34 @@ def filters(
         due_before=None if due_before is None else utc(require_aware(due_before, "due_before")),
         dossier_incomplete=bool(dossier_incomplete),
     )
+
+
+FILTER_NAMES = tuple(inspect.signature(filters).parameters)
+"""Every condition :func:`filters` takes, by name."""
+
+
+def check_limit(limit: object) -> int | None:
+    """``limit`` checked: ``None`` (no limit) or a whole number from 0 to :data:`MAX_LIMIT`.
+
+    Raises:
+        ValidationError: anything else (a bool is not a number here).
+    """
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_LIMIT:
+        got = repr(limit) if isinstance(limit, int) and limit.bit_length() <= 128 else type(limit).__name__
+        raise ValidationError(f"expected a limit from 0 to 2**63 - 1, got {got}", "limit")
+    return limit
+
+
+def check_conditions(conditions: Collection[str], known: Collection[str]) -> None:
+    """Refuse a condition's name that is not one of ``known``, suggesting the nearest.
+
+    Raises:
+        ValidationError: the first unknown name; ``path`` is that name.
+    """
+    for name in conditions:
+        if name not in known:
+            near = difflib.get_close_matches(name, list(known), n=1)
+            hint = f"; did you mean {near[0]}?" if near else f"; known: {', '.join(sorted(known))}"
+            raise ValidationError(f"no condition is called {name[:40]!r}{hint}", name[:40])

@@ -48,6 +48,7 @@ from fengqiao.errors import (
     ValidationError,
 )
 from fengqiao.lifecycle.events import Event
+from fengqiao.storage.arguments import iterate, shown
 from fengqiao.storage.base import Append, StoredEvent
 from fengqiao.storage.chain import GENESIS, Row, link, link_utf8
 
@@ -73,6 +74,9 @@ Tip = tuple[int, str]
 
 MAX_STREAM_ID = 200
 """The longest stream id a store accepts (dispute ids are far shorter)."""
+
+MAX_POSITION = 2**63 - 1
+"""The largest ``after`` or ``limit`` ``read_all`` takes: positions are 64-bit in every database."""
 
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 """Characters a stream id may not hold."""
@@ -216,14 +220,13 @@ def check_append(stream_id: object, events: Iterable[Event], expected_version: o
             another dispute (``path`` names it: ``events[2]``).
     """
     if not isinstance(stream_id, str) or not stream_id or len(stream_id) > MAX_STREAM_ID:
-        raise ValidationError(
-            f"expected a stream id of 1 to {MAX_STREAM_ID} characters, got {stream_id!r}", "stream_id"
-        )
+        got = f"{len(stream_id)} characters" if isinstance(stream_id, str) else shown(stream_id)
+        raise ValidationError(f"expected a stream id of 1 to {MAX_STREAM_ID} characters, got {got}", "stream_id")
     if _CONTROL.search(stream_id):
         raise ValidationError(f"a stream id may not contain control characters: {stream_id!r}", "stream_id")
     if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
-        raise ValidationError(f"expected a version of 0 or more, got {expected_version!r}", "expected_version")
-    batch = tuple(events)
+        raise ValidationError(f"expected a version of 0 or more, got {shown(expected_version)}", "expected_version")
+    batch = tuple(iterate(events, "events", "events"))
     for index, event in enumerate(batch):
         if not isinstance(event, Event):
             raise ValidationError(f"expected an event, got {type(event).__name__}", f"events[{index}]")
@@ -260,7 +263,7 @@ def check_batch(
     """
     if isinstance(items, kind):
         raise ValidationError(f"expected a sequence of {kind.__name__} values, got one {kind.__name__}", name)
-    batch = tuple(items)
+    batch = tuple(iterate(items, name, f"a sequence of {kind.__name__} values"))
     first: dict[str, int] = {}
     for index, item in enumerate(batch):
         where = f"{name}[{index}]"
@@ -281,16 +284,19 @@ def check_batch(
 
 
 def check_page(after: object, limit: object) -> None:
-    """Check the arguments of ``read_all``.
+    """Check the arguments of ``read_all``: whole numbers from 0 to :data:`MAX_POSITION`.
+
+    No position goes beyond a 64-bit integer, so a larger ``after`` could only find nothing
+    and a larger ``limit`` could only mean "all"; both are refused rather than guessed at.
 
     Raises:
-        ValidationError: ``after`` or ``limit`` is not a whole number of 0 or more.
+        ValidationError: ``after`` or ``limit`` is not a whole number from 0 to ``2**63 - 1``.
     """
     for name, value in (("after", after), ("limit", limit)):
         if value is None and name == "limit":
             continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValidationError(f"expected a whole number of 0 or more, got {value!r}", name)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_POSITION:
+            raise ValidationError(f"expected a whole number from 0 to 2**63 - 1, got {shown(value)}", name)
 
 
 def encode(stream_id: str, events: tuple[Event, ...], *, after: int, prev_hash: str) -> tuple[Record, ...]:
@@ -346,12 +352,12 @@ def decode(stream_id: str, version: int, schema_version: int, data: str) -> Even
         UnreadableEventError: unknown schema version, corrupt JSON, or JSON that is not an
             event of this stream; it names the stream and version.
     """
-    if schema_version != serde.SCHEMA_VERSION:
-        newer = isinstance(schema_version, int) and schema_version > serde.SCHEMA_VERSION
+    if type(schema_version) is not int or schema_version != serde.SCHEMA_VERSION:  # not True, 1.0 or "1"
+        newer = type(schema_version) is int and schema_version > serde.SCHEMA_VERSION
         raise UnreadableEventError(
             stream_id,
             version,
-            f"event schema version {schema_version!r} is {'newer than' if newer else 'unknown to'} "
+            f"event schema version {_version(schema_version)} is {'newer than' if newer else 'unknown to'} "
             f"this fengqiao, which reads version {serde.SCHEMA_VERSION}",
         )
     event = _quick_event(data)
@@ -496,6 +502,11 @@ def _seal(prev: str, stream_id: str, version: int, data: object) -> str:
         return link(prev, stream_id, version, data)
     except UnicodeEncodeError:
         return ""
+
+
+def _version(value: object) -> str:
+    """A stored schema version as a message shows it: ``None`` and short text as such, else by :func:`shown`."""
+    return repr(value) if value is None or (isinstance(value, str) and len(value) <= 20) else shown(value)
 
 
 def _quick_event(data: str) -> Event | None:

@@ -25,10 +25,11 @@ from types import TracebackType
 import attrs
 
 from fengqiao.domain.checks import require_aware
-from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, StorageError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage.anchor import Anchor, audit, seal
+from fengqiao.storage.arguments import check_clock, check_projectors
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import GENESIS, Head, Row
 from fengqiao.storage.codec import Unreadable, check_append, check_many, check_page
@@ -52,11 +53,14 @@ class MemoryEventStore:
         projectors: run under the store's lock with ``tx=None`` before each append becomes
             visible; if one raises, nothing is appended (see :class:`~fengqiao.storage.Projector`).
         clock: gives ``recorded_at``; the system clock by default.
+
+    Raises:
+        ValidationError: ``projectors`` is not a collection of callables, or ``clock`` has no ``now()``.
     """
 
     def __init__(self, *, projectors: Sequence[Projector[None]] = (), clock: Clock | None = None) -> None:
-        self._projectors = tuple(projectors)
-        self._clock = clock or SystemClock()
+        self._projectors: tuple[Projector[None], ...] = check_projectors(projectors)
+        self._clock: Clock = check_clock(clock)
         self._lock = threading.Lock()
         self._log: list[_Entry] = []
         self._streams: dict[str, list[_Entry]] = {}

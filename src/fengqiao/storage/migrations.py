@@ -4,6 +4,10 @@ A store's tables carry their layout version in a meta table. Opening a store com
 with the newest migration this fengqiao knows: older layouts are migrated (all pending
 migrations in one transaction, so a failed upgrade leaves the old layout intact); a newer
 layout, written by a later fengqiao, is refused rather than misread.
+
+Each write transaction reads the version again (a single-row ``SELECT`` under the write
+lock), so a process that opened a store before another one upgraded it stops writing the
+old layout: its next append raises :class:`~fengqiao.errors.StorageError` and stores nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import attrs
 
 from fengqiao.errors import StorageError
 
-__all__ = ["Migration", "latest", "pending", "require_current"]
+__all__ = ["Migration", "latest", "layout_changed", "layout_version", "pending", "require_current"]
 
 
 @attrs.frozen
@@ -61,3 +65,32 @@ def require_current(migrations: Sequence[Migration], current: int, *, where: str
             f"{where} has schema version {current}, older than version {latest(migrations)} that this "
             "fengqiao needs; call upgrade() on the store"
         )
+
+
+def layout_version(value: object, *, where: str) -> int:
+    """The layout version held in the meta table's cell ``value`` (``None``: no row, so 0).
+
+    Raises:
+        StorageError: the cell holds anything but a whole number (it was written around fengqiao).
+    """
+    if value is None:
+        return 0
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    if isinstance(value, str):
+        shown = repr(value[:40]) + ("…" if len(value) > 40 else "")
+    else:
+        shown = f"a value of type {type(value).__name__}"
+    raise StorageError(
+        f"{where}: the layout version in fengqiao_meta is {shown}, not a whole number; "
+        "the table was changed outside fengqiao"
+    )
+
+
+def layout_changed(opened: int, found: int, known: int, *, where: str) -> StorageError:
+    """The error for a layout that changed from ``opened`` to ``found`` while a store was open."""
+    advice = "upgrade fengqiao and reopen the store" if found > known else "reopen the store"
+    return StorageError(
+        f"{where} changed from layout version {opened} to {found} while this store was open; "
+        f"nothing was written: {advice}"
+    )

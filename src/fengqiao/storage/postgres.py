@@ -27,6 +27,7 @@ Event data is kept as ``text``, not ``jsonb``: the hash chain needs the exact by
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -34,14 +35,16 @@ from types import TracebackType
 from typing import Any, LiteralString
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow, tuple_row
 from psycopg_pool import ConnectionPool
 
 from fengqiao.domain.checks import require_aware
-from fengqiao.domain.clock import Clock, SystemClock
-from fengqiao.errors import ConcurrencyConflict, StorageError
+from fengqiao.domain.clock import Clock
+from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage.anchor import Anchor, audit, seal
+from fengqiao.storage.arguments import check_clock, check_count, check_projectors, check_seconds
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import Head, Row
 from fengqiao.storage.codec import (
@@ -54,7 +57,7 @@ from fengqiao.storage.codec import (
     split_head,
     stored_page,
 )
-from fengqiao.storage.migrations import Migration, latest, pending, require_current
+from fengqiao.storage.migrations import Migration, latest, layout_changed, layout_version, pending, require_current
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
 
 __all__ = ["MIGRATIONS", "PostgresEventStore"]
@@ -88,14 +91,27 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 """The PostgreSQL layout's history; ``fengqiao_meta`` holds the version reached."""
 
+MAX_POOL_SIZE = 1_000
+"""The most connections ``max_size`` may ask for (PostgreSQL's own default limit is 100)."""
+
+MAX_TIMEOUT = 86_400.0
+"""The longest ``timeout``, in seconds: a day."""
+
 _META = "CREATE TABLE IF NOT EXISTS fengqiao_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_HEADS = (  # the layout version rides along with the heads: checked in every append at no extra round trip
+    "SELECT m.value, s.stream_id, s.version, s.hash FROM fengqiao_meta m"
+    " LEFT JOIN fengqiao_streams s ON s.stream_id = ANY(%s) WHERE m.key = 'schema_version'"
+)
+_PROBE_TIMEOUT = 5
+"""Seconds the one direct attempt to connect may take, to say why the pool could not."""
+_QUOTED = re.compile(r'"([^"]*)"')
 _PAGE = 500
 _INSERT_EVENT = (
     "INSERT INTO fengqiao_events (stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING position"
 )
 _LOAD = (  # one statement, so the head and the events come from one snapshot; the head sorts first
-    "SELECT 0, NULL::integer, NULL::text, hash, version FROM fengqiao_streams WHERE stream_id = %s"
+    "SELECT 0, NULL, NULL, hash, version FROM fengqiao_streams WHERE stream_id = %s"
     " UNION ALL SELECT version, schema_version, data, hash, NULL FROM fengqiao_events WHERE stream_id = %s"
     " ORDER BY 1"
 )
@@ -113,11 +129,16 @@ class PostgresEventStore:
         clock: gives ``recorded_at``; the system clock by default.
         upgrade: create or migrate the tables on opening. With ``False``, an outdated
             database opens but refuses every operation until :meth:`upgrade` is called.
-        max_size: the most connections the store's own pool opens.
-        timeout: seconds to wait for a connection, on opening and from the pool.
+        max_size: the most connections the store's own pool opens (1 to ``MAX_POOL_SIZE``).
+        timeout: seconds to wait for a connection, on opening and from the pool (more than
+            0, up to ``MAX_TIMEOUT``).
 
     Raises:
-        StorageError: the database cannot be reached, or its schema is newer than this fengqiao.
+        ValidationError: a malformed argument, named: ``target`` neither a pool nor a connection
+            string (a malformed string is found at once, without waiting), ``max_size="x"``,
+            ``timeout=-1``, a ``clock`` without ``now()``. Nothing was opened.
+        StorageError: the database cannot be reached (the message says why), its layout
+            version is unreadable, or its schema is newer than this fengqiao.
     """
 
     def __init__(
@@ -131,24 +152,19 @@ class PostgresEventStore:
         max_size: int = 8,
         timeout: float = 10.0,
     ) -> None:
-        self._projectors = tuple(projectors)
-        self._clock = clock or SystemClock()
+        if not isinstance(target, str | ConnectionPool):
+            raise ValidationError(
+                f"expected a connection string or a psycopg_pool.ConnectionPool, got {type(target).__name__}", "target"
+            )
+        self._projectors: tuple[Projector[Connection], ...] = check_projectors(projectors)
+        self._clock: Clock = check_clock(clock)
+        size = check_count(max_size, "max_size", least=1, most=MAX_POOL_SIZE)
+        wait = check_seconds(timeout, "timeout", zero=False, most=MAX_TIMEOUT)
         self._closed = False
         self._current = 0
         self._owns_pool = isinstance(target, str)
         if isinstance(target, str):
-            pool: ConnectionPool[Connection] = ConnectionPool(
-                target,
-                min_size=1,
-                max_size=max_size,
-                timeout=timeout,
-                open=False,
-                check=ConnectionPool.check_connection,
-                name="fengqiao",
-            )
-            with _errors("connecting"):
-                pool.open(wait=True, timeout=timeout)
-            self._pool = pool
+            self._pool = _open_pool(target, size, wait)
         else:
             self._pool = target
         try:
@@ -157,8 +173,8 @@ class PostgresEventStore:
                 if schema is None or schema[0] is None:
                     raise StorageError("PostgreSQL: no schema on the search_path exists to hold the event tables")
                 self.schema: str = schema[0]
-                current = _schema_version(conn)
-            self._where = f"PostgreSQL schema {self.schema}"
+                self._where = f"PostgreSQL schema {self.schema}"
+                current = _schema_version(conn, self._where)
             self._append_key = _lock_key("append", self.schema)
             self._migrate_key = _lock_key("migrate", self.schema)
             if upgrade and current != latest(MIGRATIONS):
@@ -291,8 +307,11 @@ class PostgresEventStore:
         with _errors("upgrade"), self._transaction(check=False) as conn:
             cur = _cursor(conn)
             cur.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._migrate_key,))
+            # and the appends' lock: no append is half way while the layout changes, and the
+            # next one reads the new version (see _append)
+            cur.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._append_key,))
             cur.execute(_META)
-            for migration in pending(MIGRATIONS, _schema_version(conn), where=self._where):
+            for migration in pending(MIGRATIONS, _schema_version(conn, self._where), where=self._where):
                 for statement in migration.statements:
                     cur.execute(statement)
                 cur.execute(
@@ -324,10 +343,9 @@ class PostgresEventStore:
             cur = _cursor(conn)
             cur.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._append_key,))
             ids = [item.stream_id for item in items]
-            found = cur.execute(
-                "SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id = ANY(%s)", (ids,)
-            ).fetchall()
-            heads = check_heads(items, {sid: (version, digest) for sid, version, digest in found})
+            found = cur.execute(_HEADS, (ids,)).fetchall()
+            self._check_layout(found[0][0] if found else None)
+            heads = check_heads(items, {sid: (v, digest) for _, sid, v, digest in found if sid is not None})
             if not any(size(item) for item in items):
                 return tuple(version for version, _ in heads.values())
             at = require_aware(self._clock.now(), "clock.now()")
@@ -402,6 +420,15 @@ class PostgresEventStore:
         if schema:
             require_current(MIGRATIONS, self._current, where=self._where)
 
+    def _check_layout(self, stored: object) -> None:
+        """Refuse to write if the layout is no longer the one this store opened (another process upgraded it)."""
+        if stored == str(self._current):
+            return
+        found = layout_version(stored, where=self._where)
+        if found != self._current:
+            opened, self._current = self._current, found  # every later operation refuses too
+            raise layout_changed(opened, found, latest(MIGRATIONS), where=self._where)
+
 
 def _cursor(conn: Connection) -> psycopg.Cursor[TupleRow]:
     """A cursor giving tuples, whatever row factory the pool's connections use."""
@@ -415,13 +442,54 @@ def _one(cur: psycopg.Cursor[TupleRow]) -> TupleRow:
     return row
 
 
-def _schema_version(conn: Connection) -> int:
+def _schema_version(conn: Connection, where: str) -> int:
     cur = _cursor(conn)
     exists = _one(cur.execute("SELECT to_regclass('fengqiao_meta') IS NOT NULL"))[0]
     if not exists:
         return 0
     row = cur.execute("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'").fetchone()
-    return 0 if row is None else int(row[0])
+    return layout_version(None if row is None else row[0], where=where)
+
+
+def _open_pool(dsn: str, size: int, timeout: float) -> ConnectionPool[Connection]:
+    """A pool on ``dsn``, open with one connection made.
+
+    Raises:
+        ValidationError: ``dsn`` is not a connection string (found at once, without waiting).
+        StorageError: no connection within ``timeout``; the message says why, as one direct
+            attempt to connect reports it (the pool itself only says it timed out).
+    """
+    try:
+        if "\x00" in dsn:
+            raise ValueError("a NUL character")
+        conninfo_to_dict(dsn)
+    except (psycopg.Error, ValueError) as exc:
+        reason = _QUOTED.sub(_hide, " ".join(str(exc).split()))  # a quoted part may be a password's
+        raise ValidationError(f"not a PostgreSQL connection string: {reason}", "target") from None
+    pool: ConnectionPool[Connection] = ConnectionPool(
+        dsn,
+        min_size=1,
+        max_size=size,
+        timeout=timeout,
+        open=False,
+        check=ConnectionPool.check_connection,
+        name="fengqiao",
+    )
+    try:
+        pool.open(wait=True, timeout=timeout)
+    except psycopg.Error as exc:
+        pool.close()
+        try:
+            psycopg.connect(dsn, connect_timeout=max(2, min(round(timeout), _PROBE_TIMEOUT))).close()
+        except psycopg.Error as cause:
+            raise StorageError(f"PostgreSQL: connecting failed: {' '.join(str(cause).split())}") from cause
+        raise StorageError(f"PostgreSQL: connecting failed: {exc}") from exc
+    return pool
+
+
+def _hide(quoted: re.Match[str]) -> str:
+    """A quoted part of libpq's message, hidden unless it is a lone character such as ``"="``."""
+    return quoted[0] if len(quoted[1]) <= 1 else '"…"'
 
 
 def _recorded(value: object) -> datetime:

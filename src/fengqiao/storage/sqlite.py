@@ -7,15 +7,17 @@
   write lock: of two writers at the same version, exactly one wins and the other gets
   :class:`~fengqiao.errors.ConcurrencyConflict`. A writer that finds the lock taken waits
   up to ``busy_timeout`` seconds.
-- **Few statements per append.** Besides ``BEGIN IMMEDIATE`` and ``COMMIT``: one
-  ``executemany`` for the events and one for the stream heads, whatever the batch size. A
-  new stream's head is *inserted* (the primary key refuses a second creator); a known
-  stream's head is moved with ``UPDATE … WHERE version = expected AND hash = the hash read``,
-  which only succeeds if nobody appended since. The store remembers the heads it wrote last
-  (a bounded cache), so the usual command, appended right after the last one, needs no
-  ``SELECT``: ``BEGIN``, ``UPDATE``, ``INSERT``, ``COMMIT``. When the cache is wrong (another
-  process appended), the ``UPDATE`` matches nothing, the transaction is rolled back and
-  redone with the heads read under the lock; only that read decides a conflict.
+- **Few statements per append.** Besides ``BEGIN IMMEDIATE`` and ``COMMIT``: a one-row
+  ``SELECT`` of the layout version (so a store opened before another process upgraded the
+  file stops writing the old layout), one ``executemany`` for the events and one for the
+  stream heads, whatever the batch size. A new stream's head is *inserted* (the primary key
+  refuses a second creator); a known stream's head is moved with ``UPDATE … WHERE version =
+  expected AND hash = the hash read``, which only succeeds if nobody appended since. The
+  store remembers the heads it wrote last (a bounded cache), so the usual command, appended
+  right after the last one, reads no head: ``BEGIN``, the version ``SELECT``, ``UPDATE``,
+  ``INSERT``, ``COMMIT``. When the cache is wrong (another process appended), the ``UPDATE``
+  matches nothing, the transaction is rolled back and redone with the heads read under the
+  lock; only that read decides a conflict.
 - **Durability**: ``synchronous="NORMAL"`` (the default) writes each commit to the WAL
   before the append returns, so every acknowledged append survives the process being
   killed; an operating-system crash or power cut may lose the last few commits (never
@@ -44,10 +46,11 @@ from types import TracebackType
 from typing import Literal
 
 from fengqiao.domain.checks import require_aware
-from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage.anchor import Anchor, audit, seal
+from fengqiao.storage.arguments import check_clock, check_path, check_projectors, check_seconds
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import GENESIS, Head, Row
 from fengqiao.storage.codec import (
@@ -61,7 +64,7 @@ from fengqiao.storage.codec import (
     split_head,
     stored_page,
 )
-from fengqiao.storage.migrations import Migration, latest, pending, require_current
+from fengqiao.storage.migrations import Migration, latest, layout_changed, layout_version, pending, require_current
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
 
 __all__ = ["MIGRATIONS", "SQLiteEventStore"]
@@ -98,6 +101,9 @@ MIGRATIONS: tuple[Migration, ...] = (
 HEAD_CACHE = 10_000
 """How many stream heads a store remembers (those it wrote last), to skip reading them."""
 
+MAX_BUSY_TIMEOUT = 2_147_483.0
+"""The longest ``busy_timeout`` in seconds: SQLite counts it in milliseconds, in a 32-bit int."""
+
 _META = "CREATE TABLE IF NOT EXISTS fengqiao_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _INSERT_EVENT = (
     "INSERT INTO fengqiao_events (stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash)"
@@ -105,6 +111,7 @@ _INSERT_EVENT = (
 )
 _CREATE_HEAD = "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (?, ?, ?)"
 _MOVE_HEAD = "UPDATE fengqiao_streams SET version = ?, hash = ? WHERE stream_id = ? AND version = ? AND hash = ?"
+_LAYOUT = "SELECT value FROM fengqiao_meta WHERE key = 'schema_version'"
 _PAGE = 500
 _LOAD = (  # one statement, so the head and the events come from one snapshot; the head sorts first
     "SELECT 0, NULL, NULL, hash, version FROM fengqiao_streams WHERE stream_id = ?"
@@ -120,14 +127,18 @@ class SQLiteEventStore:
     Args:
         path: the database file, created if missing.
         synchronous: ``"NORMAL"`` survives a killed process, ``"FULL"`` also a power cut.
-        busy_timeout: seconds to wait for another writer before giving up with ``StorageError``.
+        busy_timeout: seconds to wait for another writer before giving up with ``StorageError``
+            (from 0 to ``MAX_BUSY_TIMEOUT``, about 24 days).
         projectors: run inside each append's transaction with the ``sqlite3.Connection``.
         clock: gives ``recorded_at``; the system clock by default.
         upgrade: create or migrate the tables on opening. With ``False``, an outdated file
             opens but refuses every operation until :meth:`upgrade` is called.
 
     Raises:
-        StorageError: the file cannot be opened, or its schema is newer than this fengqiao.
+        ValidationError: a malformed argument (``path`` holding NUL, ``busy_timeout="x"``, a
+            ``clock`` without ``now()``); the error names it and nothing was opened.
+        StorageError: the file cannot be opened, its layout version is unreadable, or its
+            schema is newer than this fengqiao.
     """
 
     def __init__(
@@ -140,18 +151,20 @@ class SQLiteEventStore:
         clock: Clock | None = None,
         upgrade: bool = True,
     ) -> None:
-        if synchronous not in ("NORMAL", "FULL", "EXTRA"):
-            raise ValidationError(f"expected NORMAL, FULL or EXTRA, got {synchronous!r}", "synchronous")
-        self.path = os.fspath(path)
-        self._projectors = tuple(projectors)
-        self._clock = clock or SystemClock()
+        if not isinstance(synchronous, str) or synchronous not in ("NORMAL", "FULL", "EXTRA"):
+            got = repr(synchronous[:20]) if isinstance(synchronous, str) else type(synchronous).__name__
+            raise ValidationError(f"expected NORMAL, FULL or EXTRA, got {got}", "synchronous")
+        self.path = check_path(path)
+        timeout = check_seconds(busy_timeout, "busy_timeout", zero=True, most=MAX_BUSY_TIMEOUT)
+        self._projectors: tuple[Projector[sqlite3.Connection], ...] = check_projectors(projectors)
+        self._clock: Clock = check_clock(clock)
         self._lock = threading.RLock()
         self._where = f"SQLite database {self.path}"
         self._current = 0
         self._heads: OrderedDict[str, Tip] = OrderedDict()
         with _errors(f"opening {self.path}"):
             self._conn: sqlite3.Connection | None = sqlite3.connect(
-                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
             )
         try:
             with _errors(f"opening {self.path}"):
@@ -415,6 +428,8 @@ class SQLiteEventStore:
             conn = self._connection(check=check)
             conn.execute("BEGIN IMMEDIATE")
             try:
+                if check:  # under the write lock: no upgrade can come between this and the commit
+                    self._check_layout(conn)
                 yield conn
             except BaseException:
                 if conn.in_transaction:
@@ -434,13 +449,22 @@ class SQLiteEventStore:
             require_current(MIGRATIONS, self._current, where=self._where)
         return self._conn
 
-    @staticmethod
-    def _schema_version(conn: sqlite3.Connection) -> int:
+    def _check_layout(self, conn: sqlite3.Connection) -> None:
+        """Refuse to write if the layout is no longer the one this store opened (another process upgraded it)."""
+        row = conn.execute(_LAYOUT).fetchone()
+        if row is not None and row[0] == str(self._current):
+            return
+        found = layout_version(None if row is None else row[0], where=self._where)
+        if found != self._current:
+            opened, self._current = self._current, found  # every later operation refuses too
+            raise layout_changed(opened, found, latest(MIGRATIONS), where=self._where)
+
+    def _schema_version(self, conn: sqlite3.Connection) -> int:
         exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fengqiao_meta'")
         if exists.fetchone() is None:
             return 0
-        row = conn.execute("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'").fetchone()
-        return 0 if row is None else int(row[0])
+        row = conn.execute(_LAYOUT).fetchone()
+        return layout_version(None if row is None else row[0], where=self._where)
 
 
 class _StaleHeads(Exception):
