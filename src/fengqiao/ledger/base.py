@@ -33,6 +33,7 @@ from fengqiao.policies.base import DeadlineStatus, DossierRequirement, Policy
 from fengqiao.policies.huainan_two_clears import DispatchReport, HuainanTwoClears, dispatch_report
 from fengqiao.policies.huaiyang_ten_categories import InformantReward, RewardRule, reward_report
 from fengqiao.storage.base import EventStore
+from fengqiao.storage.codec import check_lookup
 
 __all__ = ["Ledger"]
 
@@ -201,7 +202,7 @@ class Ledger(abc.ABC):
         return self._lookup(dispute_id)[1]
 
     def _lookup(self, dispute_id: str) -> tuple[LedgerRow, Dispute]:
-        found = self._find(dispute_id)
+        found = self._find(check_lookup(dispute_id, "dispute_id"))
         if found is None:
             raise DisputeNotFound(dispute_id)
         return found
@@ -261,6 +262,14 @@ class Ledger(abc.ABC):
         Delegates to :func:`fengqiao.policies.huainan_two_clears.dispatch_report` over the
         disputes whose first alert was received that local day (in ``policy``'s timezone).
         """
+        if not isinstance(day, date) or isinstance(day, datetime):
+            raise ValidationError(f"expected a date, got {type(day).__name__}", "day")
+        if station is not None and not isinstance(station, str):
+            raise ValidationError(f"expected a station's name, got {type(station).__name__}", "station")
+        if isinstance(seed, bool) or not isinstance(seed, int | str):
+            raise ValidationError(f"expected a seed (a whole number or text), got {type(seed).__name__}", "seed")
+        if policy is not None and not isinstance(policy, HuainanTwoClears):
+            raise ValidationError(f"expected a HuainanTwoClears policy, got {type(policy).__name__}", "policy")
         rules = policy or HuainanTwoClears()
         span = Period.day(day, rules.timezone)
         chosen = filters(received=(span.start, span.end), station=station)
@@ -295,6 +304,10 @@ class Ledger(abc.ABC):
         channels, in its categories, now in follow-up or closed. The rule is the policy's
         own ``reward_rule`` if it has one, else the default.
         """
+        if rule is not None and not isinstance(rule, RewardRule):
+            raise ValidationError(f"expected a RewardRule, got {type(rule).__name__}", "rule")
+        if not isinstance(policy, str):
+            raise ValidationError(f"expected a policy name, got {type(policy).__name__}", "policy")
         if rule is None:
             try:
                 own = getattr(self.book.policy(policy), "reward_rule", None)
@@ -312,5 +325,5 @@ class Ledger(abc.ABC):
 
 def _period(period: Period) -> tuple[datetime, datetime]:
     if not isinstance(period, Period):
-        raise ValidationError(f"expected a Period, got {period!r}", "period")
+        raise ValidationError(f"expected a Period, got {type(period).__name__}", "period")
     return period.start, period.end

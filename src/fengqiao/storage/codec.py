@@ -61,6 +61,7 @@ __all__ = [
     "check_append",
     "check_batch",
     "check_heads",
+    "check_lookup",
     "check_many",
     "check_page",
     "decode",
@@ -210,6 +211,27 @@ class Record(NamedTuple):
         return Row(
             self.stream_id, self.version, position, self.type, self.schema_version, self.data, self.prev_hash, self.hash
         )
+
+
+def check_lookup(stream_id: object, name: str = "stream_id") -> str:
+    """A stream id to look up (``load``, ``verify``): any text a stream id could be; unknown ones are fine.
+
+    Raises:
+        ValidationError: not text, or text no stream id can hold (NUL, a lone surrogate).
+    """
+    if not isinstance(stream_id, str):
+        raise ValidationError(f"expected a stream id, got {type(stream_id).__name__}", name)
+    if "\x00" in stream_id or not _encodable(stream_id):
+        raise ValidationError("a stream id cannot contain NUL or a lone surrogate", name)
+    return stream_id
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_append(stream_id: object, events: Iterable[Event], expected_version: object) -> tuple[Event, ...]:

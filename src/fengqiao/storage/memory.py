@@ -32,7 +32,7 @@ from fengqiao.storage.anchor import Anchor, audit, seal
 from fengqiao.storage.arguments import check_clock, check_projectors
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import GENESIS, Head, Row
-from fengqiao.storage.codec import Unreadable, check_append, check_many, check_page
+from fengqiao.storage.codec import Unreadable, check_append, check_lookup, check_many, check_page
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_items, size
 
 __all__ = ["MemoryEventStore"]
@@ -125,6 +125,7 @@ class MemoryEventStore:
 
     def load(self, stream_id: str) -> tuple[Event, ...]:
         """Every event of ``stream_id`` in version order; empty if unknown."""
+        check_lookup(stream_id)
         with self._lock:
             self._check_open()
             return tuple(e.stored.event for e in self._streams.get(stream_id, ()))
@@ -153,6 +154,8 @@ class MemoryEventStore:
         With ``anchor``, also name every stream deleted, cut, rewritten or forged since it
         was taken (see :mod:`fengqiao.storage.anchor`).
         """
+        if stream_id is not None:
+            check_lookup(stream_id)
         with self._lock:
             self._check_open()
             ids = sorted(self._streams) if stream_id is None else [s for s in (stream_id,) if s in self._streams]

@@ -51,6 +51,7 @@ from fengqiao.storage.codec import (
     Unreadable,
     check_append,
     check_heads,
+    check_lookup,
     check_many,
     check_page,
     decode_stream,
@@ -235,6 +236,7 @@ class PostgresEventStore:
             BrokenStreamError: a version is missing or the hash chain does not hold.
             UnreadableEventError: a stored event is corrupt or of an unknown schema version.
         """
+        check_lookup(stream_id)
         with _errors(f"load {stream_id}"), self._transaction() as conn:
             rows = _cursor(conn).execute(_LOAD, (stream_id, stream_id)).fetchall()
         return decode_stream(stream_id, *split_head(rows))
@@ -264,6 +266,8 @@ class PostgresEventStore:
         With ``anchor``, also name every stream deleted, cut, rewritten or forged since it
         was taken (see :mod:`fengqiao.storage.anchor`).
         """
+        if stream_id is not None:
+            check_lookup(stream_id)
         with _errors("verify"), self._transaction() as conn:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             with (

@@ -58,6 +58,7 @@ from fengqiao.storage.codec import (
     Unreadable,
     check_append,
     check_heads,
+    check_lookup,
     check_many,
     check_page,
     decode_stream,
@@ -229,6 +230,7 @@ class SQLiteEventStore:
             BrokenStreamError: a version is missing or the hash chain does not hold.
             UnreadableEventError: a stored event is corrupt or of an unknown schema version.
         """
+        check_lookup(stream_id)
         with _errors(f"load {stream_id}"), self._read() as conn:
             rows = conn.execute(_LOAD, (stream_id, stream_id)).fetchall()
         return decode_stream(stream_id, *split_head(rows))
@@ -261,6 +263,8 @@ class SQLiteEventStore:
         was taken (see :mod:`fengqiao.storage.anchor`). It holds this store's connection
         while it reads (other processes carry on).
         """
+        if stream_id is not None:
+            check_lookup(stream_id)
         where, args = ("", ()) if stream_id is None else (" WHERE stream_id = ?", (stream_id,))
         with _errors("verify"), self._read() as conn:
             conn.execute("BEGIN")
