@@ -14,6 +14,7 @@ from ledger_support import (
     LedgerFactory,
     choose_policy,
     discover,
+    raises_boom,
     scenarios,
     store_all,
     workflow,
@@ -150,9 +151,9 @@ class LedgerContract:
         ledger.store.append(first.id, first.history[:4], expected_version=0)
         before = snapshot(ledger)
         switch.armed = True
-        with pytest.raises(Boom):
+        with raises_boom():
             ledger.store.append(first.id, first.history[4:], expected_version=4)
-        with pytest.raises(Boom):
+        with raises_boom():
             ledger.store.append(second.id, second.history, expected_version=0)
         assert snapshot(ledger) == before
         switch.armed = False

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from contract import Boom, discover, histories, workflow
+from contract import Boom, discover, histories, raises_boom, workflow
 
 import fengqiao as fq
 from fengqiao.ledger import Ledger
@@ -31,6 +31,7 @@ __all__ = [
     "discover",
     "doc",
     "make_workflow",
+    "raises_boom",
     "scenarios",
     "store_all",
     "workflow",

@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 import pytest
 from contract import (
-    Boom,
     EventStoreContract,
     StoreFactory,
     Tamper,
@@ -25,6 +24,7 @@ from contract import (
     failing_projector,
     forge,
     found,
+    raises_boom,
     referred,
     with_notes,
     workflow,
@@ -133,7 +133,7 @@ class SQLStoreContract(EventStoreContract):
         make_store([project]).append(d.id, d.history, expected_version=0)
         assert raw("SELECT stream_id, version FROM ledger ORDER BY version") == [(d.id, 1), (d.id, 2), (d.id, 3)]
         more = with_notes(wf, d, 1)
-        with pytest.raises(Boom):
+        with raises_boom():
             make_store([project, failing_projector]).append(d.id, more.history[3:], expected_version=3)
         assert raw("SELECT count(*) FROM ledger") == [(3,)]
         assert raw("SELECT count(*) FROM fengqiao_events") == [(3,)]

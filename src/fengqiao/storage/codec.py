@@ -43,7 +43,9 @@ from fengqiao import serde
 from fengqiao.errors import (
     BrokenStreamError,
     ConcurrencyConflict,
+    FengqiaoError,
     SerializationError,
+    StorageError,
     UnreadableEventError,
     ValidationError,
 )
@@ -211,6 +213,31 @@ class Record(NamedTuple):
         return Row(
             self.stream_id, self.version, position, self.type, self.schema_version, self.data, self.prev_hash, self.hash
         )
+
+
+_DIGIT_RUN = re.compile(r"\d{6,}")
+
+
+def project_all(projectors: Iterable[Any], tx: Any, stored: tuple[StoredEvent, ...]) -> None:
+    """Run each projector on ``stored`` in ``tx``; one that raises fails the append as a ``StorageError``.
+
+    A fengqiao error (a ``StorageError`` from the projector's own SQL, say) passes as it is;
+    anything else is wrapped, naming the projector and the first event of the batch, with
+    the projector's exception as its cause.
+    """
+    for project in projectors:
+        try:
+            project(tx, stored)
+        except FengqiaoError:
+            raise
+        except Exception as exc:
+            first = stored[0]
+            name = getattr(project, "__qualname__", None) or type(project).__qualname__
+            said = _DIGIT_RUN.sub("******", str(exc))[:200]  # its words, without a personal number
+            raise StorageError(
+                f"projector {name} failed on stream {first.stream_id} version {first.version}"
+                f" ({len(stored)} events), nothing was stored: {type(exc).__name__}: {said}"
+            ) from exc
 
 
 def check_lookup(stream_id: object, name: str = "stream_id") -> str:

@@ -32,7 +32,7 @@ from fengqiao.storage.anchor import Anchor, audit, seal
 from fengqiao.storage.arguments import check_clock, check_projectors
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import GENESIS, Head, Row
-from fengqiao.storage.codec import Unreadable, check_append, check_lookup, check_many, check_page
+from fengqiao.storage.codec import Unreadable, check_append, check_lookup, check_many, check_page, project_all
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_items, size
 
 __all__ = ["MemoryEventStore"]
@@ -116,8 +116,7 @@ class MemoryEventStore:
                 records, _ = encode_items((item,), {item.stream_id: head})
                 entries.extend(_Entry(r.stored(first + i, at), r.row(first + i)) for i, r in enumerate(records))
             stored_events = tuple(e.stored for e in entries)
-            for project in self._projectors:
-                project(None, stored_events)
+            project_all(self._projectors, None, stored_events)
             self._log.extend(entries)
             for entry in entries:
                 self._streams.setdefault(entry.stored.stream_id, []).append(entry)

@@ -55,6 +55,7 @@ from fengqiao.storage.codec import (
     check_many,
     check_page,
     decode_stream,
+    project_all,
     split_head,
     stored_page,
 )
@@ -367,8 +368,7 @@ class PostgresEventStore:
             )
             if self._projectors:
                 stored = tuple(r.stored(position, at) for r, position in zip(records, positions, strict=True))
-                for project in self._projectors:
-                    project(conn, stored)
+                project_all(self._projectors, conn, stored)
             heads.update(after)
             return tuple(heads[sid][0] for sid in ids)
 

@@ -62,6 +62,7 @@ from fengqiao.storage.codec import (
     check_many,
     check_page,
     decode_stream,
+    project_all,
     split_head,
     stored_page,
 )
@@ -379,8 +380,7 @@ class SQLiteEventStore:
         if self._projectors:
             first = last - count + 1  # one writer, AUTOINCREMENT: the rows took consecutive positions
             stored = tuple(r.stored(first + i, at) for i, r in enumerate(records))
-            for project in self._projectors:
-                project(conn, stored)
+            project_all(self._projectors, conn, stored)
         return heads | after
 
     def _remember(self, stream_id: str, head: Tip) -> None:
