@@ -99,8 +99,10 @@ class Projector(Protocol[TxT_contra]):
     A projector may read and write its own tables through ``tx``; it must not commit, roll
     back or close it, nor call back into the store (which would use another connection, or
     wait on the store's own lock). If it raises, the whole append is rolled back (its own
-    writes included) and the exception reaches the caller; database errors arrive as
-    :class:`~fengqiao.errors.StorageError`. Projectors run in the order they were given.
+    writes included) and the caller gets a :class:`~fengqiao.errors.StorageError` naming
+    the projector and the first event, with the projector's exception as its
+    ``__cause__`` (a fengqiao error it raises passes as it is). Projectors run in the order
+    they were given.
 
     A ledger builds on this: its projector upserts its rows from ``events`` and records the
     last position it applied, in the same transaction, so the ledger is never behind or
