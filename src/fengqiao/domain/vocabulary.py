@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 from typing import Literal, Self
 
+from fengqiao.domain._quote import quote
 from fengqiao.errors import ValidationError
 
 __all__ = ["Lang", "Vocabulary"]
@@ -44,7 +45,7 @@ class Vocabulary(enum.StrEnum):
             return self._zh
         if lang == "en":
             return self._en
-        raise ValidationError(f"unknown language {lang!r}; expected 'zh' or 'en'", "lang")
+        raise ValidationError(f"unknown language {quote(lang)}; expected 'zh' or 'en'", "lang")
 
     @classmethod
     def parse(cls, value: object, path: str = "") -> Self:
@@ -61,4 +62,4 @@ class Vocabulary(enum.StrEnum):
             except ValueError:
                 pass
         allowed = ", ".join(m.value for m in cls)
-        raise ValidationError(f"{value!r} is not a {cls.__name__}; expected one of: {allowed}", path)
+        raise ValidationError(f"{quote(value)} is not a {cls.__name__}; expected one of: {allowed}", path)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from transitions import State as _State
 from transitions.extensions.diagrams import GraphMachine, TransitionGraphSupport
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.graph import Graph
@@ -59,7 +60,7 @@ def draw(
         ValidationError: an unknown ``format``.
     """
     if format not in ("mermaid", "dot"):
-        raise ValidationError(f"unknown diagram format {format!r}; expected 'mermaid' or 'dot'", "format")
+        raise ValidationError(f"unknown diagram format {quote(format)}; expected 'mermaid' or 'dot'", "format")
     transitions = [
         {"trigger": name, "source": source, "dest": t.dest, "label": graph.label(_trigger(name), lang)}
         for name, event in graph.machine.events.items()

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import attrs
 from transitions import Machine
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import PolicyDefinitionError
 from fengqiao.lifecycle.fold import BASE_TARGETS
@@ -197,11 +198,13 @@ class Graph:
         seen: set[str] = set()
         for spec in specs:
             if not spec.name or not spec.name.replace("_", "").isalnum() or not spec.name.isascii():
-                raise PolicyDefinitionError(f"state name {spec.name!r} must be ASCII letters, digits and underscores")
+                raise PolicyDefinitionError(
+                    f"state name {quote(spec.name)} must be ASCII letters, digits and underscores"
+                )
             if spec.name in State._value2member_map_:
-                raise PolicyDefinitionError(f"state {spec.name!r} is a built-in state; choose another name")
+                raise PolicyDefinitionError(f"state {quote(spec.name)} is a built-in state; choose another name")
             if spec.name in seen:
-                raise PolicyDefinitionError(f"state {spec.name!r} is declared twice")
+                raise PolicyDefinitionError(f"state {quote(spec.name)} is declared twice")
             seen.add(spec.name)
 
     def _check_edges(self, edges: tuple[Edge, ...], added: tuple[Edge, ...]) -> None:
@@ -212,15 +215,18 @@ class Graph:
             for name in (*edge.source, *(() if edge.dest is None else (edge.dest,))):
                 if name not in known:
                     raise PolicyDefinitionError(
-                        f"edge {edge.trigger!r} names unknown state {name!r}; declare it in the extension"
+                        f"edge {quote(edge.trigger)} names unknown state {quote(name)}; declare it in the extension"
                     )
             for source in edge.source:
                 if source in self.terminal:
                     raise PolicyDefinitionError(
-                        f"edge {edge.trigger!r} leaves terminal state {source!r}: nothing may leave a terminal state"
+                        f"edge {quote(edge.trigger)} leaves terminal state {quote(source)}: "
+                        "nothing may leave a terminal state"
                     )
                 if (source, edge.trigger) in pairs:
-                    raise PolicyDefinitionError(f"trigger {edge.trigger!r} is declared twice from state {source!r}")
+                    raise PolicyDefinitionError(
+                        f"trigger {quote(edge.trigger)} is declared twice from state {quote(source)}"
+                    )
                 pairs.add((source, edge.trigger))
         for edge in added:
             if edge.trigger in Trigger._value2member_map_:
@@ -228,21 +234,21 @@ class Graph:
                 expected = None if trigger in INTERNAL_TRIGGERS else str(BASE_TARGETS[trigger])
                 if edge.dest != expected:
                     raise PolicyDefinitionError(
-                        f"built-in trigger {edge.trigger!r} must lead to {expected!r}, "
-                        f"not {edge.dest!r}; add a trigger of your own instead"
+                        f"built-in trigger {quote(edge.trigger)} must lead to {quote(expected)}, "
+                        f"not {quote(edge.dest)}; add a trigger of your own instead"
                     )
             elif edge.trigger == "discover":
                 raise PolicyDefinitionError("'discover' is not a trigger; it creates a dispute")
             else:
                 if edge.dest is None:
                     raise PolicyDefinitionError(
-                        f"trigger {edge.trigger!r} needs a destination state: "
+                        f"trigger {quote(edge.trigger)} needs a destination state: "
                         "only the built-in internal triggers keep the state"
                     )
                 if custom_dest.setdefault(edge.trigger, edge.dest) != edge.dest:
                     raise PolicyDefinitionError(
-                        f"trigger {edge.trigger!r} leads to both {custom_dest[edge.trigger]!r} "
-                        f"and {edge.dest!r}; a trigger has one destination"
+                        f"trigger {quote(edge.trigger)} leads to both {quote(custom_dest[edge.trigger])} "
+                        f"and {quote(edge.dest)}; a trigger has one destination"
                     )
 
     def _check_reachability(self) -> None:
@@ -258,7 +264,7 @@ class Graph:
             if state in self.terminal:
                 continue
             if not any(s in self.terminal for s in _closure(state, forward)):
-                raise PolicyDefinitionError(f"dead end: state {str(state)!r} cannot reach any terminal state")
+                raise PolicyDefinitionError(f"dead end: state {quote(str(state))} cannot reach any terminal state")
 
 
 def _closure(start: StateId, forward: dict[StateId, set[StateId]]) -> set[StateId]:
