@@ -32,7 +32,6 @@ quicker way that gives the same result:
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -40,6 +39,8 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 import orjson
 
 from fengqiao import serde
+from fengqiao.domain._quote import quote
+from fengqiao.domain.checks import require_text
 from fengqiao.errors import ConcurrencyConflict, SerializationError, UnreadableEventError, ValidationError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage.base import Append, StoredEvent
@@ -67,9 +68,6 @@ Tip = tuple[int, str]
 
 MAX_STREAM_ID = 200
 """The longest stream id a store accepts (dispute ids are far shorter)."""
-
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
-"""Characters a stream id may not hold."""
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -211,19 +209,19 @@ def check_append(stream_id: object, events: Iterable[Event], expected_version: o
     """
     if not isinstance(stream_id, str) or not stream_id or len(stream_id) > MAX_STREAM_ID:
         raise ValidationError(
-            f"expected a stream id of 1 to {MAX_STREAM_ID} characters, got {stream_id!r}", "stream_id"
+            f"expected a stream id of 1 to {MAX_STREAM_ID} characters, got {quote(stream_id)}", "stream_id"
         )
-    if _CONTROL.search(stream_id):
-        raise ValidationError(f"a stream id may not contain control characters: {stream_id!r}", "stream_id")
+    if not str.isprintable(stream_id):  # rare: then say which character no identifier may hold, if any
+        require_text(stream_id, "stream_id", "id")
     if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
-        raise ValidationError(f"expected a version of 0 or more, got {expected_version!r}", "expected_version")
+        raise ValidationError(f"expected a version of 0 or more, got {quote(expected_version)}", "expected_version")
     batch = tuple(events)
     for index, event in enumerate(batch):
         if not isinstance(event, Event):
             raise ValidationError(f"expected an event, got {type(event).__name__}", f"events[{index}]")
         if event.dispute_id != stream_id:
             raise ValidationError(
-                f"event of dispute {event.dispute_id!r} cannot go to stream {stream_id!r}", f"events[{index}]"
+                f"event of dispute {quote(event.dispute_id)} cannot go to stream {quote(stream_id)}", f"events[{index}]"
             )
     return batch
 
