@@ -171,22 +171,16 @@ def test_mask_shows_fewer_than_half_of_any_value_and_never_more_than_seven_chara
     assert shown <= 7
 
 
-@pytest.mark.parametrize(
-    ("number", "masked"),
-    [
-        ("03591234", "03*****4"),
-        ("13812345678", "138******78"),
-        ("140881199001011234", "140***********1234"),
-        ("1234567", "*******"),
-    ],
-)
-def test_mask_keeps_fewer_than_half_of_a_landline_a_mobile_and_an_id_number(number: str, masked: str) -> None:
-    assert mask(number) == masked
+def test_mask_keeps_fewer_than_half_of_a_landline_a_mobile_and_an_id_number() -> None:
+    assert mask("03591234") == "03*****4"
+    assert mask("13812345678") == "138******78"
+    assert mask("140881199001011234") == "140***********1234"
+    assert mask("1234567") == "*******"
 
 
 @pytest.mark.parametrize(
     ("name", "shared"),
-    [("张三丰", "张某"), ("欧阳娜娜", "欧阳某"), ("赵某", "赵某"), ("欧阳", "欧某"), ("Maria Lopez", "M.")],
+    [("张三丰", "张某"), ("欧阳娜娜", "欧阳某"), ("欧阳", "欧某"), ("Maria Lopez", "M.")],
 )
 def test_redacted_cuts_a_persons_name_to_the_surname(name: str, shared: str) -> None:
     assert fq.Party(name=name).redacted().name == shared
@@ -198,9 +192,10 @@ def test_redacted_drops_the_household() -> None:
     assert (shared.household, shared.address) == ("", "")
 
 
-def test_redacted_keeps_an_organisations_name() -> None:
+def test_redacted_keeps_an_organisations_name_but_not_a_persons() -> None:
     org = fq.Party(name="永济市某物业公司", kind=fq.PartyKind.ORGANISATION)
     assert org.redacted().name == "永济市某物业公司"
+    assert fq.Party(name="永济市某物业公司").redacted().name == "永某"
 
 
 @given(p=fst.parties())

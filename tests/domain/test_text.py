@@ -122,12 +122,14 @@ def test_a_line_break_is_refused_where_a_field_is_not_prose(
 @pytest.mark.parametrize(("cls", "name", "kind"), [p for p in FIELDS if p.values[2] == "prose"])
 @settings(max_examples=5)
 @given(data=st.data())
-def test_a_prose_field_takes_line_breaks_and_tabs(
+def test_a_prose_field_takes_line_breaks_and_tabs_but_not_a_nul(
     cls: type[Any], name: str, kind: TextKind, data: st.DataObject
 ) -> None:
     value = data.draw(EXAMPLES[cls])
     text = "双方达成协议。\r\n\t一、赔偿五百元；\n二、互不追究。\u2028完"
     assert getattr(attrs.evolve(value, **{name: text}), name) == text
+    with pytest.raises(fq.ValidationError):
+        attrs.evolve(value, **{name: f"{text}\x00"})
 
 
 @given(text=fst.texts(min_size=1))

@@ -99,7 +99,7 @@ def test_too_many_positional_arguments_are_a_validation_error(wf: fq.Workflow, d
     assert caught.value.path == "close"
 
 
-def test_a_type_error_from_inside_a_policy_is_not_taken_for_a_bad_call(disputes: Disputes) -> None:
+def test_only_a_bad_call_becomes_a_validation_error_not_a_type_error_from_inside_a_policy() -> None:
     class Broken(fq.BasePolicy):
         name = "broken"
 
@@ -110,11 +110,18 @@ def test_a_type_error_from_inside_a_policy_is_not_taken_for_a_bad_call(disputes:
     d = wf.discover(channel="walk_in", category="debt", summary="欠款", actor=OFFICER)
     with pytest.raises(TypeError, match="the policy's own bug"):
         wf.note(d, "备注", actor=OFFICER)
+    with pytest.raises(fq.ValidationError):
+        wf.note(d, "备注", actor=OFFICER, txt="备注")  # type: ignore[call-arg]
 
 
-def test_the_typed_methods_keep_their_signatures_for_editors_and_type_checkers(wf: fq.Workflow) -> None:
-    assert list(inspect.signature(wf.record_visit).parameters) == ["dispute", "actor", "kind", "holding", "finding"]
-    assert list(inspect.signature(fq.Workflow).parameters) == ["policy", "clock", "ids"]
+def test_a_keyword_error_lists_what_the_method_takes_as_its_signature_shows(
+    wf: fq.Workflow, disputes: Disputes
+) -> None:
+    takes = list(inspect.signature(wf.record_visit).parameters)
+    assert takes == ["dispute", "actor", "kind", "holding", "finding"]  # kept for editors and type checkers
+    with pytest.raises(fq.ValidationError) as caught:
+        wf.record_visit(disputes.follow_up(), actor=OFFICER, kind="phone", holds=False)  # type: ignore[call-arg]
+    assert caught.value.message.endswith(f"record_visit takes: {', '.join(takes)}")
 
 
 @given(name=st.from_regex(r"[a-z_]{1,12}", fullmatch=True))
@@ -144,11 +151,11 @@ def test_a_workflow_with_a_bad_argument_is_a_validation_error_naming_it(argument
     assert caught.value.path == path
 
 
-@pytest.mark.parametrize("history", [None, 5, "abc", b"xy"])
+@pytest.mark.parametrize("history", [None, 5, object()])
 def test_replay_of_something_not_a_history_is_a_validation_error(history: Any) -> None:
     with pytest.raises(fq.ValidationError) as caught:
         fq.replay(history)
-    assert caught.value.path.startswith("history")
+    assert caught.value.path == "history"
     with pytest.raises(fq.ValidationError):
         fq.replay(history, policy="baseline")
 

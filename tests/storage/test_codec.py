@@ -472,10 +472,6 @@ def test_a_stream_id_with_a_lone_surrogate_bidi_or_invisible_character_is_refuse
     assert stream_id not in str(caught.value)
 
 
-def test_a_stream_id_in_chinese_with_an_ideographic_space_is_accepted() -> None:
-    assert check_append("永济\u3000001", [], 0) == ()
-
-
 def test_an_expected_version_too_long_to_print_is_refused_as_bad_input() -> None:
     with pytest.raises(ValidationError) as caught:
         check_append("d-1", [], -(10**5000))
