@@ -264,8 +264,9 @@ def require_text(value: object, path: str, kind: TextKind = "line", *, personal:
 
 def _declare_text(check: C, kind: TextKind, *, blank: bool) -> C:
     test, names = text_test(kind)
-    filled = "" if blank else " and {v} and not {v}.isspace()"
-    return canonical(check, f"type({{v}}) is str{filled} and {test}", **names)
+    if blank:  # an empty string (the usual default) passes without a method call
+        return canonical(check, f"type({{v}}) is str and (not {{v}} or {test})", **names)
+    return canonical(check, f"type({{v}}) is str and {{v}} and not {{v}}.isspace() and {test}", **names)
 
 
 def is_text(_instance: Any, attribute: Any, value: Any) -> None:
