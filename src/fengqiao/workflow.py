@@ -731,10 +731,12 @@ def _replay(history: Iterable[Event], graph: Graph, policy_name: str) -> Dispute
     return dispute
 
 
-def _history(history: object) -> tuple[Event, ...]:
-    if not isinstance(history, Iterable) or isinstance(history, str | bytes):
-        raise ValidationError(f"expected a sequence of events, got {quote(history)}", "history")
-    return tuple(history)
+def _history(history: Iterable[Event]) -> tuple[Event, ...]:
+    try:
+        events = iter(history)
+    except TypeError:
+        raise ValidationError(f"expected a sequence of events, got {quote(history)}", "history") from None
+    return tuple(events)
 
 
 @checked_call()
@@ -749,6 +751,6 @@ def replay(history: Iterable[Event], policy: str | Policy | None = None) -> Disp
             the event (``history[3]``).
     """
     if policy is None:
-        return fold(_history(history))
+        return fold(history)
     resolved = _resolve_policy(policy)
     return _replay(history, Graph(resolved.graph()), resolved.name)

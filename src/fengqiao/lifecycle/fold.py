@@ -254,9 +254,10 @@ def fold(history: Iterable[Event]) -> Dispute:
         ValidationError: the history is empty, does not begin with ``Discovered``, has a
             second ``Discovered``, or mixes disputes; ``path`` names the event (``history[3]``).
     """
-    if not isinstance(history, Iterable) or isinstance(history, str | bytes):
-        raise ValidationError(f"expected a sequence of events, got {quote(history)}", "history")
-    events = iter(history)
+    try:
+        events = iter(history)
+    except TypeError:  # None, a number …: text is iterable, and refused below as not beginning with Discovered
+        raise ValidationError(f"expected a sequence of events, got {quote(history)}", "history") from None
     first = next(events, None)
     if not isinstance(first, Discovered):
         raise ValidationError("a history must begin with a Discovered event", "history[0]")
