@@ -111,7 +111,7 @@ def _compile_front(
     if twin is not None:  # the same code, every parameter passed by position: the cheapest hand-over
         namespace["_f"] = twin
         call = [*names, *keywords, *([extra] if extra else [])]
-    else:
+    else:  # pragma: no cover - fengqiao's own fronts all have twins
         call = [*names, *([f"*{rest}"] if rest else []), *(f"{k}={k}" for k in keywords)]
         call += [f"**{extra}"] if extra else []
     missing = ", ".join(f"({n!r}, {n})" for n in required)
@@ -138,6 +138,8 @@ def _positional_twin(function: Callable[..., Any]) -> Callable[..., Any] | None:
     if code is None or code.co_flags & inspect.CO_VARARGS:
         return None
     count = code.co_argcount + code.co_kwonlyargcount + (1 if code.co_flags & inspect.CO_VARKEYWORDS else 0)
+    if code.co_varnames[:count] != tuple(inspect.signature(function, follow_wrapped=False).parameters):
+        return None  # not the code of the signature shown (a decorated function): call it by keyword
     twin = code.replace(
         co_argcount=count, co_posonlyargcount=0, co_kwonlyargcount=0, co_flags=code.co_flags & ~inspect.CO_VARKEYWORDS
     )
