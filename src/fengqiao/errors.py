@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fengqiao.domain._quote import quote
+
 if TYPE_CHECKING:
     from fengqiao.lifecycle.refusals import Refusal
 
@@ -109,7 +111,7 @@ class DisputeNotFound(StorageError):
     """No history is stored for ``dispute_id``: it was never saved, or saved elsewhere."""
 
     def __init__(self, dispute_id: str) -> None:
-        super().__init__(f"no dispute {dispute_id!r} in the event store")
+        super().__init__(f"no dispute {quote(dispute_id)} in the event store")
         self.dispute_id = dispute_id
 
     def __reduce__(self) -> tuple[Any, ...]:

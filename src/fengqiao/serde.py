@@ -33,6 +33,7 @@ from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.preconf.json import make_converter
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import SerializationError, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
@@ -81,7 +82,7 @@ def _make(*, detailed: bool, documents: dict[type[Event], _Unstructure] | None =
                 return value
             if kind is float and type(value) is int:
                 return float(value)
-            raise _Refused(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
+            raise _Refused(f"expected {kind.__name__}, got {type(value).__name__} {quote(value)}")
 
         return hook
 
@@ -95,13 +96,13 @@ def _make(*, detailed: bool, documents: dict[type[Event], _Unstructure] | None =
 
     def structure_datetime(value: Any, _cl: Any) -> datetime:
         if not isinstance(value, str):
-            raise _Refused(f"expected an ISO 8601 datetime string, got {value!r}")
+            raise _Refused(f"expected an ISO 8601 datetime string, got {quote(value)}")
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            raise _Refused(f"not an ISO 8601 datetime: {value!r}") from None
+            raise _Refused(f"not an ISO 8601 datetime: {quote(value)}") from None
         if parsed.tzinfo is None:
-            raise _Refused(f"naive datetime {value!r} refused: it needs a UTC offset")
+            raise _Refused(f"naive datetime {quote(value)} refused: it needs a UTC offset")
         return parsed
 
     conv.register_structure_hook(datetime, structure_datetime)
@@ -113,14 +114,14 @@ def _make(*, detailed: bool, documents: dict[type[Event], _Unstructure] | None =
             if member is not None:
                 return member  # type: ignore[return-value]
         allowed = ", ".join(m.value for m in cl)
-        raise _Refused(f"{value!r} is not a {cl.__name__}; expected one of: {allowed}")
+        raise _Refused(f"{quote(value)} is not a {cl.__name__}; expected one of: {allowed}")
 
     # Registered on the class (singledispatch), so it wins over the ``str`` hook for StrEnums.
     conv.register_structure_hook(Vocabulary, structure_vocabulary)
 
     def structure_state(value: Any, _cl: Any) -> StateId:
         if not isinstance(value, str) or not value:
-            raise _Refused(f"expected a state name, got {value!r}")
+            raise _Refused(f"expected a state name, got {quote(value)}")
         return State._value2member_map_.get(value, value)  # type: ignore[return-value]
 
     # A predicate hook: the preconf converter's union passthrough would otherwise hand back a
@@ -159,11 +160,11 @@ def _make(*, detailed: bool, documents: dict[type[Event], _Unstructure] | None =
 
     def structure_event(value: Any, _cl: Any) -> Event:
         if not isinstance(value, dict):
-            raise _Refused(f"expected an event object, got {value!r}")
+            raise _Refused(f"expected an event object, got {quote(value)}")
         tag = value.get("type")
         cls = EVENT_TYPES.get(tag) if isinstance(tag, str) else None
         if cls is None:
-            raise _Refused(f"unknown event type {tag!r}; known: {', '.join(EVENT_TYPES)}")
+            raise _Refused(f"unknown event type {quote(tag)}; known: {', '.join(EVENT_TYPES)}")
         return structures[cls]({k: v for k, v in value.items() if k != "type"}, cls)
 
     structures: dict[type[Event], Callable[[Any, Any], Event]] = {}
@@ -207,10 +208,10 @@ def _tagged_structure(inner: Callable[[Any, Any], Event], cls: type[Event]) -> C
 
     def hook(value: Any, _cl: Any) -> Event:
         if not isinstance(value, dict):
-            raise _Refused(f"expected an event object, got {value!r}")
+            raise _Refused(f"expected an event object, got {quote(value)}")
         tag = value.get("type", cls.type)
         if tag != cls.type:
-            raise _Refused(f"expected an event of type {cls.type!r}, got {tag!r}")
+            raise _Refused(f"expected an event of type {quote(cls.type)}, got {quote(tag)}")
         return inner({k: v for k, v in value.items() if k != "type"}, cls)
 
     return hook
@@ -291,6 +292,8 @@ def unstructure(value: Any) -> dict[str, Any]:
     document = _DOCUMENTS.get(type(value))
     if document is not None:
         return document(value)
+    if not attrs.has(type(value)):
+        raise SerializationError(f"cannot serialize {type(value).__name__}: not a fengqiao value")
     data = converter.unstructure(value)
     if not isinstance(data, dict):
         raise SerializationError(f"cannot serialize {type(value).__name__}: not a fengqiao value")
@@ -311,7 +314,7 @@ def structure(data: Any, cls: type[T]) -> T:
         raise SerializationError("missing schema version", "schema")
     if version != SCHEMA_VERSION:
         raise SerializationError(
-            f"unknown schema version {version!r}; this fengqiao reads version {SCHEMA_VERSION}", "schema"
+            f"unknown schema version {quote(version)}; this fengqiao reads version {SCHEMA_VERSION}", "schema"
         )
     body = {k: v for k, v in data.items() if k != "schema"}
     try:
@@ -369,7 +372,10 @@ def json_schema(cls: type[Any] = Dispute) -> dict[str, Any]:
         'string'
     """
     defs: dict[str, Any] = {}
-    root = _schema_for(cls, defs)
+    try:
+        root = _schema_for(cls, defs)
+    except (TypeError, KeyError, AttributeError) as exc:  # not a class this converter knows
+        raise ValidationError(f"no JSON Schema for {quote(cls)}", "cls") from exc
     if "oneOf" in root:  # ``Event``: one of the event documents, each with its version key
         top = {"oneOf": [_document(defs[ref["$ref"].rpartition("/")[2]]) for ref in root["oneOf"]]}
     else:
@@ -478,4 +484,4 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
                 "additionalProperties": False,
             }
         return {"$ref": f"#/$defs/{name}"}
-    raise TypeError(f"no JSON Schema for {tp!r}")
+    raise TypeError(f"no JSON Schema for {quote(tp)}")

@@ -32,8 +32,10 @@ from typing import Any
 
 import attrs
 
+from fengqiao.domain._calls import checked_call, suggestion, unknown_keyword
+from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Actor, Role
-from fengqiao.domain.checks import require_aware
+from fengqiao.domain.checks import require_aware, require_text
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert, Party
@@ -118,9 +120,7 @@ _CUSTOM_FIELDS = ("note", "documents")
 def _refuse_unknown(trigger: str, values: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(values) - set(allowed))
     if unknown:
-        raise ValidationError(
-            f"unknown field {unknown[0]!r}; {trigger} takes: {', '.join(allowed)}", f"{trigger}.{unknown[0]}"
-        )
+        raise unknown_keyword(trigger, unknown[0], allowed, noun="field")
 
 
 @attrs.frozen
@@ -136,7 +136,7 @@ def _resolve_policy(policy: str | Policy) -> Policy:
     if isinstance(policy, str):
         return registry.get(policy)
     if isinstance(policy, type) or not isinstance(policy, Policy):
-        raise ValidationError(f"expected a policy or a policy name, got {policy!r}", "policy")
+        raise ValidationError(f"expected a policy or a policy name, got {quote(policy)}", "policy")
     return policy
 
 
@@ -174,10 +174,7 @@ def _explain_fields(cls: type[Any], trigger: str, values: Mapping[str, Any]) -> 
     """Raise the ValidationError for an unknown or missing field of ``cls``, if there is one."""
     known, names, required = _shape(cls)
     if not known.issuperset(values):
-        unknown = sorted(set(values) - known)
-        raise ValidationError(
-            f"unknown field {unknown[0]!r}; {trigger} takes: {', '.join(names)}", f"{trigger}.{unknown[0]}"
-        )
+        raise unknown_keyword(trigger, sorted(set(values) - known)[0], names, noun="field")
     for name in required:
         if name not in values:
             raise ValidationError(f"required field {name!r} is missing", f"{trigger}.{name}")
@@ -193,10 +190,12 @@ class Workflow:
             reproducible simulations).
 
     Raises:
-        ValidationError: unknown policy name.
+        ValidationError: an unknown policy name, a ``clock`` that is not a :class:`Clock`, an
+            ``ids`` that cannot be called, or an unknown keyword.
         PolicyDefinitionError: the policy's graph extension is malformed.
     """
 
+    @checked_call("Workflow")
     def __init__(
         self,
         policy: str | Policy = "baseline",
@@ -204,6 +203,10 @@ class Workflow:
         clock: Clock | None = None,
         ids: Callable[[], str] | None = None,
     ) -> None:
+        if clock is not None and not isinstance(clock, Clock):
+            raise ValidationError(f"expected a Clock (an object with now()), got {quote(clock)}", "clock")
+        if ids is not None and not callable(ids):
+            raise ValidationError(f"expected a function that makes a dispute id, got {quote(ids)}", "ids")
         self.policy: Policy = _resolve_policy(policy)
         self.clock: Clock = clock or SystemClock()
         self.graph = Graph(self.policy.graph())
@@ -216,6 +219,7 @@ class Workflow:
         return f"Workflow(policy={self.policy.name!r}, clock={self.clock!r})"
 
     # -- the core ------------------------------------------------------------------------
+    @checked_call()
     def discover(
         self,
         *,
@@ -265,6 +269,7 @@ class Workflow:
             raise TransitionRefused(payload.dispute_id, "discover", (refusal,))
         return start(Discovered(dispute_id=payload.dispute_id, at=at, actor=who, payload=payload))
 
+    @checked_call()
     def check(self, dispute: Dispute, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Decision:
         """Every reason ``trigger`` may not fire now, as a :class:`Decision`; never refuses by raising.
 
@@ -274,6 +279,7 @@ class Workflow:
         trig, _event, refusals = self._decide(dispute, trigger, actor, payload)
         return Decision(trig, refusals)
 
+    @checked_call()
     def fire(self, dispute: Dispute, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Dispute:
         """Apply ``trigger`` and return the new dispute; ``dispute`` itself is unchanged.
 
@@ -283,6 +289,7 @@ class Workflow:
         """
         return self._fire(dispute, trigger, actor, payload)
 
+    @checked_call()
     def triggers(self, dispute: Dispute, *, actor: ActorLike | None = None) -> tuple[TriggerId, ...]:
         """The triggers that may fire now, policy included.
 
@@ -301,21 +308,25 @@ class Workflow:
             allowed.append(trig)
         return tuple(allowed)
 
+    @checked_call()
     def deadlines(self, dispute: Dispute, *, at: datetime | None = None) -> tuple[DeadlineCheck, ...]:
         """The policy's deadlines for ``dispute`` and their status at ``at`` (now by default)."""
         _check_dispute(dispute)
         when = self._now() if at is None else require_aware(at, "at")
         return tuple(DeadlineCheck(dl, dl.status(when), when) for dl in self.policy.deadlines(dispute))
 
+    @checked_call()
     def dossier_gaps(self, dispute: Dispute) -> tuple[DossierRequirement, ...]:
         """The policy's dossier requirements that ``dispute`` does not meet yet."""
         _check_dispute(dispute)
         return tuple(r for r in self.policy.dossier_requirements(dispute) if not r.met_by(dispute))
 
+    @checked_call()
     def replay(self, history: Iterable[Event]) -> Dispute:
         """Rebuild a dispute from its events, checking each transition against this graph."""
         return _replay(history, self.graph, self.policy.name)
 
+    @checked_call()
     def diagram(self, *, lang: Lang = "en", dispute: Dispute | None = None, format: DiagramFormat = "mermaid") -> str:
         """The lifecycle graph as a mermaid ``stateDiagram-v2`` (or Graphviz ``dot``), in ``lang``.
 
@@ -324,8 +335,10 @@ class Workflow:
         is highlighted.
 
         Raises:
-            ValidationError: an unknown ``format``.
+            ValidationError: an unknown ``format`` or ``lang``, or a ``dispute`` that is not a Dispute.
         """
+        if dispute is not None:
+            _check_dispute(dispute)
         return draw(
             self.graph,
             format=format,
@@ -335,6 +348,7 @@ class Workflow:
         )
 
     # -- one typed method per trigger ------------------------------------------------------
+    @checked_call()
     def grade(
         self,
         dispute: Dispute,
@@ -363,6 +377,7 @@ class Workflow:
             },
         )
 
+    @checked_call()
     def regrade(
         self,
         dispute: Dispute,
@@ -393,6 +408,7 @@ class Workflow:
             },
         )
 
+    @checked_call()
     def mediate(
         self,
         dispute: Dispute,
@@ -411,6 +427,7 @@ class Workflow:
             {"forces": forces, "mediator": mediator, "documents": documents, "note": note},
         )
 
+    @checked_call()
     def refer(
         self,
         dispute: Dispute,
@@ -425,6 +442,7 @@ class Workflow:
             dispute, Trigger.REFER, actor, {"department": department, "reason": reason, "documents": documents}
         )
 
+    @checked_call()
     def escalate(
         self,
         dispute: Dispute,
@@ -439,6 +457,7 @@ class Workflow:
             dispute, Trigger.ESCALATE, actor, {"case_kind": case_kind, "reason": reason, "case_number": case_number}
         )
 
+    @checked_call()
     def resolve(
         self,
         dispute: Dispute,
@@ -457,6 +476,7 @@ class Workflow:
             {"outcome": outcome, "summary": summary, "reported_by": reported_by, "documents": documents},
         )
 
+    @checked_call()
     def reopen(
         self,
         dispute: Dispute,
@@ -468,22 +488,27 @@ class Workflow:
         """Send a relapsed dispute back to mediation."""
         return self._fire(dispute, Trigger.REOPEN, actor, {"reason": reason, "risk_factors": risk_factors})
 
+    @checked_call()
     def close(self, dispute: Dispute, *, actor: ActorLike, summary: str = "") -> Dispute:
         """Close the dispute (销号), if the policy's conditions hold."""
         return self._fire(dispute, Trigger.CLOSE, actor, {"summary": summary})
 
+    @checked_call()
     def merge(self, dispute: Dispute, *, actor: ActorLike, into: str, reason: str = "") -> Dispute:
         """Fold a duplicate into the dispute ``into``."""
         return self._fire(dispute, Trigger.MERGE, actor, {"into": into, "reason": reason})
 
+    @checked_call()
     def assign(self, dispute: Dispute, *, actor: ActorLike, person: str, role: Role | str) -> Dispute:
         """Make ``person`` responsible for the dispute in ``role``."""
         return self._fire(dispute, Trigger.ASSIGN, actor, {"person": person, "role": role})
 
+    @checked_call()
     def link_alert(self, dispute: Dispute, *, actor: ActorLike, alert: Alert) -> Dispute:
         """Link another alert about the same dispute (重复警情)."""
         return self._fire(dispute, Trigger.LINK_ALERT, actor, {"alert": alert})
 
+    @checked_call()
     def record_attempt(
         self,
         dispute: Dispute,
@@ -498,6 +523,7 @@ class Workflow:
             dispute, Trigger.RECORD_ATTEMPT, actor, {"outcome": outcome, "forces": forces, "summary": summary}
         )
 
+    @checked_call()
     def record_visit(
         self,
         dispute: Dispute,
@@ -510,10 +536,12 @@ class Workflow:
         """Record a follow-up visit (回访); ``holding=False`` records a relapse."""
         return self._fire(dispute, Trigger.RECORD_VISIT, actor, {"kind": kind, "holding": holding, "finding": finding})
 
+    @checked_call()
     def attach(self, dispute: Dispute, item: DossierItem, *, actor: ActorLike) -> Dispute:
         """File ``item`` in the dispute's dossier."""
         return self._fire(dispute, Trigger.ATTACH, actor, {"item": item})
 
+    @checked_call()
     def note(self, dispute: Dispute, text: str, *, actor: ActorLike) -> Dispute:
         """Add a free-text note."""
         return self._fire(dispute, Trigger.NOTE, actor, {"text": text})
@@ -535,7 +563,8 @@ class Workflow:
         if isinstance(trigger, str) and self.graph.knows(trigger):
             return Trigger(trigger) if trigger in Trigger._value2member_map_ else trigger
         known = ", ".join(str(t) for t in self.graph.triggers)
-        raise ValidationError(f"unknown trigger {trigger!r}; this workflow knows: {known}", "trigger")
+        hint = suggestion(trigger, map(str, self.graph.triggers)) if isinstance(trigger, str) else ""
+        raise ValidationError(f"unknown trigger {quote(trigger)}{hint}; this workflow knows: {known}", "trigger")
 
     def _role_refusal(self, actor: Actor, action: TriggerId) -> Refusal | None:
         roles = self.policy.required_roles(action)
@@ -681,7 +710,7 @@ class Workflow:
         grading = self.policy.grade(dispute, assessment, at)
         if not isinstance(grading, Grading) or grading.grade not in self.policy.grades:
             raise PolicyDefinitionError(
-                f"policy {self.policy.name!r} graded {grading!r}; expected a Grading with a grade in "
+                f"policy {self.policy.name!r} graded {quote(grading)}; expected a Grading with a grade in "
                 f"{self.policy.grades}"
             )
         return grading
@@ -691,14 +720,15 @@ class Workflow:
     ) -> tuple[Grading, bool]:
         asked = extra.get("grade")
         reason = extra.get("reason", "")
-        if not isinstance(reason, str):
-            raise ValidationError(f"expected text, got {reason!r}", "regrade.reason")
+        require_text(reason, "regrade.reason", "prose")
         if asked is None:
             grading = self._grading(dispute, assessment, at)
             return (attrs.evolve(grading, reason=reason or grading.reason), False)
         if asked not in self.policy.grades:
+            hint = suggestion(asked, self.policy.grades) if isinstance(asked, str) else ""
             raise ValidationError(
-                f"unknown grade {asked!r}; policy {self.policy.name} grades: {', '.join(self.policy.grades)}",
+                f"unknown grade {quote(asked)}{hint}; "
+                f"policy {self.policy.name} grades: {', '.join(self.policy.grades)}",
                 "regrade.grade",
             )
         # The policy still grades, so the route and its flags are kept; only the grade is the officer's.
@@ -761,7 +791,7 @@ def _check_dispute(dispute: object) -> None:
 
 
 def _replay(history: Iterable[Event], graph: Graph, policy_name: str) -> Dispute:
-    events = tuple(history)
+    events = _history(history)
     dispute = fold(events)
     state: StateId = State.DISCOVERED
     for index, event in enumerate(events[1:], start=1):
@@ -777,14 +807,24 @@ def _replay(history: Iterable[Event], graph: Graph, policy_name: str) -> Dispute
     return dispute
 
 
+def _history(history: Iterable[Event]) -> tuple[Event, ...]:
+    try:
+        events = iter(history)
+    except TypeError:
+        raise ValidationError(f"expected a sequence of events, got {quote(history)}", "history") from None
+    return tuple(events)
+
+
+@checked_call()
 def replay(history: Iterable[Event], policy: str | Policy | None = None) -> Dispute:
     """Rebuild the exact dispute from its events: ``replay(d.history) == d``.
 
     With ``policy``, every transition is also checked against that policy's graph.
 
     Raises:
-        ValidationError: the history is malformed, or (with ``policy``) takes a transition
-            that policy's graph does not allow; ``path`` names the event (``history[3]``).
+        ValidationError: the history is not a sequence of events or is malformed, or (with
+            ``policy``) takes a transition that policy's graph does not allow; ``path`` names
+            the event (``history[3]``).
     """
     if policy is None:
         return fold(history)

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 import fengqiao as fq
+from fengqiao.lifecycle.diagram import draw
 from stages import OFFICER, START
 
 
@@ -31,8 +36,23 @@ def test_a_diagram_in_dot_is_graphviz_source_labelled_in_the_language_asked() ->
 
 
 def test_an_unknown_diagram_format_is_refused_with_its_path() -> None:
-    import pytest
-
     with pytest.raises(fq.ValidationError) as bad:
         fq.Workflow("baseline").diagram(format="png")  # type: ignore[arg-type]
     assert bad.value.path == "format"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "path"),
+    [
+        ({"current": "nowhere"}, "current"),
+        ({"current": 5}, "current"),
+        ({"title": 5}, "title"),
+        ({"titel": "x"}, "draw.titel"),
+    ],
+)
+def test_a_drawing_with_an_unknown_state_a_title_not_text_or_an_unknown_keyword_is_refused(
+    arguments: dict[str, Any], path: str
+) -> None:
+    with pytest.raises(fq.ValidationError) as bad:
+        draw(fq.Workflow("baseline").graph, **arguments)
+    assert bad.value.path == path

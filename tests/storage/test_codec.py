@@ -25,12 +25,13 @@ from hypothesis import strategies as st
 from documents import places
 from fengqiao import serde
 from fengqiao.domain.actor import Actor, Role
+from fengqiao.domain.checks import text_fault
 from fengqiao.errors import SerializationError, UnreadableEventError, ValidationError
 from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import payloads as pl
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.storage.chain import GENESIS, link, link_utf8
-from fengqiao.storage.codec import canonical_json, canonical_text, decode, encode
+from fengqiao.storage.codec import canonical_json, canonical_text, check_append, decode, encode
 from fengqiao.testing import strategies
 
 STDLIB = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -233,15 +234,17 @@ def test_a_value_nested_deeper_than_orjson_goes_is_written_by_the_stdlib() -> No
     assert canonical_text(deep) == STDLIB.encode(deep)
 
 
-# Events hold what their validators let in: any str (subclasses and lone surrogates too) in
-# text fields, a grading's flags and the dispute id.
+# Events hold what their validators let in: any str (subclasses too) in text fields, a
+# grading's flags and the dispute id, but no character that no identifier may hold (controls,
+# lone surrogates, bidi and invisible characters).
+accepted_text = any_text.map(lambda s: "".join(c for c in s if text_fault(c, "id") is None))
 flag_sets = st.one_of(
-    st.frozensets(any_text, max_size=3),
-    st.frozensets(st.sampled_from(list(Colour)), max_size=2),
+    st.frozensets(accepted_text, max_size=3),
+    st.frozensets(st.sampled_from([Colour.RED, Colour.SMILE]), max_size=2),
     st.frozensets(st.sampled_from([Coded.ONE, Shouting.QUIET, Text("x")]), max_size=2),
 )
 odd_texts = st.one_of(
-    any_text.filter(lambda s: bool(s.strip())), st.sampled_from([Colour.RED, Text("x"), Shouting.QUIET])
+    accepted_text.filter(lambda s: bool(s.strip())), st.sampled_from([Colour.RED, Text("x"), Shouting.QUIET])
 )
 not_texts = st.one_of(
     st.floats(allow_nan=False),
@@ -459,3 +462,17 @@ def test_a_row_of_utf16_bytes_is_read_by_the_stdlibs_rules() -> None:
     memory = cast(str, memoryview(canonical_json(event).encode()))
     assert _read("d-1", memory) == _read_stdlib("d-1", memory)
     assert _read("d-1", memory)[0] == "UnreadableEventError"  # the stdlib takes no memoryview; orjson would
+
+
+@pytest.mark.parametrize("stream_id", ["d-\ud800", "d\u202e1", "d-\u200b1", "d-\x85"])
+def test_a_stream_id_with_a_lone_surrogate_bidi_or_invisible_character_is_refused(stream_id: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        check_append(stream_id, [], 0)
+    assert caught.value.path == "stream_id"
+    assert stream_id not in str(caught.value)
+
+
+def test_an_expected_version_too_long_to_print_is_refused_as_bad_input() -> None:
+    with pytest.raises(ValidationError) as caught:
+        check_append("d-1", [], -(10**5000))
+    assert caught.value.path == "expected_version"

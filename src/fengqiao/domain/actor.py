@@ -14,7 +14,8 @@ from functools import lru_cache
 
 import attrs
 
-from fengqiao.domain.checks import canonical, is_member_set, non_empty, parse_set, quick_init
+from fengqiao.domain._quote import quote
+from fengqiao.domain.checks import canonical, identifier, is_member_set, parse_set, quick_init, require_text
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import ValidationError
 
@@ -61,7 +62,7 @@ canonical(_set_role, "is_member_set({v}, Role)", is_member_set=is_member_set, Ro
 class Actor:
     """An identity and the roles it acts in."""
 
-    id: str = attrs.field(validator=non_empty)
+    id: str = attrs.field(validator=identifier)
     roles: frozenset[Role] = attrs.field(converter=_set_role)
 
     @classmethod
@@ -69,12 +70,13 @@ class Actor:
         """Read ``"role:name"`` (or pass an ``Actor`` through).
 
         Raises:
-            ValidationError: the text has no ``role:`` prefix, or the role is unknown.
+            ValidationError: the text has no ``role:`` prefix, the role is unknown, or the text
+                holds a character no identifier may (a control, bidi or invisible character).
         """
         if isinstance(text, Actor):
             return text
         if not isinstance(text, str):
-            raise ValidationError(f"expected an Actor or 'role:name' text, got {text!r}", "actor")
+            raise ValidationError(f"expected an Actor or 'role:name' text, got {quote(text)}", "actor")
         return _parse(text)
 
     def has_any(self, roles: frozenset[Role]) -> bool:
@@ -87,7 +89,8 @@ class Actor:
 
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> Actor:
+    require_text(text, "actor", "id")
     role, sep, name = text.partition(":")
     if not sep or not name.strip():
-        raise ValidationError(f"actor {text!r} must read 'role:name', for example 'officer:xiao'", "actor")
+        raise ValidationError(f"actor {quote(text)} must read 'role:name', for example 'officer:xiao'", "actor")
     return Actor(id=text, roles=frozenset({Role.parse(role, "actor")}))

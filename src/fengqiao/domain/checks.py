@@ -1,43 +1,72 @@
-"""attrs validators and converters that turn bad input into :class:`ValidationError` with a path.
+r"""attrs validators and converters that turn bad input into :class:`ValidationError` with a path.
 
 Every public value runs its input through these, so that a wrong enum, an empty name or a
 naive datetime is reported as *what* was wrong and *where*, never as a bare ``TypeError``.
 Enum fields convert with ``lambda v: Category.parse(v, "category")``, so they take a member
 or its value string.
 
+Text fields refuse what would make a stored record unreadable, unhashable or misleading:
+NUL and the other C0 and C1 control characters, lone surrogates (``"\ud800"``: not text,
+they cannot be encoded), and the bidi embeddings, overrides and isolates (U+202A–U+202E,
+U+2066–U+2069: they make text display differently from what is stored). Each field is one
+of three kinds (:data:`TextKind`):
+
+* ``"prose"`` (summaries, notes, reasons, findings) may also hold line breaks and tabs
+  (``\n``, ``\r``, ``\t``, U+2028, U+2029);
+* ``"line"`` (names, addresses, titles, numbers) may not;
+* ``"id"`` (dispute and actor ids) may not hold the invisible format characters either
+  (U+00AD, U+061C, U+180E, U+200B–U+200F, U+2060–U+206F, U+FEFF), so that two ids that
+  look alike are alike. Direction marks (U+200E, U+200F, U+061C) are allowed in prose and
+  lines, where right-to-left scripts need them: unlike overrides, they only steer the
+  neutral characters next to them.
+
+A refusal names the character by its code point and position, never quoting the value.
+
 Values are built often (a command builds several), so each of these is declared
 :func:`canonical`: a quick inline test for "nothing to do here", which :func:`quick_init`
 compiles into a class's ``__init__`` to skip the calls when every argument already passes.
+A text test is ``str.isprintable()`` (true for nearly all text as typed), and only when
+that fails a precompiled regular expression's ``search``.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from itertools import pairwise
-from typing import Any, TypeGuard, TypeVar, cast
+from typing import Any, Literal, TypeGuard, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import attrs
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import ValidationError
 
 __all__ = [
+    "TextKind",
     "aware",
     "canonical",
+    "identifier",
     "is_bool",
     "is_instance_tuple",
     "is_member_run",
     "is_member_set",
+    "is_prose",
     "is_text",
     "non_empty",
+    "non_empty_prose",
     "optional_aware",
     "parse_set",
     "parse_sorted",
     "parse_tuple",
     "quick_init",
     "require_aware",
+    "require_text",
+    "text_fault",
+    "text_test",
 ]
 
 V = TypeVar("V", bound=Vocabulary)
@@ -142,7 +171,7 @@ def quick_init(cls: type[T]) -> type[T]:
 def require_aware(value: object, path: str) -> datetime:
     """Return ``value`` if it is a timezone-aware datetime, else raise ``ValidationError``."""
     if not isinstance(value, datetime):
-        raise ValidationError(f"expected a timezone-aware datetime, got {value!r}", path)
+        raise ValidationError(f"expected a timezone-aware datetime, got {quote(value)}", path)
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise ValidationError(
             f"naive datetime {value.isoformat()} refused; give it a timezone "
@@ -170,29 +199,118 @@ canonical(aware, _AWARE, datetime=datetime, _ZONES=_ZONES)
 canonical(optional_aware, f"{{v}} is None or {_AWARE}", datetime=datetime, _ZONES=_ZONES)
 
 
-def is_text(_instance: Any, attribute: Any, value: Any) -> None:
-    """Attrs validator: the field holds a ``str``."""
+# -- text ----------------------------------------------------------------------------------------
+
+TextKind = Literal["line", "prose", "id"]
+"""What a text field holds: one line, prose (line breaks allowed) or an identifier."""
+
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_PROSE_REFUSED = f"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_BIDI}"
+_LINE_REFUSED = f"{_PROSE_REFUSED}\t\n\r\u2028\u2029"
+_ID_REFUSED = f"{_LINE_REFUSED}\u00ad\u061c\u180e\u200b-\u200f\u2060-\u206f\ufeff"
+_REFUSED: dict[str, Callable[[str], re.Match[str] | None]] = {
+    "prose": re.compile(f"[{_PROSE_REFUSED}]").search,
+    "line": re.compile(f"[{_LINE_REFUSED}]").search,
+    "id": re.compile(f"[{_ID_REFUSED}]").search,
+}
+"""Each kind's first refused character, found by a precompiled regular expression."""
+_BREAKS = frozenset("\t\n\r\u2028\u2029")
+
+
+def text_test(kind: TextKind) -> tuple[str, dict[str, object]]:
+    """The quick test (over ``{v}``) that a ``str`` is fine as a ``kind`` field, and the names it uses.
+
+    For :func:`canonical` declarations of validators that check text with :func:`require_text`.
+    """
+    name = f"_refused_in_{kind}"
+    return f"({{v}}.isprintable() or not {name}({{v}}))", {name: _REFUSED[kind]}
+
+
+def text_fault(value: str, kind: TextKind = "line") -> str | None:
+    """Why ``value`` may not be a ``kind`` text field, or ``None`` if it may; never quotes ``value``."""
+    if str.isprintable(value):  # the class's own, not a subclass's
+        return None
+    found = _REFUSED[kind](value)
+    if found is None:
+        return None
+    char, at = found.group(), found.start()
+    code = f"U+{ord(char):04X}"
+    if 0xD800 <= ord(char) <= 0xDFFF:
+        return f"a lone surrogate ({code}) at position {at} is not text: it cannot be encoded or stored"
+    if char in _BREAKS:
+        return f"a line break or tab ({code}) at position {at} is allowed only in prose (summaries, notes, reasons)"
+    name = unicodedata.name(char, "")
+    named = f"{code} {name}" if name else code
+    if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
+        return f"the bidi control {named} at position {at} is not allowed: it makes text display other than it is"
+    if kind == "id" and unicodedata.category(char) == "Cf":
+        return f"the invisible character {named} at position {at} is not allowed in an identifier"
+    return f"the control character {named} at position {at} is not allowed in text"
+
+
+def require_text(value: object, path: str, kind: TextKind = "line", *, personal: bool = False) -> str:
+    """Return ``value`` if it is text fit for a ``kind`` field, else raise ``ValidationError`` at ``path``.
+
+    ``personal`` (an ID number, a phone): a refusal then does not quote the value at all.
+    """
     if not isinstance(value, str):
-        raise ValidationError(f"expected text, got {type(value).__name__} {value!r}", attribute.name)
+        shown = "" if personal else f" {quote(value)}"
+        raise ValidationError(f"expected text, got {type(value).__name__}{shown}", path)
+    fault = text_fault(value, kind)
+    if fault is not None:
+        raise ValidationError(fault, path)
+    return value
 
 
-canonical(is_text, "type({v}) is str")
+def _declare_text(check: C, kind: TextKind, *, blank: bool) -> C:
+    test, names = text_test(kind)
+    if blank:  # an empty string (the usual default) passes without a method call
+        return canonical(check, f"type({{v}}) is str and (not {{v}} or {test})", **names)
+    return canonical(check, f"type({{v}}) is str and {{v}} and not {{v}}.isspace() and {test}", **names)
+
+
+def is_text(_instance: Any, attribute: Any, value: Any) -> None:
+    """Attrs validator: the field holds one line of text (see :data:`TextKind`)."""
+    require_text(value, attribute.name)
+
+
+def is_prose(_instance: Any, attribute: Any, value: Any) -> None:
+    """Attrs validator: the field holds prose: text that may have line breaks and tabs."""
+    require_text(value, attribute.name, "prose")
 
 
 def non_empty(_instance: Any, attribute: Any, value: Any) -> None:
-    """Attrs validator: the field holds a non-blank ``str``."""
-    is_text(_instance, attribute, value)
+    """Attrs validator: the field holds one non-blank line of text."""
+    require_text(value, attribute.name)
     if not value.strip():
         raise ValidationError("must not be empty", attribute.name)
 
 
-canonical(non_empty, "type({v}) is str and {v} and not {v}.isspace()")
+def non_empty_prose(_instance: Any, attribute: Any, value: Any) -> None:
+    """Attrs validator: the field holds non-blank prose."""
+    require_text(value, attribute.name, "prose")
+    if not value.strip():
+        raise ValidationError("must not be empty", attribute.name)
+
+
+def identifier(_instance: Any, attribute: Any, value: Any) -> None:
+    """Attrs validator: the field holds a non-blank identifier (no invisible characters either)."""
+    require_text(value, attribute.name, "id")
+    if not value.strip():
+        raise ValidationError("must not be empty", attribute.name)
+
+
+_declare_text(is_text, "line", blank=True)
+_declare_text(is_prose, "prose", blank=True)
+_declare_text(non_empty, "line", blank=False)
+_declare_text(non_empty_prose, "prose", blank=False)
+_declare_text(identifier, "id", blank=False)
 
 
 def is_bool(_instance: Any, attribute: Any, value: Any) -> None:
     """Attrs validator: the field holds a ``bool`` (not merely something truthy)."""
     if not isinstance(value, bool):
-        raise ValidationError(f"expected true or false, got {value!r}", attribute.name)
+        raise ValidationError(f"expected true or false, got {quote(value)}", attribute.name)
 
 
 canonical(is_bool, "{v} is True or {v} is False")
@@ -205,7 +323,7 @@ def _collection(values: object, what: str, path: str) -> tuple[Any, ...]:
     if type(values) in _PLAIN_COLLECTIONS:  # the common case, without asking the Iterable ABC
         return tuple(values)  # type: ignore[arg-type]
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise ValidationError(f"expected a collection of {what}, got {values!r}", path)
+        raise ValidationError(f"expected a collection of {what}, got {quote(values)}", path)
     return tuple(values)
 
 
@@ -263,5 +381,5 @@ def parse_tuple(cls: type[T], values: object, path: str) -> tuple[T, ...]:
     items = _collection(values, cls.__name__, path)
     for i, item in enumerate(items):
         if not isinstance(item, cls):
-            raise ValidationError(f"expected {cls.__name__}, got {type(item).__name__} {item!r}", f"{path}[{i}]")
+            raise ValidationError(f"expected {cls.__name__}, got {type(item).__name__} {quote(item)}", f"{path}[{i}]")
     return items

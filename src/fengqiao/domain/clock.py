@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol, runtime_checkable
 
 from fengqiao.domain.checks import require_aware
+from fengqiao.errors import ValidationError
 
 __all__ = ["Clock", "FixedClock", "SystemClock"]
 
@@ -31,6 +32,8 @@ class SystemClock:
     """The machine's clock, in ``tz`` (UTC unless told otherwise)."""
 
     def __init__(self, tz: tzinfo = UTC) -> None:
+        if not isinstance(tz, tzinfo):
+            raise ValidationError(f"expected a tzinfo, got {type(tz).__name__}", "tz")
         self.tz = tz
 
     def now(self) -> datetime:
@@ -65,11 +68,22 @@ class FixedClock:
         minutes: float = 0,
         seconds: float = 0,
     ) -> datetime:
-        """Move the clock forward by ``delta`` and/or the given units, and return the new time."""
+        """Move the clock forward by ``delta`` and/or the given units, and return the new time.
+
+        Raises:
+            ValidationError: ``delta`` is not a ``timedelta``, a unit is not a number, or the
+                time would leave the calendar (year 1 to 9999); the clock has not moved.
+        """
         step = delta or _NO_TIME
-        if days or hours or minutes or seconds:  # building a timedelta costs more than the test
-            step = step + timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-        self._at += step
+        try:
+            if type(step) is not timedelta and not isinstance(step, timedelta):
+                raise TypeError(f"expected a timedelta, got {type(step).__name__}")
+            if days or hours or minutes or seconds:  # building a timedelta costs more than the test
+                step = step + timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+            at = self._at + step
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ValidationError(f"cannot advance the clock {self._at.isoformat()}: {exc}", "advance") from None
+        self._at = at
         return self._at
 
     def __repr__(self) -> str:

@@ -1,7 +1,9 @@
 """What a dispute accumulates as it is handled: assignments, mediation attempts, visits, referrals.
 
 These are folded from events (see ``fengqiao.lifecycle.fold``); each carries the time and the
-actor of the event that made it, so a ledger can say who did what when.
+actor of the event that made it, so a ledger can say who did what when. Their text is checked
+as the events' is (no control, bidi or lone surrogate characters; line breaks only in a
+summary, finding or reason), so a record built or loaded by hand holds what an event could.
 """
 
 from __future__ import annotations
@@ -11,61 +13,67 @@ from datetime import datetime
 import attrs
 
 from fengqiao.domain.actor import Role
+from fengqiao.domain.checks import is_prose, is_text, quick_init
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.vocab import CaseKind, Department, MediationForce, Outcome, VisitKind
 
 __all__ = ["Assignment", "Attempt", "Escalation", "Referral", "Visit"]
 
 
+@quick_init
 @attrs.frozen
 class Assignment:
     """A person made responsible for a dispute in a role (包片民警, 责任领导, 督办人 …)."""
 
-    person: str
+    person: str = attrs.field(validator=is_text)
     role: Role
     at: datetime
-    by: str
+    by: str = attrs.field(validator=is_text)
 
 
+@quick_init
 @attrs.frozen
 class Attempt:
     """One mediation attempt: who mediated, with what outcome."""
 
     forces: tuple[MediationForce, ...]
     outcome: Outcome
-    summary: str
+    summary: str = attrs.field(validator=is_prose)
     at: datetime
-    by: str
+    by: str = attrs.field(validator=is_text)
 
 
+@quick_init
 @attrs.frozen
 class Visit:
     """One follow-up visit (回访) and whether the settlement still holds."""
 
     kind: VisitKind
     holding: bool
-    finding: str
+    finding: str = attrs.field(validator=is_prose)
     at: datetime
-    by: str
+    by: str = attrs.field(validator=is_text)
 
 
+@quick_init
 @attrs.frozen
 class Referral:
     """A hand-over to the responsible department (移交), tracked until it reports a result."""
 
     department: Department
-    reason: str
+    reason: str = attrs.field(validator=is_prose)
     at: datetime
-    by: str
+    by: str = attrs.field(validator=is_text)
     documents: tuple[DossierItem, ...] = ()
 
 
+@quick_init
 @attrs.frozen
 class Escalation:
     """A dispute turned into a formal case (转为案件)."""
 
     case_kind: CaseKind | None
-    reason: str
-    case_number: str
+    reason: str = attrs.field(validator=is_prose)
+    case_number: str = attrs.field(validator=is_text)
     at: datetime
-    by: str
+    by: str = attrs.field(validator=is_text)

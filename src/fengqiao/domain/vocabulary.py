@@ -12,8 +12,9 @@ Values are what gets stored and serialized and never change; labels are for peop
 from __future__ import annotations
 
 import enum
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
+from fengqiao.domain._quote import quote
 from fengqiao.errors import ValidationError
 
 __all__ = ["Lang", "Vocabulary"]
@@ -22,7 +23,17 @@ Lang = Literal["zh", "en"]
 """A label language: ``"zh"`` (Chinese) or ``"en"`` (English)."""
 
 
-class Vocabulary(enum.StrEnum):
+class _VocabularyType(enum.EnumType):
+    """Looking a member up by anything but text is refused before ``enum`` tries to ``repr`` it."""
+
+    def __call__(cls, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or isinstance(value, str):
+            return super().__call__(value, *args, **kwargs)
+        allowed = ", ".join(str(m) for m in cls)  # type: ignore[var-annotated]
+        raise ValidationError(f"{quote(value)} is not a {cls.__name__}; expected one of: {allowed}")
+
+
+class Vocabulary(enum.StrEnum, metaclass=_VocabularyType):
     """A ``StrEnum`` whose members carry a Chinese and an English label.
 
     Members are declared as ``NAME = "value", "中文", "English"``.
@@ -38,13 +49,19 @@ class Vocabulary(enum.StrEnum):
         member._en = en or value.replace("_", " ")
         return member
 
+    @classmethod
+    def _missing_(cls, value: object) -> Self:
+        """``Category("nope")`` raises a :class:`~fengqiao.errors.ValidationError` (a ``ValueError``)."""
+        allowed = ", ".join(m.value for m in cls)
+        raise ValidationError(f"{quote(value)} is not a {cls.__name__}; expected one of: {allowed}")
+
     def label(self, lang: Lang = "en") -> str:
         """The member's label in ``lang`` (``"zh"`` or ``"en"``)."""
         if lang == "zh":
             return self._zh
         if lang == "en":
             return self._en
-        raise ValidationError(f"unknown language {lang!r}; expected 'zh' or 'en'", "lang")
+        raise ValidationError(f"unknown language {quote(lang)}; expected 'zh' or 'en'", "lang")
 
     @classmethod
     def parse(cls, value: object, path: str = "") -> Self:
@@ -61,4 +78,4 @@ class Vocabulary(enum.StrEnum):
             except ValueError:
                 pass
         allowed = ", ".join(m.value for m in cls)
-        raise ValidationError(f"{value!r} is not a {cls.__name__}; expected one of: {allowed}", path)
+        raise ValidationError(f"{quote(value)} is not a {cls.__name__}; expected one of: {allowed}", path)

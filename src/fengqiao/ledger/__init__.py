@@ -27,9 +27,12 @@ for all, or a function of the dispute (see :class:`PolicyBook`).
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import TYPE_CHECKING, Any
 
+from fengqiao.domain._calls import unknown_keyword
+from fengqiao.errors import ValidationError
 from fengqiao.ledger.base import Ledger
 from fengqiao.ledger.book import PolicyBook, PolicyChoice
 from fengqiao.ledger.frames import to_dataframe
@@ -74,12 +77,27 @@ def open_ledger(target: str | os.PathLike[str] | None = None, **options: Any) ->
     0
     """
     if target is None:
-        return MemoryLedger(**options)
+        return MemoryLedger(**_options(MemoryLedger, options))
+    if not isinstance(target, str | os.PathLike):
+        raise ValidationError(f"expected a path, a postgresql:// URL or None, got {type(target).__name__}", "target")
     if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
         from fengqiao.ledger.postgres import PostgresLedger
 
-        return PostgresLedger(target, **options)
-    return SQLiteLedger(target, **options)
+        return PostgresLedger(target, **_options(PostgresLedger, options))
+    return SQLiteLedger(target, **_options(SQLiteLedger, options))
+
+
+def _options(ledger: type[Ledger], options: dict[str, Any]) -> dict[str, Any]:
+    """``options``, if ``ledger`` takes each of them by keyword."""
+    known = tuple(
+        name
+        for name, p in inspect.signature(ledger).parameters.items()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and name not in ("path", "target")
+    )
+    for name in options:
+        if name not in known:
+            raise unknown_keyword(f"open_ledger ({ledger.__name__})", name, known)
+    return options
 
 
 def __getattr__(name: str) -> Any:

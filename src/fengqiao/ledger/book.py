@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 
+from fengqiao.domain._quote import quote, said
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies import registry
@@ -56,10 +57,10 @@ class PolicyBook:
         elif callable(policy) and not isinstance(policy, type):
             self._choose = policy
         else:
-            raise ValidationError(f"expected a policy, a policy name or a function, got {policy!r}", "policy")
+            raise ValidationError(f"expected a policy, a policy name or a function, got {quote(policy)}", "policy")
 
     def __repr__(self) -> str:
-        return f"PolicyBook({self._fixed or self._choose!r})"
+        return f"PolicyBook({quote(self._fixed or self._choose)})"
 
     def name_for(self, dispute: Dispute) -> str:
         """The name of the policy ``dispute`` is handled under.
@@ -75,10 +76,12 @@ class PolicyBook:
             name = self._choose(dispute)
         except Exception as exc:  # the user's function: its error, named, for the ledger to quarantine
             raise ValidationError(
-                f"the policy function raised {type(exc).__name__} for dispute {dispute.id}: {exc}", "policy"
+                f"the policy function raised {type(exc).__name__} for dispute {dispute.id}: {said(exc)}", "policy"
             ) from exc
         if not isinstance(name, str):
-            raise ValidationError(f"the policy function gave {name!r} for {dispute.id}, not a policy name", "policy")
+            raise ValidationError(
+                f"the policy function gave {quote(name)} for {dispute.id}, not a policy name", "policy"
+            )
         self.policy(name)
         return name
 
@@ -116,4 +119,4 @@ class PolicyBook:
     @staticmethod
     def _check(policy: object) -> None:
         if isinstance(policy, type) or not isinstance(policy, Policy):
-            raise ValidationError(f"expected a policy object, got {policy!r}", "policies")
+            raise ValidationError(f"expected a policy object, got {quote(policy)}", "policies")

@@ -22,6 +22,7 @@ from typing import Protocol, TypeVar
 
 import attrs
 
+from fengqiao.domain._quote import said
 from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import Volume
 from fengqiao.errors import FengqiaoError, ValidationError
@@ -176,6 +177,5 @@ REASON = 500
 
 def reason_of(exc: BaseException) -> str:
     """Why, as one storable line: bounded, with no NUL or lone surrogate to trip a text column."""
-    text = f"{type(exc).__name__}: {exc}" if not isinstance(exc, FengqiaoError) else str(exc)
-    text = text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
-    return text if len(text) <= REASON else text[: REASON - 1] + "…"
+    text = said(exc, REASON) if isinstance(exc, FengqiaoError) else f"{type(exc).__name__}: {said(exc, REASON)}"
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Role
 from fengqiao.domain.checks import require_aware
 from fengqiao.domain.vocab import Category, Channel
@@ -168,7 +169,7 @@ def filters(
             datetime; the error names the argument.
     """
     if assignee is not None and not isinstance(assignee, str):
-        raise ValidationError(f"expected a person's name, got {assignee!r}", "assignee")
+        raise ValidationError(f"expected a person's name, got {quote(assignee)}", "assignee")
     return Filters(
         states=_values(state, "state"),
         grades=_values(grade, "grade"),
@@ -214,4 +215,4 @@ def check_conditions(conditions: Collection[str], known: Collection[str]) -> Non
         if name not in known:
             near = difflib.get_close_matches(name, list(known), n=1)
             hint = f"; did you mean {near[0]}?" if near else f"; known: {', '.join(sorted(known))}"
-            raise ValidationError(f"no condition is called {name[:40]!r}{hint}", name[:40])
+            raise ValidationError(f"no condition is called {quote(name)}{hint}", name[:40])

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from fengqiao.errors import ValidationError
+from fengqiao.storage.arguments import iterate
 
 __all__ = ["to_dataframe"]
 
@@ -38,7 +39,7 @@ def to_dataframe(rows: Iterable[Any]) -> Any:
         ) from exc
     records = []
     columns: list[str] = []
-    for index, row in enumerate(rows):
+    for index, row in enumerate(iterate(rows, "rows", "ledger rows")):
         if not attrs.has(type(row)):
             raise ValidationError(f"expected a ledger row (an attrs value), got {type(row).__name__}", f"rows[{index}]")
         if not columns:

@@ -39,6 +39,7 @@ from fengqiao.ledger.dialect import PAGE, Dialect, index_statements
 from fengqiao.ledger.projection import SQLProjection
 from fengqiao.ledger.sql import SQLLedger
 from fengqiao.policies.base import Policy
+from fengqiao.storage.arguments import check_path
 from fengqiao.storage.base import Projector
 from fengqiao.storage.migrations import Migration
 from fengqiao.storage.sqlite import SQLiteEventStore, Synchronous
@@ -178,8 +179,8 @@ class SQLiteLedger(SQLLedger[sqlite3.Connection]):
         synchronous: Synchronous = "NORMAL",
         busy_timeout: float = 5.0,
     ) -> None:
+        self.path = check_path(path)
         super().__init__(PolicyBook(policy, policies), clock)
-        self.path = os.fspath(path)
         self.projection = SQLProjection(SQLiteDialect(), self.book)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None

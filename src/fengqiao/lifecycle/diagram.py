@@ -12,6 +12,9 @@ from typing import Any, Literal
 from transitions import State as _State
 from transitions.extensions.diagrams import GraphMachine, TransitionGraphSupport
 
+from fengqiao.domain._calls import checked_call
+from fengqiao.domain._quote import quote
+from fengqiao.domain.checks import require_text
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.graph import Graph
@@ -45,6 +48,7 @@ DiagramFormat = Literal["mermaid", "dot"]
 """``"mermaid"`` (a ``stateDiagram-v2``) or ``"dot"`` (Graphviz source)."""
 
 
+@checked_call()
 def draw(
     graph: Graph,
     *,
@@ -56,10 +60,15 @@ def draw(
     """``graph`` as diagram text, state-changing transitions only, labelled in ``lang``.
 
     Raises:
-        ValidationError: an unknown ``format``.
+        ValidationError: an unknown ``format``, ``lang`` or ``current`` state, a ``title`` that
+            is not one line of text, or an unknown keyword.
     """
     if format not in ("mermaid", "dot"):
-        raise ValidationError(f"unknown diagram format {format!r}; expected 'mermaid' or 'dot'", "format")
+        raise ValidationError(f"unknown diagram format {quote(format)}; expected 'mermaid' or 'dot'", "format")
+    require_text(title, "title")
+    if current is not None and current not in graph.states:
+        known = ", ".join(map(str, graph.states))
+        raise ValidationError(f"unknown state {quote(current)}; this graph has: {known}", "current")
     transitions = [
         {"trigger": name, "source": source, "dest": t.dest, "label": graph.label(_trigger(name), lang)}
         for name, event in graph.machine.events.items()
@@ -85,6 +94,7 @@ def draw(
     return _tidy(str(rendered.draw(None)), highlight=current is not None)
 
 
+@checked_call()
 def draw_mermaid(graph: Graph, *, lang: Lang = "en", title: str = "fengqiao", current: StateId | None = None) -> str:
     """``graph`` as mermaid ``stateDiagram-v2`` text (see :func:`draw`)."""
     return draw(graph, format="mermaid", lang=lang, title=title, current=current)

@@ -93,12 +93,21 @@ class Dispute:
         return self.assessment is not None and self.assessment.complex
 
     def assignees(self, role: Role) -> tuple[str, ...]:
-        """Who has been assigned in ``role``, oldest first."""
-        return tuple(a.person for a in self.assignments if a.role is role)
+        """Who has been assigned in ``role``, oldest first.
+
+        Raises:
+            ValidationError: ``role`` is not a :class:`Role` (or its value).
+        """
+        wanted = Role.parse(role, "role")
+        return tuple(a.person for a in self.assignments if a.role is wanted)
 
     def has_document(self, *kinds: DossierKind) -> bool:
-        """Whether the dossier holds at least one item of any of ``kinds``."""
-        wanted = set(kinds)
+        """Whether the dossier holds at least one item of any of ``kinds``.
+
+        Raises:
+            ValidationError: a kind is not a :class:`DossierKind` (or its value).
+        """
+        wanted = {DossierKind.parse(k, f"kinds[{i}]") for i, k in enumerate(kinds)}
         return any(item.kind in wanted for item in self.dossier)
 
     def sections(self) -> frozenset[DossierSection]:

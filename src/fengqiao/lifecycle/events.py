@@ -12,7 +12,7 @@ from typing import ClassVar
 import attrs
 
 from fengqiao.domain.actor import Actor
-from fengqiao.domain.checks import non_empty, quick_init
+from fengqiao.domain.checks import identifier, quick_init
 from fengqiao.lifecycle.payloads import (
     AssignPayload,
     AttachPayload,
@@ -65,7 +65,7 @@ class Event:
     type: ClassVar[str] = "event"
     trigger: ClassVar[str] = ""
 
-    dispute_id: str = attrs.field(validator=non_empty)
+    dispute_id: str = attrs.field(validator=identifier)
     at: datetime
     actor: Actor
 

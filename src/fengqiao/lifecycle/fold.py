@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert
 from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
@@ -253,7 +254,10 @@ def fold(history: Iterable[Event]) -> Dispute:
         ValidationError: the history is empty, does not begin with ``Discovered``, has a
             second ``Discovered``, or mixes disputes; ``path`` names the event (``history[3]``).
     """
-    events = iter(history)
+    try:
+        events = iter(history)
+    except TypeError:  # None, a number …: text is iterable, and refused below as not beginning with Discovered
+        raise ValidationError(f"expected a sequence of events, got {quote(history)}", "history") from None
     first = next(events, None)
     if not isinstance(first, Discovered):
         raise ValidationError("a history must begin with a Discovered event", "history[0]")
@@ -274,7 +278,7 @@ def fold(history: Iterable[Event]) -> Dispute:
 def _refuse(event: object, index: int, dispute_id: str) -> None:
     """Raise the error for an event that cannot stand at ``history[index]`` (if there is one)."""
     if not isinstance(event, Event):
-        raise ValidationError(f"expected an event, got {event!r}", f"history[{index}]")
+        raise ValidationError(f"expected an event, got {quote(event)}", f"history[{index}]")
     if event.dispute_id != dispute_id:
         raise ValidationError(f"event belongs to dispute {event.dispute_id}, not {dispute_id}", f"history[{index}]")
     if isinstance(event, Discovered):

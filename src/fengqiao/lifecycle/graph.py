@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 from transitions import Machine
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import PolicyDefinitionError
 from fengqiao.lifecycle.fold import BASE_TARGETS
@@ -35,22 +37,61 @@ from fengqiao.lifecycle.states import (
 __all__ = ["BASE_EDGES", "Edge", "Graph", "GraphExtension", "StateSpec"]
 
 
-def _names(value: str | Iterable[str]) -> tuple[str, ...]:
-    return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value)
+def _name(value: object, what: str = "a name") -> str:
+    """A state or trigger name: text (a ``State``/``Trigger`` member is its value)."""
+    if not isinstance(value, str):
+        raise PolicyDefinitionError(f"expected {what} (text), got {type(value).__name__}")
+    return str(value)
 
 
-def _optional_name(value: str | None) -> str | None:
-    return None if value is None else str(value)
+def _names(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (str(value),)
+    if not isinstance(value, Iterable):
+        raise PolicyDefinitionError(f"expected a state name or names, got {type(value).__name__}")
+    return tuple(_name(v, "a state name") for v in value)
+
+
+def _optional_name(value: object) -> str | None:
+    return None if value is None else _name(value, "a state name")
+
+
+def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise PolicyDefinitionError(f"{attribute.name}: expected text, got {type(value).__name__}")
+
+
+def _flag(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise PolicyDefinitionError(f"{attribute.name}: expected True or False, got {type(value).__name__}")
+
+
+def _items(value: object, kind: type[Any]) -> tuple[Any, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise PolicyDefinitionError(f"expected a collection of {kind.__name__}, got {type(value).__name__}")
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, kind):
+            raise PolicyDefinitionError(f"expected a {kind.__name__}, got {type(item).__name__}")
+    return items
+
+
+def _state_name(value: object) -> str:
+    return _name(value, "a state name")
+
+
+def _trigger_name(value: object) -> str:
+    return _name(value, "a trigger name")
 
 
 @attrs.frozen
 class StateSpec:
     """A state a policy adds, with its labels; ``terminal`` states end a dispute's handling."""
 
-    name: str
-    zh: str = ""
-    en: str = ""
-    terminal: bool = False
+    name: str = attrs.field(converter=_state_name)
+    zh: str = attrs.field(default="", validator=_text)
+    en: str = attrs.field(default="", validator=_text)
+    terminal: bool = attrs.field(default=False, validator=_flag)
 
 
 @attrs.frozen
@@ -60,21 +101,31 @@ class Edge:
     A custom trigger may carry labels (``zh``/``en``) for diagrams and messages.
     """
 
-    trigger: str = attrs.field(converter=str)
+    trigger: str = attrs.field(converter=_trigger_name)
     source: tuple[str, ...] = attrs.field(converter=_names)
     dest: str | None = attrs.field(default=None, converter=_optional_name)
-    zh: str = ""
-    en: str = ""
+    zh: str = attrs.field(default="", validator=_text)
+    en: str = attrs.field(default="", validator=_text)
+
+
+def _state_specs(value: object) -> tuple[StateSpec, ...]:
+    return _items(value, StateSpec)
+
+
+def _edges(value: object) -> tuple[Edge, ...]:
+    return _items(value, Edge)
 
 
 @attrs.frozen
 class GraphExtension:
     """What a policy adds to the base graph. Extensions combine with ``+``."""
 
-    states: tuple[StateSpec, ...] = ()
-    edges: tuple[Edge, ...] = ()
+    states: tuple[StateSpec, ...] = attrs.field(default=(), converter=_state_specs)
+    edges: tuple[Edge, ...] = attrs.field(default=(), converter=_edges)
 
     def __add__(self, other: GraphExtension) -> GraphExtension:
+        if not isinstance(other, GraphExtension):
+            return NotImplemented
         return GraphExtension(self.states + other.states, self.edges + other.edges)
 
 
@@ -114,6 +165,8 @@ class Graph:
     """
 
     def __init__(self, extension: GraphExtension | None = None) -> None:
+        if extension is not None and not isinstance(extension, GraphExtension):
+            raise PolicyDefinitionError(f"expected a GraphExtension, got {type(extension).__name__}")
         extension = extension or GraphExtension()
         self.extension = extension
         self._specs = {s.name: s for s in extension.states}
@@ -197,11 +250,13 @@ class Graph:
         seen: set[str] = set()
         for spec in specs:
             if not spec.name or not spec.name.replace("_", "").isalnum() or not spec.name.isascii():
-                raise PolicyDefinitionError(f"state name {spec.name!r} must be ASCII letters, digits and underscores")
+                raise PolicyDefinitionError(
+                    f"state name {quote(spec.name)} must be ASCII letters, digits and underscores"
+                )
             if spec.name in State._value2member_map_:
-                raise PolicyDefinitionError(f"state {spec.name!r} is a built-in state; choose another name")
+                raise PolicyDefinitionError(f"state {quote(spec.name)} is a built-in state; choose another name")
             if spec.name in seen:
-                raise PolicyDefinitionError(f"state {spec.name!r} is declared twice")
+                raise PolicyDefinitionError(f"state {quote(spec.name)} is declared twice")
             seen.add(spec.name)
 
     def _check_edges(self, edges: tuple[Edge, ...], added: tuple[Edge, ...]) -> None:
@@ -212,15 +267,18 @@ class Graph:
             for name in (*edge.source, *(() if edge.dest is None else (edge.dest,))):
                 if name not in known:
                     raise PolicyDefinitionError(
-                        f"edge {edge.trigger!r} names unknown state {name!r}; declare it in the extension"
+                        f"edge {quote(edge.trigger)} names unknown state {quote(name)}; declare it in the extension"
                     )
             for source in edge.source:
                 if source in self.terminal:
                     raise PolicyDefinitionError(
-                        f"edge {edge.trigger!r} leaves terminal state {source!r}: nothing may leave a terminal state"
+                        f"edge {quote(edge.trigger)} leaves terminal state {quote(source)}: "
+                        "nothing may leave a terminal state"
                     )
                 if (source, edge.trigger) in pairs:
-                    raise PolicyDefinitionError(f"trigger {edge.trigger!r} is declared twice from state {source!r}")
+                    raise PolicyDefinitionError(
+                        f"trigger {quote(edge.trigger)} is declared twice from state {quote(source)}"
+                    )
                 pairs.add((source, edge.trigger))
         for edge in added:
             if edge.trigger in Trigger._value2member_map_:
@@ -228,21 +286,21 @@ class Graph:
                 expected = None if trigger in INTERNAL_TRIGGERS else str(BASE_TARGETS[trigger])
                 if edge.dest != expected:
                     raise PolicyDefinitionError(
-                        f"built-in trigger {edge.trigger!r} must lead to {expected!r}, "
-                        f"not {edge.dest!r}; add a trigger of your own instead"
+                        f"built-in trigger {quote(edge.trigger)} must lead to {quote(expected)}, "
+                        f"not {quote(edge.dest)}; add a trigger of your own instead"
                     )
             elif edge.trigger == "discover":
                 raise PolicyDefinitionError("'discover' is not a trigger; it creates a dispute")
             else:
                 if edge.dest is None:
                     raise PolicyDefinitionError(
-                        f"trigger {edge.trigger!r} needs a destination state: "
+                        f"trigger {quote(edge.trigger)} needs a destination state: "
                         "only the built-in internal triggers keep the state"
                     )
                 if custom_dest.setdefault(edge.trigger, edge.dest) != edge.dest:
                     raise PolicyDefinitionError(
-                        f"trigger {edge.trigger!r} leads to both {custom_dest[edge.trigger]!r} "
-                        f"and {edge.dest!r}; a trigger has one destination"
+                        f"trigger {quote(edge.trigger)} leads to both {quote(custom_dest[edge.trigger])} "
+                        f"and {quote(edge.dest)}; a trigger has one destination"
                     )
 
     def _check_reachability(self) -> None:
@@ -258,7 +316,7 @@ class Graph:
             if state in self.terminal:
                 continue
             if not any(s in self.terminal for s in _closure(state, forward)):
-                raise PolicyDefinitionError(f"dead end: state {str(state)!r} cannot reach any terminal state")
+                raise PolicyDefinitionError(f"dead end: state {quote(str(state))} cannot reach any terminal state")
 
 
 def _closure(start: StateId, forward: dict[StateId, set[StateId]]) -> set[StateId]:

@@ -3,6 +3,11 @@
 ``wf.fire(d, Trigger.RECORD_VISIT, actor=..., kind="phone")`` builds a :class:`VisitPayload`
 from the keyword arguments; bad input raises :class:`~fengqiao.errors.ValidationError` naming
 the field (``record_visit.kind``), before anything else happens.
+
+Text fields are prose (summaries, notes, reasons, findings: line breaks and tabs allowed),
+one line (names, numbers, titles, the station) or an identifier (the dispute id and the
+dispute merged into); none may hold a control, bidi or lone surrogate character (see
+:mod:`fengqiao.domain.checks`).
 """
 
 from __future__ import annotations
@@ -12,19 +17,25 @@ from typing import Any
 
 import attrs
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Role
 from fengqiao.domain.checks import (
     canonical,
+    identifier,
     is_bool,
     is_instance_tuple,
     is_member_run,
     is_member_set,
+    is_prose,
     is_text,
     non_empty,
+    non_empty_prose,
     parse_set,
     parse_sorted,
     parse_tuple,
     quick_init,
+    require_text,
+    text_fault,
 )
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert, Party
@@ -104,10 +115,22 @@ canonical(_one_category, "type({v}) is Category", Category=Category)
 
 
 def _flags(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(parse_tuple(str, values, "flags"))
+    flags = parse_tuple(str, values, "flags")
+    for i, flag in enumerate(flags):
+        require_text(flag, f"flags[{i}]")
+    return frozenset(flags)
 
 
-canonical(_flags, "is_member_set({v}, str)", is_member_set=is_member_set)
+def _plain_lines(values: frozenset[str]) -> bool:
+    for v in values:  # noqa: SIM110 - a plain loop, as in checks._all_of
+        if not (v.isprintable() or text_fault(v) is None):
+            return False
+    return True
+
+
+canonical(
+    _flags, "is_member_set({v}, str) and _plain_lines({v})", is_member_set=is_member_set, _plain_lines=_plain_lines
+)
 
 
 def _one_route(value: Route | str) -> Route:
@@ -170,7 +193,7 @@ def _documents() -> Any:
 
 def _alert(_instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, Alert):
-        raise ValidationError(f"expected an Alert, got {value!r}", attribute.name)
+        raise ValidationError(f"expected an Alert, got {quote(value)}", attribute.name)
 
 
 canonical(_alert, "isinstance({v}, Alert)", Alert=Alert)
@@ -181,10 +204,10 @@ canonical(_alert, "isinstance({v}, Alert)", Alert=Alert)
 class DiscoveryPayload:
     """What is known when a dispute is first found (发现): the alert, the parties, the category."""
 
-    dispute_id: str = attrs.field(validator=non_empty)
+    dispute_id: str = attrs.field(validator=identifier)
     alert: Alert = attrs.field(validator=_alert)
     category: Category = attrs.field(converter=_one_category)
-    summary: str = attrs.field(validator=non_empty)
+    summary: str = attrs.field(validator=non_empty_prose)
     parties: tuple[Party, ...] = attrs.field(default=(), converter=_tuple_party)
     risk_factors: frozenset[RiskFactor] = attrs.field(default=frozenset(), converter=_set_riskfactor)
     station: str = attrs.field(default="", validator=is_text)
@@ -202,7 +225,7 @@ class Assessment:
     """Meets the threshold for a formal case (达到立案标准); then it is escalated."""
     complex: bool = attrs.field(default=False, validator=is_bool)
     """Complex (疑难复杂): needs joint mediation and, in Yongji, the three visits."""
-    note: str = attrs.field(default="", validator=is_text)
+    note: str = attrs.field(default="", validator=is_prose)
 
 
 @quick_init
@@ -213,7 +236,7 @@ class Grading:
     grade: str = attrs.field(validator=non_empty)
     rule: str = attrs.field(validator=non_empty)
     route: Route = attrs.field(converter=_one_route)
-    reason: str = attrs.field(default="", validator=is_text)
+    reason: str = attrs.field(default="", validator=is_prose)
     flags: frozenset[str] = attrs.field(default=frozenset(), converter=_flags)
     """Markers a policy's rule attached (``"focus_area"``, ``"joint_mediation"`` …)."""
 
@@ -245,7 +268,7 @@ class MediatePayload:
     forces: tuple[MediationForce, ...] = attrs.field(default=(), converter=_sorted_mediationforce)
     mediator: str = attrs.field(default="", validator=is_text)
     documents: tuple[DossierItem, ...] = _documents()
-    note: str = attrs.field(default="", validator=is_text)
+    note: str = attrs.field(default="", validator=is_prose)
 
     @property
     def joint(self) -> bool:
@@ -259,7 +282,7 @@ class ReferPayload:
     """A hand-over to the responsible department (移交), with the papers that go with it."""
 
     department: Department | None = attrs.field(default=None, converter=_opt_department)
-    reason: str = attrs.field(default="", validator=is_text)
+    reason: str = attrs.field(default="", validator=is_prose)
     documents: tuple[DossierItem, ...] = _documents()
 
 
@@ -269,7 +292,7 @@ class EscalatePayload:
     """The dispute becomes a formal administrative or criminal case (转为案件)."""
 
     case_kind: CaseKind | None = attrs.field(default=None, converter=_opt_casekind)
-    reason: str = attrs.field(default="", validator=is_text)
+    reason: str = attrs.field(default="", validator=is_prose)
     case_number: str = attrs.field(default="", validator=is_text)
 
 
@@ -279,7 +302,7 @@ class ResolvePayload:
     """The dispute is settled (化解) and goes to follow-up."""
 
     outcome: Outcome = attrs.field(default=Outcome.AGREEMENT, converter=_one_outcome)
-    summary: str = attrs.field(default="", validator=is_text)
+    summary: str = attrs.field(default="", validator=is_prose)
     reported_by: Department | None = attrs.field(default=None, converter=_opt_department_reported_by)
     """For a referred dispute: the department that reported the result."""
     documents: tuple[DossierItem, ...] = _documents()
@@ -290,7 +313,7 @@ class ResolvePayload:
 class ReopenPayload:
     """A relapse in follow-up sends the dispute back to mediation."""
 
-    reason: str = attrs.field(default="", validator=is_text)
+    reason: str = attrs.field(default="", validator=is_prose)
     risk_factors: frozenset[RiskFactor] = attrs.field(default=frozenset(), converter=_set_riskfactor)
     """New risk factors seen in the relapse; they join the dispute's risk factors."""
 
@@ -300,7 +323,7 @@ class ReopenPayload:
 class ClosePayload:
     """The dispute is closed (销号)."""
 
-    summary: str = attrs.field(default="", validator=is_text)
+    summary: str = attrs.field(default="", validator=is_prose)
 
 
 @quick_init
@@ -308,8 +331,8 @@ class ClosePayload:
 class MergePayload:
     """A duplicate is folded into another dispute (重复警情合并)."""
 
-    into: str = attrs.field(validator=non_empty)
-    reason: str = attrs.field(default="", validator=is_text)
+    into: str = attrs.field(validator=identifier)
+    reason: str = attrs.field(default="", validator=is_prose)
 
 
 @quick_init
@@ -336,7 +359,7 @@ class AttemptPayload:
 
     outcome: Outcome = attrs.field(converter=_one_outcome)
     forces: tuple[MediationForce, ...] = attrs.field(default=(), converter=_sorted_mediationforce)
-    summary: str = attrs.field(default="", validator=is_text)
+    summary: str = attrs.field(default="", validator=is_prose)
 
 
 @quick_init
@@ -347,12 +370,12 @@ class VisitPayload:
     kind: VisitKind = attrs.field(converter=_one_visitkind)
     holding: bool = attrs.field(default=True, validator=is_bool)
     """Whether the settlement still holds; ``False`` is a relapse."""
-    finding: str = attrs.field(default="", validator=is_text)
+    finding: str = attrs.field(default="", validator=is_prose)
 
 
 def _item(_instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, DossierItem):
-        raise ValidationError(f"expected a DossierItem, got {value!r}", attribute.name)
+        raise ValidationError(f"expected a DossierItem, got {quote(value)}", attribute.name)
 
 
 canonical(_item, "isinstance({v}, DossierItem)", DossierItem=DossierItem)
@@ -371,7 +394,7 @@ class AttachPayload:
 class NotePayload:
     """A free-text note."""
 
-    text: str = attrs.field(validator=non_empty)
+    text: str = attrs.field(validator=non_empty_prose)
 
 
 @quick_init
@@ -381,5 +404,5 @@ class TransitionPayload:
 
     trigger: str = attrs.field(validator=non_empty)
     target: str = attrs.field(validator=non_empty)
-    note: str = attrs.field(default="", validator=is_text)
+    note: str = attrs.field(default="", validator=is_prose)
     documents: tuple[DossierItem, ...] = _documents()

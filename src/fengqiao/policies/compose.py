@@ -94,6 +94,9 @@ def compose(*policies: Policy) -> Composite:
     """One policy made of ``policies``; the first grades and routes.
 
     Raises:
-        PolicyDefinitionError: no policy given.
+        PolicyDefinitionError: no policy given, or something that is not a policy.
     """
+    for index, policy in enumerate(policies):
+        if isinstance(policy, type) or not isinstance(policy, Policy):
+            raise PolicyDefinitionError(f"compose() takes policies; argument {index} is a {type(policy).__name__}")
     return Composite(tuple(policies))

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
+from fengqiao.domain._calls import suggestion
+from fengqiao.domain._quote import quote
 from fengqiao.errors import PolicyDefinitionError, ValidationError
 from fengqiao.policies.base import Policy
 
@@ -34,7 +36,7 @@ def register(name: str, factory: Factory, *, replace: bool = False) -> None:
         PolicyDefinitionError: ``name`` is taken and ``replace`` is false.
     """
     if name in _factories and not replace:
-        raise PolicyDefinitionError(f"a policy named {name!r} is already registered")
+        raise PolicyDefinitionError(f"a policy named {quote(name)} is already registered")
     _factories[name] = factory
 
 
@@ -55,7 +57,7 @@ def _load_entry_points() -> None:
             obj = loaded() if is_factory else loaded
             if not isinstance(obj, Policy):
                 raise PolicyDefinitionError(
-                    f"entry point {ep.name!r} ({ep.value}) is not a fengqiao policy"  # type: ignore[attr-defined]
+                    f"entry point {quote(ep.name)} ({ep.value}) is not a fengqiao policy"  # type: ignore[attr-defined]
                 )
             return obj
 
@@ -78,5 +80,8 @@ def get(name: str) -> Policy:
     try:
         factory = _factories[name]
     except (KeyError, TypeError):
-        raise ValidationError(f"unknown policy {name!r}; known policies: {', '.join(names())}", "policy") from None
+        hint = suggestion(name, names()) if isinstance(name, str) else ""
+        raise ValidationError(
+            f"unknown policy {quote(name)}{hint}; known policies: {', '.join(names())}", "policy"
+        ) from None
     return factory()

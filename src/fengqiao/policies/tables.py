@@ -46,6 +46,7 @@ from typing import Any
 import attrs
 import cattrs
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.vocab import Category, Channel, RiskFactor, Route
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import PolicyDefinitionError
@@ -579,7 +580,8 @@ def _validate(table: DecisionTable) -> None:
     for rule in table.rules:
         if rule.grade not in table.grades:
             raise PolicyDefinitionError(
-                f"table {table.name}: rule {rule.id} gives grade {rule.grade!r}, not one of {', '.join(table.grades)}"
+                f"table {table.name}: rule {rule.id} gives grade {quote(rule.grade)}, "
+                f"not one of {', '.join(table.grades)}"
             )
     ordered = table._ordered()
     winners: set[str] = set()

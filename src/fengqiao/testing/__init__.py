@@ -15,6 +15,7 @@ from fengqiao.testing.strategies import (
     gradings,
     names,
     parties,
+    refused_texts,
     texts,
     vocabulary,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "parties",
     "payloads_for",
     "policy_state_machine",
+    "refused_texts",
     "texts",
     "vocabulary",
 ]

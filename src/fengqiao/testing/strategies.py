@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from hypothesis import strategies as st
 
 from fengqiao.domain.actor import OFFICER_ROLES, Actor, Role
+from fengqiao.domain.checks import TextKind
 from fengqiao.domain.dossier import DossierItem, DossierKind
 from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.vocab import (
@@ -46,6 +47,7 @@ __all__ = [
     "gradings",
     "names",
     "parties",
+    "refused_texts",
     "texts",
     "vocabulary",
 ]
@@ -69,12 +71,44 @@ def vocabulary(cls: type[V]) -> st.SearchStrategy[V]:
     return st.sampled_from(list(cls))
 
 
+_TEXT_CHARACTERS = st.characters(exclude_categories=("Cc", "Cf", "Cs", "Zl", "Zp"))
+"""Any character a text field of any kind takes: no control, format (bidi, invisible) or surrogate ones."""
+
+
 def texts(*, min_size: int = 0, max_size: int = 24) -> st.SearchStrategy[str]:
-    """Text as officers write it: Chinese phrases, or any Unicode text; never blank if ``min_size``."""
-    any_text = st.text(min_size=min_size, max_size=max_size)
+    """Text as officers write it: Chinese phrases, or any Unicode text a field takes; never blank if ``min_size``.
+
+    The text fits every kind of field (one line, without control, format or surrogate
+    characters); :func:`refused_texts` draws text that no field takes.
+    """
+    any_text = st.text(_TEXT_CHARACTERS, min_size=min_size, max_size=max_size)
     if min_size:
         any_text = any_text.filter(lambda s: bool(s.strip()))
     return st.sampled_from(_SUMMARIES) | any_text
+
+
+_REFUSED_EVERYWHERE = st.one_of(
+    st.sampled_from([*map(chr, range(0x20)), "\x7f", *map(chr, range(0x80, 0xA0))]).filter(lambda c: c not in "\t\n\r"),
+    st.integers(0xD800, 0xDFFF).map(chr),
+    st.sampled_from(["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]),
+)
+_BREAKS = st.sampled_from(["\t", "\n", "\r", "\u2028", "\u2029"])
+_INVISIBLE = st.sampled_from(["\u00ad", "\u061c", "\u180e", "\u200b", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff"])
+_REFUSED: dict[str, st.SearchStrategy[str]] = {
+    "prose": _REFUSED_EVERYWHERE,
+    "line": _REFUSED_EVERYWHERE | _BREAKS,
+    "id": _REFUSED_EVERYWHERE | _BREAKS | _INVISIBLE,
+}
+
+
+def refused_texts(kind: TextKind = "line") -> st.SearchStrategy[str]:
+    """Text that a ``kind`` field refuses: good text with one refused character somewhere in it.
+
+    The character is a C0 or C1 control (for ``"prose"`` not a line break or tab), a lone
+    surrogate or a bidi embedding, override or isolate; for ``"line"`` also a line break or
+    tab, for ``"id"`` also an invisible character (see :mod:`fengqiao.domain.checks`).
+    """
+    return st.builds(lambda a, c, b: a + c + b, texts(max_size=6), _REFUSED[kind], texts(max_size=6))
 
 
 def names() -> st.SearchStrategy[str]:

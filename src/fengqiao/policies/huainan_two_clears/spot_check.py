@@ -14,6 +14,7 @@ import random
 from collections.abc import Iterable
 from datetime import date, tzinfo
 
+from fengqiao.domain._quote import quote
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies.base import CHINA_TZ
@@ -59,9 +60,9 @@ def spot_check_sample(
         ValidationError: ``rate`` outside [0, 1] or a negative ``size``.
     """
     if not 0.0 <= rate <= 1.0:
-        raise ValidationError(f"rate must be between 0 and 1, got {rate!r}", "rate")
+        raise ValidationError(f"rate must be between 0 and 1, got {quote(rate)}", "rate")
     if size is not None and size < 0:
-        raise ValidationError(f"size must not be negative, got {size!r}", "size")
+        raise ValidationError(f"size must not be negative, got {quote(size)}", "size")
     handled = [d for d in latest(disputes) if handled_on(d, day, timezone)]
     wanted = size if size is not None else math.ceil(rate * len(handled))
     rng = random.Random(f"huainan.spot-check:{day.isoformat()}:{seed}")

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import OFFICER_ROLES, Role
 from fengqiao.domain.dossier import DossierKind, DossierSection
 from fengqiao.domain.vocab import Category, Channel, MediationForce, Route
@@ -86,12 +87,12 @@ def default_table() -> DecisionTable:
 
 def _positive(_instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, timedelta) or value <= timedelta(0):
-        raise PolicyDefinitionError(f"{attribute.name} must be a positive timedelta, not {value!r}")
+        raise PolicyDefinitionError(f"{attribute.name} must be a positive timedelta, not {quote(value)}")
 
 
 def _not_negative(_instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, timedelta) or value < timedelta(0):
-        raise PolicyDefinitionError(f"{attribute.name} must be a timedelta of zero or more, not {value!r}")
+        raise PolicyDefinitionError(f"{attribute.name} must be a timedelta of zero or more, not {quote(value)}")
 
 
 def _category_set(values: Iterable[Category | str]) -> frozenset[Category]:
@@ -134,7 +135,7 @@ class HuaiyangTenCategories(BasePolicy):
     def __attrs_post_init__(self) -> None:
         if tuple(self.grading_table.grades) != GRADES:
             raise PolicyDefinitionError(
-                f"{self.name}: the grading table {self.grading_table.name!r} grades "
+                f"{self.name}: the grading table {quote(self.grading_table.name)} grades "
                 f"{', '.join(self.grading_table.grades)}; Huaiyang needs exactly red, yellow, blue"
             )
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.vocab import Category, Channel, Outcome
 from fengqiao.errors import PolicyDefinitionError
 from fengqiao.lifecycle.dispute import Dispute
@@ -66,7 +67,9 @@ def _amounts(value: Mapping[str, int]) -> Mapping[str, int]:
     amounts = dict(value)
     for grade, amount in amounts.items():
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            raise PolicyDefinitionError(f"reward for grade {grade!r} must be a positive number of yuan, not {amount!r}")
+            raise PolicyDefinitionError(
+                f"reward for grade {quote(grade)} must be a positive number of yuan, not {quote(amount)}"
+            )
     return MappingProxyType(amounts)
 
 
@@ -80,7 +83,7 @@ def _channels(values: Iterable[Channel | str]) -> frozenset[Channel]:
 
 def _is_bool(_instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, bool):
-        raise PolicyDefinitionError(f"{attribute.name} must be true or false, not {value!r}")
+        raise PolicyDefinitionError(f"{attribute.name} must be true or false, not {quote(value)}")
 
 
 @attrs.frozen
