@@ -431,3 +431,13 @@ def test_a_loaded_dispute_always_replays_to_itself(full_dispute: fq.Dispute) -> 
         fq.loads(json.dumps(data), fq.Dispute)
     back = fq.loads(fq.dumps(full_dispute), fq.Dispute)
     assert fq.replay(back.history) == back
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 100_000 + "]" * 100_000, '{"schema": ' + "9" * 5000 + "}", b"\xff\xfe", '{"a": ' * 50_000],
+    ids=["deep", "long-number", "not-utf8", "deep-unclosed"],
+)
+def test_json_no_reader_can_read_is_a_serialization_error(text: str | bytes) -> None:
+    with pytest.raises(fq.SerializationError):
+        fq.loads(text, fq.Dispute)

@@ -33,7 +33,7 @@ from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.preconf.json import make_converter
 
-from fengqiao.domain._quote import quote
+from fengqiao.domain._quote import quote, said
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import SerializationError, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
@@ -322,6 +322,8 @@ def structure(data: Any, cls: type[T]) -> T:
     except Exception:  # any failure: the detailed converter below says where and why
         try:
             value = converter.structure(body, cls)
+        except RecursionError:
+            raise SerializationError("nested too deeply to read") from None
         except (cattrs.BaseValidationError, _Refused, ValueError, TypeError, KeyError) as exc:
             message, path = error_location(exc)
             raise SerializationError(message, path) from exc
@@ -357,8 +359,10 @@ def loads(text: str | bytes, cls: type[T]) -> T:
     """
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
-        raise SerializationError(f"corrupt JSON: {exc}") from exc
+    except RecursionError:
+        raise SerializationError("JSON nested too deeply to read") from None
+    except (ValueError, TypeError) as exc:  # JSONDecodeError, a number too long, bytes that are not UTF-8
+        raise SerializationError(f"corrupt JSON: {said(exc)}") from None
     return structure(data, cls)
 
 
