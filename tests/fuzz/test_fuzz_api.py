@@ -34,8 +34,12 @@ FUZZ = settings(
     phases=[Phase.explicit, Phase.reuse, Phase.generate]
     + ([Phase.shrink] if os.environ.get("FENGQIAO_FUZZ_SHRINK", "1") == "1" else []),
     deadline=None,
+    derandomize=os.environ.get("CI") == "true",
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+"""How hard to try. In CI the examples are derandomized, so a run is reproducible and a red run
+is a regression, not a new find; elsewhere every run explores new ones. Raise the count with
+``FENGQIAO_FUZZ_EXAMPLES=500`` for a long hunt (``FENGQIAO_FUZZ_SHRINK=0`` skips shrinking)."""
 
 NOT_CALLED = {
     "Policy",  # protocols: nothing to construct

@@ -82,6 +82,7 @@ def station(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @settings(
     max_examples=int(os.environ.get("FENGQIAO_FUZZ_EXAMPLES", "25")) * 4,
     deadline=None,
+    derandomize=os.environ.get("CI") == "true",
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())

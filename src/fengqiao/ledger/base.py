@@ -22,7 +22,7 @@ from typing import Any, Self
 
 from fengqiao.domain.actor import Role
 from fengqiao.domain.checks import require_aware
-from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.domain.clock import Clock
 from fengqiao.errors import DisputeNotFound, ValidationError
 from fengqiao.ledger.book import PolicyBook
 from fengqiao.ledger.filters import FILTER_NAMES, Filters, Value, check_conditions, check_limit, filters
@@ -32,6 +32,7 @@ from fengqiao.lifecycle.states import State
 from fengqiao.policies.base import DeadlineStatus, DossierRequirement, Policy
 from fengqiao.policies.huainan_two_clears import DispatchReport, HuainanTwoClears, dispatch_report
 from fengqiao.policies.huaiyang_ten_categories import InformantReward, RewardRule, reward_report
+from fengqiao.storage.arguments import check_clock
 from fengqiao.storage.base import EventStore
 from fengqiao.storage.codec import check_lookup
 
@@ -57,7 +58,7 @@ class Ledger(abc.ABC):
 
     def __init__(self, book: PolicyBook, clock: Clock | None) -> None:
         self.book = book
-        self.clock = clock or SystemClock()
+        self.clock = check_clock(clock)
 
     # -- what a back-end provides ---------------------------------------------------------
     @abc.abstractmethod

@@ -19,6 +19,7 @@ from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies import registry
 from fengqiao.policies.base import Policy
+from fengqiao.storage.arguments import iterate
 from fengqiao.workflow import Workflow
 
 __all__ = ["PolicyBook", "PolicyChoice"]
@@ -43,7 +44,7 @@ class PolicyBook:
         self._known: dict[str, Policy] = {}
         self._workflows: dict[str, Workflow] = {}
         self._lock = threading.Lock()
-        for p in policies:
+        for p in iterate(policies, "policies", "policy objects"):
             self._check(p)
             self._known[p.name] = p
         self._choose: Callable[[Dispute], str] | None = None
