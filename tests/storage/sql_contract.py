@@ -10,7 +10,7 @@ a test may replace).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from types import ModuleType
 from typing import Any, Protocol
 
@@ -488,6 +488,23 @@ class SQLStoreContract(EventStoreContract):
         skipped: list[UnreadableEventError] = []
         assert len(list(store.read_all(unreadable=skipped.append))) == a.version + _.version - 1
         assert [(e.stream, e.version) for e in skipped] == [(a.id, 2)]
+
+    def test_the_seal_covers_the_recorded_instant_not_the_zone_it_is_written_in(
+        self, store: EventStore, raw: Raw
+    ) -> None:
+        a, _ = seed(store)
+        where = " WHERE stream_id = ? AND version = 1"
+        [(recorded_at,)] = raw("SELECT recorded_at FROM fengqiao_events" + where, (a.id,))
+        at = datetime.fromisoformat(recorded_at) if isinstance(recorded_at, str) else recorded_at
+        beijing = at.astimezone(timezone(timedelta(hours=8)))  # the same instant, spelt in another zone
+        raw(
+            "UPDATE fengqiao_events SET recorded_at = ?" + where,
+            (beijing.isoformat() if isinstance(recorded_at, str) else beijing, a.id),
+        )
+        assert store.verify().ok
+        assert next(iter(store.read_all())).recorded_at == at
+        backdate(raw, a.id, 1)
+        assert named(store) == [(a.id, 1, "tampered")]
 
     def test_a_row_without_a_seal_after_the_sealing_began_is_tampered(self, store: EventStore, raw: Raw) -> None:
         a, _ = seed(store)
