@@ -144,7 +144,7 @@ def test_diagram_prints_graphviz_dot_when_asked(runner: CliRunner) -> None:
 def test_db_upgrade_creates_the_sqlite_tables_and_reports_the_layout(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["db", "upgrade", "--db", "new.db"], env=WIDE)
     assert result.exit_code == 0, result.output
-    assert "new.db: layout version 1" in result.output
+    assert "new.db: layout version 2" in result.output
     with fq.storage.SQLiteEventStore(tmp_path / "new.db", upgrade=False) as store:
         assert list(store.streams()) == []
 

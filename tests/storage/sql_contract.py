@@ -10,6 +10,7 @@ a test may replace).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 from types import ModuleType
 from typing import Any, Protocol
 
@@ -34,7 +35,7 @@ import fengqiao as fq
 from fengqiao.errors import BrokenStreamError, ConcurrencyConflict, StorageError, UnreadableEventError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage import Append, EventStore, Repository, StoredEvent
-from fengqiao.storage.chain import GENESIS, link
+from fengqiao.storage.chain import GENESIS, link, seal
 from fengqiao.storage.migrations import Migration
 
 _REWRITE_ROW = (
@@ -77,6 +78,28 @@ def reseal(raw: Raw, stream_id: str) -> None:
         )
         prev = digest
     raw("UPDATE fengqiao_streams SET version = ?, hash = ? WHERE stream_id = ?", (len(rows), prev, stream_id))
+    restamp(raw)
+
+
+def restamp(raw: Raw) -> None:
+    """Recompute the seal of every sealed row over its hash and recorded time as they are now, as a forger would."""
+    for position, digest, recorded_at in raw(
+        "SELECT position, hash, recorded_at FROM fengqiao_events WHERE seal IS NOT NULL"
+    ):
+        at = datetime.fromisoformat(recorded_at) if isinstance(recorded_at, str) else recorded_at
+        raw("UPDATE fengqiao_events SET seal = ? WHERE position = ?", (seal(digest, at), position))
+
+
+def backdate(raw: Raw, stream_id: str, version: int) -> None:
+    """Move one row's ``recorded_at`` three days earlier, leaving everything else."""
+    where = " WHERE stream_id = ? AND version = ?"
+    [(recorded_at,)] = raw("SELECT recorded_at FROM fengqiao_events" + where, (stream_id, version))
+    at = datetime.fromisoformat(recorded_at) if isinstance(recorded_at, str) else recorded_at
+    earlier = at - timedelta(days=3)
+    raw(
+        "UPDATE fengqiao_events SET recorded_at = ?" + where,
+        (earlier.isoformat() if isinstance(recorded_at, str) else earlier, stream_id, version),
+    )
 
 
 def named(store: EventStore) -> list[tuple[str, int, str]]:
@@ -115,6 +138,7 @@ class SQLStoreContract(EventStoreContract):
                     "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (?, ?, ?)",
                     (name, rows[-1][0], rows[-1][5]),
                 )
+            restamp(raw)
 
         return rewrite
 
@@ -361,6 +385,7 @@ class SQLStoreContract(EventStoreContract):
         for row, position in zip(rows, positions, strict=True):  # the merged dispute's places, after b's
             raw(_REWRITE_ROW, (b.id, *row, position))
         raw("UPDATE fengqiao_streams SET version = ?, hash = ? WHERE stream_id = ?", (rows[-1][0], rows[-1][5], b.id))
+        restamp(raw)
         assert store.verify().ok
         assert sorted(found(store, anchor)) == sorted([(b.id, b.version + 1, "forged"), (d.id, 1, "deleted")])
 
@@ -394,6 +419,7 @@ class SQLStoreContract(EventStoreContract):
         digest = link(prev, b.id, b.version, data)  # a forger's consistent rewrite of the last event
         raw("UPDATE fengqiao_events SET data = ?, hash = ?" + where, (data, digest, b.id, b.version))
         raw("UPDATE fengqiao_streams SET hash = ? WHERE stream_id = ?", (digest, b.id))
+        restamp(raw)
         problems = store.verify().problems
         assert [(p.stream_id, p.version, p.kind) for p in problems] == [(b.id, b.version, "tampered")]
         assert detail in problems[0].detail
@@ -447,17 +473,86 @@ class SQLStoreContract(EventStoreContract):
             store.load(a.id)
         assert (caught.value.stream, caught.value.version) == (a.id, 1)
 
+    # -- the seal of recorded_at -------------------------------------------------------
+    def test_an_edited_recorded_time_is_found_by_verify_and_refused_by_read_all(
+        self, store: EventStore, raw: Raw
+    ) -> None:
+        a, _ = seed(store)
+        backdate(raw, a.id, 2)
+        problems = store.verify().problems
+        assert [(p.stream_id, p.version, p.kind) for p in problems] == [(a.id, 2, "tampered")]
+        assert "recorded time (recorded_at) was edited" in problems[0].detail
+        with pytest.raises(BrokenStreamError, match="recorded time") as caught:
+            list(store.read_all())
+        assert (caught.value.stream, caught.value.version) == (a.id, 2)
+        skipped: list[UnreadableEventError] = []
+        assert len(list(store.read_all(unreadable=skipped.append))) == a.version + _.version - 1
+        assert [(e.stream, e.version) for e in skipped] == [(a.id, 2)]
+
+    def test_the_seal_covers_the_recorded_instant_not_the_zone_it_is_written_in(
+        self, store: EventStore, raw: Raw
+    ) -> None:
+        a, _ = seed(store)
+        where = " WHERE stream_id = ? AND version = 1"
+        [(recorded_at,)] = raw("SELECT recorded_at FROM fengqiao_events" + where, (a.id,))
+        at = datetime.fromisoformat(recorded_at) if isinstance(recorded_at, str) else recorded_at
+        beijing = at.astimezone(timezone(timedelta(hours=8)))  # the same instant, spelt in another zone
+        raw(
+            "UPDATE fengqiao_events SET recorded_at = ?" + where,
+            (beijing.isoformat() if isinstance(recorded_at, str) else beijing, a.id),
+        )
+        assert store.verify().ok
+        assert next(iter(store.read_all())).recorded_at == at
+        backdate(raw, a.id, 1)
+        assert named(store) == [(a.id, 1, "tampered")]
+
+    def test_a_row_without_a_seal_after_the_sealing_began_is_tampered(self, store: EventStore, raw: Raw) -> None:
+        a, _ = seed(store)
+        raw("UPDATE fengqiao_events SET seal = NULL WHERE stream_id = ? AND version = 3", (a.id,))
+        problems = store.verify().problems
+        assert [(p.stream_id, p.version, p.kind) for p in problems] == [(a.id, 3, "tampered")]
+        assert "no seal" in problems[0].detail
+        with pytest.raises(BrokenStreamError, match="no seal") as caught:
+            list(store.read_all())
+        assert (caught.value.stream, caught.value.version) == (a.id, 3)
+
+    def test_a_layout_1_store_upgraded_keeps_its_rows_and_seals_what_comes_after(
+        self, store: EventStore, raw: Raw, make_store: StoreFactory
+    ) -> None:
+        a, b = seed(store)
+        # the layout fengqiao wrote before seals: no seal column, no sealed_after
+        raw("ALTER TABLE fengqiao_events DROP COLUMN seal")
+        raw("DELETE FROM fengqiao_meta WHERE key = 'sealed_after'")
+        raw("UPDATE fengqiao_meta SET value = '1' WHERE key = 'schema_version'")
+        old = a.version + b.version
+        upgraded = make_store()
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("2",)]
+        [(last,)] = raw("SELECT max(position) FROM fengqiao_events")
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'sealed_after'") == [(str(last),)]
+        assert upgraded.load(a.id) == a.history
+        assert upgraded.verify().ok
+        assert len(list(upgraded.read_all())) == old
+        d = discover(workflow("HN"))
+        upgraded.append(d.id, d.history, expected_version=0)
+        assert raw("SELECT count(*) FROM fengqiao_events WHERE seal IS NULL") == [(old,)]
+        assert raw("SELECT count(*) FROM fengqiao_events WHERE seal IS NOT NULL") == [(1,)]
+        assert upgraded.verify().ok
+        backdate(raw, a.id, 1)  # an unsealed row: its time cannot be vouched for (the documented limit)
+        backdate(raw, d.id, 1)
+        assert named(upgraded) == [(d.id, 1, "tampered")]
+
     # -- schema versions and migrations ------------------------------------------------
     def test_the_meta_table_holds_the_schema_version(self, store: EventStore, raw: Raw) -> None:
-        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("1",)]
-        assert store.upgrade() == 1
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("2",)]
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'sealed_after'") == [("0",)]  # a new store: all sealed
+        assert store.upgrade() == 2
 
     def test_a_newer_schema_version_is_refused_naming_both_versions(
         self, store: EventStore, raw: Raw, make_store: StoreFactory
     ) -> None:
         raw("UPDATE fengqiao_meta SET value = '7' WHERE key = 'schema_version'")
         for upgrade in (True, False):
-            with pytest.raises(StorageError, match=r"schema version 7, newer than version 1"):
+            with pytest.raises(StorageError, match=r"schema version 7, newer than version 2"):
                 make_store(upgrade=upgrade)
 
     @pytest.mark.parametrize("garbage", ["abc", "", "1.0", " 1", "１", "9" * 5000])
@@ -475,10 +570,10 @@ class SQLStoreContract(EventStoreContract):
         wf = workflow()
         d = with_notes(wf, discover(wf), 1)
         store.append(d.id, d.history[:1], expected_version=0)
-        raw("UPDATE fengqiao_meta SET value = '2' WHERE key = 'schema_version'")  # what an upgrade would leave
-        with pytest.raises(StorageError, match="changed from layout version 1 to 2 while this store was open"):
+        raw("UPDATE fengqiao_meta SET value = '3' WHERE key = 'schema_version'")  # what an upgrade would leave
+        with pytest.raises(StorageError, match="changed from layout version 2 to 3 while this store was open"):
             store.append(d.id, d.history[1:], expected_version=1)
-        with pytest.raises(StorageError, match="schema version 2, newer than version 1"):
+        with pytest.raises(StorageError, match="schema version 3, newer than version 2"):
             store.append_many([Append(d.id, d.history[1:], expected_version=1)])
         assert raw("SELECT count(*) FROM fengqiao_events") == [(1,)]
 
@@ -490,7 +585,7 @@ class SQLStoreContract(EventStoreContract):
         for _ in range(2):
             with pytest.raises(StorageError, match="'garbage', not a whole number"):
                 store.append(d.id, d.history[1:], expected_version=1)
-        raw("UPDATE fengqiao_meta SET value = '1' WHERE key = 'schema_version'")
+        raw("UPDATE fengqiao_meta SET value = '2' WHERE key = 'schema_version'")
         assert store.append(d.id, d.history[1:], expected_version=1) == 2
 
     def test_an_outdated_schema_opens_but_refuses_work_until_upgraded(
@@ -500,9 +595,9 @@ class SQLStoreContract(EventStoreContract):
             raw(f"DROP TABLE {table}")
         store = make_store(upgrade=False)
         d = discover(workflow())
-        with pytest.raises(StorageError, match=r"schema version 0, older than version 1.*upgrade\(\)"):
+        with pytest.raises(StorageError, match=r"schema version 0, older than version 2.*upgrade\(\)"):
             store.append(d.id, d.history, expected_version=0)
-        assert store.upgrade() == 1
+        assert store.upgrade() == 2
         assert store.append(d.id, d.history, expected_version=0) == 1
 
     def test_a_failing_migration_leaves_the_schema_as_it_was(
@@ -514,18 +609,18 @@ class SQLStoreContract(EventStoreContract):
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         a, b = seed(store)
-        bad = Migration(2, "half done", ("CREATE TABLE fengqiao_half (x INTEGER)", "CREATE TABLE oops (((("))
+        bad = Migration(3, "half done", ("CREATE TABLE fengqiao_half (x INTEGER)", "CREATE TABLE oops (((("))
         monkeypatch.setattr(backend, "MIGRATIONS", (*backend.MIGRATIONS, bad))
         with pytest.raises(StorageError, match="upgrade failed"):
             make_store()
-        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("1",)]
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("2",)]
         assert raw("SELECT count(*) FROM fengqiao_events") == [(a.version + b.version,)]
         with pytest.raises(RawError):
             raw("SELECT count(*) FROM fengqiao_half")
-        good = Migration(2, "an index", ("CREATE INDEX fengqiao_events_type ON fengqiao_events (type)",))
-        monkeypatch.setattr(backend, "MIGRATIONS", (*backend.MIGRATIONS[:1], good))
+        good = Migration(3, "an index", ("CREATE INDEX fengqiao_events_type ON fengqiao_events (type)",))
+        monkeypatch.setattr(backend, "MIGRATIONS", (*backend.MIGRATIONS[:2], good))
         assert make_store().load(a.id) == a.history
-        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("2",)]
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("3",)]
         monkeypatch.undo()
-        with pytest.raises(StorageError, match="schema version 2, newer than version 1"):
+        with pytest.raises(StorageError, match="schema version 3, newer than version 2"):
             make_store()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pickle
+from datetime import UTC, datetime
 
 import pytest
 from contract import closed, discover, workflow
 
 from fengqiao.errors import ValidationError
 from fengqiao.storage import Append, Prepared, prepare
-from fengqiao.storage.chain import GENESIS, link
+from fengqiao.storage.chain import GENESIS, link, seal
 from fengqiao.storage.codec import canonical_json
 from fengqiao.storage.prepared import encode_rows
 
@@ -64,14 +65,16 @@ def test_the_rows_zipped_from_columns_are_those_built_from_records() -> None:
         prepare(c.id, c.history),
     )
     heads = {a.id: (0, GENESIS), b.id: head_b, "empty": (0, GENESIS), c.id: (0, GENESIS)}
-    lazy, count, none, moved = encode_rows(items, heads, "2024-01-31T09:00:00+00:00", keep=False)
-    eager, count_too, records, moved_too = encode_rows(items, heads, "2024-01-31T09:00:00+00:00", keep=True)
+    at = datetime(2024, 1, 31, 9, tzinfo=UTC)
+    lazy, count, none, moved = encode_rows(items, heads, at, at.isoformat(), keep=False)
+    eager, count_too, records, moved_too = encode_rows(items, heads, at, at.isoformat(), keep=True)
     zipped, built = [tuple(row) for row in lazy], list(eager)  # copies: zip may hand out one tuple again
     assert count == count_too == len(zipped)
     assert zipped == built
     assert none == []
     assert len(records) == len(built) == a.version + 1 + c.version
     assert zipped[a.version][6] == head_b[1]  # the appended event chains from the stored head
+    assert all(row[8] == seal(row[7], at) for row in zipped)  # each row seals its hash and the batch's time
     assert moved == moved_too
     assert moved == {
         a.id: (a.version, zipped[a.version - 1][7]),

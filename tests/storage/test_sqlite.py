@@ -291,4 +291,4 @@ def test_a_malformed_argument_is_refused_naming_it_before_any_file_is_made(
 def test_a_busy_timeout_of_zero_and_a_whole_number_of_seconds_are_taken(tmp_path: Path) -> None:
     for timeout in (0, 3, 0.5, sqlite_backend.MAX_BUSY_TIMEOUT):
         with SQLiteEventStore(tmp_path / "x.db", busy_timeout=timeout) as store:
-            assert store.upgrade() == 1
+            assert store.upgrade() == 2

@@ -251,25 +251,30 @@ def seal(heads: Iterable[tuple[str, int, str]], *, position: int, created_at: da
 
 
 def audit(
-    anchor: Anchor | None, rows: Iterable[Row], heads: Iterable[Head], stream_id: str | None = None
+    anchor: Anchor | None,
+    rows: Iterable[Row],
+    heads: Iterable[Head],
+    stream_id: str | None = None,
+    *,
+    sealed_after: int | None = None,
 ) -> VerificationReport:
     """What :func:`~fengqiao.storage.chain.check` reports, and each stream changed since ``anchor``.
 
-    ``rows`` and ``heads`` are what ``check`` takes (``stream_id``: they hold only that
-    stream). One pass over the rows, beside ``check``'s; memory stays constant.
+    ``rows``, ``heads`` and ``sealed_after`` are what ``check`` takes (``stream_id``: they
+    hold only that stream). One pass over the rows, beside ``check``'s; memory stays constant.
 
     Raises:
         ValidationError: ``anchor`` is not an :class:`Anchor`, or has only its root and
             ``stream_id`` asks for one stream (the root covers the whole store).
     """
     if anchor is None:
-        return check(rows, heads)
+        return check(rows, heads, sealed_after=sealed_after)
     if not isinstance(anchor, Anchor):
         raise ValidationError(f"expected an Anchor, got {type(anchor).__name__}", "anchor")
     if anchor.records is None and stream_id is not None:
         raise ValidationError("an anchor without its heads can only verify the whole store", "anchor")
     watch = _Watch(anchor, stream_id)
-    report = check(watch.tap(rows), heads)
+    report = check(watch.tap(rows), heads, sealed_after=sealed_after)
     return attrs.evolve(report, problems=report.problems + watch.finish())
 
 

@@ -11,6 +11,17 @@ Binding the stream id and version means a row moved to another place no longer m
 linking ``prev_hash`` means a deleted or reordered event breaks the chain after it; each
 stream's head (last version and hash) is also kept apart, so a deleted *last* event shows.
 
+The SQL stores (layout 2 onwards) also keep a ``seal`` beside each row, binding the time the
+store recorded the event (``recorded_at``, which the link leaves out) to the row's hash::
+
+    seal = sha256(hash + "\n" + recorded_at in UTC, ISO form with microseconds)
+
+(see :func:`seal`), so an edited ``recorded_at`` shows as ``tampered``. The link itself is
+unchanged, so histories prepared elsewhere keep their hashes. Rows written before the
+store's layout reached 2 have no seal and their recorded time cannot be vouched for: the
+store keeps the last position it held then (``sealed_after`` in ``fengqiao_meta``), and a
+row after it without a seal is ``tampered``.
+
 This finds edits made behind the library's back; it cannot stop someone who rewrites a whole
 chain and its head. For that, keep an anchor of every head elsewhere (``store.digest()``)
 and ``verify(anchor=...)`` later: see :mod:`fengqiao.storage.anchor`.
@@ -21,13 +32,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from itertools import groupby
 
 import attrs
 
 from fengqiao.storage.base import Problem, ProblemKind, VerificationReport
 
-__all__ = ["GENESIS", "Head", "Row", "check", "link", "link_utf8"]
+__all__ = ["GENESIS", "Head", "Row", "check", "link", "link_utf8", "seal", "sealed_time", "seals", "unsealed_time"]
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of every stream's first event."""
@@ -53,6 +65,41 @@ def link_utf8(prev_hash: str, stream_id: str, version: int, data: bytes) -> str:
     return hashlib.sha256(head.encode("utf-8") + data).hexdigest()
 
 
+def sealed_time(recorded_at: datetime) -> str:
+    """The text of ``recorded_at`` that a seal covers: UTC, ISO form, always with microseconds.
+
+    The same instant gives the same text whatever zone it was read in, so SQLite (which
+    keeps the time as text) and PostgreSQL (``timestamptz``) seal it alike.
+
+    >>> from datetime import timedelta, timezone
+    >>> sealed_time(datetime(2024, 1, 31, 17, tzinfo=timezone(timedelta(hours=8))))
+    '2024-01-31T09:00:00.000000+00:00'
+
+    Raises:
+        ValueError: ``recorded_at`` is naive (it names no instant).
+    """
+    if recorded_at.utcoffset() is None:
+        raise ValueError("a naive time names no instant")
+    return recorded_at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def seal(digest: str, recorded_at: datetime) -> str:
+    """The seal of a row whose hash is ``digest``, recorded at ``recorded_at``.
+
+    >>> at = datetime(2024, 1, 31, 9, tzinfo=UTC)
+    >>> seal(GENESIS, at) == seals([GENESIS], at)[0]
+    True
+    """
+    return hashlib.sha256(f"{digest}\n{sealed_time(recorded_at)}".encode()).hexdigest()
+
+
+def seals(digests: Iterable[str], recorded_at: datetime) -> list[str]:
+    """:func:`seal` of each of ``digests``, all recorded at ``recorded_at`` (one batch): the time is written once."""
+    tail = f"\n{sealed_time(recorded_at)}".encode("ascii")
+    sha256 = hashlib.sha256
+    return [sha256(digest.encode("ascii") + tail).hexdigest() for digest in digests]
+
+
 @attrs.frozen
 class Row:
     """A stored event as ``check`` needs it: the raw columns, nothing decoded."""
@@ -65,6 +112,10 @@ class Row:
     data: str
     prev_hash: str
     hash: str
+    recorded_at: object = None
+    """As the back-end gives it (text in SQLite, a ``datetime`` in PostgreSQL); ``None`` where not kept."""
+    seal: str | None = None
+    """The row's :func:`seal`; ``None`` for a row written before seals (or where there are none)."""
 
 
 @attrs.frozen
@@ -76,8 +127,12 @@ class Head:
     hash: str
 
 
-def check(rows: Iterable[Row], heads: Iterable[Head]) -> VerificationReport:
-    """Check every chain; ``rows`` by (stream, version), ``heads`` by stream, both in code-point order."""
+def check(rows: Iterable[Row], heads: Iterable[Head], *, sealed_after: int | None = None) -> VerificationReport:
+    """Check every chain; ``rows`` by (stream, version), ``heads`` by stream, both in code-point order.
+
+    With ``sealed_after`` (the stores that seal ``recorded_at``), each row's seal is checked
+    too; a row after that position must have one.
+    """
     problems: list[Problem] = []
     streams = events = 0
     pending = iter(heads)
@@ -91,7 +146,7 @@ def check(rows: Iterable[Row], heads: Iterable[Head]) -> VerificationReport:
         if mine is not None:
             head = next(pending, None)
         streams += 1
-        events += _check_stream(stream_id, group, mine, problems)
+        events += _check_stream(stream_id, group, mine, problems, sealed_after)
     while head is not None:
         problems.append(_headless(head))
         streams += 1
@@ -108,7 +163,9 @@ def _headless(head: Head) -> Problem:
     )
 
 
-def _check_stream(stream_id: str, rows: Iterator[Row], head: Head | None, problems: list[Problem]) -> int:
+def _check_stream(
+    stream_id: str, rows: Iterator[Row], head: Head | None, problems: list[Problem], sealed_after: int | None
+) -> int:
     prev_hash, expected, last_position, count = GENESIS, 1, 0, 0
     for row in rows:
         count += 1
@@ -128,6 +185,10 @@ def _check_stream(stream_id: str, rows: Iterator[Row], head: Head | None, proble
             mismatch = _columns_mismatch(row)
             if mismatch:
                 problems.append(_problem(stream_id, row.version, "tampered", mismatch))
+            if sealed_after is not None:
+                unsealed = unsealed_time(row.hash, row.recorded_at, row.seal, row.position, sealed_after)
+                if unsealed:
+                    problems.append(_problem(stream_id, row.version, "tampered", unsealed))
         if row.position <= last_position:
             problems.append(
                 _problem(
@@ -154,6 +215,28 @@ def _check_stream(stream_id: str, rows: Iterator[Row], head: Head | None, proble
             _problem(stream_id, last, "head-mismatch", "the recorded head hash differs from the last event's")
         )
     return count
+
+
+def unsealed_time(digest: str, recorded_at: object, stored: object, position: object, sealed_after: int) -> str:
+    """Why a row's ``seal`` does not vouch for its ``recorded_at``, or '' if it does.
+
+    ``recorded_at`` as the back-end gives it: ISO text or a ``datetime``. A row at a
+    ``position`` up to ``sealed_after`` (written before seals) may have none.
+    """
+    if stored is None:
+        if type(position) is int and position <= sealed_after:
+            return ""
+        return f"it has no seal of its recorded time, yet was written after seals began (position {sealed_after})"
+    try:
+        at = datetime.fromisoformat(recorded_at) if isinstance(recorded_at, str) else recorded_at
+        if not isinstance(at, datetime):
+            return "its recorded time (recorded_at) is not a time: it was edited"
+        expected = seal(digest, at)
+    except (ValueError, OverflowError, UnicodeEncodeError):
+        return "its recorded time (recorded_at) is not a valid time: it was edited"
+    if expected != stored:
+        return "its recorded time (recorded_at) was edited: it does not match the row's seal"
+    return ""
 
 
 def _columns_mismatch(row: Row) -> str:

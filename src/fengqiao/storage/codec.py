@@ -53,7 +53,7 @@ from fengqiao.errors import (
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage.arguments import iterate, shown
 from fengqiao.storage.base import Append, StoredEvent
-from fengqiao.storage.chain import GENESIS, Row, link, link_utf8
+from fengqiao.storage.chain import GENESIS, Row, link, link_utf8, unsealed_time
 
 __all__ = [
     "Record",
@@ -496,22 +496,30 @@ Unreadable = Callable[[UnreadableEventError], object]
 
 
 def stored_page(
-    page: Iterable[Sequence[Any]], recorded: Callable[[Any], datetime], unreadable: Unreadable | None
+    page: Iterable[Sequence[Any]],
+    recorded: Callable[[Any], datetime],
+    unreadable: Unreadable | None,
+    sealed_after: int,
 ) -> list[StoredEvent]:
     """The events of one ``read_all`` page; ``recorded`` reads the back-end's ``recorded_at``.
 
     The rows are ``(position, stream_id, version, schema_version, data, prev_hash, hash,
-    recorded_at)``. A row that cannot be read raises, or with ``unreadable`` is passed to it
-    and skipped.
+    recorded_at, seal)``. Each row's hash must seal its data, and its seal its hash and
+    ``recorded_at`` (a row after position ``sealed_after`` must have a seal; see
+    :mod:`fengqiao.storage.chain`). A row that cannot be read raises, or with
+    ``unreadable`` is passed to it and skipped.
     """
     events: list[StoredEvent] = []
-    for position, stream_id, version, schema, data, prev_hash, digest, recorded_at in page:
+    for position, stream_id, version, schema, data, prev_hash, digest, recorded_at, stored_seal in page:
         try:
             event = read_row(stream_id, version, schema, data, prev_hash, digest)
             try:
                 at = recorded(recorded_at)
             except (TypeError, ValueError) as exc:
                 raise UnreadableEventError(stream_id, version, f"unreadable recorded_at: {exc}") from exc
+            unsealed = unsealed_time(digest, at, stored_seal, position, sealed_after)
+            if unsealed:
+                raise BrokenStreamError(stream_id, version, unsealed)
         except UnreadableEventError as exc:
             if unreadable is None:
                 raise

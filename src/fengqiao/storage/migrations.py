@@ -19,7 +19,7 @@ import attrs
 
 from fengqiao.errors import StorageError
 
-__all__ = ["Migration", "latest", "layout_changed", "layout_version", "pending", "require_current"]
+__all__ = ["Migration", "latest", "layout_changed", "layout_version", "pending", "require_current", "sealed_position"]
 
 
 @attrs.frozen
@@ -93,4 +93,21 @@ def layout_changed(opened: int, found: int, known: int, *, where: str) -> Storag
     return StorageError(
         f"{where} changed from layout version {opened} to {found} while this store was open; "
         f"nothing was written: {advice}"
+    )
+
+
+def sealed_position(value: object, *, where: str) -> int:
+    """The ``sealed_after`` cell of the meta table: the last position written before seals (layout 2).
+
+    A missing cell is 0, the strictest reading: every row must then carry a seal.
+
+    Raises:
+        StorageError: the cell holds anything but a whole number (it was written around fengqiao).
+    """
+    if value is None:
+        return 0
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    raise StorageError(
+        f"{where}: sealed_after in fengqiao_meta is not a whole number; the table was changed outside fengqiao"
     )

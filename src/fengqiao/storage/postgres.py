@@ -59,7 +59,15 @@ from fengqiao.storage.codec import (
     split_head,
     stored_page,
 )
-from fengqiao.storage.migrations import Migration, latest, layout_changed, layout_version, pending, require_current
+from fengqiao.storage.migrations import (
+    Migration,
+    latest,
+    layout_changed,
+    layout_version,
+    pending,
+    require_current,
+    sealed_position,
+)
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
 
 __all__ = ["MIGRATIONS", "PostgresEventStore"]
@@ -90,6 +98,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        2,
+        "a seal of recorded_at on every row; rows already stored are left unsealed",
+        (
+            "ALTER TABLE fengqiao_events ADD COLUMN seal TEXT",
+            "INSERT INTO fengqiao_meta (key, value)"
+            " SELECT 'sealed_after', CAST(coalesce(max(position), 0) AS TEXT) FROM fengqiao_events",
+        ),
+    ),
 )
 """The PostgreSQL layout's history; ``fengqiao_meta`` holds the version reached."""
 
@@ -109,15 +126,19 @@ _PROBE_TIMEOUT = 5
 _QUOTED = re.compile(r'"([^"]*)"')
 _PAGE = 500
 _INSERT_EVENT = (
-    "INSERT INTO fengqiao_events (stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING position"
+    "INSERT INTO fengqiao_events"
+    " (stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash, seal)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING position"
 )
 _LOAD = (  # one statement, so the head and the events come from one snapshot; the head sorts first
     "SELECT 0, NULL, NULL, hash, version FROM fengqiao_streams WHERE stream_id = %s"
     " UNION ALL SELECT version, schema_version, data, hash, NULL FROM fengqiao_events WHERE stream_id = %s"
     " ORDER BY 1"
 )
-_ROWS = "SELECT stream_id, version, position, type, schema_version, data, prev_hash, hash FROM fengqiao_events"
+_ROWS = (
+    "SELECT stream_id, version, position, type, schema_version, data, prev_hash, hash, recorded_at, seal"
+    " FROM fengqiao_events"
+)
 
 
 class PostgresEventStore:
@@ -164,6 +185,7 @@ class PostgresEventStore:
         wait = check_seconds(timeout, "timeout", zero=False, most=MAX_TIMEOUT)
         self._closed = False
         self._current = 0
+        self._sealed_after = 0
         self._owns_pool = isinstance(target, str)
         if isinstance(target, str):
             self._pool = _open_pool(target, size, wait)
@@ -177,6 +199,8 @@ class PostgresEventStore:
                 self.schema: str = schema[0]
                 self._where = f"PostgreSQL schema {self.schema}"
                 current = _schema_version(conn, self._where)
+                if current >= 2:
+                    self._sealed_after = _sealed_after(conn, self._where)
             self._append_key = _lock_key("append", self.schema)
             self._migrate_key = _lock_key("migrate", self.schema)
             if upgrade and current != latest(MIGRATIONS):
@@ -284,7 +308,13 @@ class PostgresEventStore:
                     heads.execute(
                         "SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id = %s", (stream_id,)
                     )
-                return audit(anchor, (Row(*r) for r in rows), (Head(*h) for h in heads), stream_id)
+                return audit(
+                    anchor,
+                    (Row(*r) for r in rows),
+                    (Head(*h) for h in heads),
+                    stream_id,
+                    sealed_after=self._sealed_after,
+                )
 
     def digest(self, *, heads: bool = True) -> Anchor:
         """Hash every stream's head into an :class:`~fengqiao.storage.Anchor`, in one snapshot.
@@ -324,7 +354,8 @@ class PostgresEventStore:
                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (str(migration.version),),
                 )
-        self._current = latest(MIGRATIONS)
+            sealed_after = _sealed_after(conn, self._where)
+        self._current, self._sealed_after = latest(MIGRATIONS), sealed_after
         return self._current
 
     def close(self) -> None:
@@ -354,7 +385,7 @@ class PostgresEventStore:
             if not any(size(item) for item in items):
                 return tuple(version for version, _ in heads.values())
             at = require_aware(self._clock.now(), "clock.now()")
-            rows, _, records, after = encode_rows(items, heads, at, keep=bool(self._projectors))
+            rows, _, records, after = encode_rows(items, heads, at, at, keep=bool(self._projectors))
             try:
                 cur.executemany(_INSERT_EVENT, rows, returning=True)
                 positions = [_one(result)[0] for result in cur.results()]
@@ -380,7 +411,7 @@ class PostgresEventStore:
                 page = (
                     _cursor(conn)
                     .execute(
-                        "SELECT position, stream_id, version, schema_version, data, prev_hash, hash, recorded_at"
+                        "SELECT position, stream_id, version, schema_version, data, prev_hash, hash, recorded_at, seal"
                         " FROM fengqiao_events WHERE position > %s ORDER BY position LIMIT %s",
                         (after, size),
                     )
@@ -388,7 +419,7 @@ class PostgresEventStore:
                 )
             if not page:
                 return
-            events = stored_page(page, _recorded, unreadable)
+            events = stored_page(page, _recorded, unreadable, self._sealed_after)
             yield from events
             after = page[-1][0]
             if remaining is not None:
@@ -453,6 +484,11 @@ def _schema_version(conn: Connection, where: str) -> int:
         return 0
     row = cur.execute("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'").fetchone()
     return layout_version(None if row is None else row[0], where=where)
+
+
+def _sealed_after(conn: Connection, where: str) -> int:
+    row = _cursor(conn).execute("SELECT value FROM fengqiao_meta WHERE key = 'sealed_after'").fetchone()
+    return sealed_position(None if row is None else row[0], where=where)
 
 
 def _open_pool(dsn: str, size: int, timeout: float) -> ConnectionPool[Connection]:

@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from itertools import repeat
 from typing import Any, NamedTuple
 
@@ -35,7 +36,7 @@ from fengqiao import serde
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.events import EVENT_TYPES, Event
 from fengqiao.storage.base import Append
-from fengqiao.storage.chain import GENESIS, link
+from fengqiao.storage.chain import GENESIS, link, seals
 from fengqiao.storage.codec import Record, Tip, check_append, check_batch, encode
 
 __all__ = ["Insert", "Item", "Prepared", "check_prepared", "encode_items", "encode_rows", "prepare", "records", "size"]
@@ -170,7 +171,7 @@ class Insert(NamedTuple):
 
     rows: Iterable[tuple[Any, ...]]
     """The event rows, in the batch's order: ``stream_id, version, type, schema_version, data,
-    recorded_at, prev_hash, hash``. Iterate once."""
+    recorded_at, prev_hash, hash, seal``. Iterate once."""
     total: int
     """How many rows."""
     records: list[Record]
@@ -179,8 +180,13 @@ class Insert(NamedTuple):
     """The new head of each stream that got events."""
 
 
-def encode_rows(items: Sequence[Item], heads: Mapping[str, Tip], recorded_at: object, *, keep: bool) -> Insert:
+def encode_rows(
+    items: Sequence[Item], heads: Mapping[str, Tip], at: datetime, recorded_at: object, *, keep: bool
+) -> Insert:
     """What a SQL store inserts for ``items`` (checked, with ``heads`` checked against them).
+
+    Every row is recorded at ``at``, which the ``recorded_at`` column holds as ``recorded_at``
+    (the back-end's form of it), and sealed with it (:func:`~fengqiao.storage.chain.seals`).
 
     With ``keep`` the records are built too, and the rows from them. Without, the rows come
     from one column list per field, zipped as the driver takes them: a prepared history's
@@ -190,7 +196,7 @@ def encode_rows(items: Sequence[Item], heads: Mapping[str, Tip], recorded_at: ob
     """
     if keep:
         records, moved = encode_items(items, heads)
-        rows = _rows(records, recorded_at)
+        rows = _rows(records, recorded_at, seals([r.hash for r in records], at))
         return Insert(rows, len(rows), records, moved)
     sids: list[str] = []
     versions: list[int] = []
@@ -225,11 +231,12 @@ def encode_rows(items: Sequence[Item], heads: Mapping[str, Tip], recorded_at: ob
                 prev_hashes.append(r.prev_hash)
                 hashes.append(r.hash)
             moved[item.stream_id] = (versions[-1], hashes[-1])
-    columns = (sids, versions, types, schemas, data, repeat(recorded_at), prev_hashes, hashes)
+    columns = (sids, versions, types, schemas, data, repeat(recorded_at), prev_hashes, hashes, seals(hashes, at))
     return Insert(zip(*columns, strict=False), len(sids), [], moved)
 
 
-def _rows(records: Iterable[Record], recorded_at: object) -> list[tuple[Any, ...]]:
+def _rows(records: Iterable[Record], recorded_at: object, sealed: Iterable[str]) -> list[tuple[Any, ...]]:
     return [
-        (r.stream_id, r.version, r.type, r.schema_version, r.data, recorded_at, r.prev_hash, r.hash) for r in records
+        (r.stream_id, r.version, r.type, r.schema_version, r.data, recorded_at, r.prev_hash, r.hash, s)
+        for r, s in zip(records, sealed, strict=True)
     ]

@@ -30,7 +30,7 @@
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     with SQLiteEventStore(pathlib.Path(tmp) / "station.db") as store:
 ...         print(store.upgrade(), list(store.streams()))
-1 []
+2 []
 """
 
 from __future__ import annotations
@@ -66,7 +66,15 @@ from fengqiao.storage.codec import (
     split_head,
     stored_page,
 )
-from fengqiao.storage.migrations import Migration, latest, layout_changed, layout_version, pending, require_current
+from fengqiao.storage.migrations import (
+    Migration,
+    latest,
+    layout_changed,
+    layout_version,
+    pending,
+    require_current,
+    sealed_position,
+)
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
 
 __all__ = ["MIGRATIONS", "SQLiteEventStore"]
@@ -97,6 +105,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    Migration(
+        2,
+        "a seal of recorded_at on every row; rows already stored are left unsealed",
+        (
+            "ALTER TABLE fengqiao_events ADD COLUMN seal TEXT",
+            "INSERT INTO fengqiao_meta (key, value)"
+            " SELECT 'sealed_after', CAST(coalesce(max(position), 0) AS TEXT) FROM fengqiao_events",
+        ),
+    ),
 )
 """The SQLite layout's history; ``fengqiao_meta`` holds the version reached."""
 
@@ -108,19 +125,21 @@ MAX_BUSY_TIMEOUT = 2_147_483.0
 
 _META = "CREATE TABLE IF NOT EXISTS fengqiao_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _INSERT_EVENT = (
-    "INSERT INTO fengqiao_events (stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO fengqiao_events"
+    " (stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash, seal)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _CREATE_HEAD = "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (?, ?, ?)"
 _MOVE_HEAD = "UPDATE fengqiao_streams SET version = ?, hash = ? WHERE stream_id = ? AND version = ? AND hash = ?"
 _LAYOUT = "SELECT value FROM fengqiao_meta WHERE key = 'schema_version'"
+_SEALED_AFTER = "SELECT value FROM fengqiao_meta WHERE key = 'sealed_after'"
 _PAGE = 500
 _LOAD = (  # one statement, so the head and the events come from one snapshot; the head sorts first
     "SELECT 0, NULL, NULL, hash, version FROM fengqiao_streams WHERE stream_id = ?"
     " UNION ALL SELECT version, schema_version, data, hash, NULL FROM fengqiao_events WHERE stream_id = ?"
     " ORDER BY 1"
 )
-_COLUMNS = "stream_id, version, position, type, schema_version, data, prev_hash, hash"
+_COLUMNS = "stream_id, version, position, type, schema_version, data, prev_hash, hash, recorded_at, seal"
 
 
 class SQLiteEventStore:
@@ -163,6 +182,7 @@ class SQLiteEventStore:
         self._lock = threading.RLock()
         self._where = f"SQLite database {self.path}"
         self._current = 0
+        self._sealed_after = 0
         self._heads: OrderedDict[str, Tip] = OrderedDict()
         with _errors(f"opening {self.path}"):
             self._conn: sqlite3.Connection | None = sqlite3.connect(
@@ -178,6 +198,9 @@ class SQLiteEventStore:
             else:
                 pending(MIGRATIONS, current, where=self._where)  # refuses a newer schema
                 self._current = current
+                if current >= 2:
+                    with _errors(f"opening {self.path}"):
+                        self._sealed_after = self._read_sealed_after(self._conn)
         except BaseException:
             self.close()
             raise
@@ -274,7 +297,13 @@ class SQLiteEventStore:
                 heads = conn.execute(
                     f"SELECT stream_id, version, hash FROM fengqiao_streams{where} ORDER BY stream_id", args
                 )
-                return audit(anchor, (Row(*r) for r in rows), (Head(*h) for h in heads), stream_id)
+                return audit(
+                    anchor,
+                    (Row(*r) for r in rows),
+                    (Head(*h) for h in heads),
+                    stream_id,
+                    sealed_after=self._sealed_after,
+                )
             finally:
                 conn.execute("COMMIT")
 
@@ -309,7 +338,8 @@ class SQLiteEventStore:
                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (str(migration.version),),
                 )
-        self._current = latest(MIGRATIONS)
+            sealed_after = self._read_sealed_after(conn)
+        self._current, self._sealed_after = latest(MIGRATIONS), sealed_after
         return self._current
 
     def close(self) -> None:
@@ -364,7 +394,7 @@ class SQLiteEventStore:
         if not any(size(item) for item in items):
             return heads
         at = require_aware(self._clock.now(), "clock.now()")
-        rows, count, records, after = encode_rows(items, heads, at.isoformat(), keep=bool(self._projectors))
+        rows, count, records, after = encode_rows(items, heads, at, at.isoformat(), keep=bool(self._projectors))
         moved = [(*after[sid], sid, *heads[sid]) for sid in after if heads[sid][0]]
         created = [(sid, *after[sid]) for sid in after if not heads[sid][0]]
         try:
@@ -395,13 +425,13 @@ class SQLiteEventStore:
             size = _PAGE if remaining is None else min(_PAGE, remaining)
             with _errors("read_all"), self._read() as conn:
                 page = conn.execute(
-                    "SELECT position, stream_id, version, schema_version, data, prev_hash, hash, recorded_at"
+                    "SELECT position, stream_id, version, schema_version, data, prev_hash, hash, recorded_at, seal"
                     " FROM fengqiao_events WHERE position > ? ORDER BY position LIMIT ?",
                     (after, size),
                 ).fetchall()
             if not page:
                 return
-            events = stored_page(page, datetime.fromisoformat, unreadable)
+            events = stored_page(page, datetime.fromisoformat, unreadable, self._sealed_after)
             yield from events
             after = page[-1][0]
             if remaining is not None:
@@ -462,6 +492,10 @@ class SQLiteEventStore:
         if found != self._current:
             opened, self._current = self._current, found  # every later operation refuses too
             raise layout_changed(opened, found, latest(MIGRATIONS), where=self._where)
+
+    def _read_sealed_after(self, conn: sqlite3.Connection) -> int:
+        row = conn.execute(_SEALED_AFTER).fetchone()
+        return sealed_position(None if row is None else row[0], where=self._where)
 
     def _schema_version(self, conn: sqlite3.Connection) -> int:
         exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fengqiao_meta'")
