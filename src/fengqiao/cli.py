@@ -24,6 +24,7 @@ from rich.table import Table
 from fengqiao import _cli_quarantine as quarantine
 from fengqiao import simulation
 from fengqiao.demo import garage_entrance
+from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import FengqiaoError, ValidationError
 from fengqiao.ledger import Ledger, LedgerProblem, SQLiteLedger, open_ledger, what_if
@@ -307,7 +308,7 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"{text!r} is not a day; write it as YYYY-MM-DD", "day") from None
+        raise ValidationError(f"{quote(text)} is not a day; write it as YYYY-MM-DD", "day") from None
 
 
 @app.command()

@@ -36,6 +36,7 @@ from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.policies.base import Policy
+from fengqiao.storage.arguments import check_projectors
 from fengqiao.storage.base import Projector, StoredEvent
 from fengqiao.storage.memory import MemoryEventStore
 
@@ -97,7 +98,7 @@ class MemoryLedger(Ledger):
         self._held: dict[str, _Held] = {}
         """The histories of quarantined disputes, as far as they are stored (the ledger cannot ask the store)."""
         self._closed = False
-        self.store = MemoryEventStore(projectors=[self._project, *projectors], clock=self.clock)
+        self.store = MemoryEventStore(projectors=[self._project, *check_projectors(projectors)], clock=self.clock)
 
     def __repr__(self) -> str:
         return f"MemoryLedger({len(self._records)} disputes, position {self._position})"

@@ -32,6 +32,7 @@ from fengqiao.ledger.dialect import PAGE, Dialect, index_statements
 from fengqiao.ledger.projection import SQLProjection
 from fengqiao.ledger.sql import SQLLedger
 from fengqiao.policies.base import Policy
+from fengqiao.storage.arguments import check_projectors
 from fengqiao.storage.base import Projector
 from fengqiao.storage.migrations import Migration
 from fengqiao.storage.postgres import PostgresEventStore
@@ -186,7 +187,10 @@ class PostgresLedger(SQLLedger[Connection]):
             self._pool = target
         try:
             self.store = PostgresEventStore(
-                self._pool, projectors=[self.projection, *projectors], clock=self.clock, timeout=timeout
+                self._pool,
+                projectors=[self.projection, *check_projectors(projectors)],
+                clock=self.clock,
+                timeout=timeout,
             )
             self._key = _lock_key(self.store.schema)
             with self._write() as tx:

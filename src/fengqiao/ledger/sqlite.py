@@ -39,7 +39,7 @@ from fengqiao.ledger.dialect import PAGE, Dialect, index_statements
 from fengqiao.ledger.projection import SQLProjection
 from fengqiao.ledger.sql import SQLLedger
 from fengqiao.policies.base import Policy
-from fengqiao.storage.arguments import check_path
+from fengqiao.storage.arguments import check_path, check_projectors
 from fengqiao.storage.base import Projector
 from fengqiao.storage.migrations import Migration
 from fengqiao.storage.sqlite import SQLiteEventStore, Synchronous
@@ -188,7 +188,7 @@ class SQLiteLedger(SQLLedger[sqlite3.Connection]):
             self.path,
             synchronous=synchronous,
             busy_timeout=busy_timeout,
-            projectors=[self.projection, *projectors],
+            projectors=[self.projection, *check_projectors(projectors)],
             clock=self.clock,
         )
         try:
