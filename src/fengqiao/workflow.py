@@ -793,17 +793,7 @@ def _check_dispute(dispute: object) -> None:
 def _replay(history: Iterable[Event], graph: Graph, policy_name: str) -> Dispute:
     events = _history(history)
     dispute = fold(events)
-    state: StateId = State.DISCOVERED
-    for index, event in enumerate(events[1:], start=1):
-        trig = event.payload.trigger if isinstance(event, Transitioned) else event.trigger
-        expected = graph.target(state, trig)
-        actual = target_of(event) or state
-        if expected is None or expected != actual:
-            raise ValidationError(
-                f"{trig} cannot take a dispute from {state} to {actual} under policy {policy_name}",
-                f"history[{index}]",
-            )
-        state = actual
+    graph.walk(State.DISCOVERED, events[1:], first=1, policy=policy_name)
     return dispute
 
 

@@ -225,7 +225,7 @@ class LedgerContract:
         ledger.store.append(d.id, skipped, expected_version=0)  # the raw, unchecked storage layer
         (problem,) = ledger.problems()
         assert problem.version == 1
-        assert "cannot take the dispute from discovered to closed" in problem.reason
+        assert "cannot take a dispute from discovered to closed" in problem.reason
         assert ledger.count(state="closed") == 0
 
     def test_a_closed_ledger_refuses_to_answer(self, ledger: Ledger, stored: Stored) -> None:

@@ -25,12 +25,12 @@ import attrs
 from fengqiao.domain._quote import said
 from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import Volume
-from fengqiao.errors import FengqiaoError, ValidationError
+from fengqiao.errors import FengqiaoError
 from fengqiao.ledger.book import PolicyBook
 from fengqiao.ledger.rows import DossierRow, LedgerRow, utc
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.events import Discovered, Event, Transitioned
-from fengqiao.lifecycle.fold import apply, fold, target_of
+from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.fold import apply, fold
 from fengqiao.lifecycle.states import State
 
 __all__ = ["Projected", "check_steps", "fold_onto", "project", "reason_of", "runs"]
@@ -109,21 +109,9 @@ def check_steps(book: PolicyBook, before: Dispute | None, after: Dispute, events
     Raises:
         ValidationError: a step the graph does not allow; the message names the event.
     """
-    graph = book.workflow(book.name_for(after)).graph
+    name = book.name_for(after)
     state = State.DISCOVERED if before is None else before.state
-    first = after.version - len(events) + 1
-    for version, event in enumerate(events, start=first):
-        if isinstance(event, Discovered):
-            continue
-        trig = event.payload.trigger if isinstance(event, Transitioned) else event.trigger
-        expected = graph.target(state, trig)
-        actual = target_of(event) or state
-        if expected is None or expected != actual:
-            raise ValidationError(
-                f"{trig} cannot take the dispute from {state} to {actual} under its policy's graph",
-                f"history[{version - 1}]",
-            )
-        state = actual
+    book.workflow(name).graph.walk(state, events, first=after.version - len(events), policy=name)
 
 
 def fold_onto(previous: Dispute | None, events: Iterable[Event]) -> Dispute:

@@ -23,8 +23,9 @@ from transitions import Machine
 
 from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
-from fengqiao.errors import PolicyDefinitionError
-from fengqiao.lifecycle.fold import BASE_TARGETS
+from fengqiao.errors import PolicyDefinitionError, ValidationError
+from fengqiao.lifecycle.events import Discovered, Event, Transitioned
+from fengqiao.lifecycle.fold import BASE_TARGETS, target_of
 from fengqiao.lifecycle.states import (
     INTERNAL_TRIGGERS,
     TERMINAL_STATES,
@@ -199,6 +200,28 @@ class Graph:
             return None
         dest = self._table[state, trigger]
         return state if dest is None else dest
+
+    def walk(self, state: StateId, events: Iterable[Event], *, first: int = 0, policy: str = "") -> StateId:
+        """Follow ``events`` from ``state`` and return the state they end in; a discovery is skipped.
+
+        ``first`` is the index of the first event in its history, for the error's path.
+
+        Raises:
+            ValidationError: an event takes a step this graph does not allow, or records a
+                state other than the one the step leads to (``history[k]`` names it).
+        """
+        for index, event in enumerate(events, start=first):
+            if isinstance(event, Discovered):
+                continue
+            trig = event.payload.trigger if isinstance(event, Transitioned) else event.trigger
+            actual = target_of(event) or state
+            if self.target(state, trig) != actual:
+                under = f" under policy {policy}" if policy else ""
+                raise ValidationError(
+                    f"{trig} cannot take a dispute from {state} to {actual}{under}", f"history[{index}]"
+                )
+            state = actual
+        return state
 
     def allowed(self, state: StateId) -> tuple[TriggerId, ...]:
         """The triggers the graph allows from ``state``, in declaration order."""
