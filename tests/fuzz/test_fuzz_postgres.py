@@ -75,22 +75,18 @@ def _fuzz(obj: Any, method: str, data: st.DataObject, conninfo: str) -> None:
         assert rows(conninfo) == before, f"{method} refused ({refused}) but changed the database"
 
 
-@pytest.mark.parametrize("method", [m for m in STORE_METHODS if m not in SKIPPED])
-@FUZZ
-@given(data=st.data())
-def test_every_store_method_raises_only_fengqiao_errors_and_a_refusal_changes_nothing(
-    store: PostgresEventStore, conninfo: str, method: str, data: st.DataObject
-) -> None:
-    _fuzz(store, method, data, conninfo)
+METHODS = [("store", m) for m in STORE_METHODS if m not in SKIPPED] + [
+    ("ledger", m) for m in LEDGER_METHODS if m not in SKIPPED
+]
 
 
-@pytest.mark.parametrize("method", [m for m in LEDGER_METHODS if m not in SKIPPED])
+@pytest.mark.parametrize(("holder", "method"), METHODS, ids=[f"{h}.{m}" for h, m in METHODS])
 @FUZZ
 @given(data=st.data())
-def test_every_ledger_method_raises_only_fengqiao_errors_and_a_refusal_changes_nothing(
-    ledger: PostgresLedger, conninfo: str, method: str, data: st.DataObject
+def test_every_store_and_ledger_method_raises_only_fengqiao_errors_and_a_refusal_changes_nothing(
+    request: pytest.FixtureRequest, conninfo: str, holder: str, method: str, data: st.DataObject
 ) -> None:
-    _fuzz(ledger, method, data, conninfo)
+    _fuzz(request.getfixturevalue(holder), method, data, conninfo)
 
 
 @FUZZ

@@ -158,6 +158,16 @@ def _rewritten(d: fq.Dispute) -> tuple[Event, ...]:
     return with_notes(wf, other, d.version - 1).history
 
 
+def noise(repo: Repository, summary: str = "噪音") -> fq.Dispute:
+    """A neighbours' noise dispute, discovered and stored through ``repo``."""
+    return repo.discover(channel="alarm_110", category="neighbour", summary=summary, actor=OFFICER)
+
+
+def graded_noise(repo: Repository) -> fq.Dispute:
+    """:func:`noise`, graded and stored."""
+    return repo.fire(noise(repo), "grade", actor=OFFICER)
+
+
 class Boom(Exception):
     """What the failing projector raises."""
 
@@ -832,7 +842,7 @@ class EventStoreContract:
     # -- the repository ----------------------------------------------------------------
     def test_repository_keeps_each_command_as_it_is_made(self, store: EventStore) -> None:
         repo = Repository(workflow(), store)
-        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        d = noise(repo)
         d = repo.fire(d, fq.Trigger.GRADE, actor=OFFICER)
         d = repo.fire(d, "mediate", actor=OFFICER, forces=["police_office"])
         assert store.load(d.id) == d.history
@@ -854,7 +864,7 @@ class EventStoreContract:
     def test_repository_save_stores_typed_workflow_commands_together(self, store: EventStore) -> None:
         wf = workflow()
         repo = Repository(wf, store)
-        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        d = noise(repo)
         later = wf.mediate(wf.grade(d, actor=OFFICER), actor=OFFICER)
         assert repo.save(later, expected_version=d.version) is later
         assert repo.get(d.id) == later
@@ -871,11 +881,7 @@ class EventStoreContract:
     def test_two_officers_cannot_overwrite_each_other_and_the_second_retries(self, store: EventStore) -> None:
         wf = workflow()
         repo = Repository(wf, store)
-        d = repo.fire(
-            repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER),
-            "grade",
-            actor=OFFICER,
-        )
+        d = graded_noise(repo)
         xiao, wang = repo.get(d.id), repo.get(d.id)
         xiao = repo.fire(xiao, "mediate", actor="officer:xiao")
         with pytest.raises(ConcurrencyConflict) as caught:
@@ -893,7 +899,7 @@ class EventStoreContract:
     def test_repository_save_refuses_a_close_the_policy_refuses_and_stores_nothing(self, store: EventStore) -> None:
         wf = workflow()
         repo = Repository(wf, store)
-        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        d = noise(repo)
         resolved = wf.resolve(
             wf.record_attempt(
                 wf.mediate(wf.grade(d, actor=OFFICER), actor=OFFICER), actor=OFFICER, outcome="agreement"
@@ -916,11 +922,7 @@ class EventStoreContract:
     def test_repository_save_refuses_a_history_that_is_not_the_stored_one(self, store: EventStore) -> None:
         wf = workflow()
         repo = Repository(wf, store)
-        d = repo.fire(
-            repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER),
-            "grade",
-            actor=OFFICER,
-        )
+        d = graded_noise(repo)
         other = fq.replay((attrs.evolve(d.history[0], actor=fq.Actor.parse("officer:evil")), *d.history[1:]))
         with pytest.raises(ValidationError, match="not the stored one") as caught:
             Repository(wf, store).save(wf.note(other, "x", actor=OFFICER), expected_version=d.version)
@@ -930,7 +932,7 @@ class EventStoreContract:
     def test_repository_save_refuses_a_dispute_whose_fields_disagree_with_its_history(self, store: EventStore) -> None:
         wf = workflow()
         repo = Repository(wf, store)
-        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        d = noise(repo)
         doctored = attrs.evolve(wf.grade(d, actor=OFFICER), state=fq.State.CLOSED)
         with pytest.raises(ValidationError, match="its state differs") as caught:
             repo.save(doctored, expected_version=d.version)
@@ -940,11 +942,7 @@ class EventStoreContract:
     def test_repository_fire_refuses_a_doctored_dispute_and_stores_nothing(self, store: EventStore) -> None:
         wf = workflow()
         repo = Repository(wf, store)
-        d = repo.fire(
-            repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER),
-            "grade",
-            actor=OFFICER,
-        )
+        d = graded_noise(repo)
         doctored = attrs.evolve(d, state=fq.State.FOLLOW_UP, visits=())
         with pytest.raises(ValidationError, match="its state differs") as caught:
             repo.fire(doctored, "close", actor=OFFICER)
@@ -961,7 +959,7 @@ class EventStoreContract:
     def test_a_command_dated_before_the_last_event_is_refused(self, store: EventStore) -> None:
         wf = workflow()
         repo = Repository(wf, store)
-        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        d = noise(repo)
         _tick(wf, hours=-1)
         with pytest.raises(fq.TransitionRefused) as caught:
             repo.fire(d, "grade", actor=OFFICER)
@@ -970,7 +968,7 @@ class EventStoreContract:
 
     def test_a_merge_into_itself_is_refused(self, store: EventStore) -> None:
         repo = Repository(workflow(), store)
-        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        d = noise(repo)
         with pytest.raises(fq.TransitionRefused) as caught:
             repo.fire(d, "merge", actor=OFFICER, into=d.id)
         assert [r.code for r in caught.value.refusals] == ["merge.into-itself"]
@@ -978,7 +976,7 @@ class EventStoreContract:
 
     def test_a_merge_into_an_unknown_dispute_is_refused_and_stores_nothing(self, store: EventStore) -> None:
         repo = Repository(workflow(), store)
-        d = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        d = noise(repo)
         with pytest.raises(fq.TransitionRefused) as caught:
             repo.fire(d, "merge", actor=OFFICER, into="YJ-9999")
         assert [r.code for r in caught.value.refusals] == ["merge.into-unknown"]
@@ -988,8 +986,8 @@ class EventStoreContract:
     def test_a_merge_is_recorded_on_both_streams_together(self, store: EventStore) -> None:
         wf = workflow()
         repo = Repository(wf, store)
-        first = repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
-        second = repo.discover(channel="alarm_110", category="neighbour", summary="同一噪音", actor=OFFICER)
+        first = noise(repo)
+        second = noise(repo, "同一噪音")
         merged = repo.fire(second, "merge", actor=OFFICER, into=first.id)
         assert merged.state is fq.State.MERGED
         target = repo.get(first.id)
@@ -1005,13 +1003,13 @@ class EventStoreContract:
         wf = workflow()
         repo = Repository(wf, store)
         first = repo.fire(
-            repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER),
+            noise(repo),
             "grade",
             actor=OFFICER,
             meets_case_threshold=True,
         )
         first = repo.fire(first, "escalate", actor=OFFICER, case_kind="administrative", case_number="2024-1")
-        second = repo.discover(channel="alarm_110", category="neighbour", summary="同一噪音", actor=OFFICER)
+        second = noise(repo, "同一噪音")
         with pytest.raises(fq.TransitionRefused) as caught:
             repo.fire(second, "merge", actor=OFFICER, into=first.id)
         assert [r.code for r in caught.value.refusals] == ["merge.into-ended"]

@@ -73,18 +73,7 @@ def layout_version(value: object, *, where: str) -> int:
     Raises:
         StorageError: the cell holds anything but a whole number (it was written around fengqiao).
     """
-    if value is None:
-        return 0
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
-        return int(value)
-    if isinstance(value, str):
-        shown = repr(value[:40]) + ("…" if len(value) > 40 else "")
-    else:
-        shown = f"a value of type {type(value).__name__}"
-    raise StorageError(
-        f"{where}: the layout version in fengqiao_meta is {shown}, not a whole number; "
-        "the table was changed outside fengqiao"
-    )
+    return _meta_number(value, "the layout version", digits=9, where=where)
 
 
 def layout_changed(opened: int, found: int, known: int, *, where: str) -> StorageError:
@@ -104,10 +93,19 @@ def sealed_position(value: object, *, where: str) -> int:
     Raises:
         StorageError: the cell holds anything but a whole number (it was written around fengqiao).
     """
+    return _meta_number(value, "sealed_after", digits=18, where=where)
+
+
+def _meta_number(value: object, what: str, *, digits: int, where: str) -> int:
+    """A whole number kept as text in ``fengqiao_meta`` (``None``, no row: 0); anything else is a ``StorageError``."""
     if value is None:
         return 0
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= digits:
         return int(value)
+    if isinstance(value, str):
+        shown = repr(value[:40]) + ("…" if len(value) > 40 else "")
+    else:
+        shown = f"a value of type {type(value).__name__}"
     raise StorageError(
-        f"{where}: sealed_after in fengqiao_meta is not a whole number; the table was changed outside fengqiao"
+        f"{where}: {what} in fengqiao_meta is {shown}, not a whole number; the table was changed outside fengqiao"
     )
