@@ -14,12 +14,14 @@ from typing import Any
 
 import pytest
 from contract import histories, workflow
+from hypothesis import given, settings
 
 from fengqiao import serde
 from fengqiao.errors import UnreadableEventError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage import codec
 from fengqiao.storage.chain import GENESIS
+from fengqiao.testing import strategies
 
 
 def _events() -> list[Event]:
@@ -99,6 +101,21 @@ def test_stored_rows_are_read_by_orjson_without_the_stdlibs_parse(monkeypatch: p
     for version, (event, data) in enumerate(rows, start=1):
         assert codec.decode(event.dispute_id, version, serde.SCHEMA_VERSION, data) == event
     assert stdlib == []
+
+
+def test_stored_rows_are_built_without_the_converters_general_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [(e, codec.canonical_json(e)) for e in _events()]
+    general = _count(monkeypatch, serde, "structure")
+    for version, (event, data) in enumerate(rows, start=1):
+        assert codec.decode(event.dispute_id, version, serde.SCHEMA_VERSION, data) == event
+    assert general == []
+
+
+@settings(max_examples=200)
+@given(strategies.events())
+def test_the_quick_read_gives_the_event_the_public_loads_gives(event: Event) -> None:
+    data = codec.canonical_json(event)
+    assert codec.decode(event.dispute_id, 1, serde.SCHEMA_VERSION, data) == serde.loads(data, Event) == event
 
 
 def test_a_row_orjson_refuses_is_counted_as_read_the_stdlibs_way(monkeypatch: pytest.MonkeyPatch) -> None:

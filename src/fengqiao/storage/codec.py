@@ -576,9 +576,9 @@ def _quick_event(data: str) -> Event | None:
         raw = orjson.loads(data)
     except orjson.JSONDecodeError:
         return None
-    if type(raw) is not dict or type(raw.get("schema")) is not int:
+    if type(raw) is not dict or type(raw.get("schema")) is not int or raw["schema"] != serde.SCHEMA_VERSION:
         return None
     try:
-        return serde.structure(raw, Event)
+        return serde.read_event(raw)
     except Exception:  # unreadable: the stdlib's way says why, in its words
         return None
