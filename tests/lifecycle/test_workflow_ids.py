@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import fengqiao as fq
-from fengqiao import workflow
+from fengqiao import _ids
 from stages import OFFICER
 
 
@@ -27,7 +27,7 @@ def test_default_dispute_ids_are_random_version_4_uuids_in_hex() -> None:
 
 def test_random_ids_are_made_in_batches_yet_each_is_given_once_across_threads() -> None:
     with ThreadPoolExecutor(4) as pool:
-        batches = list(pool.map(lambda _: [workflow._random_id() for _ in range(1_000)], range(8)))
+        batches = list(pool.map(lambda _: [_ids.random_id() for _ in range(1_000)], range(8)))
     ids = [i for batch in batches for i in batch]
     assert len(set(ids)) == len(ids) == 8_000
     assert all(uuid.UUID(hex=i).version == 4 and uuid.UUID(hex=i).variant == uuid.RFC_4122 for i in ids)
@@ -36,8 +36,8 @@ def test_random_ids_are_made_in_batches_yet_each_is_given_once_across_threads() 
 def test_a_forked_child_does_not_repeat_the_ids_its_parent_has_in_hand() -> None:
     if sys.platform != "linux":
         pytest.skip("fork is the default start method only on Linux")
-    workflow._random_id()  # the parent now holds a batch of spare ids
-    spare = set(workflow._SPARE_IDS)
+    _ids.random_id()  # the parent now holds a batch of spare ids
+    spare = set(_ids._SPARE_IDS)
     assert spare
     with multiprocessing.get_context("fork").Pool(1) as pool:
         child = pool.apply(_ids_in_a_child)
@@ -45,4 +45,4 @@ def test_a_forked_child_does_not_repeat_the_ids_its_parent_has_in_hand() -> None
 
 
 def _ids_in_a_child() -> list[str]:
-    return [workflow._random_id() for _ in range(workflow._ID_BATCH)]
+    return [_ids.random_id() for _ in range(_ids._ID_BATCH)]

@@ -19,7 +19,7 @@ from fengqiao.domain.checks import canonical, identifier, is_member_set, parse_s
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import ValidationError
 
-__all__ = ["OFFICER_ROLES", "Actor", "Role"]
+__all__ = ["OFFICER_ROLES", "Actor", "ActorLike", "Role"]
 
 
 class Role(Vocabulary):
@@ -85,6 +85,10 @@ class Actor:
 
     def __str__(self) -> str:
         return self.id
+
+
+ActorLike = Actor | str
+"""An :class:`Actor`, or ``"role:name"`` text such as ``"officer:xiao"``."""
 
 
 @lru_cache(maxsize=4096)
