@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint types pytest docs bench bench-quick clean
+.PHONY: demo test lint types layers pytest docs bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,8 @@ demo: $(STAMP)
 	$(BIN)/fengqiao simulate yongji --policy yongji-54333 --scale 0.1 --db demo-simulation.db
 	$(BIN)/fengqiao report --policy yongji-54333 --db demo-simulation.db
 
-## test: the whole suite — lint, format check, types, benchmarks (quick), tests, doctests, docs examples, docs build
-test: lint types bench-quick pytest docs
+## test: the whole suite — lint, format check, types, layers, benchmarks (quick), tests, doctests, docs examples, docs build
+test: lint types layers bench-quick pytest docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -28,6 +28,10 @@ lint: $(STAMP)
 
 types: $(STAMP)
 	$(BIN)/mypy
+
+## layers: the import contracts in pyproject.toml (inner rooms never import outer ones; regions only from policies)
+layers: $(STAMP)
+	$(BIN)/lint-imports
 
 pytest: $(STAMP)
 	$(BIN)/pytest
