@@ -159,7 +159,7 @@ def quick_init(cls: type[T]) -> type[T]:
     init.__module__ = cls.__module__
     init.__doc__ = original.__doc__
     init.__wrapped__ = original
-    cls.__init__ = init  # type: ignore[misc]
+    cls.__init__ = init  # type: ignore[method-assign]
     return cls
 
 
@@ -295,7 +295,7 @@ class Builder(Generic[T]):
         self.copies: dict[tuple[str, ...], Copy[T]] = _Copies(self, max_copies)
 
     def _plain_copy(self, instance: T, changes: dict[str, Any]) -> T:
-        return attrs.evolve(instance, **changes)
+        return attrs.evolve(instance, **changes)  # type: ignore[misc]
 
     def _plain_make(self, values: dict[str, Any]) -> T:
         return self.cls(**values)
