@@ -33,6 +33,7 @@ from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.preconf.json import make_converter
 
+from fengqiao.domain._codegen import PLAIN
 from fengqiao.domain._quote import quote, said
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import SerializationError, ValidationError
@@ -241,11 +242,12 @@ _DOCUMENTS: dict[type[Event], _Unstructure] = {}
 converter = _make(detailed=True, documents=_DOCUMENTS)
 """The one converter: ``converter.unstructure(value)`` / ``converter.structure(data, cls)``."""
 
-_fast = _make(detailed=False)
+_fast = converter if PLAIN else _make(detailed=False)
 """The same registrations without cattrs' detailed validation: the hot path of :func:`structure`.
 
 It accepts and builds exactly what ``converter`` does, only faster (no per-field error
 bookkeeping); when it fails, ``converter`` runs again on the same data to say where and why.
+With ``FENGQIAO_PLAIN=1`` it is ``converter`` itself.
 """
 
 
