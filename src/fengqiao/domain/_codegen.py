@@ -19,7 +19,8 @@ through it.
 
 ``FENGQIAO_PLAIN=1`` in the environment when fengqiao is first imported (read once, into
 :data:`PLAIN`) turns every fast path off, for debugging: plain attrs ``__init__`` and
-``attrs.evolve`` everywhere, with the same results and the same errors.
+``attrs.evolve`` everywhere, with the same results and the same errors (:mod:`fengqiao.serde`
+reads it too: its fast converter is then the detailed one).
 """
 
 from __future__ import annotations
