@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint types layers pytest docs bench bench-quick clean
+.PHONY: demo test lint types layers pytest test-plain docs bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,9 @@ demo: $(STAMP)
 	$(BIN)/fengqiao simulate yongji --policy yongji-54333 --scale 0.1 --db demo-simulation.db
 	$(BIN)/fengqiao report --policy yongji-54333 --db demo-simulation.db
 
-## test: the whole suite — lint, format check, types, layers, benchmarks (quick), tests, doctests, docs examples, docs build
-test: lint types layers bench-quick pytest docs
+## test: the whole suite — lint, format check, types, layers, benchmarks (quick), tests, doctests, docs examples,
+## the fast-path comparisons again in plain mode, docs build
+test: lint types layers bench-quick pytest test-plain docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -35,6 +36,13 @@ layers: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+## test-plain: the tests comparing fast paths with the plain attrs way, again with every fast path off
+PLAIN_TESTS := tests/domain/test_codegen.py tests/domain/test_quick_init.py tests/domain/test_calls.py \
+	tests/lifecycle/test_fold.py tests/lifecycle/test_fold_fast_paths.py tests/test_serde_fast.py tests/test_plain_mode.py \
+	tests/storage/test_codec.py tests/storage/test_codec_paths.py
+test-plain: $(STAMP)
+	FENGQIAO_PLAIN=1 $(BIN)/pytest -q $(PLAIN_TESTS)
 
 ## bench-quick: every benchmark once on tiny sizes; fails only if one crashes, never on time
 bench-quick: $(STAMP)

@@ -33,6 +33,7 @@ from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.preconf.json import make_converter
 
+from fengqiao.domain._codegen import PLAIN
 from fengqiao.domain._quote import quote, said
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import SerializationError, ValidationError
@@ -254,11 +255,12 @@ converter = _make(detailed=True, documents=_DOCUMENTS)
 _FAST_EVENTS: dict[str, _EventStructure] = {}
 """Each event type tag's class and fast structure function: :func:`read_event`'s table."""
 
-_fast = _make(detailed=False, events=_FAST_EVENTS)
+_fast = converter if PLAIN else _make(detailed=False, events=_FAST_EVENTS)
 """The same registrations without cattrs' detailed validation: the hot path of :func:`structure`.
 
 It accepts and builds exactly what ``converter`` does, only faster (no per-field error
 bookkeeping); when it fails, ``converter`` runs again on the same data to say where and why.
+With ``FENGQIAO_PLAIN=1`` it is ``converter`` itself.
 """
 
 

@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fengqiao
-from fengqiao.domain import checks
+from fengqiao.domain import _codegen
 from fengqiao.domain.checks import canonical, is_text, quick_init
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import ValidationError
@@ -33,17 +33,9 @@ def _modules() -> list[Any]:
     return [importlib.import_module(n) for n in names if not n.endswith("__main__")]
 
 
-def _quick_classes() -> list[type[Any]]:
-    found = {
-        cls
-        for module in _modules()
-        for cls in vars(module).values()
-        if isinstance(cls, type) and attrs.has(cls) and hasattr(cls.__dict__.get("__init__"), "__wrapped__")
-    }
-    return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
-
-
-QUICK = _quick_classes()
+_modules()  # every class given to quick_init is then in _codegen.QUICK
+QUICK = sorted(set(_codegen.QUICK), key=lambda c: f"{c.__module__}.{c.__qualname__}")
+FAST_ONLY = pytest.mark.skipif(_codegen.PLAIN, reason="FENGQIAO_PLAIN=1: classes keep attrs' own __init__")
 VOCABULARIES = sorted(
     {c for m in _modules() for c in vars(m).values() if isinstance(c, type) and issubclass(c, Vocabulary)}
     - {Vocabulary},
@@ -116,13 +108,14 @@ def _outcome(call: Callable[[], Any]) -> tuple[Any, ...]:
 
 def test_the_classes_built_quickly_are_the_values_and_payloads() -> None:
     names = {c.__name__ for c in QUICK}
+    assert all(hasattr(c.__init__, "__wrapped__") is not _codegen.PLAIN for c in QUICK)
     assert {"Alert", "Party", "DossierItem", "Actor", "DiscoveryPayload", "Assessment", "VisitPayload"} <= names
 
 
-@pytest.mark.parametrize("declared", list(checks._CANONICAL), ids=lambda f: f.__qualname__)
+@pytest.mark.parametrize("declared", list(_codegen._CANONICAL), ids=lambda f: f.__qualname__)
 @given(value=VALUES)
 def test_a_declared_test_holds_only_where_the_check_has_nothing_to_do(declared: Callable[..., Any], value: Any) -> None:
-    test, names = checks._CANONICAL[declared]
+    test, names = _codegen._CANONICAL[declared]
     holds = eval(f"lambda v: bool({test.format(v='v')})", dict(names))  # the declared test itself
     if not holds(value):
         return
@@ -137,7 +130,8 @@ def test_a_declared_test_holds_only_where_the_check_has_nothing_to_do(declared: 
 @pytest.mark.parametrize("cls", QUICK, ids=lambda c: c.__name__)
 @given(data=st.data())
 def test_any_arguments_give_what_attrs_init_gives(cls: type[Any], data: st.DataObject) -> None:
-    quick, original = cls.__init__, cls.__init__.__wrapped__
+    quick = cls.__init__
+    original = getattr(quick, "__wrapped__", quick)  # plain mode: attrs' own, against itself
     kwargs = {}
     for f in attrs.fields(cls):
         if f.default is attrs.NOTHING or data.draw(st.booleans()):
@@ -153,11 +147,13 @@ def test_any_arguments_give_what_attrs_init_gives(cls: type[Any], data: st.DataO
 
 @pytest.mark.parametrize("cls", QUICK, ids=lambda c: c.__name__)
 def test_the_signature_is_attrs_own(cls: type[Any]) -> None:
-    assert inspect.signature(cls) == inspect.signature(cls.__init__.__wrapped__).replace(
-        parameters=list(inspect.signature(cls.__init__.__wrapped__).parameters.values())[1:]
+    original = getattr(cls.__init__, "__wrapped__", cls.__init__)
+    assert inspect.signature(cls) == inspect.signature(original).replace(
+        parameters=list(inspect.signature(original).parameters.values())[1:]
     )
 
 
+@FAST_ONLY
 def test_canonical_arguments_skip_attrs_init_and_others_go_through_it(monkeypatch: pytest.MonkeyPatch) -> None:
     at = datetime(2024, 1, 31, 9, tzinfo=fengqiao.policies.base.CHINA_TZ)
     init: Any = fengqiao.Alert.__init__
@@ -242,7 +238,7 @@ def test_two_declarations_may_not_give_one_name_two_meanings() -> None:
         with pytest.raises(TypeError, match="means two things"):
             quick_init(Both)
     finally:
-        del checks._CANONICAL[first], checks._CANONICAL[second]
+        del _codegen._CANONICAL[first], _codegen._CANONICAL[second]
 
 
 def test_a_test_name_that_is_also_an_argument_is_refused() -> None:
@@ -259,7 +255,7 @@ def test_a_test_name_that_is_also_an_argument_is_refused() -> None:
         with pytest.raises(TypeError, match="means two things"):
             quick_init(Shadow)
     finally:
-        del checks._CANONICAL[shadowed]
+        del _codegen._CANONICAL[shadowed]
 
 
 def test_a_declared_validator_on_a_new_class_is_compiled_in() -> None:

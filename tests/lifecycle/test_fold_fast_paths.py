@@ -13,10 +13,12 @@ from itertools import count
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fengqiao as fq
+from fengqiao.domain._codegen import PLAIN, is_plain
 from fengqiao.lifecycle import fold as fold_module
 from fengqiao.lifecycle.fold import apply, fold, start
 from fengqiao.testing import Lifecycle, lifecycles
@@ -42,6 +44,7 @@ def same_fields(a: fq.Dispute, b: fq.Dispute) -> bool:
     return a == b and all(getattr(a, f.name) is getattr(b, f.name) for f in attrs.fields(fq.Dispute))
 
 
+FAST_ONLY = pytest.mark.skipif(PLAIN, reason="FENGQIAO_PLAIN=1: the fold copies with attrs.evolve")
 runs = st.sampled_from(fq.policies.names()).flatmap(lambda name: lifecycles(factory(name), max_steps=20))
 
 
@@ -54,11 +57,11 @@ def test_apply_gives_what_attrs_evolve_gives_after_every_event(run: Lifecycle) -
     current = start(first)
     for event in history[1:]:
         changes = {**fold_module._changes(current, event), "history": (*current.history, event)}
-        copied = fold_module._copy(current, changes)
+        copied = fold_module._DISPUTE.copy(current, changes)
         assert same_fields(copied, attrs.evolve(current, **changes))
         assert type(copied) is fq.Dispute
         # ``apply`` uses a copy compiled for exactly the changed fields: the same again.
-        assert same_fields(fold_module._compile_copy(tuple(changes))(current, changes), copied)
+        assert same_fields(fold_module._DISPUTE.copy_of(tuple(changes))(current, changes), copied)
         assert apply(current, event) == copied
         current = copied
     assert current == run.dispute
@@ -82,14 +85,28 @@ def test_fold_gives_what_applying_event_after_event_gives(run: Lifecycle) -> Non
 def test_the_compiled_copy_is_exact_only_because_dispute_has_no_converters_or_validators() -> None:
     # If this fails, Dispute gained a converter, validator or post-init hook: the fold then
     # falls back to attrs.evolve on its own, and this test should be updated to say so.
-    assert fold_module._plain()
+    assert is_plain(fq.Dispute)
 
 
+@FAST_ONLY
+def test_the_fold_copies_disputes_with_compiled_code() -> None:
+    assert fold_module._DISPUTE.compiled
+    assert fold_module._DISPUTE.copy.__code__.co_filename.startswith("<fengqiao generated copy ")
+
+
+@FAST_ONLY
 def test_new_values_are_filled_through_the_plain_slotted_twin() -> None:
     # If this fails, CPython refused to turn a filled twin into a Dispute (a changed layout,
     # a __weakref__ slot): the fold then keeps to the slot descriptors, correct but slower.
-    assert fold_module._TWIN is not None
-    assert getattr(fold_module._TWIN, "__slots__", None) == tuple(f.name for f in attrs.fields(fq.Dispute))
+    twin = fold_module._DISPUTE.twin
+    assert twin is not None
+    assert getattr(twin, "__slots__", None) == tuple(f.name for f in attrs.fields(fq.Dispute))
+
+
+@pytest.mark.skipif(not PLAIN, reason="only with FENGQIAO_PLAIN=1")
+def test_in_plain_mode_the_fold_uses_attrs_evolve_and_init() -> None:
+    assert not fold_module._DISPUTE.compiled
+    assert fold_module._DISPUTE.twin is None
 
 
 def test_a_copied_dispute_stays_frozen(disputes: Any) -> None:

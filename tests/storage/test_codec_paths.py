@@ -17,11 +17,14 @@ from contract import histories, workflow
 from hypothesis import given, settings
 
 from fengqiao import serde
+from fengqiao.domain import _codegen
 from fengqiao.errors import UnreadableEventError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage import codec
 from fengqiao.storage.chain import GENESIS
 from fengqiao.testing import strategies
+
+FAST_ONLY = pytest.mark.skipif(_codegen.PLAIN, reason="FENGQIAO_PLAIN=1: the stdlib reads and writes every row")
 
 
 def _events() -> list[Event]:
@@ -68,6 +71,7 @@ def _stdlib_parses(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
 
 # -- writing -------------------------------------------------------------------------------------
+@FAST_ONLY
 def test_built_in_events_are_written_by_orjson_without_looking_inside_them(monkeypatch: pytest.MonkeyPatch) -> None:
     events = _events()
     assert len({e.type for e in events}) >= 10
@@ -80,6 +84,7 @@ def test_built_in_events_are_written_by_orjson_without_looking_inside_them(monke
     assert (stdlib, looked) == ([], [])
 
 
+@FAST_ONLY
 def test_a_plain_value_is_written_by_orjson_once_same_text_vouches_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
     stdlib = _stdlib_encodes(monkeypatch)
     looked = _count(monkeypatch, codec, "_same_text")
@@ -95,6 +100,7 @@ def test_a_value_orjson_would_write_differently_is_counted_as_the_stdlibs(monkey
 
 
 # -- reading -------------------------------------------------------------------------------------
+@FAST_ONLY
 def test_stored_rows_are_read_by_orjson_without_the_stdlibs_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [(e, codec.canonical_json(e)) for e in _events()]
     stdlib = _stdlib_parses(monkeypatch)
@@ -103,6 +109,7 @@ def test_stored_rows_are_read_by_orjson_without_the_stdlibs_parse(monkeypatch: p
     assert stdlib == []
 
 
+@FAST_ONLY
 def test_stored_rows_are_built_without_the_converters_general_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [(e, codec.canonical_json(e)) for e in _events()]
     general = _count(monkeypatch, serde, "structure")

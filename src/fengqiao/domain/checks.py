@@ -24,7 +24,8 @@ A refusal names the character by its code point and position, never quoting the 
 
 Values are built often (a command builds several), so each of these is declared
 :func:`canonical`: a quick inline test for "nothing to do here", which :func:`quick_init`
-compiles into a class's ``__init__`` to skip the calls when every argument already passes.
+compiles into a class's ``__init__`` to skip the calls when every argument already passes
+(both live in :mod:`fengqiao.domain._codegen`, with all of fengqiao's generated code).
 A text test is ``str.isprintable()`` (true for nearly all text as typed), and only when
 that fails a precompiled regular expression's ``search``.
 """
@@ -36,11 +37,10 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from itertools import pairwise
-from typing import Any, Literal, TypeGuard, TypeVar, cast
+from typing import Any, Literal, TypeGuard, TypeVar
 from zoneinfo import ZoneInfo
 
-import attrs
-
+from fengqiao.domain._codegen import canonical, quick_init
 from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import ValidationError
@@ -72,100 +72,6 @@ __all__ = [
 V = TypeVar("V", bound=Vocabulary)
 T = TypeVar("T")
 C = TypeVar("C", bound=Callable[..., Any])
-
-
-# -- quick construction ---------------------------------------------------------------------------
-
-_CANONICAL: dict[Callable[..., Any], tuple[str, dict[str, object]]] = {}
-"""Each declared converter or validator: its "nothing to do" test on ``{v}``, and the names it uses."""
-
-
-def canonical(check: C, test: str, /, **names: object) -> C:
-    """Declare when the converter or validator ``check`` has nothing to do, for :func:`quick_init`; return it.
-
-    ``test`` is a Python expression over the value, written ``{v}``: whenever it is true the
-    validator passes and the converter returns the value as it is (or an equal one).
-    ``names`` are the globals it uses. A test that is too strict only costs speed (the value
-    is then checked the usual way); one too lax would let a bad value in, which
-    ``tests/domain/test_quick_init.py`` looks for in every declaration.
-    It is called after the ``def``, as in ``canonical(_one_category, "type({v}) is Category",
-    Category=Category)``, not used as a decorator: attrs' mypy plugin reads converters only
-    from plain functions.
-    """
-    _CANONICAL[check] = (test, names)
-    return check
-
-
-def quick_init(cls: type[T]) -> type[T]:
-    """Give a frozen, slotted attrs class an ``__init__`` that skips work already done.
-
-    attrs' own ``__init__`` calls every field's converter and validator, each a Python
-    call, and sets each field through ``object.__setattr__``. The one built here first
-    tests, inline, whether every argument is already what its converter would make of it
-    and what its validator accepts (see :func:`canonical`); if so it sets the fields
-    directly through their slots. Otherwise it hands the arguments to attrs' ``__init__``
-    (kept as ``__init__.__wrapped__``), so every conversion, refusal and error message is
-    exactly attrs'. Values built either way are equal.
-
-    Raises:
-        TypeError: at decoration, for a class this cannot speed up without changing what it
-            does: not slotted, a hook (``__attrs_pre_init__``/``__attrs_post_init__``), a field
-            left out of ``__init__`` or with a factory default, or a converter or validator
-            that was not declared :func:`canonical`.
-    """
-    original = cls.__init__
-    name = cls.__qualname__
-    if "__slots__" not in cls.__dict__:
-        raise TypeError(f"quick_init: {name} is not a slotted attrs class")
-    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
-        raise TypeError(f"quick_init: {name} has an attrs init hook")
-    namespace: dict[str, object] = {"_init": original}
-    params: list[str] = []
-    keywords: list[str] = []
-    tests: list[str] = []
-    sets: list[str] = []
-    star = False
-    aliases = {f.alias for f in attrs.fields(cast(Any, cls))}
-    for field in attrs.fields(cast(Any, cls)):
-        arg = field.alias
-        if not field.init or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-            raise TypeError(f"quick_init: {name}.{field.name} is not a plain __init__ argument")
-        if field.kw_only and not star:
-            params.append("*")
-            star = True
-        if field.default is attrs.NOTHING:
-            params.append(arg)
-        else:
-            namespace[f"_default_{arg}"] = field.default
-            params.append(f"{arg}=_default_{arg}")
-        keywords.append(f"{arg}={arg}")
-        for check in (field.converter, field.validator):
-            if check is None:
-                continue
-            if check not in _CANONICAL:
-                raise TypeError(f"quick_init: {name}.{field.name}: {check!r} is not declared canonical")
-            test, names = _CANONICAL[check]
-            for key, value in names.items():
-                if namespace.setdefault(key, value) is not value or key in aliases:
-                    raise TypeError(f"quick_init: {name}: the name {key!r} means two things")
-            tests.append(f"({test.format(v=arg)})")
-        namespace[f"_set_{arg}"] = getattr(cls, field.name).__set__
-        sets.append(f"        _set_{arg}(self, {arg})")
-    lines = [
-        f"def __init__(self, {', '.join(params)}):",
-        f"    if {' and '.join(tests) or 'True'}:",
-        *sets,
-        "    else:",
-        f"        _init(self, {', '.join(keywords)})",
-    ]
-    exec("\n".join(lines), namespace)  # the class's own field names and the declared tests
-    init = cast(Callable[..., None], namespace["__init__"])
-    init.__qualname__ = f"{name}.__init__"
-    init.__module__ = cls.__module__
-    init.__doc__ = original.__doc__
-    init.__wrapped__ = original  # type: ignore[attr-defined]
-    cls.__init__ = init  # type: ignore[method-assign]
-    return cls
 
 
 def require_aware(value: object, path: str) -> datetime:

@@ -5,10 +5,12 @@
 history equals the live value.
 
 Two things keep this fast (see ``benchmarks/README.md``): ``apply`` copies the ~25-field
-``Dispute`` with a copy function compiled once for its fields instead of ``attrs.evolve``
-(which looks every field up again on each call), and ``fold`` gathers the changes of a whole
-history in one plain mapping and builds the ``Dispute`` once, at the end, instead of once
-per event.
+``Dispute`` with a copy compiled for its fields instead of ``attrs.evolve`` (which looks
+every field up again on each call), and ``fold`` gathers the changes of a whole history in
+one plain mapping and builds the ``Dispute`` once, at the end, instead of once per event.
+The compiled copies live with all of fengqiao's generated code in
+:mod:`fengqiao.domain._codegen`; with ``FENGQIAO_PLAIN=1`` they are ``attrs.evolve`` and
+``Dispute(**values)`` themselves.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from fengqiao.domain._codegen import Builder
 from fengqiao.domain._quote import quote
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert
@@ -64,28 +67,34 @@ BASE_TARGETS: dict[str, State] = {
 
 def start(event: Discovered) -> Dispute:
     """The dispute a ``Discovered`` event begins."""
-    return _begin(event)
+    return _make(_started(event))
 
 
-_STARTED: dict[str, str] = {
-    "id": "p.dispute_id",
-    "state": "_DISCOVERED",
-    "category": "p.category",
-    "summary": "p.summary",
-    "station": "p.station",
-    "discovered_at": "e.at",
-    "updated_at": "e.at",
-    "state_since": "e.at",
-    "parties": "p.parties",
-    "alerts": "(p.alert,)",
-    "risk_factors": "p.risk_factors",
-    "history": "(e,)",
-}
-"""How a ``Discovered`` event ``e`` (with payload ``p``) sets a new dispute's fields (the others keep their defaults).
+_DISPUTE = Builder(Dispute)
+"""``attrs.evolve`` and ``Dispute(**values)``, compiled for ``Dispute``'s fields (``copies`` per changed set)."""
+_COPIES, _make = _DISPUTE.copies, _DISPUTE.make
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in attrs.fields(Dispute) if f.default is not attrs.NOTHING}
+"""The fields a new dispute starts with at their declared defaults (all plain immutable values)."""
 
-One table, compiled below into ``_started`` (the values, which ``fold`` goes on changing) and
-``_begin`` (the ``Dispute`` itself, which ``start`` returns without a mapping in between).
-"""
+
+def _started(e: Discovered) -> dict[str, Any]:
+    """The field values of the dispute ``e`` begins: a fresh mapping, which ``fold`` goes on changing."""
+    p = e.payload
+    return {
+        **_DEFAULTS,
+        "id": p.dispute_id,
+        "state": State.DISCOVERED,
+        "category": p.category,
+        "summary": p.summary,
+        "station": p.station,
+        "discovered_at": e.at,
+        "updated_at": e.at,
+        "state_since": e.at,
+        "parties": p.parties,
+        "alerts": (p.alert,),
+        "risk_factors": p.risk_factors,
+        "history": (e,),
+    }
 
 
 class _Draft:
@@ -240,11 +249,7 @@ def apply(dispute: Dispute, event: Event) -> Dispute:
     """The dispute after ``event``. Pure: ``dispute`` is unchanged."""
     changes = _changes(dispute, event)
     changes["history"] = (*dispute.history, event)
-    keys = tuple(changes)
-    copy = _COPIES.get(keys)
-    if copy is None:
-        copy = _COPIES[keys] = _compile_copy(keys) if len(_COPIES) < _MAX_COPIES else _copy
-    return copy(dispute, changes)
+    return _COPIES[tuple(changes)](dispute, changes)
 
 
 def fold(history: Iterable[Event]) -> Dispute:
@@ -283,128 +288,3 @@ def _refuse(event: object, index: int, dispute_id: str) -> None:
         raise ValidationError(f"event belongs to dispute {event.dispute_id}, not {dispute_id}", f"history[{index}]")
     if isinstance(event, Discovered):
         raise ValidationError("only the first event may be Discovered", f"history[{index}]")
-
-
-def _plain() -> bool:
-    """Whether ``Dispute(**values)`` does nothing but store ``values`` in its slots."""
-    return not hasattr(Dispute, "__attrs_post_init__") and all(
-        f.init and f.converter is None and f.validator is None and f.alias == f.name for f in attrs.fields(Dispute)
-    )
-
-
-def _slots_twin() -> type | None:
-    """A plain class with ``Dispute``'s slots, whose filled instances can become ``Dispute`` s.
-
-    Filling a frozen attrs instance has to go through each slot's descriptor (frozen classes
-    refuse ``setattr``), about 90 ns a field; a plain slotted class takes a plain attribute
-    store (about 10 ns, which CPython specialises). Its instance, once every field is set,
-    has its ``__class__`` changed to ``Dispute``: the two layouts are the same (which is why
-    ``Dispute`` has no ``__weakref__`` slot: CPython refuses the change when one is there),
-    so the result is an ordinary frozen ``Dispute`` in every respect. Returns ``None`` (and
-    the fold keeps to the descriptors) if ``Dispute`` is not plain or CPython refuses.
-    """
-    if not _plain():  # pragma: no cover - see _plain
-        return None
-    twin = type(
-        "_DisputeSlots", (), {"__slots__": tuple(f.name for f in attrs.fields(Dispute)), "__module__": __name__}
-    )
-    probe: Any = object.__new__(twin)
-    try:
-        probe.__class__ = Dispute
-    except TypeError:  # pragma: no cover - another layout or another Python
-        return None
-    return twin
-
-
-_TWIN = _slots_twin()
-
-
-def _function(
-    name: str, params: str, fields: Iterable[tuple[str, str]], namespace: dict[str, Any], *, prelude: str = ""
-) -> Any:
-    """Compile ``def name(params)`` returning a new ``Dispute`` whose fields are the given expressions.
-
-    ``prelude`` is one statement run first (``begin`` binds ``p = e.payload`` there).
-    """
-    namespace.update({"_new": object.__new__, "Dispute": Dispute, "_Twin": _TWIN})
-    lines = [f"def {name}({params}):", *([f"    {prelude}"] if prelude else [])]
-    if _TWIN is not None:
-        lines.append("    n = _new(_Twin)")
-        lines += [f"    n.{field} = {expr}" for field, expr in fields]
-        lines.append("    n.__class__ = Dispute")
-    else:  # pragma: no cover - the descriptors, as attrs' own __init__ would
-        lines.append("    n = _new(Dispute)")
-        for field, expr in fields:
-            namespace[f"_set_{field}"] = getattr(Dispute, field).__set__
-            lines.append(f"    _set_{field}(n, {expr})")
-    exec("\n".join([*lines, "    return n"]), namespace)
-    return namespace[name]
-
-
-def _compile() -> tuple[Callable[[Dispute, dict[str, Any]], Dispute], Callable[[dict[str, Any]], Dispute]]:
-    """``attrs.evolve`` and ``Dispute(**values)`` for ``Dispute``, compiled once for its fields.
-
-    ``evolve`` looks up every field and rebuilds a keyword dict on each call, which made it
-    the largest single cost of a command. The compiled copy writes each field of a new frozen
-    instance directly (see :func:`_slots_twin`): the value from ``changes`` if there, else the
-    old one. That is exact only because ``Dispute`` has no converters, validators or
-    ``__attrs_post_init__`` (the values come from a valid dispute or from the handlers above);
-    should it ever get one, both fall back to the attrs way (a test pins this).
-    """
-    if not _plain():  # pragma: no cover - the fallback the docstring promises
-        return (lambda dispute, changes: attrs.evolve(dispute, **changes)), (lambda values: Dispute(**values))
-    names = [f.name for f in attrs.fields(Dispute)]
-    copy = _function("copy", "d, c", ((n, f"c[{n!r}] if {n!r} in c else d.{n}") for n in names), {})
-    make = _function("make", "v", ((n, f"v[{n!r}]") for n in names), {})
-    return copy, make
-
-
-_copy, _make = _compile()
-_DEFAULTS: dict[str, Any] = {f.name: f.default for f in attrs.fields(Dispute) if f.default is not attrs.NOTHING}
-"""The fields a new dispute starts with at their declared defaults (all plain immutable values)."""
-
-
-def _compile_start() -> tuple[Callable[[Discovered], dict[str, Any]], Callable[[Discovered], Dispute]]:
-    """``_started`` and ``_begin`` from the ``_STARTED`` table and ``Dispute``'s defaults."""
-    namespace: dict[str, Any] = {"_DISCOVERED": State.DISCOVERED}
-    fields: list[tuple[str, str]] = []
-    for f in attrs.fields(Dispute):
-        if f.name in _STARTED:
-            expr = _STARTED[f.name]
-        else:
-            expr = f"_default_{f.name}"
-            namespace[expr] = _DEFAULTS[f.name]
-        fields.append((f.name, expr))
-    values = [
-        "def started(e):",
-        "    p = e.payload",
-        "    return {",
-        *(f"        {n!r}: {x}," for n, x in fields),
-        "    }",
-    ]
-    exec("\n".join(values), namespace)
-    if not _plain():  # pragma: no cover - the fallback the compiled copy promises too
-        return namespace["started"], lambda e: Dispute(**namespace["started"](e))
-    return namespace["started"], _function("begin", "e", fields, namespace, prelude="p = e.payload")
-
-
-_started, _begin = _compile_start()
-
-_MAX_COPIES = 256
-"""Copy functions kept, one per set of changed fields; a handler always changes the same ones."""
-_COPIES: dict[tuple[str, ...], Callable[[Dispute, dict[str, Any]], Dispute]] = {}
-
-
-def _compile_copy(keys: tuple[str, ...]) -> Callable[[Dispute, dict[str, Any]], Dispute]:
-    """The copy for changes with exactly ``keys``: no "is this field changed?" test per field.
-
-    Each handler returns the same keys every time, so ``apply`` meets only a handful of key
-    sets; each gets a copy that reads the changed fields from the mapping and the rest from
-    the old dispute. Anything unusual (``Dispute`` not plain, a key that is not a field) gets
-    the general copy.
-    """
-    names = [f.name for f in attrs.fields(Dispute)]
-    if not _plain() or not set(keys) <= set(names):  # pragma: no cover - the general copy is exact too
-        return _copy
-    fields = ((n, f"c[{n!r}]" if n in keys else f"d.{n}") for n in names)
-    return _function("copy", "d, c", fields, {})  # type: ignore[no-any-return]

@@ -39,6 +39,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 import orjson
 
 from fengqiao import serde
+from fengqiao.domain._codegen import PLAIN
 from fengqiao.domain._quote import quote, said
 from fengqiao.domain.checks import require_text
 from fengqiao.errors import (
@@ -127,8 +128,11 @@ def _encoded(value: Any, plain: bool = False) -> tuple[str, bytes | None]:
     """The canonical text of ``value``, and its UTF-8 bytes if orjson wrote them.
 
     ``plain``: the value is known to hold only what orjson writes as the stdlib does (see
-    :func:`fengqiao.serde.plain_document`), so it is not looked through.
+    :func:`fengqiao.serde.plain_document`), so it is not looked through. With
+    ``FENGQIAO_PLAIN=1`` the stdlib writes every value.
     """
+    if PLAIN:
+        return _CANONICAL.encode(value), None
     try:
         utf8 = orjson.dumps(value, option=_ORJSON)
     except Exception:  # whatever orjson refuses (or trips on): the stdlib below decides
@@ -568,9 +572,12 @@ def _quick_event(data: str) -> Event | None:
     takes a float (a test pins this) and the schema version must be an ``int`` here, so an
     event built from orjson's parse is the one the stdlib's gives. Anything else (a text
     orjson refuses, such as ``NaN`` or a lone surrogate; data that is not an event) goes the
-    stdlib's way, which gives the event or the message it always did.
+    stdlib's way, which gives the event or the message it always did, as it does for every
+    row with ``FENGQIAO_PLAIN=1``.
     """
-    if type(data) is not str:  # bytes in a tampered SQLite row: the stdlib's rules (UTF-16 …)
+    if (
+        PLAIN or type(data) is not str
+    ):  # FENGQIAO_PLAIN=1, or bytes in a tampered SQLite row: the stdlib's rules (UTF-16 …)
         return None
     try:
         raw = orjson.loads(data)
