@@ -12,7 +12,7 @@ import pytest
 import fengqiao as fq
 from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
 from fengqiao.lifecycle import payloads as p
-from fengqiao.lifecycle.events import EVENT_TYPES
+from fengqiao.lifecycle.triggers import EVENT_TYPES
 from stages import GRID_WORKER, OFFICER, START, Disputes
 
 AT = START

@@ -17,47 +17,20 @@ from fengqiao.domain.actor import Actor
 from fengqiao.domain.checks import require_text
 from fengqiao.errors import PolicyDefinitionError, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.events import EVENT_FOR_TRIGGER, Event, Graded, Regraded, Transitioned
+from fengqiao.lifecycle.events import Event, Graded, Regraded, Transitioned
 from fengqiao.lifecycle.payloads import (
     Assessment,
-    AssignPayload,
-    AttachPayload,
-    AttemptPayload,
-    ClosePayload,
-    EscalatePayload,
     GradePayload,
     Grading,
-    LinkAlertPayload,
-    MediatePayload,
-    MergePayload,
-    NotePayload,
-    ReferPayload,
     RegradePayload,
-    ReopenPayload,
-    ResolvePayload,
     TransitionPayload,
-    VisitPayload,
 )
 from fengqiao.lifecycle.states import StateId, Trigger, TriggerId
+from fengqiao.lifecycle.triggers import BY_TRIGGER
 from fengqiao.policies.base import Policy
 
 __all__ = ["build", "grading_of", "make_event"]
 
-_PAYLOADS: dict[Trigger, type[Any]] = {
-    Trigger.MEDIATE: MediatePayload,
-    Trigger.REFER: ReferPayload,
-    Trigger.ESCALATE: EscalatePayload,
-    Trigger.RESOLVE: ResolvePayload,
-    Trigger.REOPEN: ReopenPayload,
-    Trigger.CLOSE: ClosePayload,
-    Trigger.MERGE: MergePayload,
-    Trigger.ASSIGN: AssignPayload,
-    Trigger.LINK_ALERT: LinkAlertPayload,
-    Trigger.RECORD_ATTEMPT: AttemptPayload,
-    Trigger.RECORD_VISIT: VisitPayload,
-    Trigger.ATTACH: AttachPayload,
-    Trigger.NOTE: NotePayload,
-}
 _ASSESSMENT_FIELDS = frozenset(a.name for a in attrs.fields(Assessment))
 _REGRADE_FIELDS = (*sorted(_ASSESSMENT_FIELDS), "grade", "reason")
 """What ``regrade`` takes: the assessment's fields, and the grade asked for with its reason."""
@@ -140,8 +113,9 @@ def make_event(
         payload = RegradePayload(assessment=assessment, grading=grading, manual=manual)
         return Regraded(dispute_id=dispute.id, at=at, actor=who, payload=payload)
     if isinstance(trig, Trigger):
-        event_cls: Any = EVENT_FOR_TRIGGER[trig]
-        payload = build(_PAYLOADS[trig], trig, values)
+        spec = BY_TRIGGER[trig]
+        event_cls: Any = spec.event
+        payload = build(spec.payload, trig, values)
         return event_cls(dispute_id=dispute.id, at=at, actor=who, payload=payload)  # type: ignore[no-any-return]
     target = custom_targets[trig]
     assert target is not None  # checked when the graph was built

@@ -38,9 +38,10 @@ from fengqiao.domain._quote import quote, said
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import SerializationError, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.events import EVENT_TYPES, Event
+from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.fold import fold
 from fengqiao.lifecycle.states import State, StateId
+from fengqiao.lifecycle.triggers import EVENT_TYPES
 
 __all__ = [
     "SCHEMA_VERSION",

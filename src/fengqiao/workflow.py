@@ -47,11 +47,12 @@ from fengqiao.errors import TransitionRefused, ValidationError
 from fengqiao.lifecycle.diagram import DiagramFormat, draw
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Discovered, Event, Graded, Merged, Transitioned
-from fengqiao.lifecycle.fold import apply, start, target_of
+from fengqiao.lifecycle.fold import apply, start
 from fengqiao.lifecycle.graph import Graph
 from fengqiao.lifecycle.payloads import DiscoveryPayload
 from fengqiao.lifecycle.refusals import Decision, Refusal
 from fengqiao.lifecycle.states import StateId, Trigger, TriggerId
+from fengqiao.lifecycle.triggers import target_of
 from fengqiao.policies.base import Deadline, DeadlineStatus, DossierRequirement, Policy
 
 __all__ = ["ActorLike", "DeadlineCheck", "Workflow", "replay"]

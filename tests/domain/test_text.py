@@ -21,6 +21,7 @@ from fengqiao.domain import checks, party, records
 from fengqiao.domain.checks import TextKind, text_fault
 from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import payloads as pl
+from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.testing import strategies as fst
 from stages import START
 
@@ -52,7 +53,7 @@ TEXT_FIELDS = _text_fields()
 
 
 def _payload_of(cls: type[Any]) -> st.SearchStrategy[Any]:
-    carrier = next(e for e in ev.EVENT_TYPES.values() if attrs.fields_dict(e)["payload"].type in (cls, cls.__name__))
+    carrier = next(e for e in EVENT_TYPES.values() if attrs.fields_dict(e)["payload"].type in (cls, cls.__name__))
     return fst.events((carrier,)).map(lambda e: getattr(e, "payload"))  # noqa: B009 - Event declares none
 
 
@@ -78,7 +79,7 @@ EXAMPLES: dict[type[Any], st.SearchStrategy[Any]] = {
     records.Escalation: st.builds(
         records.Escalation, case_kind=st.none(), reason=fst.texts(), case_number=fst.texts(max_size=8), **_RECORD
     ),
-    **{cls: fst.events((cls,)) for cls in ev.EVENT_TYPES.values()},
+    **{cls: fst.events((cls,)) for cls in EVENT_TYPES.values()},
     **{getattr(pl, name): _payload_of(getattr(pl, name)) for name in pl.__all__ if name.endswith("Payload")},
 }
 """A strategy for valid values of every class with a text field."""

@@ -8,7 +8,8 @@ import pytest
 import fengqiao as fq
 from fengqiao import Edge, GraphExtension, StateSpec
 from fengqiao.lifecycle.graph import Graph
-from fengqiao.lifecycle.states import INTERNAL_TRIGGERS, TERMINAL_STATES
+from fengqiao.lifecycle.states import TERMINAL_STATES
+from fengqiao.lifecycle.triggers import INTERNAL_TRIGGERS
 from stages import OFFICER, START
 
 S, T = fq.State, fq.Trigger

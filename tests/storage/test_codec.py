@@ -30,6 +30,7 @@ from fengqiao.errors import SerializationError, UnreadableEventError, Validation
 from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import payloads as pl
 from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.storage.chain import GENESIS, link, link_utf8
 from fengqiao.storage.codec import canonical_json, canonical_text, check_append, decode, encode
 from fengqiao.testing import strategies
@@ -288,7 +289,7 @@ def test_what_would_not_be_written_as_text_is_refused_in_a_flag_or_a_dispute_id(
 
 
 def test_every_built_in_event_is_written_without_looking_inside_and_other_classes_are_looked_through() -> None:
-    assert all(serde.plain_document(cls) for cls in ev.EVENT_TYPES.values())
+    assert all(serde.plain_document(cls) for cls in EVENT_TYPES.values())
     assert not serde.plain_document(Dispute)  # not an event: unstructured by the converter's hooks
 
 

@@ -35,7 +35,6 @@ from fengqiao.lifecycle.payloads import (
 from fengqiao.lifecycle.states import Trigger
 
 __all__ = [
-    "EVENT_TYPES",
     "AlertLinked",
     "Assigned",
     "Attached",
@@ -238,33 +237,3 @@ class Transitioned(Event):
     type: ClassVar[str] = "transitioned"
     trigger: ClassVar[str] = "custom"
     payload: TransitionPayload
-
-
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.type: cls
-    for cls in (
-        Discovered,
-        Graded,
-        Regraded,
-        MediationStarted,
-        Referred,
-        Escalated,
-        Resolved,
-        Reopened,
-        Closed,
-        Merged,
-        Assigned,
-        AlertLinked,
-        AttemptRecorded,
-        VisitRecorded,
-        Attached,
-        Noted,
-        Transitioned,
-    )
-}
-"""Every event class by its ``type`` tag."""
-
-EVENT_FOR_TRIGGER: dict[str, type[Event]] = {
-    cls.trigger: cls for cls in EVENT_TYPES.values() if cls not in (Discovered, Transitioned)
-}
-"""The event class each built-in trigger records."""

@@ -1,4 +1,7 @@
-"""The pure fold: how each event changes a dispute. No I/O, no clock, no policy.
+"""The pure fold: a dispute from its events. No I/O, no clock, no policy.
+
+What each event changes is its trigger's handler in :mod:`fengqiao.lifecycle.triggers`;
+this module runs them.
 
 ``start`` turns a ``Discovered`` event into a dispute; ``apply`` adds one more event.
 ``fire`` and ``fold`` share the same per-event step (``_changes``), which is why a replayed
@@ -15,7 +18,7 @@ The compiled copies live with all of fengqiao's generated code in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -24,45 +27,19 @@ from fengqiao.domain._codegen import Builder
 from fengqiao.domain._quote import quote
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert
-from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
+from fengqiao.domain.records import Assignment, Attempt, Visit
 from fengqiao.domain.vocab import MediationForce, RiskFactor
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import (
-    AlertLinked,
-    Assigned,
-    Attached,
-    AttemptRecorded,
-    Closed,
     Discovered,
-    Escalated,
     Event,
-    Graded,
-    MediationStarted,
-    Merged,
-    Noted,
-    Referred,
-    Regraded,
-    Reopened,
-    Resolved,
     Transitioned,
-    VisitRecorded,
 )
 from fengqiao.lifecycle.states import State, StateId
+from fengqiao.lifecycle.triggers import TRIGGERS, Current, Handler, fold_transitioned
 
-__all__ = ["BASE_TARGETS", "apply", "fold", "start"]
-
-BASE_TARGETS: dict[str, State] = {
-    "grade": State.GRADED,
-    "mediate": State.MEDIATING,
-    "refer": State.REFERRED,
-    "escalate": State.ESCALATED,
-    "resolve": State.FOLLOW_UP,
-    "reopen": State.MEDIATING,
-    "close": State.CLOSED,
-    "merge": State.MERGED,
-}
-"""Where each built-in state-changing trigger leads, from whichever state it fires."""
+__all__ = ["apply", "fold", "start"]
 
 
 def start(event: Discovered) -> Dispute:
@@ -117,117 +94,14 @@ class _Draft:
         self.__dict__ = values
 
 
-_Current = Dispute | _Draft
-"""What a handler reads: a dispute, or the draft of one being folded."""
-
-
-def _graded(d: _Current, e: Graded | Regraded) -> dict[str, Any]:
-    a, g = e.payload.assessment, e.payload.grading
-    return {"assessment": a, "risk_factors": a.risk_factors, "grading": g}
-
-
-def _mediation(d: _Current, e: MediationStarted) -> dict[str, Any]:
-    return {"forces": e.payload.forces, "dossier": d.dossier + e.payload.documents}
-
-
-def _referred(d: _Current, e: Referred) -> dict[str, Any]:
-    p = e.payload
-    referral = None
-    if p.department is not None:
-        referral = Referral(p.department, p.reason, e.at, e.actor.id, p.documents)
-    return {"referral": referral, "dossier": d.dossier + p.documents}
-
-
-def _escalated(d: _Current, e: Escalated) -> dict[str, Any]:
-    p = e.payload
-    return {"escalation": Escalation(p.case_kind, p.reason, p.case_number, e.at, e.actor.id)}
-
-
-def _resolved(d: _Current, e: Resolved) -> dict[str, Any]:
-    return {
-        "resolved_at": e.at,
-        "outcome": e.payload.outcome,
-        "visits_since_resolution": (),
-        "dossier": d.dossier + e.payload.documents,
-    }
-
-
-def _reopened(d: _Current, e: Reopened) -> dict[str, Any]:
-    return {"resolved_at": None, "outcome": None, "risk_factors": d.risk_factors | e.payload.risk_factors}
-
-
-def _merged(d: _Current, e: Merged) -> dict[str, Any]:
-    return {"merged_into": e.payload.into}
-
-
-def _assigned(d: _Current, e: Assigned) -> dict[str, Any]:
-    a = Assignment(e.payload.person, e.payload.role, e.at, e.actor.id)
-    return {"assignments": (*d.assignments, a)}
-
-
-def _alert_linked(d: _Current, e: AlertLinked) -> dict[str, Any]:
-    return {"alerts": (*d.alerts, e.payload.alert)}
-
-
-def _attempt(d: _Current, e: AttemptRecorded) -> dict[str, Any]:
-    p = e.payload
-    forces = p.forces or d.forces
-    return {"attempts": (*d.attempts, Attempt(forces, p.outcome, p.summary, e.at, e.actor.id))}
-
-
-def _visit(d: _Current, e: VisitRecorded) -> dict[str, Any]:
-    p = e.payload
-    visit = Visit(p.kind, p.holding, p.finding, e.at, e.actor.id)
-    return {"visits": (*d.visits, visit), "visits_since_resolution": (*d.visits_since_resolution, visit)}
-
-
-def _attached(d: _Current, e: Attached) -> dict[str, Any]:
-    return {"dossier": (*d.dossier, e.payload.item)}
-
-
-def _nothing(d: _Current, e: Event) -> dict[str, Any]:
-    return {}
-
-
-def _transitioned(d: _Current, e: Transitioned) -> dict[str, Any]:
-    return {"dossier": d.dossier + e.payload.documents}
-
-
-_Handler = Callable[[_Current, Any], dict[str, Any]]
-_HANDLERS: dict[type[Event], _Handler] = {
-    Graded: _graded,
-    Regraded: _graded,
-    MediationStarted: _mediation,
-    Referred: _referred,
-    Escalated: _escalated,
-    Resolved: _resolved,
-    Reopened: _reopened,
-    Closed: _nothing,
-    Merged: _merged,
-    Assigned: _assigned,
-    AlertLinked: _alert_linked,
-    AttemptRecorded: _attempt,
-    VisitRecorded: _visit,
-    Attached: _attached,
-    Noted: _nothing,
-    Transitioned: _transitioned,
-}
-
-
-_STEPS: dict[type[Event], tuple[_Handler, State | None]] = {
-    cls: (handler, None if cls is Transitioned else BASE_TARGETS.get(cls.trigger)) for cls, handler in _HANDLERS.items()
+_STEPS: dict[type[Event], tuple[Handler, State | None]] = {
+    **{spec.event: (spec.fold, spec.target) for spec in TRIGGERS},
+    Transitioned: (fold_transitioned, None),
 }
 """Each event class's handler and the built-in state it leads to (``Transitioned``: its payload's)."""
 
 
-def target_of(event: Event) -> StateId | None:
-    """The state ``event`` leads to, or ``None`` if it keeps the state."""
-    if isinstance(event, Transitioned):
-        return event.payload.target
-    return BASE_TARGETS.get(event.trigger)
-
-
-def _changes(current: _Current, event: Event) -> dict[str, Any]:
+def _changes(current: Current, event: Event) -> dict[str, Any]:
     """The fields ``event`` changes, ``history`` excepted."""
     step = _STEPS.get(type(event))
     if step is None:

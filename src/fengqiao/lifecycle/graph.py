@@ -25,15 +25,14 @@ from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import PolicyDefinitionError, ValidationError
 from fengqiao.lifecycle.events import Discovered, Event, Transitioned
-from fengqiao.lifecycle.fold import BASE_TARGETS, target_of
 from fengqiao.lifecycle.states import (
-    INTERNAL_TRIGGERS,
     TERMINAL_STATES,
     State,
     StateId,
     Trigger,
     TriggerId,
 )
+from fengqiao.lifecycle.triggers import BASE_TARGETS, INTERNAL_TRIGGERS, TRIGGERS, target_of
 
 __all__ = ["BASE_EDGES", "Edge", "Graph", "GraphExtension", "StateSpec"]
 
@@ -130,28 +129,10 @@ class GraphExtension:
         return GraphExtension(self.states + other.states, self.edges + other.edges)
 
 
-_S, _T = State, Trigger
-_OPEN = (_S.DISCOVERED, _S.GRADED, _S.MEDIATING, _S.REFERRED, _S.FOLLOW_UP)
-BASE_EDGES: tuple[Edge, ...] = (
-    Edge(_T.GRADE, _S.DISCOVERED, _S.GRADED),
-    Edge(_T.MEDIATE, _S.GRADED, _S.MEDIATING),
-    Edge(_T.REFER, (_S.GRADED, _S.MEDIATING), _S.REFERRED),
-    Edge(_T.ESCALATE, (_S.GRADED, _S.MEDIATING, _S.REFERRED), _S.ESCALATED),
-    Edge(_T.RESOLVE, (_S.MEDIATING, _S.REFERRED), _S.FOLLOW_UP),
-    Edge(_T.REOPEN, _S.FOLLOW_UP, _S.MEDIATING),
-    Edge(_T.CLOSE, _S.FOLLOW_UP, _S.CLOSED),
-    Edge(_T.MERGE, (_S.DISCOVERED, _S.GRADED), _S.MERGED),
-    Edge(_T.REGRADE, (_S.GRADED, _S.MEDIATING, _S.REFERRED, _S.FOLLOW_UP)),
-    Edge(_T.ASSIGN, _OPEN),
-    Edge(_T.LINK_ALERT, _OPEN),
-    Edge(_T.ATTACH, _OPEN),
-    Edge(_T.NOTE, _OPEN),
-    Edge(_T.RECORD_ATTEMPT, _S.MEDIATING),
-    Edge(_T.RECORD_VISIT, _S.FOLLOW_UP),
-)
-"""The base lifecycle graph of the design notes, internal triggers included."""
+BASE_EDGES: tuple[Edge, ...] = tuple(Edge(spec.trigger, spec.sources, spec.target) for spec in TRIGGERS)
+"""The base lifecycle graph of the design notes, internal triggers included: the trigger table's edges."""
 
-_AUTO_INTERNAL = (_T.REGRADE, _T.ASSIGN, _T.LINK_ALERT, _T.ATTACH, _T.NOTE)
+_AUTO_INTERNAL = tuple(spec.trigger for spec in TRIGGERS if spec.in_added_states)
 """Internal triggers every non-terminal state a policy adds gets without asking."""
 
 

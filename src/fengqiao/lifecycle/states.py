@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fengqiao.domain.vocabulary import Vocabulary
 
-__all__ = ["INTERNAL_TRIGGERS", "TERMINAL_STATES", "State", "StateId", "Trigger", "TriggerId"]
+__all__ = ["TERMINAL_STATES", "State", "StateId", "Trigger", "TriggerId"]
 
 
 class State(Vocabulary):
@@ -25,7 +25,7 @@ class State(Vocabulary):
 
 
 class Trigger(Vocabulary):
-    """What can happen to a dispute. The last seven are internal: they keep the state."""
+    """What can happen to a dispute. Seven are internal: they keep the state (see :attr:`is_internal`)."""
 
     GRADE = "grade", "研判分级", "grade"
     MEDIATE = "mediate", "启动调解", "mediate"
@@ -45,21 +45,12 @@ class Trigger(Vocabulary):
 
     @property
     def is_internal(self) -> bool:
-        """Internal triggers are recorded as events but leave the state unchanged."""
+        """Internal triggers are recorded as events but leave the state unchanged (the trigger table says which)."""
+        from fengqiao.lifecycle.triggers import INTERNAL_TRIGGERS  # the table is built on this vocabulary
+
         return self in INTERNAL_TRIGGERS
 
 
-INTERNAL_TRIGGERS = frozenset(
-    {
-        Trigger.REGRADE,
-        Trigger.ASSIGN,
-        Trigger.LINK_ALERT,
-        Trigger.RECORD_ATTEMPT,
-        Trigger.RECORD_VISIT,
-        Trigger.ATTACH,
-        Trigger.NOTE,
-    }
-)
 TERMINAL_STATES = frozenset({State.ESCALATED, State.CLOSED, State.MERGED})
 
 StateId = State | str

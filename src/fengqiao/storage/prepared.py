@@ -34,7 +34,8 @@ import attrs
 
 from fengqiao import serde
 from fengqiao.errors import ValidationError
-from fengqiao.lifecycle.events import EVENT_TYPES, Event
+from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.storage.base import Append
 from fengqiao.storage.chain import GENESIS, link, seals
 from fengqiao.storage.codec import Record, Tip, check_append, check_batch, encode

@@ -35,6 +35,7 @@ from fengqiao.domain.vocab import (
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import payloads as pl
+from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.policies.base import CHINA_TZ
 
 __all__ = [
@@ -266,7 +267,7 @@ _PAYLOADS: dict[type[Any], st.SearchStrategy[Any]] = {
 
 def events(types: tuple[type[ev.Event], ...] | None = None) -> st.SearchStrategy[ev.Event]:
     """Events of every class (or of ``types``), each with a fitting payload."""
-    chosen = types or tuple(ev.EVENT_TYPES.values())
+    chosen = types or tuple(EVENT_TYPES.values())
     options = []
     for cls in chosen:
         payload_type = cls.__attrs_attrs__.payload.type  # type: ignore[attr-defined]

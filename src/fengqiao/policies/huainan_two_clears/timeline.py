@@ -13,8 +13,9 @@ from itertools import takewhile
 from fengqiao.domain.dossier import DossierKind
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
-from fengqiao.lifecycle.fold import fold, target_of
+from fengqiao.lifecycle.fold import fold
 from fengqiao.lifecycle.states import State, StateId
+from fengqiao.lifecycle.triggers import target_of
 
 __all__ = [
     "as_of",
