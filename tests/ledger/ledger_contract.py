@@ -267,6 +267,27 @@ class LedgerContract:
         assert expected, "each condition should select something in the scenarios"
         assert [r.id for r in ledger.disputes(**conditions)] == expected
         assert ledger.count(**conditions) == len(expected)
+        assert list(ledger.select(**conditions)) == [stored[i] for i in expected]
+
+    @pytest.mark.parametrize(
+        ("span", "when"),
+        [("received", lambda d: d.alerts[0].received_at), ("discovered", lambda d: d.discovered_at)],
+    )
+    def test_select_keeps_the_disputes_of_a_span_of_time(
+        self, ledger: Ledger, stored: Stored, span: str, when: Callable[[fq.Dispute], datetime]
+    ) -> None:
+        day = Period.day(DAY.date())
+        expected = [d for i, d in sorted(stored.items()) if when(d) in day]
+        assert 0 < len(expected) < len(stored), "some scenarios begin on DAY, not all"
+        assert list(ledger.select(**{span: (day.start, day.end)})) == expected
+
+    @pytest.mark.parametrize(("conditions", "where"), [({"limit": 3}, "limit"), ({"received": 5}, "received")])
+    def test_select_refuses_a_condition_it_does_not_know_or_a_malformed_one(
+        self, ledger: Ledger, conditions: dict[str, Any], where: str
+    ) -> None:
+        with pytest.raises(ValidationError) as caught:
+            ledger.select(**conditions)
+        assert caught.value.path == where
 
     def test_an_assignee_in_another_role_is_not_matched(self, ledger: Ledger, stored: Stored) -> None:
         assert ledger.disputes(assignee="所长周某", role="responsible_officer") == ()
@@ -360,11 +381,11 @@ class LedgerContract:
         assert [(r.screened, r.resolved) for r in rows] == [(4, 1), (3, 1), (3, 1), (3, 1)]
 
     @pytest.mark.parametrize("station", [None, "洞山派出所"])
-    def test_dispatch_report_is_huainans_over_that_days_alerts(
+    def test_huainans_dispatch_report_runs_over_that_days_alerts(
         self, ledger: Ledger, stored: Stored, station: str | None
     ) -> None:
         day = date(2024, 7, 8)
-        report = ledger.dispatch_report(day, station=station, seed=7)
+        report = ledger.report("huainan-two-clears", "dispatch", day, station=station, seed=7)
         assert report == dispatch_report(stored.values(), day, station=station, seed=7)
         assert report.total.received == (4 if station is None else 1)
 
@@ -396,7 +417,17 @@ class LedgerContract:
         assert [g.code for g in gaps] == [*ledger.dossier_completeness(station="城关派出所")[0].missing]
         assert "一标三实" in gaps[5].zh
 
-    def test_reward_eligible_lists_informant_reports_that_ended_resolved(self, ledger: Ledger, stored: Stored) -> None:
-        rewards = ledger.reward_eligible()
+    def test_huaiyangs_rewards_report_lists_informant_reports_that_ended_resolved(
+        self, ledger: Ledger, stored: Stored
+    ) -> None:
+        rewards = ledger.report("huaiyang-ten-categories", "rewards")
         assert rewards == reward_report(stored.values())
         assert [(r.dispute_id, r.grade, r.amount) for r in rewards] == [("HY-0001", "red", 500)]
+
+    @pytest.mark.parametrize(("policy", "name"), [("baseline", "dispatch"), ("huainan-two-clears", "rewards")])
+    def test_a_report_the_policy_does_not_offer_is_refused_naming_those_it_does(
+        self, ledger: Ledger, policy: str, name: str
+    ) -> None:
+        with pytest.raises(ValidationError, match=f"offers no report called '{name}'") as caught:
+            ledger.report(policy, name)
+        assert caught.value.path == "name"
