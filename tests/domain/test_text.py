@@ -22,7 +22,7 @@ from fengqiao.domain.checks import TextKind, text_fault
 from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import payloads as pl
 from fengqiao.testing import strategies as fst
-from stages import START
+from tests.stages import START
 
 KINDS: dict[Any, TextKind] = {
     checks.is_text: "line",

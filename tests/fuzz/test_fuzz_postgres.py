@@ -12,14 +12,14 @@ from typing import Any
 
 import psycopg
 import pytest
-from garbage import SAMPLE, calls
 from hypothesis import given
 from hypothesis import strategies as st
-from test_fuzz_api import FUZZ, check_outcome
-from test_postgres import Pool, conninfo, dsn, pool, schema
 
 from fengqiao.ledger import PostgresLedger
 from fengqiao.storage import PostgresEventStore
+from tests.fuzz.garbage import SAMPLE, calls
+from tests.fuzz.test_fuzz_api import FUZZ, check_outcome
+from tests.storage.test_postgres import Pool, conninfo, dsn, pool, schema
 
 pytestmark = pytest.mark.postgres
 

@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 import attrs
 import pytest
-from ledger_support import DAY, POLICIES, choose_policy, scenarios, store_all
 
 import fengqiao as fq
 from fengqiao.errors import ValidationError
@@ -15,6 +14,7 @@ from fengqiao.ledger import Ledger, MemoryLedger
 from fengqiao.policies.huainan_two_clears import HuainanTwoClears, dispatch_report
 from fengqiao.policies.huaiyang_ten_categories import RewardRule, reward_report
 from fengqiao.policies.reports import DisputeQuery, Report
+from fengqiao.testing.contracts.ledger_support import DAY, POLICIES, choose_policy, scenarios, store_all
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import fengqiao as fq
 from fengqiao.lifecycle import fold as fold_module
 from fengqiao.lifecycle.fold import apply, fold, start
 from fengqiao.testing import Lifecycle, lifecycles
-from stages import START
+from tests.stages import START
 
 
 def factory(policy: str) -> Callable[[], fq.Workflow]:

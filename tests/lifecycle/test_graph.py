@@ -9,7 +9,7 @@ import fengqiao as fq
 from fengqiao import Edge, GraphExtension, StateSpec
 from fengqiao.lifecycle.graph import Graph
 from fengqiao.lifecycle.states import INTERNAL_TRIGGERS, TERMINAL_STATES
-from stages import OFFICER, START
+from tests.stages import OFFICER, START
 
 S, T = fq.State, fq.Trigger
 OPEN = (S.DISCOVERED, S.GRADED, S.MEDIATING, S.REFERRED, S.FOLLOW_UP)

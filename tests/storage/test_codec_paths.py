@@ -13,13 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from contract import histories, workflow
 
 from fengqiao import serde
 from fengqiao.errors import UnreadableEventError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage import codec
 from fengqiao.storage.chain import GENESIS
+from fengqiao.testing.contracts.support import histories, workflow
 
 
 def _events() -> list[Event]:
