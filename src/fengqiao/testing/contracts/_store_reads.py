@@ -167,7 +167,7 @@ class _Reads:
     # -- anchors -----------------------------------------------------------------------
     @pytest.fixture
     def tamper(self) -> Tamper:
-        raise NotImplementedError("a back-end's test class provides tamper")
+        pytest.skip("the back-end's test class gives no tamper fixture: the tampering checks do not run")
 
     def test_an_anchor_counts_the_store_and_verifies_it_untouched(self, store: EventStore) -> None:
         _, ds, anchor = anchored(store)
