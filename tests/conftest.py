@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 import fengqiao as fq
-from stages import START, Disputes
+from tests.stages import START, Disputes
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Helpers for tests that walk JSON documents (importable by bare name: ``from documents import places``)."""
+"""Helpers for tests that walk JSON documents (``from tests.documents import places``)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """What the tests share: the time they start at, the actors, and disputes built up to each stage.
 
-Imported by bare name (``from stages import ...``), like ``tests/storage/contract.py``: the test
-directories are not packages.
+Imported as ``from tests.stages import ...``: ``tests`` is a package, found from the rootdir.
 """
 
 from __future__ import annotations

@@ -209,13 +209,25 @@ def simulated(runner: CliRunner, tmp_path: Path) -> Path:
     return tmp_path / "sim.db"
 
 
-def test_report_shows_the_ledger_overdue_deadlines_and_the_dispatch_view(runner: CliRunner, simulated: Path) -> None:
+def test_report_shows_the_ledger_and_overdue_deadlines_and_no_view_the_policy_does_not_offer(
+    runner: CliRunner, simulated: Path
+) -> None:
     result = runner.invoke(app, ["report", "--db", str(simulated), "--policy", "yongji-54333"], env=WIDE)
     assert result.exit_code == 0, result.output
     assert "32 disputes" in result.output
     assert "closed" in result.output
     assert "overdue at the end of" in result.output
+    assert "dispatch view" not in result.output  # Yongji offers no "dispatch" report
+
+
+def test_report_shows_the_dispatch_view_the_policy_offers(runner: CliRunner, tmp_path: Path) -> None:
+    args = ["simulate", "yongji", "--policy", "huainan-two-clears", "--scale", "0.03", "--db", "hn.db"]
+    assert runner.invoke(app, args, env=WIDE).exit_code == 0
+    result = runner.invoke(app, ["report", "--db", "hn.db", "--policy", "huainan-two-clears"], env=WIDE)
+    assert result.exit_code == 0, result.output
     assert "09:00 dispatch view of" in result.output
+    for column in ("received", "entered in time", "closed same day", "carried over", "overdue", "total"):
+        assert column in result.output
 
 
 def test_report_refuses_a_malformed_day_in_one_line(simulated: Path) -> None:

@@ -13,7 +13,7 @@ import fengqiao as fq
 from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
 from fengqiao.lifecycle import payloads as p
 from fengqiao.lifecycle.triggers import EVENT_TYPES
-from stages import GRID_WORKER, OFFICER, START, Disputes
+from tests.stages import GRID_WORKER, OFFICER, START, Disputes
 
 AT = START
 LATER = START + timedelta(days=2, hours=3)

@@ -10,12 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fengqiao as fq
-from documents import places
 from fengqiao import serde
 from fengqiao.errors import SerializationError, UnreadableEventError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage.codec import canonical_json, decode
 from fengqiao.testing import strategies
+from tests.documents import places
 
 BAD_VALUES: list[Any] = [None, 7, 2.5, True, "", "not-a-value", [], ["x"], {}, {"x": 1}]
 

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import attrs
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -34,6 +35,7 @@ from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.states import State
 from fengqiao.policies import registry
 from fengqiao.policies.base import CHINA_TZ
+from fengqiao.policies.reports import reports_of
 from fengqiao.storage import SQLiteEventStore
 from fengqiao.workflow import Workflow
 
@@ -264,21 +266,22 @@ def report(
             console.print(
                 f"  {row.dispute_id}  {row.code}  due {row.due.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}  {escape(text)}"
             )
-        dispatch = ledger.dispatch_report(when, station=station)
-        view = Table(title=f"09:00 dispatch view of {when}" if code == "en" else f"{when} 警情调度")
-        for column in ("station", "received", "entered in time", "closed same day", "carried over", "overdue"):
-            view.add_column(column, justify="left" if column == "station" else "right")
-        for line in (*dispatch.rows, dispatch.total):
-            view.add_row(
-                line.station or "total",
-                str(line.received),
-                str(line.entered_in_time),
-                str(line.closed_same_day),
-                str(line.carried_over),
-                str(line.overdue),
-            )
-        console.print(view)
+        dispatch = reports_of(ledger.book.policy(policy)).get("dispatch")  # the policy's daily view, if any
+        if dispatch is not None:
+            _print_daily_view(dispatch(ledger, when, station=station), when, code)
         _print_quarantine(problems, code, db, policy)
+
+
+def _print_daily_view(view: Any, when: date, code: Lang) -> None:
+    """A policy's ``"dispatch"`` report: a line per station and the total, its fields as columns."""
+    lines = (*view.rows, view.total)
+    names = [f.name for f in attrs.fields(type(view.total))]
+    table = Table(title=f"09:00 dispatch view of {when}" if code == "en" else f"{when} 警情调度")
+    for name in names:
+        table.add_column(name.replace("_", " "), justify="left" if name == "station" else "right")
+    for line in lines:
+        table.add_row(*(str(getattr(line, name)) or "total" for name in names))
+    console.print(table)
 
 
 def _print_quarantine(problems: Sequence[LedgerProblem], code: Lang, db: Path, policy: str) -> None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 import fengqiao as fq
-from stages import START
+from tests.stages import START
 
 
 def test_an_alert_keeps_its_aware_receipt_time() -> None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import fengqiao as fq
-from stages import SHANGHAI, START
+from tests.stages import SHANGHAI, START
 
 
 def test_a_fixed_clock_stands_still() -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import fengqiao as fq
 from fengqiao.domain.party import mask
 from fengqiao.testing import strategies as fst
-from stages import START
+from tests.stages import START
 
 ID_NUMBER = "140881199001011234"
 PHONE = "13812345678"

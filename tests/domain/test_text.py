@@ -23,7 +23,7 @@ from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import payloads as pl
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.testing import strategies as fst
-from stages import START
+from tests.stages import START
 
 KINDS: dict[Any, TextKind] = {
     checks.is_text: "line",

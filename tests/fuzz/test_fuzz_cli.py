@@ -6,13 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
-from garbage import ID_NUMBER, PERSONAL, PHONE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from fengqiao.cli import app
 from fengqiao.errors import FengqiaoError
+from tests.fuzz.garbage import ID_NUMBER, PERSONAL, PHONE
 
 COMMANDS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("policies",): ("--lang",),

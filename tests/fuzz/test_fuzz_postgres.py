@@ -12,14 +12,14 @@ from typing import Any
 
 import psycopg
 import pytest
-from garbage import SAMPLE, calls
 from hypothesis import given
 from hypothesis import strategies as st
-from test_fuzz_api import FUZZ, check_outcome
-from test_postgres import Pool, conninfo, dsn, pool, schema
 
 from fengqiao.ledger import PostgresLedger
 from fengqiao.storage import PostgresEventStore
+from tests.fuzz.garbage import SAMPLE, calls
+from tests.fuzz.test_fuzz_api import FUZZ, check_outcome, invoke
+from tests.storage.test_postgres import Pool, conninfo, dsn, pool, schema
 
 pytestmark = pytest.mark.postgres
 
@@ -65,12 +65,7 @@ def _fuzz(obj: Any, method: str, data: st.DataObject, conninfo: str) -> None:
     args, kwargs = calls(bound, data.draw)
     before = rows(conninfo)
 
-    def call() -> None:
-        result = bound(*args, **kwargs)
-        if isinstance(result, Iterator):
-            list(result)
-
-    refused = check_outcome(call)
+    refused = check_outcome(lambda: invoke(method, bound, args, kwargs))
     if refused is not None:
         assert rows(conninfo) == before, f"{method} refused ({refused}) but changed the database"
 

@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ledger_contract import LedgerContract
-from ledger_support import LedgerFactory
 
 from fengqiao.ledger import Ledger, MemoryLedger
+from fengqiao.testing.contracts import LedgerContract, LedgerFactory
 
 
 class TestMemoryLedger(LedgerContract):

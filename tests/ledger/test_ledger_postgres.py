@@ -11,9 +11,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from ledger_sql_contract import PlainStore, Raw, SQLLedgerContract
-from ledger_support import LedgerFactory, discover, workflow
-from test_postgres import Pool, conninfo, dsn, pool, schema
 from typer.testing import CliRunner
 
 from fengqiao.cli import app
@@ -21,6 +18,10 @@ from fengqiao.errors import StorageError, UnreadableEventError
 from fengqiao.ledger import Ledger, PostgresLedger
 from fengqiao.storage import EventStore, PostgresEventStore
 from fengqiao.storage.chain import GENESIS, link
+from fengqiao.testing.contracts import LedgerFactory, Raw, SQLLedgerContract
+from fengqiao.testing.contracts.sql_ledger import PlainStore
+from fengqiao.testing.contracts.support import discover, workflow
+from tests.storage.test_postgres import Pool, conninfo, dsn, pool, schema
 
 pytestmark = pytest.mark.postgres
 

@@ -9,12 +9,11 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledger_contract import snapshot
-from ledger_support import DAY, POLICIES, PREFIXES, choose_policy, store_all
 
 import fengqiao as fq
 from fengqiao.ledger import MemoryLedger, SQLiteLedger
 from fengqiao.testing import Lifecycle, lifecycles
+from fengqiao.testing.contracts.ledger_support import DAY, POLICIES, PREFIXES, choose_policy, snapshot, store_all
 
 IDS = itertools.count(1)
 

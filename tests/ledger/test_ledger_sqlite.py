@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_sql_contract import PlainStore, Raw, SQLLedgerContract
-from ledger_support import LedgerFactory
 
 from fengqiao.ledger import Ledger, SQLiteLedger
 from fengqiao.storage import EventStore, SQLiteEventStore
+from fengqiao.testing.contracts import LedgerFactory, Raw, SQLLedgerContract
+from fengqiao.testing.contracts.sql_ledger import PlainStore
 
 
 class TestSQLiteLedger(SQLLedgerContract):

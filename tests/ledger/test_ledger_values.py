@@ -8,7 +8,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from ledger_support import POLICIES, choose_policy, scenarios, store_all
 
 import fengqiao as fq
 import fengqiao.ledger
@@ -24,6 +23,7 @@ from fengqiao.ledger import (
 )
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.policies.yongji_54333 import Yongji54333
+from fengqiao.testing.contracts.ledger_support import POLICIES, choose_policy, scenarios, store_all
 
 HAS_PANDAS = importlib.util.find_spec("pandas") is not None
 

@@ -5,7 +5,6 @@ from typing import ClassVar
 
 import attrs
 import pytest
-from ledger_support import POLICIES, choose_policy, doc, scenarios, store_all
 
 import fengqiao as fq
 from fengqiao.errors import ValidationError
@@ -14,6 +13,7 @@ from fengqiao.policies import Baseline
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.policies.huaiyang_ten_categories import HuaiyangTenCategories
 from fengqiao.policies.yongji_54333 import Yongji54333
+from fengqiao.testing.contracts.ledger_support import POLICIES, choose_policy, doc, scenarios, store_all
 
 OFFICER = "officer:xiao"
 START = datetime(2024, 5, 6, 9, 0, tzinfo=CHINA_TZ)

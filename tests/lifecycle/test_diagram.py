@@ -6,7 +6,7 @@ import pytest
 
 import fengqiao as fq
 from fengqiao.lifecycle.diagram import draw
-from stages import OFFICER, START
+from tests.stages import OFFICER, START
 
 
 def test_a_diagram_starts_with_valid_mermaid_front_matter() -> None:

@@ -25,7 +25,7 @@ import fengqiao as fq
 from fengqiao import Edge, GraphExtension, StateSpec
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import TriggerId
-from stages import OFFICER, START
+from tests.stages import OFFICER, START
 
 GUARD = Refusal("test.guard", "守卫拒绝", "the guard refused")
 OPEN_BASE = ("discovered", "graded", "mediating", "referred", "follow_up")

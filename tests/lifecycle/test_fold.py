@@ -7,7 +7,7 @@ import pytest
 
 import fengqiao as fq
 from fengqiao.lifecycle.fold import apply
-from stages import OFFICER, Disputes
+from tests.stages import OFFICER, Disputes
 
 
 def test_replay_of_a_history_gives_back_the_same_dispute(disputes: Disputes) -> None:

@@ -22,7 +22,7 @@ from fengqiao.domain._codegen import PLAIN, is_plain
 from fengqiao.lifecycle import fold as fold_module
 from fengqiao.lifecycle.fold import apply, fold, start
 from fengqiao.testing import Lifecycle, lifecycles
-from stages import START
+from tests.stages import START
 
 
 def factory(policy: str) -> Callable[[], fq.Workflow]:

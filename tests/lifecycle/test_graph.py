@@ -10,7 +10,7 @@ from fengqiao import Edge, GraphExtension, StateSpec
 from fengqiao.lifecycle.graph import Graph
 from fengqiao.lifecycle.states import TERMINAL_STATES
 from fengqiao.lifecycle.triggers import INTERNAL_TRIGGERS
-from stages import OFFICER, START
+from tests.stages import OFFICER, START
 
 S, T = fq.State, fq.Trigger
 OPEN = (S.DISCOVERED, S.GRADED, S.MEDIATING, S.REFERRED, S.FOLLOW_UP)

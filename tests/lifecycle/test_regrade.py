@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import fengqiao as fq
 from fengqiao.policies.tables import Condition, DecisionTable, Rule
-from stages import OFFICER, START
+from tests.stages import OFFICER, START
 
 
 def followed_up(wf: fq.Workflow) -> fq.Dispute:

@@ -9,7 +9,7 @@ import pytest
 
 import fengqiao as fq
 from fengqiao.policies import Baseline
-from stages import GRID_WORKER, OFFICER, START, Disputes
+from tests.stages import GRID_WORKER, OFFICER, START, Disputes
 
 S, T = fq.State, fq.Trigger
 

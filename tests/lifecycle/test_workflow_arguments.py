@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fengqiao as fq
-from stages import OFFICER, START, Disputes
+from tests.stages import OFFICER, START, Disputes
 
 TYPED = [
     "grade",

@@ -9,7 +9,7 @@ import pytest
 
 import fengqiao as fq
 from fengqiao import _ids
-from stages import OFFICER
+from tests.stages import OFFICER
 
 
 def test_default_dispute_ids_are_random_version_4_uuids_in_hex() -> None:

@@ -5,7 +5,7 @@ import pytest
 import fengqiao as fq
 from fengqiao.policies import Baseline
 from fengqiao.policies.baseline import SEVERE_FACTORS
-from stages import GRID_WORKER, OFFICER, Disputes
+from tests.stages import GRID_WORKER, OFFICER, Disputes
 
 S, T, R = fq.State, fq.Trigger, fq.RiskFactor
 MILD_FACTORS = sorted(set(R) - SEVERE_FACTORS)

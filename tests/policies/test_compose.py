@@ -8,7 +8,7 @@ import pytest
 import fengqiao as fq
 from fengqiao.lifecycle.states import TriggerId
 from fengqiao.policies import Baseline, BasePolicy
-from stages import OFFICER, START
+from tests.stages import OFFICER, START
 
 S, T = fq.State, fq.Trigger
 

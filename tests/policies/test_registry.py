@@ -7,7 +7,7 @@ import pytest
 
 import fengqiao as fq
 from fengqiao.policies import Baseline, BasePolicy, registry
-from stages import OFFICER, START
+from tests.stages import OFFICER, START
 
 GROUP = "fengqiao.policies"
 HERE = __name__

@@ -17,7 +17,7 @@ from fengqiao.policies.yongji_54333 import (
     find_duplicate,
     resolution_rate,
 )
-from stages import GRID_WORKER, OFFICER, SHANGHAI, START
+from tests.stages import GRID_WORKER, OFFICER, SHANGHAI, START
 
 S, T, R, K = fq.State, fq.Trigger, fq.RiskFactor, fq.DossierKind
 F, V, D = fq.MediationForce, fq.VisitKind, fq.Department

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import fengqiao as fq
 from fengqiao.policies.yongji_54333 import Yongji54333
-from stages import SHANGHAI
+from tests.stages import SHANGHAI
 
 S, T, K = fq.State, fq.Trigger, fq.DossierKind
 F, V = fq.MediationForce, fq.VisitKind

@@ -22,7 +22,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from documents import places
 from fengqiao import serde
 from fengqiao.domain.actor import Actor, Role
 from fengqiao.domain.checks import text_fault
@@ -34,6 +33,7 @@ from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.storage.chain import GENESIS, link, link_utf8
 from fengqiao.storage.codec import canonical_json, canonical_text, check_append, decode, encode
 from fengqiao.testing import strategies
+from tests.documents import places
 
 STDLIB = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from contract import histories, workflow
 from hypothesis import given, settings
 
 from fengqiao import serde
@@ -23,6 +22,7 @@ from fengqiao.lifecycle.events import Event
 from fengqiao.storage import codec
 from fengqiao.storage.chain import GENESIS
 from fengqiao.testing import strategies
+from fengqiao.testing.contracts.support import histories, workflow
 
 FAST_ONLY = pytest.mark.skipif(_codegen.PLAIN, reason="FENGQIAO_PLAIN=1: the stdlib reads and writes every row")
 

@@ -5,13 +5,13 @@ from typing import Any
 
 import attrs
 import pytest
-from contract import EventStoreContract, StoreFactory, Tamper, forge
 
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage import EventStore, MemoryEventStore, Projector
 from fengqiao.storage.chain import Row
 from fengqiao.storage.memory import _Entry
+from fengqiao.testing.contracts import EventStoreContract, StoreFactory, Tamper, forge
 
 
 class TestMemoryStore(EventStoreContract):

@@ -13,19 +13,19 @@ from typing import Any
 
 import psycopg
 import pytest
-from contract import StoreFactory, anchored, discover, with_notes, workflow
-from processes import check_race, race
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
-from sql_contract import Placeholders, Raw, RawError, SQLStoreContract
 from typer.testing import CliRunner
 
 from fengqiao.cli import app
 from fengqiao.errors import StorageError, UnreadableEventError, ValidationError
 from fengqiao.storage import Anchor, EventStore, PostgresEventStore, Projector, Repository, StoredEvent
 from fengqiao.storage import postgres as postgres_backend
+from fengqiao.testing.contracts import Placeholders, Raw, RawError, SQLStoreContract, StoreFactory
+from fengqiao.testing.contracts.support import anchored, discover, with_notes, workflow
+from tests.storage.processes import check_race, race
 
 pytestmark = pytest.mark.postgres
 

@@ -6,13 +6,13 @@ import pickle
 from datetime import UTC, datetime
 
 import pytest
-from contract import closed, discover, workflow
 
 from fengqiao.errors import ValidationError
 from fengqiao.storage import Append, Prepared, prepare
 from fengqiao.storage.chain import GENESIS, link, seal
 from fengqiao.storage.codec import canonical_json
 from fengqiao.storage.prepared import encode_rows
+from fengqiao.testing.contracts.support import closed, discover, workflow
 
 
 def test_a_prepared_history_holds_each_event_s_canonical_text_and_hash_chain() -> None:

@@ -8,14 +8,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from contract import StoreFactory, anchored, discover, histories, with_notes, workflow
-from processes import check_race, child, race
-from sql_contract import Placeholders, Raw, RawError, SQLStoreContract
 
 import fengqiao as fq
 from fengqiao.errors import StorageError, UnreadableEventError, ValidationError
 from fengqiao.storage import Append, EventStore, Projector, Repository, SQLiteEventStore, StoredEvent
 from fengqiao.storage import sqlite as sqlite_backend
+from fengqiao.testing.contracts import Placeholders, Raw, RawError, SQLStoreContract, StoreFactory
+from fengqiao.testing.contracts.support import anchored, discover, histories, with_notes, workflow
+from tests.storage.processes import check_race, child, race
 
 
 class TestSQLiteStore(SQLStoreContract):

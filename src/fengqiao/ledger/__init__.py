@@ -15,9 +15,11 @@ gaps, and the folded dispute as JSON — commits with the events or not at all.
 
 Queries return frozen rows (:class:`LedgerRow` …): :meth:`Ledger.disputes` by state,
 grade, category, channel, station, assignee or policy, :meth:`Ledger.open`,
-:meth:`Ledger.count`; reports delegate to the policies' own rules: :meth:`Ledger.overdue`,
-:meth:`Ledger.resolution_rate`, :meth:`Ledger.dispatch_report` (Huainan),
-:meth:`Ledger.dossier_completeness` (A/B卷), :meth:`Ledger.reward_eligible` (Huaiyang).
+:meth:`Ledger.count`, and the folded disputes themselves with :meth:`Ledger.select`; reports
+delegate to the policies' own rules: :meth:`Ledger.overdue`, :meth:`Ledger.resolution_rate`,
+:meth:`Ledger.dossier_completeness` (A/B卷), and :meth:`Ledger.report`, which runs a report a
+policy offers (Huainan's ``"dispatch"``, Huaiyang's ``"rewards"``, a third party's own). The
+ledger imports no region.
 :func:`to_dataframe` turns rows into a pandas ``DataFrame`` when pandas is installed.
 :func:`what_if` re-decides stored histories under another policy.
 

@@ -1,25 +1,27 @@
 """``Ledger``: the query API every back-end shares; the back-ends supply a few primitives.
 
 Plain queries (:meth:`Ledger.disputes`, :meth:`Ledger.count`, :meth:`Ledger.open`) read the
-ledger's columns only. Reports read the folded disputes kept with each row (no history is
-folded again) and hand them to the policies' own pure functions, after narrowing the
-candidates with an indexed condition:
+ledger's columns only; :meth:`Ledger.select` yields the folded disputes kept with each row (no
+history is folded again). Reports hand those to the policies' own pure functions, after
+narrowing the candidates with an indexed condition:
 
 - ``overdue(at)``: ``next_due < at``, which is exact (see :mod:`fengqiao.ledger.facts`);
 - ``resolution_rate(period, policy)``: the policy's disputes discovered in the period;
-- ``dispatch_report(day)``: first alert received on that local day (and the station);
 - ``dossier_completeness()``: columns only; the requirements' texts via ``dossier_gaps(id)``;
-- ``reward_eligible()``: the rule's channels and categories, resolved or closed.
+- ``report(policy, name, …)``: a report the policy offers (``reports()``), run over
+  :meth:`Ledger.select`; the ledger knows no region (see :mod:`fengqiao.policies.reports`).
 """
 
 from __future__ import annotations
 
 import abc
+import warnings
 from collections.abc import Iterator
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Role
 from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock
@@ -28,10 +30,9 @@ from fengqiao.ledger.book import PolicyBook
 from fengqiao.ledger.filters import FILTER_NAMES, Filters, Value, check_conditions, check_limit, filters
 from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow, OverdueRow, Period, ResolutionRate, utc
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.states import State
+from fengqiao.policies import registry
 from fengqiao.policies.base import DeadlineStatus, DossierRequirement, Policy
-from fengqiao.policies.huainan_two_clears import DispatchReport, HuainanTwoClears, dispatch_report
-from fengqiao.policies.huaiyang_ten_categories import InformantReward, RewardRule, reward_report
+from fengqiao.policies.reports import Report, reports_of
 from fengqiao.storage.arguments import check_clock
 from fengqiao.storage.base import EventStore
 from fengqiao.storage.codec import check_lookup
@@ -41,7 +42,9 @@ __all__ = ["Ledger"]
 _OPEN_CONDITIONS = ("state", "grade", "category", "channel", "station", "assignee", "role", "policy", "limit")
 """What :meth:`Ledger.open` passes on to :meth:`Ledger.disputes`."""
 
-HUAIYANG = "huaiyang-ten-categories"
+_DISPATCH = ("huainan-two-clears", "dispatch")
+_REWARDS = ("huaiyang-ten-categories", "rewards")
+"""Where the deprecated :meth:`Ledger.dispatch_report` and :meth:`Ledger.reward_eligible` find their reports."""
 
 
 class Ledger(abc.ABC):
@@ -186,6 +189,21 @@ class Ledger(abc.ABC):
         check_conditions(conditions, _OPEN_CONDITIONS)
         return self.disputes(open_only=True, **conditions)
 
+    def select(self, **conditions: Any) -> Iterator[Dispute]:
+        """The disputes whose rows meet every condition, as folded at their last append, by id.
+
+        Takes :meth:`disputes`' conditions but ``limit``, and spans of time: ``discovered`` and
+        ``received`` (the first alert), each ``(start, end)`` with ``end`` left out;
+        ``due_before`` (some deadline unmet and past due then) and ``dossier_incomplete``.
+        This is what a policy's reports read (:class:`~fengqiao.policies.reports.DisputeQuery`).
+
+        Raises:
+            ValidationError: a condition :func:`~fengqiao.ledger.filters` does not know, or a bad value.
+        """
+        check_conditions(conditions, FILTER_NAMES)
+        chosen = filters(**conditions)
+        return (d for _row, d in self._disputes(chosen))
+
     def row(self, dispute_id: str) -> LedgerRow:
         """One dispute's row.
 
@@ -255,28 +273,6 @@ class Ledger(abc.ABC):
         names = self._policies(filters(discovered=_period(period)))
         return tuple(self.resolution_rate(period, name) for name in names)
 
-    def dispatch_report(
-        self, day: date, *, station: str | None = None, seed: int | str = 0, policy: HuainanTwoClears | None = None
-    ) -> DispatchReport:
-        """Huainan's 09:00 dispatch view of the alerts received on ``day``, per station.
-
-        Delegates to :func:`fengqiao.policies.huainan_two_clears.dispatch_report` over the
-        disputes whose first alert was received that local day (in ``policy``'s timezone).
-        """
-        if not isinstance(day, date) or isinstance(day, datetime):
-            raise ValidationError(f"expected a date, got {type(day).__name__}", "day")
-        if station is not None and not isinstance(station, str):
-            raise ValidationError(f"expected a station's name, got {type(station).__name__}", "station")
-        if isinstance(seed, bool) or not isinstance(seed, int | str):
-            raise ValidationError(f"expected a seed (a whole number or text), got {type(seed).__name__}", "seed")
-        if policy is not None and not isinstance(policy, HuainanTwoClears):
-            raise ValidationError(f"expected a HuainanTwoClears policy, got {type(policy).__name__}", "policy")
-        rules = policy or HuainanTwoClears()
-        span = Period.day(day, rules.timezone)
-        chosen = filters(received=(span.start, span.end), station=station)
-        disputes = [d for _row, d in self._disputes(chosen)]
-        return dispatch_report(disputes, day, policy=rules, station=station, seed=seed)
-
     def dossier_completeness(
         self, policy: str | None = None, *, station: Value = None, incomplete_only: bool = False
     ) -> tuple[DossierRow, ...]:
@@ -297,31 +293,61 @@ class Ledger(abc.ABC):
         row, d = self._lookup(dispute_id)
         return self.book.workflow(row.policy).dossier_gaps(d)
 
-    def reward_eligible(self, rule: RewardRule | None = None, *, policy: str = HUAIYANG) -> tuple[InformantReward, ...]:
-        """Huaiyang's informant rewards: disputes an informant reported that ended resolved.
+    def report(self, policy: str | Policy, name: str, /, *arguments: Any, **options: Any) -> Any:
+        """Run the report ``name`` that ``policy`` offers over this ledger, and return what it gives.
 
-        Delegates to :func:`fengqiao.policies.huaiyang_ten_categories.reward_report` over the
-        disputes handled under ``policy`` whose first alert came through one of the rule's
-        channels, in its categories, now in follow-up or closed. The rule is the policy's
-        own ``reward_rule`` if it has one, else the default.
+        The report is found through the policy (its ``reports()``), so a third-party policy's
+        reports run as the built-in ones do; it reads the ledger through :meth:`select`.
+        ``arguments`` and ``options`` are the report's own, e.g.
+        ``ledger.report("huainan-two-clears", "dispatch", day, station="洞山派出所")``.
+
+        Raises:
+            ValidationError: an unknown policy, or a report it does not offer (the message lists
+                those it does), or the report's own refusal of an argument.
         """
-        if rule is not None and not isinstance(rule, RewardRule):
-            raise ValidationError(f"expected a RewardRule, got {type(rule).__name__}", "rule")
+        return self._report(self.book.resolve(policy), name)(self, *arguments, **options)
+
+    def _report(self, rules: Policy, name: str) -> Report:
+        offered = reports_of(rules)
+        if not isinstance(name, str) or name not in offered:
+            known = ", ".join(sorted(offered)) or "none"
+            raise ValidationError(f"{rules.name} offers no report called {quote(name)}; it offers: {known}", "name")
+        return offered[name]
+
+    def dispatch_report(
+        self, day: date, *, station: str | None = None, seed: int | str = 0, policy: Policy | None = None
+    ) -> Any:
+        """Deprecated: use ``report("huainan-two-clears", "dispatch", day, station=…, seed=…)``.
+
+        Huainan's 09:00 dispatch view of the alerts received on ``day``, per station: the
+        ``"dispatch"`` report of ``policy`` (the registered ``huainan-two-clears`` by default).
+        """
+        _deprecated("dispatch_report", 'report("huainan-two-clears", "dispatch", day, …)')
+        rules = registry.get(_DISPATCH[0]) if policy is None else policy
+        if not isinstance(rules, Policy) or _DISPATCH[1] not in reports_of(rules):
+            raise ValidationError(f"expected a HuainanTwoClears policy, got {type(policy).__name__}", "policy")
+        return reports_of(rules)[_DISPATCH[1]](self, day, station=station, seed=seed)
+
+    def reward_eligible(self, rule: Any = None, *, policy: str = _REWARDS[0]) -> Any:
+        """Deprecated: use ``report("huaiyang-ten-categories", "rewards", rule)``.
+
+        Huaiyang's informant rewards among the disputes handled under ``policy``: its
+        ``"rewards"`` report (the registered ``huaiyang-ten-categories``'s if it has none), with
+        its own ``reward_rule`` unless ``rule`` is given.
+        """
+        _deprecated("reward_eligible", 'report("huaiyang-ten-categories", "rewards", rule)')
         if not isinstance(policy, str):
             raise ValidationError(f"expected a policy name, got {type(policy).__name__}", "policy")
-        if rule is None:
-            try:
-                own = getattr(self.book.policy(policy), "reward_rule", None)
-            except ValidationError:  # not registered here: the ledger has none of its disputes either
-                own = None
-            rule = own if isinstance(own, RewardRule) else RewardRule()
-        chosen = filters(
-            policy=policy,
-            channel=rule.channels,
-            category=rule.categories,
-            state={State.FOLLOW_UP, State.CLOSED},
-        )
-        return reward_report((d for _row, d in self._disputes(chosen)), rule)
+        try:
+            offered = reports_of(self.book.policy(policy))
+        except ValidationError:  # not registered here: the ledger has none of its disputes either
+            offered = {}
+        report = offered.get(_REWARDS[1]) or reports_of(registry.get(_REWARDS[0]))[_REWARDS[1]]
+        return report(self, rule, policy=policy)
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"Ledger.{old}() is deprecated; use Ledger.{new}", DeprecationWarning, stacklevel=3)
 
 
 def _period(period: Period) -> tuple[datetime, datetime]:

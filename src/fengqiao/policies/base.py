@@ -2,7 +2,8 @@
 
 A policy grades a dispute (saying which rule fired), routes it, contributes refusals to any
 trigger, declares deadlines and dossier requirements, extends the graph, requires roles for
-triggers, and defines its metrics. It does no I/O: everything it needs is in the dispute
+triggers, defines its metrics, and may offer reports over a ledger (``reports()``, see
+:mod:`fengqiao.policies.reports`). It does no I/O: everything it needs is in the dispute
 (and its history) and the time it is asked at.
 """
 
@@ -26,6 +27,7 @@ from fengqiao.lifecycle.graph import GraphExtension
 from fengqiao.lifecycle.payloads import Assessment, Grading
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import State, TriggerId
+from fengqiao.policies.reports import NO_REPORTS, Report
 from fengqiao.policies.tables import DecisionTable, Facts
 
 __all__ = [
@@ -92,7 +94,12 @@ class DossierRequirement:
 
 @runtime_checkable
 class Policy(Protocol):
-    """What the workflow asks of a policy. Subclass :class:`BasePolicy` to get defaults."""
+    """What the workflow asks of a policy. Subclass :class:`BasePolicy` to get defaults.
+
+    A policy may also offer reports over a ledger by name, with a ``reports()`` method
+    returning a mapping of names to :data:`~fengqiao.policies.reports.Report` callables;
+    it is optional (:func:`~fengqiao.policies.reports.reports_of` gives none without it).
+    """
 
     @property
     def name(self) -> str:
@@ -221,6 +228,10 @@ class BasePolicy:
             "resolved": resolved,
             "resolution_rate": resolved / screened if screened else 0.0,
         }
+
+    def reports(self) -> Mapping[str, Report]:
+        """No reports: a policy with its own returns them by name, each bound to ``self``."""
+        return NO_REPORTS
 
     def __repr__(self) -> str:
         return f"<policy {self.name}>"

@@ -2,8 +2,8 @@
 
 The first policy grades, routes and names the grades; refusals and preconditions of all
 are united; deadlines, dossier requirements and graph extensions are merged; an actor
-must hold a role that every policy accepts; metrics are merged, earlier policies winning
-on a name clash.
+must hold a role that every policy accepts; metrics and reports are merged, earlier
+policies winning on a name clash.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from fengqiao.lifecycle.payloads import Assessment, Grading
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import TriggerId
 from fengqiao.policies.base import Deadline, DossierRequirement, Policy
+from fengqiao.policies.reports import Report, reports_of
 
 __all__ = ["Composite", "compose"]
 
@@ -84,6 +85,13 @@ class Composite:
         merged: dict[str, float] = {}
         for p in reversed(self.parts):
             merged.update(p.metrics(materialised))
+        return merged
+
+    def reports(self) -> Mapping[str, Report]:
+        """Every part's reports, each bound to its part; on a clash of names the earlier part wins."""
+        merged: dict[str, Report] = {}
+        for p in reversed(self.parts):
+            merged.update(reports_of(p))
         return merged
 
     def __repr__(self) -> str:

@@ -1,7 +1,11 @@
 """fengqiao's testing toolkit: hypothesis strategies and random lifecycles for your own rules.
 
-Needs the ``testing`` extra (hypothesis). See the docs page "Testing your policy".
+Needs the ``testing`` extra (hypothesis, and pytest for the contract suites). See the docs
+pages "Testing your policy" and "Testing your back-end or policy". The contract suites
+(:mod:`fengqiao.testing.contracts`) load on first use, so the strategies need no pytest.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from fengqiao.testing.commands import Lifecycle, PayloadStrategy, Step, lifecycles, payloads_for
 from fengqiao.testing.harness import Invariant, PolicyStateMachine, policy_state_machine
@@ -20,10 +24,18 @@ from fengqiao.testing.strategies import (
     vocabulary,
 )
 
+if TYPE_CHECKING:
+    from fengqiao.testing.contracts import EventStoreContract, LedgerContract, PolicyContract
+
+_CONTRACTS = ("EventStoreContract", "LedgerContract", "PolicyContract")
+
 __all__ = [
+    "EventStoreContract",
     "Invariant",
+    "LedgerContract",
     "Lifecycle",
     "PayloadStrategy",
+    "PolicyContract",
     "PolicyStateMachine",
     "Step",
     "actors",
@@ -42,3 +54,12 @@ __all__ = [
     "texts",
     "vocabulary",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the contract suites on first use: they need pytest, the strategies do not."""
+    if name in _CONTRACTS:
+        from fengqiao.testing import contracts
+
+        return getattr(contracts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

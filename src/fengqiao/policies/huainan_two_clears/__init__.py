@@ -14,7 +14,8 @@
   a later correction record (``DossierKind.CORRECTION_RECORD``) before ``close``.
 - **09:00 dispatch meeting** (早调度): :func:`dispatch_report` gives each station's line —
   received, entered handling in time, closed the same day, carried over, overdue — and a
-  seeded random call (点调) on one key alert.
+  seeded random call (点调) on one key alert. Over a ledger, the policy's ``"dispatch"``
+  report gives it: ``ledger.report("huainan-two-clears", "dispatch", day)``.
 
 Defaults where the reports are vague (all constructor arguments):
 
@@ -52,6 +53,7 @@ from fengqiao.policies.huainan_two_clears.dispatch import (
     DispatchRow,
     SpotCall,
     dispatch_report,
+    dispatch_view,
 )
 from fengqiao.policies.huainan_two_clears.policy import (
     CONCLUDED_STATES,
@@ -76,6 +78,7 @@ __all__ = [
     "SpotCall",
     "default_grading_table",
     "dispatch_report",
+    "dispatch_view",
     "handled_on",
     "spot_check_sample",
 ]

@@ -15,7 +15,8 @@ that view from disputes, as they stood at the meeting:
 
 The report is a pure function: the same disputes, day, station filter and seed give the
 same report, whatever later events the disputes passed in carry (histories are cut at the
-meeting time).
+meeting time). Over a ledger, :func:`dispatch_view` (the policy's ``"dispatch"`` report)
+selects the day's alerts and hands them to it.
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ from datetime import date, datetime, time, timedelta
 import attrs
 
 from fengqiao.domain.checks import require_aware
+from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies.base import DeadlineStatus
 from fengqiao.policies.huainan_two_clears.policy import HuainanTwoClears
 from fengqiao.policies.huainan_two_clears.timeline import as_of, day_bounds, first_alert_at, latest, local_day
+from fengqiao.policies.reports import DisputeQuery
 
-__all__ = ["MEETING_TIME", "DispatchReport", "DispatchRow", "SpotCall", "dispatch_report"]
+__all__ = ["MEETING_TIME", "DispatchReport", "DispatchRow", "SpotCall", "dispatch_report", "dispatch_view"]
 
 MEETING_TIME = time(9, 0)
 """The daily dispatch meeting (早调度) is held at 09:00 local time, the day after the alerts."""
@@ -154,3 +157,33 @@ def dispatch_report(
         key_alerts=tuple(d.id for d in key),
         spot_call=pick,
     )
+
+
+def dispatch_view(
+    ledger: DisputeQuery,
+    day: date,
+    *,
+    policy: HuainanTwoClears | None = None,
+    station: str | None = None,
+    seed: int | str = 0,
+) -> DispatchReport:
+    """:func:`dispatch_report` over the disputes of ``ledger`` whose first alert was received on ``day``.
+
+    The day is local to ``policy``'s timezone; disputes of every policy in the ledger are
+    counted, as at the meeting every alert of the day is.
+
+    Raises:
+        ValidationError: ``day`` is not a date, ``station`` not text, ``seed`` neither a whole
+            number nor text, or ``policy`` not a Huainan policy; the error names the argument.
+    """
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise ValidationError(f"expected a date, got {type(day).__name__}", "day")
+    if station is not None and not isinstance(station, str):
+        raise ValidationError(f"expected a station's name, got {type(station).__name__}", "station")
+    if isinstance(seed, bool) or not isinstance(seed, int | str):
+        raise ValidationError(f"expected a seed (a whole number or text), got {type(seed).__name__}", "seed")
+    if policy is not None and not isinstance(policy, HuainanTwoClears):
+        raise ValidationError(f"expected a HuainanTwoClears policy, got {type(policy).__name__}", "policy")
+    rules = policy or HuainanTwoClears()
+    disputes = list(ledger.select(received=day_bounds(day, rules.timezone), station=station))
+    return dispatch_report(disputes, day, policy=rules, station=station, seed=seed)

@@ -6,9 +6,9 @@ See the package docstring for the mechanism and the chosen defaults.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from importlib import resources
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
@@ -28,7 +28,11 @@ from fengqiao.policies.huainan_two_clears.timeline import (
     reached_at,
     uncorrected_findings,
 )
+from fengqiao.policies.reports import DisputeQuery, Report
 from fengqiao.policies.tables import DecisionTable
+
+if TYPE_CHECKING:
+    from fengqiao.policies.huainan_two_clears.dispatch import DispatchReport
 
 __all__ = [
     "CONCLUDED_STATES",
@@ -149,6 +153,22 @@ class HuainanTwoClears(BasePolicy):
         return self.is_key(dispute) and self.is_carried_over(dispute, at) and not self.is_supervised(dispute)
 
     # -- the Policy protocol ---------------------------------------------------------------
+    # -- reports ---------------------------------------------------------------------------
+    def reports(self) -> Mapping[str, Report]:
+        """``"dispatch"``: the 09:00 dispatch view of a day's alerts (:meth:`dispatch_view`)."""
+        return {"dispatch": self.dispatch_view}
+
+    def dispatch_view(
+        self, ledger: DisputeQuery, day: date, *, station: str | None = None, seed: int | str = 0
+    ) -> DispatchReport:
+        """The 09:00 dispatch view of ``ledger``'s alerts received on ``day`` under these rules.
+
+        See :func:`~fengqiao.policies.huainan_two_clears.dispatch_view`.
+        """
+        from fengqiao.policies.huainan_two_clears.dispatch import dispatch_view  # it reads this class
+
+        return dispatch_view(ledger, day, policy=self, station=station, seed=seed)
+
     def required_roles(self, action: TriggerId) -> frozenset[Role] | None:
         """The baseline's: officer roles for everything, grid workers may also discover and visit."""
         return None if self.baseline is None else self.baseline.required_roles(action)

@@ -45,6 +45,8 @@ The rules, and the defaults chosen where the sources are vague (all constructor 
 - **Informant rewards**: :func:`informant_reward` (pure) reports a dispute first reported by a
   security informant, in the ten categories, that ended resolved without a case, with the
   amount by the most severe grade it held (red 500, yellow 300, blue 200 yuan; :class:`RewardRule`).
+  Over a ledger, the policy's ``"rewards"`` report lists them:
+  ``ledger.report("huaiyang-ten-categories", "rewards")``.
 
 >>> from datetime import datetime, timedelta
 >>> from zoneinfo import ZoneInfo
@@ -72,6 +74,7 @@ from fengqiao.policies.huaiyang_ten_categories.rewards import (
     RewardRule,
     informant_reward,
     reward_report,
+    rewards_over,
 )
 from fengqiao.policies.huaiyang_ten_categories.trail import Risk, Trail, grade_path, read_trail
 
@@ -91,4 +94,5 @@ __all__ = [
     "informant_reward",
     "read_trail",
     "reward_report",
+    "rewards_over",
 ]

@@ -33,8 +33,15 @@ from fengqiao.policies.huaiyang_ten_categories.ladder import (
     when,
     zh,
 )
-from fengqiao.policies.huaiyang_ten_categories.rewards import TEN_CATEGORIES, RewardRule, informant_reward
+from fengqiao.policies.huaiyang_ten_categories.rewards import (
+    TEN_CATEGORIES,
+    InformantReward,
+    RewardRule,
+    informant_reward,
+    rewards_over,
+)
 from fengqiao.policies.huaiyang_ten_categories.trail import read_trail
+from fengqiao.policies.reports import DisputeQuery, Report
 from fengqiao.policies.tables import DecisionTable
 
 __all__ = [
@@ -334,6 +341,21 @@ class HuaiyangTenCategories(BasePolicy):
             counts["reward_eligible"] += informant_reward(d, self.reward_rule) is not None
         rate = counts["resolved"] / counts["screened"] if counts["screened"] else 0.0
         return {**counts, "resolution_rate": rate}
+
+    # -- reports ---------------------------------------------------------------------------
+    def reports(self) -> Mapping[str, Report]:
+        """``"rewards"``: the informant rewards a ledger's disputes earn (:meth:`informant_rewards`)."""
+        return {"rewards": self.informant_rewards}
+
+    def informant_rewards(
+        self, ledger: DisputeQuery, rule: RewardRule | None = None, *, policy: str | None = None
+    ) -> tuple[InformantReward, ...]:
+        """Informant rewards over ``ledger``'s disputes handled under ``policy`` (this policy's name).
+
+        ``rule`` is :attr:`reward_rule` unless given. See
+        :func:`~fengqiao.policies.huaiyang_ten_categories.rewards_over`.
+        """
+        return rewards_over(ledger, self.reward_rule if rule is None else rule, policy=policy or self.name)
 
     def __repr__(self) -> str:
         return f"<policy {self.name}>"

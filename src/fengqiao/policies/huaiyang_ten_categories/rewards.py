@@ -12,7 +12,8 @@ the range, not the rule, so the library's default is:
   avert: red 500, yellow 300, blue 200 yuan.
 
 Everything is configurable through :class:`RewardRule`. The functions are pure; the committee
-that pays is told, not the dispute changed.
+that pays is told, not the dispute changed. Over a ledger, :func:`rewards_over` (the policy's
+``"rewards"`` report) selects the candidates and hands them to :func:`reward_report`.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ import attrs
 
 from fengqiao.domain._quote import quote
 from fengqiao.domain.vocab import Category, Channel, Outcome
-from fengqiao.errors import PolicyDefinitionError
+from fengqiao.errors import PolicyDefinitionError, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.states import State
 from fengqiao.policies.huaiyang_ten_categories.trail import grade_path
+from fengqiao.policies.reports import DisputeQuery
 
 __all__ = [
     "DEFAULT_AMOUNTS",
@@ -38,6 +40,7 @@ __all__ = [
     "RewardRule",
     "informant_reward",
     "reward_report",
+    "rewards_over",
 ]
 
 TEN_CATEGORIES = frozenset(
@@ -147,3 +150,22 @@ def reward_report(disputes: Iterable[Dispute], rule: RewardRule | None = None) -
     """Every reward-eligible dispute among ``disputes``, oldest resolution first, for the committee."""
     found = [r for d in disputes if (r := informant_reward(d, rule)) is not None]
     return tuple(sorted(found, key=lambda r: (r.resolved_at, r.dispute_id)))
+
+
+def rewards_over(ledger: DisputeQuery, rule: RewardRule, *, policy: str) -> tuple[InformantReward, ...]:
+    """:func:`reward_report` over ``ledger``'s disputes handled under ``policy`` that could be eligible.
+
+    The candidates: first alert through one of the rule's channels, in its categories, now in
+    follow-up or closed.
+
+    Raises:
+        ValidationError: ``rule`` is not a :class:`RewardRule` or ``policy`` not a name.
+    """
+    if not isinstance(rule, RewardRule):
+        raise ValidationError(f"expected a RewardRule, got {type(rule).__name__}", "rule")
+    if not isinstance(policy, str):
+        raise ValidationError(f"expected a policy name, got {type(policy).__name__}", "policy")
+    chosen = ledger.select(
+        policy=policy, channel=rule.channels, category=rule.categories, state={State.FOLLOW_UP, State.CLOSED}
+    )
+    return reward_report(chosen, rule)

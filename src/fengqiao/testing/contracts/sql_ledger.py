@@ -11,30 +11,39 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import pytest
-from ledger_contract import LedgerContract, snapshot
-from ledger_support import POLICIES, LedgerFactory, choose_policy, scenarios, store_all
 
 import fengqiao as fq
 from fengqiao.errors import DisputeNotFound, StorageError
 from fengqiao.ledger import Ledger, MemoryLedger
 from fengqiao.storage import EventStore, StoredEvent
-
-
-class Raw(Protocol):
-    def __call__(self, sql: str, params: Sequence[Any] = (), /) -> list[tuple[Any, ...]]: ...
+from fengqiao.testing.contracts.ledger import LedgerContract
+from fengqiao.testing.contracts.ledger_support import (
+    POLICIES,
+    LedgerFactory,
+    choose_policy,
+    scenarios,
+    snapshot,
+    store_all,
+)
+from fengqiao.testing.contracts.sql_support import Raw
 
 
 class PlainStore(Protocol):
+    """Opens a store on the ledger's database without the ledger's projector, as another program would."""
+
     def __call__(self) -> EventStore: ...
 
 
 def memory_twin(disputes: Sequence[fq.Dispute]) -> Ledger:
+    """A memory ledger holding ``disputes``, to compare a SQL ledger with."""
     twin = MemoryLedger(policy=choose_policy, policies=POLICIES)
     store_all(twin.store, disputes, chunk=100)
     return twin
 
 
 class SQLLedgerContract(LedgerContract):
+    """What every SQL ledger adds to :class:`~fengqiao.testing.contracts.ledger.LedgerContract`."""
+
     @pytest.fixture
     def plain_store(self) -> PlainStore:
         raise NotImplementedError

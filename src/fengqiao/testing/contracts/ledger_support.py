@@ -1,26 +1,19 @@
-"""What the ledger tests share: disputes from several policies, and how to store them.
-
-The storage tests' helpers are reused, not copied: pytest's ``pythonpath`` setting (in
-pyproject.toml) puts ``tests/storage`` on the path, so ``contract`` and ``test_postgres``
-import by bare name, here as in ``tests/storage``.
-"""
+"""Disputes of several policies, and how to store them: what the ledger contracts share."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from contract import Boom, discover, histories, raises_boom, workflow
-
 import fengqiao as fq
 from fengqiao.ledger import Ledger
+from fengqiao.lifecycle.states import TERMINAL_STATES
+from fengqiao.policies import registry
 from fengqiao.policies.base import CHINA_TZ
-from fengqiao.policies.huainan_two_clears import HuainanTwoClears
-from fengqiao.policies.huaiyang_ten_categories import HuaiyangTenCategories
-from fengqiao.policies.yongji_54333 import Yongji54333
-from fengqiao.storage import EventStore
+from fengqiao.storage import EventStore, StoredEvent
+from fengqiao.testing.contracts.support import Boom, discover, histories, raises_boom, workflow
 
 __all__ = [
     "DAY",
@@ -45,8 +38,10 @@ DAY = datetime(2024, 7, 8, 8, 30, tzinfo=CHINA_TZ)
 """The day most scenarios begin (a Monday)."""
 
 PREFIXES = {"BL": "baseline", "YJ": "yongji-54333", "HN": "huainan-two-clears", "HY": "huaiyang-ten-categories"}
-POLICIES: tuple[fq.Policy, ...] = (Yongji54333(), HuainanTwoClears(), HuaiyangTenCategories())
-"""Objects for the policy names, so the tests do not depend on what the registry holds."""
+POLICIES: tuple[fq.Policy, ...] = tuple(
+    registry.get(name) for name in ("yongji-54333", "huainan-two-clears", "huaiyang-ten-categories")
+)
+"""The built-in regional policies, given to every ledger as objects (the ledger contract imports no region)."""
 
 
 def choose_policy(d: fq.Dispute) -> str:
@@ -61,16 +56,18 @@ class LedgerFactory(Protocol):
 
 
 def make_workflow(prefix: str, at: datetime = DAY) -> fq.Workflow:
+    """A workflow of the policy ``prefix`` stands for, on a fixed clock, with ids ``{prefix}-0001`` …."""
     counter = itertools.count(1)
     policy = next((p for p in POLICIES if p.name == PREFIXES[prefix]), PREFIXES[prefix])
     return fq.Workflow(policy, clock=fq.FixedClock(at), ids=lambda: f"{prefix}-{next(counter):04d}")
 
 
 def doc(kind: fq.DossierKind, title: str = "材料") -> fq.DossierItem:
+    """A dossier item of ``kind``."""
     return fq.DossierItem(kind=kind, title=title)
 
 
-def _tick(wf: fq.Workflow, **delta: float) -> None:
+def tick(wf: fq.Workflow, **delta: float) -> None:
     clock = wf.clock
     assert isinstance(clock, fq.FixedClock)
     clock.advance(timedelta(**delta))
@@ -92,17 +89,17 @@ def yongji() -> list[fq.Dispute]:
     wf = make_workflow("YJ")
     # complex, joint mediation, three visits, full A/B dossier: closed
     d = _discover(wf, category=fq.Category.PROPERTY_MANAGEMENT, summary="车库入口被堵", station="蒲州派出所")
-    _tick(wf, minutes=30)
+    tick(wf, minutes=30)
     d = wf.grade(d, actor=OFFICER, complex=True, risk_factors=[fq.RiskFactor.LONG_STANDING])
     for kind in (K.ALERT_RECORD, K.INQUIRY_RECORD, K.PARTY_INFO, K.STANDARD_ADDRESS, K.ANTI_FRAUD):
         d = wf.attach(d, doc(kind), actor=OFFICER)
     d = wf.assign(d, actor=OFFICER, person="民警肖某", role=fq.Role.RESPONSIBLE_OFFICER)
     d = wf.mediate(d, actor=OFFICER, forces=[F.POLICE_OFFICE, F.VILLAGE_GRID], documents=[doc(K.JOINT_HANDLING_NOTICE)])
-    _tick(wf, hours=3)
+    tick(wf, hours=3)
     d = wf.record_attempt(d, actor=OFFICER, outcome=fq.Outcome.AGREEMENT)
     d = wf.resolve(d, actor=OFFICER, documents=[doc(K.MEDIATION_AGREEMENT)])
     for visit in (V.PHONE, V.ON_SITE, V.PUBLIC_RETURN):
-        _tick(wf, days=3)
+        tick(wf, days=3)
         d = wf.record_visit(d, actor=GRID, kind=visit)
     d = wf.attach(d, doc(K.FOLLOW_UP_RECORD), actor=OFFICER)
     closed = wf.close(d, actor=OFFICER)
@@ -126,11 +123,11 @@ def huainan() -> list[fq.Dispute]:
     # a key alert (a group) left ungraded: its 24 hours to enter handling run out
     key = _discover(wf, category=fq.Category.WAGE_ARREARS, summary="钢筋工讨薪", risk_factors=["group"])
     # a general alert concluded the same day
-    _tick(wf, hours=1)
+    tick(wf, hours=1)
     d = wf.grade(_discover(wf, summary="占道停车"), actor=OFFICER)
     d = wf.mediate(d, actor=OFFICER, forces=[F.POLICE_OFFICE])
     d = wf.resolve(wf.record_attempt(d, actor=OFFICER, outcome=fq.Outcome.AGREEMENT), actor=OFFICER)
-    _tick(wf, hours=2)
+    tick(wf, hours=2)
     same_day = wf.close(wf.record_visit(d, actor=GRID, kind=V.PHONE), actor=OFFICER)
     # a general alert mediated across midnight: its same-day deadline is missed
     d = wf.grade(_discover(wf, summary="宠物伤人", station="洞山派出所"), actor=OFFICER)
@@ -155,7 +152,7 @@ def huaiyang() -> list[fq.Dispute]:
     d = wf.assign(d, actor=OFFICER, person="所长周某", role=fq.Role.RESPONSIBLE_LEADER)
     d = wf.assign(d, actor=OFFICER, person="社区民警刘某", role=fq.Role.RESPONSIBLE_OFFICER)
     d = wf.mediate(d, actor=LEADER, forces=[F.POLICE_OFFICE])
-    _tick(wf, hours=2)
+    tick(wf, hours=2)
     d = wf.record_attempt(d, actor=LEADER, outcome=fq.Outcome.AGREEMENT)
     rewarded = wf.resolve(d, actor=LEADER)
     # red with nobody named yet: its one-day deadline to name them runs out
@@ -181,3 +178,74 @@ def store_all(store: EventStore, disputes: Iterable[fq.Dispute], *, chunk: int =
             stored[sid] = min(start + chunk, len(history))
             if stored[sid] == len(history):
                 pending.remove((sid, history))
+
+
+Stored = dict[str, fq.Dispute]
+
+
+class Switch:
+    """A projector that fails when armed, to make an append fail after the ledger's projector ran."""
+
+    def __init__(self) -> None:
+        self.armed = False
+
+    def __call__(self, tx: Any, events: tuple[StoredEvent, ...], /) -> None:
+        if self.armed:
+            raise Boom("armed")
+
+
+def snapshot(ledger: Ledger) -> tuple[Any, ...]:
+    """Everything a ledger answers, to compare two ledgers (or one, before and after)."""
+    rows = ledger.disputes()
+    return (
+        rows,
+        tuple(ledger.get(r.id) for r in rows),
+        ledger.dossier_completeness(),
+        ledger.disputes(assignee="所长周某"),
+        ledger.disputes(assignee="民警肖某"),
+        ledger.position,
+    )
+
+
+def deadlines_by_hand(stored: Stored, at: datetime) -> list[tuple[str, str]]:
+    """Overdue deadlines, asking each dispute's policy directly."""
+    found = []
+    for d in stored.values():
+        wf = fq.Workflow(next((p for p in POLICIES if p.name == choose_policy(d)), choose_policy(d)))
+        found += [(d.id, c.deadline.code) for c in wf.deadlines(d, at=at) if c.status is fq.DeadlineStatus.OVERDUE]
+    return sorted(found)
+
+
+CONDITIONS: list[tuple[dict[str, Any], Callable[[fq.Dispute], bool]]] = [
+    ({"state": "closed"}, lambda d: d.state is fq.State.CLOSED),
+    ({"state": ["mediating", "referred"]}, lambda d: d.state in (fq.State.MEDIATING, fq.State.REFERRED)),
+    ({"grade": "red"}, lambda d: d.grade == "red"),
+    ({"category": "wage_arrears"}, lambda d: d.category is fq.Category.WAGE_ARREARS),
+    ({"channel": fq.Channel.SECURITY_INFORMANT}, lambda d: d.channel is fq.Channel.SECURITY_INFORMANT),
+    ({"station": "蒲州派出所"}, lambda d: d.station == "蒲州派出所"),
+    ({"assignee": "所长周某"}, lambda d: "所长周某" in {a.person for a in d.assignments}),
+    (
+        {"assignee": "民警肖某", "role": "responsible_officer"},
+        lambda d: "民警肖某" in d.assignees(fq.Role.RESPONSIBLE_OFFICER),
+    ),
+    ({"policy": "yongji-54333"}, lambda d: d.id.startswith("YJ")),
+    (
+        {"station": "城关派出所", "open_only": True},
+        lambda d: d.station == "城关派出所" and d.state not in TERMINAL_STATES,
+    ),
+]
+
+
+class Unnarrowed:
+    """A :class:`~fengqiao.policies.reports.DisputeQuery` that ignores every condition: all ``disputes``, by id.
+
+    A report run over it decides on every dispute itself, which is what the ledger's narrowed
+    answer must agree with.
+    """
+
+    def __init__(self, disputes: Iterable[fq.Dispute]) -> None:
+        self._disputes = sorted(disputes, key=lambda d: d.id)
+
+    def select(self, **conditions: Any) -> Iterator[fq.Dispute]:
+        """Every dispute, whatever the conditions."""
+        return iter(self._disputes)
