@@ -22,17 +22,13 @@ from __future__ import annotations
 import json
 import types
 import typing
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.cols import homogenous_tuple_structure_factory
-from cattrs.fns import identity
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
-from cattrs.preconf.json import make_converter
 
+from fengqiao._serde_hooks import SCHEMA_VERSION, EventStructure, Refused, Unstructure, make
 from fengqiao.domain._codegen import PLAIN
 from fengqiao.domain._quote import quote, said
 from fengqiao.domain.vocabulary import Vocabulary
@@ -40,7 +36,7 @@ from fengqiao.errors import SerializationError, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.fold import fold
-from fengqiao.lifecycle.states import State, StateId
+from fengqiao.lifecycle.states import StateId
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 
 __all__ = [
@@ -50,213 +46,24 @@ __all__ = [
     "error_location",
     "json_schema",
     "loads",
-    "plain_document",
     "structure",
     "unstructure",
 ]
 
-SCHEMA_VERSION = 1
-"""The version of the JSON layout this fengqiao writes and reads."""
 
 T = TypeVar("T")
 
 
-class _Refused(ValueError):
-    """A value refused by one of our own hooks; its message is shown as it is."""
+_DOCUMENTS: dict[type[Event], Unstructure] = {}
+"""Each event class's document builder: :func:`unstructure`'s hot path (the store codec's too)."""
 
-
-_Unstructure = Callable[[Any], dict[str, Any]]
-_EventStructure = tuple[type[Event], Callable[[Any, Any], Event]]
-
-
-def _make(
-    *,
-    detailed: bool,
-    documents: dict[type[Event], _Unstructure] | None = None,
-    events: dict[str, _EventStructure] | None = None,
-) -> cattrs.Converter:
-    """The converter: every hook registration lives here, for both the detailed and the fast one.
-
-    Args:
-        detailed: cattrs' detailed validation (the errors name the place) or not (faster).
-        documents: filled, if given, with each event class's whole-document builder (see
-            :func:`unstructure`), made from the same generated function as the class's hook.
-        events: filled, if given, with each event type tag's class and generated structure
-            function (see :func:`read_event`), the ones the class's hook calls.
-    """
-    conv = make_converter(detailed_validation=detailed, forbid_extra_keys=True)
-
-    def strict(kind: type[Any]) -> Callable[[Any, Any], Any]:
-        def hook(value: Any, _cl: Any) -> Any:
-            if type(value) is kind:
-                return value
-            if kind is float and type(value) is int:
-                return float(value)
-            raise _Refused(f"expected {kind.__name__}, got {type(value).__name__} {quote(value)}")
-
-        return hook
-
-    for kind in (str, bool, int, float):
-        conv.register_structure_hook(kind, strict(kind))
-    if not detailed:
-        # Collections with their item hook bound once, as cattrs itself builds them; the
-        # detailed converter keeps cattrs' own, whose errors carry the item's index.
-        conv.register_structure_hook_factory(_is_homogeneous_tuple, homogenous_tuple_structure_factory)
-        conv.register_structure_hook_factory(_is_frozenset, _frozenset_structure_factory(conv))
-
-    def structure_datetime(value: Any, _cl: Any) -> datetime:
-        if not isinstance(value, str):
-            raise _Refused(f"expected an ISO 8601 datetime string, got {quote(value)}")
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise _Refused(f"not an ISO 8601 datetime: {quote(value)}") from None
-        if parsed.tzinfo is None:
-            raise _Refused(f"naive datetime {quote(value)} refused: it needs a UTC offset")
-        return parsed
-
-    conv.register_structure_hook(datetime, structure_datetime)
-    conv.register_unstructure_hook(datetime, lambda dt: dt.isoformat())
-
-    def structure_vocabulary(value: Any, cl: type[Vocabulary]) -> Vocabulary:
-        if isinstance(value, str):
-            member = cl._value2member_map_.get(value)
-            if member is not None:
-                return member  # type: ignore[return-value]
-        allowed = ", ".join(m.value for m in cl)
-        raise _Refused(f"{quote(value)} is not a {cl.__name__}; expected one of: {allowed}")
-
-    # Registered on the class (singledispatch), so it wins over the ``str`` hook for StrEnums.
-    conv.register_structure_hook(Vocabulary, structure_vocabulary)
-
-    def structure_state(value: Any, _cl: Any) -> StateId:
-        if not isinstance(value, str) or not value:
-            raise _Refused(f"expected a state name, got {quote(value)}")
-        return State._value2member_map_.get(value, value)  # type: ignore[return-value]
-
-    # A predicate hook: the preconf converter's union passthrough would otherwise hand back a
-    # plain ``str`` for ``State | str``.
-    conv.register_structure_hook_func(lambda cl: cl == StateId, structure_state)
-    conv.register_unstructure_hook(StateId, str)
-
-    def unstructure_set_factory(cl: Any) -> Callable[[frozenset[Any]], list[Any]]:
-        (item,) = get_args(cl) or (Any,)
-        handler = conv.get_unstructure_hook(item)
-        if handler is identity:  # strings, vocabulary members: sorted as they are
-            return sorted
-        return lambda values: sorted(handler(v) for v in values)
-
-    conv.register_unstructure_hook_factory(_is_frozenset, unstructure_set_factory)
-
-    def unstructure_optional_factory(cl: Any) -> Callable[[Any], Any]:
-        (item,) = (a for a in get_args(cl) if a is not types.NoneType)
-        handler = conv.get_unstructure_hook(item)
-        if handler is identity:  # None and the value both pass as they are: inlined by cattrs
-            return identity
-        return lambda value: None if value is None else handler(value)
-
-    conv.register_unstructure_hook_factory(_is_optional, unstructure_optional_factory)
-
-    def unstructure_tuple_factory(cl: Any) -> Callable[[tuple[Any, ...]], list[Any]]:
-        handler = conv.get_unstructure_hook(get_args(cl)[0])
-        if handler is identity:
-            return list
-        return lambda values: [handler(v) for v in values]  # as cattrs' own, without a generator
-
-    conv.register_unstructure_hook_factory(_is_homogeneous_tuple, unstructure_tuple_factory)
-
-    def unstructure_event(event: Event) -> dict[str, Any]:
-        return conv.unstructure(event, unstructure_as=type(event))  # type: ignore[no-any-return]
-
-    def structure_event(value: Any, _cl: Any) -> Event:
-        if not isinstance(value, dict):
-            raise _Refused(f"expected an event object, got {quote(value)}")
-        tag = value.get("type")
-        cls = EVENT_TYPES.get(tag) if isinstance(tag, str) else None
-        if cls is None:
-            raise _Refused(f"unknown event type {quote(tag)}; known: {', '.join(EVENT_TYPES)}")
-        return structures[cls]({k: v for k, v in value.items() if k != "type"}, cls)
-
-    structures: dict[type[Event], Callable[[Any, Any], Event]] = {}
-    for cls in EVENT_TYPES.values():
-        structures[cls] = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
-        fields = make_dict_unstructure_fn(cls, conv)
-        conv.register_unstructure_hook(cls, _tagged_unstructure(fields, cls.type))
-        conv.register_structure_hook(cls, _tagged_structure(structures[cls], cls))
-        if documents is not None:
-            documents[cls] = _document_unstructure(fields, cls.type)
-        if events is not None:
-            events[cls.type] = (cls, structures[cls])
-    conv.register_unstructure_hook(Event, unstructure_event)
-    conv.register_structure_hook(Event, structure_event)
-    return conv
-
-
-def _is_frozenset(cl: Any) -> bool:
-    return get_origin(cl) is frozenset or cl is frozenset
-
-
-def _is_optional(cl: Any) -> bool:
-    args = get_args(cl)
-    return get_origin(cl) in (typing.Union, types.UnionType) and len(args) == 2 and types.NoneType in args
-
-
-def _is_homogeneous_tuple(cl: Any) -> bool:
-    args = get_args(cl)
-    return get_origin(cl) is tuple and len(args) == 2 and args[1] is Ellipsis
-
-
-def _frozenset_structure_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], frozenset[Any]]]:
-    def factory(cl: Any) -> Callable[[Any, Any], frozenset[Any]]:
-        (item,) = get_args(cl) or (Any,)
-        handler = conv.get_structure_hook(item)
-        return lambda values, _cl: frozenset([handler(v, item) for v in values])
-
-    return factory
-
-
-def _tagged_structure(inner: Callable[[Any, Any], Event], cls: type[Event]) -> Callable[[Any, Any], Event]:
-    """Structure a concrete event class, accepting (and checking) its ``type`` tag."""
-
-    def hook(value: Any, _cl: Any) -> Event:
-        if not isinstance(value, dict):
-            raise _Refused(f"expected an event object, got {quote(value)}")
-        tag = value.get("type", cls.type)
-        if tag != cls.type:
-            raise _Refused(f"expected an event of type {quote(cls.type)}, got {quote(tag)}")
-        return inner({k: v for k, v in value.items() if k != "type"}, cls)
-
-    return hook
-
-
-def _tagged_unstructure(fields: _Unstructure, tag: str) -> _Unstructure:
-    """Unstructure a concrete event class: its ``type`` tag, then its fields."""
-
-    def hook(event: Any) -> dict[str, Any]:
-        return {"type": tag, **fields(event)}
-
-    return hook
-
-
-def _document_unstructure(fields: _Unstructure, tag: str) -> _Unstructure:
-    """What :func:`unstructure` gives for an event: the schema version, the tag, the fields, in one dict."""
-
-    def document(event: Any) -> dict[str, Any]:
-        return {"schema": SCHEMA_VERSION, "type": tag, **fields(event)}
-
-    return document
-
-
-_DOCUMENTS: dict[type[Event], _Unstructure] = {}
-"""Each event class's document builder: :func:`unstructure`'s hot path, one dict per event."""
-
-converter = _make(detailed=True, documents=_DOCUMENTS)
+converter = make(detailed=True, documents=_DOCUMENTS)
 """The one converter: ``converter.unstructure(value)`` / ``converter.structure(data, cls)``."""
 
-_FAST_EVENTS: dict[str, _EventStructure] = {}
+_FAST_EVENTS: dict[str, EventStructure] = {}
 """Each event type tag's class and fast structure function: :func:`read_event`'s table."""
 
-_fast = converter if PLAIN else _make(detailed=False, events=_FAST_EVENTS)
+_fast = converter if PLAIN else make(detailed=False, events=_FAST_EVENTS)
 """The same registrations without cattrs' detailed validation: the hot path of :func:`structure`.
 
 It accepts and builds exactly what ``converter`` does, only faster (no per-field error
@@ -288,7 +95,7 @@ def error_location(exc: BaseException) -> tuple[str, str]:
     def fmt(err: BaseException, _type: Any) -> str:
         if isinstance(err, ValidationError):
             return f"{err.message}{_SEP}{err.path}"
-        if isinstance(err, _Refused):
+        if isinstance(err, Refused):
             return str(err)
         if isinstance(err, KeyError):
             return "required field missing"
@@ -353,7 +160,7 @@ def structure(data: Any, cls: type[T]) -> T:
             value = converter.structure(body, cls)
         except RecursionError:
             raise SerializationError("nested too deeply to read") from None
-        except (cattrs.BaseValidationError, _Refused, ValueError, TypeError, KeyError) as exc:
+        except (cattrs.BaseValidationError, Refused, ValueError, TypeError, KeyError) as exc:
             message, path = error_location(exc)
             raise SerializationError(message, path) from exc
     if cls is Dispute:
@@ -419,44 +226,6 @@ def json_schema(cls: type[Any] = Dispute) -> dict[str, Any]:
         **top,
         "$defs": defs,
     }
-
-
-_PLAIN: dict[type[Any], bool] = {}
-
-
-def plain_document(cls: type[Any]) -> bool:
-    """Whether :func:`unstructure` gives ``cls`` only text, whole numbers, booleans, nulls, arrays and objects.
-
-    True for an event class whose JSON Schema (the same field declarations the converter
-    writes from) has no ``number`` anywhere. The store codec lets orjson write such a
-    document without looking inside it, as it writes these types exactly as the stdlib does
-    (and refuses, for the stdlib to handle, what it cannot write alike: ints beyond 64 bits,
-    lone surrogates). That holds while the values are what their classes declare, which
-    their validators make sure of.
-
-    >>> from fengqiao.lifecycle.events import Closed
-    >>> plain_document(Closed)
-    True
-    """
-    known = _PLAIN.get(cls)
-    if known is None:
-        if cls not in _DOCUMENTS:  # another class may be unstructured by a hook of its own
-            known = False
-        else:
-            try:
-                known = not _has_number(json_schema(cls))
-            except TypeError:  # a type with no schema: nothing is known of its documents
-                known = False
-        _PLAIN[cls] = known
-    return known
-
-
-def _has_number(node: Any) -> bool:
-    if isinstance(node, dict):
-        return node.get("type") == "number" or any(_has_number(v) for v in node.values())
-    if isinstance(node, list):
-        return any(_has_number(v) for v in node)
-    return False
 
 
 def _document(schema: dict[str, Any]) -> dict[str, Any]:

@@ -30,8 +30,10 @@ from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import payloads as pl
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.triggers import EVENT_TYPES
+from fengqiao.storage import codec
+from fengqiao.storage._requests import check_append
 from fengqiao.storage.chain import GENESIS, link, link_utf8
-from fengqiao.storage.codec import canonical_json, canonical_text, check_append, decode, encode
+from fengqiao.storage.codec import canonical_json, canonical_text, decode, encode
 from fengqiao.testing import strategies
 from tests.documents import places
 
@@ -289,8 +291,8 @@ def test_what_would_not_be_written_as_text_is_refused_in_a_flag_or_a_dispute_id(
 
 
 def test_every_built_in_event_is_written_without_looking_inside_and_other_classes_are_looked_through() -> None:
-    assert all(serde.plain_document(cls) for cls in EVENT_TYPES.values())
-    assert not serde.plain_document(Dispute)  # not an event: unstructured by the converter's hooks
+    assert all(codec.plain_document(cls) for cls in EVENT_TYPES.values())
+    assert not codec.plain_document(Dispute)  # not an event: unstructured by the converter's hooks
 
 
 def test_a_document_with_a_number_in_its_schema_is_looked_through(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -300,8 +302,8 @@ def test_a_document_with_a_number_in_its_schema_is_looked_through(monkeypatch: p
         reading: float
 
     monkeypatch.setitem(serde._DOCUMENTS, Measured, lambda e: {"schema": 1, "type": "measured", "reading": e.reading})
-    monkeypatch.setattr(serde, "_PLAIN", {})
-    assert not serde.plain_document(Measured)
+    monkeypatch.setattr(codec, "_PLAIN", {})
+    assert not codec.plain_document(Measured)
     event = Measured(
         dispute_id="d-1", at=dt.datetime(2024, 1, 31, tzinfo=dt.UTC), actor=Actor.parse("officer:xiao"), reading=1e-07
     )

@@ -33,9 +33,9 @@ from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies import registry
 from fengqiao.policies.base import DeadlineStatus, DossierRequirement, Policy
 from fengqiao.policies.reports import Report, reports_of
+from fengqiao.storage._requests import check_lookup
 from fengqiao.storage.arguments import check_clock
 from fengqiao.storage.base import EventStore
-from fengqiao.storage.codec import check_lookup
 
 __all__ = ["Ledger"]
 

@@ -44,8 +44,8 @@ from fengqiao.ledger.facts import Projected, check_steps, fold_onto, project, re
 from fengqiao.ledger.rows import LedgerProblem
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Assigned
+from fengqiao.storage._loading import decode_chain, read_row
 from fengqiao.storage.base import StoredEvent
-from fengqiao.storage.codec import decode_chain, read_row
 
 __all__ = ["SQLProjection"]
 

@@ -43,22 +43,13 @@ from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
 from fengqiao.lifecycle.events import Event
+from fengqiao.storage._loading import Unreadable, decode_stream, split_head, stored_page
+from fengqiao.storage._requests import check_append, check_heads, check_lookup, check_many, check_page
 from fengqiao.storage.anchor import Anchor, audit, seal
 from fengqiao.storage.arguments import check_clock, check_count, check_projectors, check_seconds
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import Head, Row
-from fengqiao.storage.codec import (
-    Unreadable,
-    check_append,
-    check_heads,
-    check_lookup,
-    check_many,
-    check_page,
-    decode_stream,
-    project_all,
-    split_head,
-    stored_page,
-)
+from fengqiao.storage.codec import project_all
 from fengqiao.storage.migrations import (
     Migration,
     latest,

@@ -36,9 +36,10 @@ from fengqiao import serde
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.triggers import EVENT_TYPES
+from fengqiao.storage._requests import Tip, check_append, check_batch
 from fengqiao.storage.base import Append
 from fengqiao.storage.chain import GENESIS, link, seals
-from fengqiao.storage.codec import Record, Tip, check_append, check_batch, encode
+from fengqiao.storage.codec import Record, encode
 
 __all__ = ["Insert", "Item", "Prepared", "check_prepared", "encode_items", "encode_rows", "prepare", "records", "size"]
 

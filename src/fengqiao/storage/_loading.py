@@ -1,0 +1,157 @@
+"""What a load serves, checked: versions 1..n, each hash sealing its row and linking to the last, the head.
+
+Private to :mod:`fengqiao.storage`: every back-end's ``load``, ``read_all`` and ``verify`` read
+their rows through these, so each refuses a broken stream with the same
+:class:`~fengqiao.errors.BrokenStreamError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from fengqiao.errors import BrokenStreamError, UnreadableEventError
+from fengqiao.lifecycle.events import Event
+from fengqiao.storage.base import StoredEvent
+from fengqiao.storage.chain import GENESIS, link, unsealed_time
+from fengqiao.storage.codec import decode
+
+__all__ = ["Unreadable", "decode_chain", "decode_stream", "read_row", "split_head", "stored_page"]
+
+
+def decode_chain(stream_id: str, rows: Iterable[Sequence[Any]]) -> tuple[tuple[Event, ...], str]:
+    """A stream's events from its rows ``(version, schema_version, data, hash, _)`` in version order, checked.
+
+    The versions must run 1, 2, … without a gap, and each row's hash must seal its data and
+    link to the hash before it (:func:`~fengqiao.storage.chain.link`). Returns the events
+    and the last hash (:data:`~fengqiao.storage.chain.GENESIS` for none).
+
+    Raises:
+        BrokenStreamError: a missing version, or a broken or tampered link; it names the
+            stream, the version and what was found.
+        UnreadableEventError: an event that cannot be decoded.
+    """
+    events: list[Event] = []
+    prev = GENESIS
+    expected = 1
+    for version, schema_version, data, digest, _ in rows:
+        if version != expected:
+            gone = f"{expected}" if version == expected + 1 else f"{expected} to {version - 1}"
+            raise BrokenStreamError(stream_id, expected, f"version {gone} is missing", "missing")
+        if _seal(prev, stream_id, version, data) != digest:
+            raise BrokenStreamError(
+                stream_id, version, "its content, place or link does not match its hash (edited or reordered)"
+            )
+        events.append(decode(stream_id, version, schema_version, data))
+        prev, expected = digest, expected + 1
+    return tuple(events), prev
+
+
+def decode_stream(stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int, str] | None) -> tuple[Event, ...]:
+    """:func:`decode_chain`, and the stream's recorded ``head`` (version, hash) must be its last event.
+
+    ``head`` is ``None`` when the store has no head for the stream; then there must be no
+    rows either (an unknown stream loads as empty).
+
+    Raises:
+        BrokenStreamError: as :func:`decode_chain`, or a head that disagrees.
+        UnreadableEventError: an event that cannot be decoded.
+    """
+    events, prev = decode_chain(stream_id, rows)
+    last = len(events)
+    if head is None:
+        if last:
+            raise BrokenStreamError(stream_id, last, "the stream has events but no recorded head", "head-mismatch")
+        return ()
+    if head[0] != last:
+        if head[0] > last:
+            raise BrokenStreamError(
+                stream_id, last + 1, f"version {last + 1} is missing (the head is at {head[0]})", "missing"
+            )
+        raise BrokenStreamError(stream_id, head[0] + 1, f"events after the recorded head {head[0]}", "head-mismatch")
+    if head[1] != prev:
+        raise BrokenStreamError(
+            stream_id, last, "the recorded head hash differs from the last event's", "head-mismatch"
+        )
+    return events
+
+
+def read_row(stream_id: str, version: int, schema_version: int, data: str, prev_hash: str, digest: str) -> Event:
+    """The event of one row read out of stream order (``read_all``): its own seal checked, then decoded.
+
+    Out of stream order the link to the event before cannot be followed, but the row's hash
+    must still seal its data, place and ``prev_hash``: an event edited behind the library's
+    back is refused here, as :func:`decode_stream` refuses it on load.
+
+    Raises:
+        BrokenStreamError: the row's hash does not seal it.
+        UnreadableEventError: the event cannot be decoded.
+    """
+    if _seal(prev_hash, stream_id, version, data) != digest:
+        raise BrokenStreamError(stream_id, version, "its content, place or link does not match its hash (edited)")
+    return decode(stream_id, version, schema_version, data)
+
+
+Unreadable = Callable[[UnreadableEventError], object]
+"""What ``read_all(unreadable=...)`` calls with each row it skips."""
+
+
+def stored_page(
+    page: Iterable[Sequence[Any]],
+    recorded: Callable[[Any], datetime],
+    unreadable: Unreadable | None,
+    sealed_after: int,
+) -> list[StoredEvent]:
+    """The events of one ``read_all`` page; ``recorded`` reads the back-end's ``recorded_at``.
+
+    The rows are ``(position, stream_id, version, schema_version, data, prev_hash, hash,
+    recorded_at, seal)``. Each row's hash must seal its data, and its seal its hash and
+    ``recorded_at`` (a row after position ``sealed_after`` must have a seal; see
+    :mod:`fengqiao.storage.chain`). A row that cannot be read raises, or with
+    ``unreadable`` is passed to it and skipped.
+    """
+    events: list[StoredEvent] = []
+    for position, stream_id, version, schema, data, prev_hash, digest, recorded_at, stored_seal in page:
+        try:
+            event = read_row(stream_id, version, schema, data, prev_hash, digest)
+            try:
+                at = recorded(recorded_at)
+            except (TypeError, ValueError) as exc:
+                raise UnreadableEventError(stream_id, version, f"unreadable recorded_at: {exc}") from exc
+            unsealed = unsealed_time(digest, at, stored_seal, position, sealed_after)
+            if unsealed:
+                raise BrokenStreamError(stream_id, version, unsealed)
+        except UnreadableEventError as exc:
+            if unreadable is None:
+                raise
+            unreadable(exc)
+            continue
+        events.append(
+            StoredEvent(
+                position=position, stream_id=stream_id, version=version, event=event, hash=digest, recorded_at=at
+            )
+        )
+    return events
+
+
+def split_head(rows: list[Any]) -> tuple[list[Any], tuple[int, str] | None]:
+    """Split a load query's result into the event rows and the head.
+
+    The query's first row is the head (version 0, its hash in the fourth column and its
+    version in the fifth) when the stream has one; the rows after it are the events.
+    """
+    if rows and rows[0][0] == 0 and rows[0][4] is not None:
+        head = rows[0]
+        return rows[1:], (head[4], head[3])
+    return rows, None
+
+
+def _seal(prev: str, stream_id: str, version: int, data: object) -> str:
+    """The hash ``data`` should carry at ``version``; anything not text cannot match."""
+    if type(data) is not str:
+        return ""
+    try:
+        return link(prev, stream_id, version, data)
+    except UnicodeEncodeError:
+        return ""
