@@ -28,7 +28,7 @@ __all__ = ["Count", "Dimension", "Factors", "Flags", "OneOf", "Read", "Test"]
 Test = Callable[[Any], bool]
 """A compiled test over facts: true when the facts pass it."""
 
-Read = Callable[[Dispute, Assessment], object]
+Read = Callable[[Dispute, Assessment], Any]
 """How a fact is read from a dispute under an assessment."""
 
 
@@ -49,8 +49,8 @@ class Dimension:
         """The :class:`Condition` fields this dimension owns."""
         raise NotImplementedError
 
-    def read(self, dispute: Dispute, assessment: Assessment) -> Iterator[tuple[str, object]]:
-        """Each fact of this dimension, by name, for ``dispute`` under ``assessment``."""
+    def readers(self) -> Iterator[tuple[str, Read]]:
+        """Each fact of this dimension by name, with how to read it from a dispute under an assessment."""
         raise NotImplementedError
 
     def tests(self, cond: Any) -> Iterator[Test]:
@@ -99,8 +99,8 @@ class OneOf(Dimension):
     def fields(self) -> tuple[str, ...]:
         return (self.field,)
 
-    def read(self, dispute: Dispute, assessment: Assessment) -> Iterator[tuple[str, object]]:
-        yield self.fact, self.reader(dispute, assessment)
+    def readers(self) -> Iterator[tuple[str, Read]]:
+        yield self.fact, self.reader
 
     def tests(self, cond: Any) -> Iterator[Test]:
         allowed = getattr(cond, self.field)
@@ -155,8 +155,8 @@ class Factors(Dimension):
     def fields(self) -> tuple[str, ...]:
         return (self.any, self.count, self.all, self.none)
 
-    def read(self, dispute: Dispute, assessment: Assessment) -> Iterator[tuple[str, object]]:
-        yield self.fact, self.reader(dispute, assessment)
+    def readers(self) -> Iterator[tuple[str, Read]]:
+        yield self.fact, self.reader
 
     def _sets(self, cond: Any) -> tuple[frozenset[Any], int, frozenset[Any], frozenset[Any]]:
         return getattr(cond, self.any), getattr(cond, self.count), getattr(cond, self.all), getattr(cond, self.none)
@@ -244,8 +244,8 @@ class Count(Dimension):
     def fields(self) -> tuple[str, ...]:
         return (f"min_{self.fact}", f"max_{self.fact}")
 
-    def read(self, dispute: Dispute, assessment: Assessment) -> Iterator[tuple[str, object]]:
-        yield self.fact, self.reader(dispute, assessment)
+    def readers(self) -> Iterator[tuple[str, Read]]:
+        yield self.fact, self.reader
 
     def _bounds(self, cond: Any) -> tuple[int, int | None]:
         return getattr(cond, f"min_{self.fact}"), getattr(cond, f"max_{self.fact}")
@@ -310,8 +310,8 @@ class Flags(Dimension):
     def fields(self) -> tuple[str, ...]:
         return self.names
 
-    def read(self, dispute: Dispute, assessment: Assessment) -> Iterator[tuple[str, object]]:
-        return ((name, getattr(assessment, name)) for name in self.names)
+    def readers(self) -> Iterator[tuple[str, Read]]:
+        return ((name, _of_assessment(name)) for name in self.names)
 
     def tests(self, cond: Any) -> Iterator[Test]:
         for name in self.names:
@@ -352,6 +352,11 @@ class Flags(Dimension):
 
     def example(self, state: Mapping[str, bool]) -> Iterator[str]:
         return (f"{k}={str(v).lower()}" for k, v in sorted(state.items()))
+
+
+def _of_assessment(name: str) -> Read:
+    get = attrgetter(name)
+    return lambda _d, a: get(a)
 
 
 def _flag_test(name: str, wanted: bool) -> Test:

@@ -14,24 +14,32 @@ declaration.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Literal, Self, TypeVar
 
 import attrs
 
+from fengqiao.domain.checks import quick_init
 from fengqiao.domain.vocab import Category, Channel, RiskFactor, Route
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import PolicyDefinitionError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.payloads import Assessment
-from fengqiao.policies.tables._dimensions import Count, Dimension, Factors, Flags, OneOf
+from fengqiao.policies.tables._dimensions import Count, Dimension, Factors, Flags, OneOf, Read, Test
 
-__all__ = ["DIMENSIONS", "Condition", "Explanation", "Facts", "HitPolicy", "Match", "Rule", "check_declared"]
+_T = TypeVar("_T")
+
+__all__ = ["DIMENSIONS", "Condition", "Explanation", "Facts", "HitPolicy", "Match", "Rule", "declared"]
 
 # -- the declaration ---------------------------------------------------------------------------
 CATEGORY = OneOf("category", "categories", Category, lambda d, _a: d.category)
 CHANNEL = OneOf("channel", "channels", Channel, lambda d, _a: d.channel)
 RISK_FACTORS = Factors(
-    "risk_factors", any="any_factors", count="min_any", all="all_factors", none="no_factors", reader=lambda _d, a: a.risk_factors
+    "risk_factors",
+    any="any_factors",
+    count="min_any",
+    all="all_factors",
+    none="no_factors",
+    reader=lambda _d, a: a.risk_factors,
 )
 ALERTS = Count("alerts", floor=1, reader=lambda d, _a: len(d.alerts))
 PARTIES = Count("parties", floor=0, reader=lambda d, _a: len(d.parties))
@@ -39,6 +47,33 @@ ASSESSMENT_FLAGS = Flags(("police_business", "meets_case_threshold", "complex"))
 
 DIMENSIONS: tuple[Dimension, ...] = (CATEGORY, CHANNEL, RISK_FACTORS, ALERTS, PARTIES, ASSESSMENT_FLAGS)
 """What a rule can look at, in the order conditions test, describe and explain them."""
+
+
+def declared(kind: Literal["facts", "fields"]) -> Callable[[type[_T]], type[_T]]:
+    """Check that a class has exactly the ``kind`` its dimensions name (facts, or condition fields).
+
+    On facts it also caches each fact's reader for :meth:`Facts.of`.
+
+    Raises:
+        PolicyDefinitionError: a dimension names a field the class lacks, or the class has a
+            field no dimension owns.
+    """
+
+    def check(cls: type[_T]) -> type[_T]:
+        dims: tuple[Dimension, ...] = cls._dimensions  # type: ignore[attr-defined]
+        names = [name for dim in dims for name in getattr(dim, kind)]
+        have = [a.name for a in attrs.fields(cls) if a.init]  # type: ignore[arg-type]
+        missing, extra = sorted(set(names) - set(have)), sorted(set(have) - set(names))
+        if missing or extra or len(names) != len(set(names)):
+            raise PolicyDefinitionError(
+                f"{cls.__name__} disagrees with its dimensions: missing {', '.join(missing) or 'nothing'}, "
+                f"undeclared {', '.join(extra) or 'nothing'}"
+            )
+        if kind == "facts":
+            cls._readers = tuple(reader for dim in dims for reader in dim.readers())  # type: ignore[attr-defined]
+        return cls
+
+    return check
 
 
 class HitPolicy(Vocabulary):
@@ -69,6 +104,8 @@ def _route(value: Route | str | None) -> Route | None:
     return None if value is None else Route.parse(value, "route")
 
 
+@declared("facts")
+@quick_init
 @attrs.frozen(kw_only=True)
 class Facts:
     """What a rule can look at: category, channel, risk factors, alerts, parties, assessment."""
@@ -89,10 +126,10 @@ class Facts:
     def of(cls, dispute: Dispute, assessment: Assessment | None = None) -> Self:
         """The facts of ``dispute`` under ``assessment`` (its current one by default)."""
         a = assessment or dispute.assessment or Assessment(risk_factors=dispute.risk_factors)
-        values: dict[str, Any] = {}
-        for dim in cls._dimensions:
-            values.update(dim.read(dispute, a))
-        return cls(**values)
+        return cls(**{name: read(dispute, a) for name, read in cls._readers})
+
+    _readers: ClassVar[tuple[tuple[str, Read], ...]] = ()
+    """Each fact's name and reader, from :attr:`_dimensions` (set by :func:`declared`)."""
 
 
 def _always(_facts: Facts) -> bool:
@@ -108,9 +145,18 @@ def _compile(cond: Condition) -> Callable[[Facts], bool]:
     tests = [test for dim in cond._dimensions for test in dim.tests(cond)]
     if not tests:
         return _always
-    if len(tests) == 1:
-        return tests[0]
-    every = tuple(tests)
+    return _all(*tests)
+
+
+def _all(first: Test, second: Test | None = None, third: Test | None = None, *rest: Test) -> Test:
+    """The conjunction of tests, unrolled up to three (a loop costs more than the calls here)."""
+    if second is None:
+        return first
+    if third is None:
+        return lambda f: first(f) and second(f)
+    if not rest:
+        return lambda f: first(f) and second(f) and third(f)
+    every = (first, second, third, *rest)
 
     def test(facts: Facts) -> bool:
         for t in every:  # noqa: SIM110 - a plain loop: all() over a generator costs twice as much here
@@ -121,6 +167,7 @@ def _compile(cond: Condition) -> Callable[[Facts], bool]:
     return test
 
 
+@declared("fields")
 @attrs.frozen(kw_only=True)
 class Condition:
     """A conjunction of tests; a field left at its default does not constrain.
@@ -144,10 +191,12 @@ class Condition:
     police_business: bool | None = None
     meets_case_threshold: bool | None = None
     complex: bool | None = None
-    _test: Callable[[Facts], bool] = attrs.field(
-        init=False, eq=False, repr=False, default=attrs.Factory(lambda self: _compile(self), takes_self=True)
-    )
+    _test: Callable[[Facts], bool] = attrs.field(init=False, eq=False, repr=False)
     """:meth:`matches`, compiled once from the tests this condition sets (see :func:`_compile`)."""
+
+    def __attrs_post_init__(self) -> None:
+        # After every field is set, a subclass's own included (a Factory would run before them).
+        object.__setattr__(self, "_test", _compile(self))
 
     def matches(self, facts: Facts) -> bool:
         """Whether ``facts`` pass every test (the same answer as "no :meth:`failures`", without the words)."""
@@ -199,25 +248,3 @@ class Explanation:
         for rule_id, failed in self.checks:
             lines.append(f"  {rule_id}: " + ("matched, but lost" if not failed else "no — " + "; ".join(failed)))
         return "\n".join(lines)
-
-
-def check_declared(cls: type[Any]) -> None:
-    """Refuse ``cls`` (facts or a condition) unless its fields are exactly what its dimensions name.
-
-    Raises:
-        PolicyDefinitionError: a dimension names a field ``cls`` lacks, or ``cls`` has a field
-            no dimension owns.
-    """
-    kind = "facts" if issubclass(cls, Facts) else "fields"
-    declared = [name for dim in cls._dimensions for name in getattr(dim, kind)]
-    have = [a.name for a in attrs.fields(cls) if a.init]
-    missing, extra = sorted(set(declared) - set(have)), sorted(set(have) - set(declared))
-    if missing or extra or len(declared) != len(set(declared)):
-        raise PolicyDefinitionError(
-            f"{cls.__name__} disagrees with its dimensions: missing {', '.join(missing) or 'nothing'}, "
-            f"undeclared {', '.join(extra) or 'nothing'}"
-        )
-
-
-check_declared(Facts)
-check_declared(Condition)
