@@ -166,3 +166,35 @@ def test_a_loaded_table_whose_all_factors_rule_leaves_a_gap_is_refused_at_load_a
         DecisionTable.from_toml(gappy)
     assert str(loaded.value).startswith("table t: no rule covers inputs such as ")
     assert loaded.value.__cause__ is None  # the verifier's own error, not a loading error wrapped around it
+
+
+class _OtherDimensions(Condition):
+    """A condition that looks at the amount instead of, not besides, the built-in dimensions."""
+
+    _dimensions: ClassVar[tuple[Dimension, ...]] = (AMOUNT,)
+
+
+def test_rules_that_look_at_different_dimensions_are_refused_in_one_table() -> None:
+    odd = object.__new__(_OtherDimensions)  # bypasses the field check: only the table's own check is tested here
+    object.__setattr__(odd, "min_amount", 0)
+    with pytest.raises(fq.PolicyDefinitionError, match="rule odd looks at other facts than"):
+        _table(_BIG, Rule(id="odd", grade="low", when=odd))
+
+
+# -- the command path decides from the dispute without building Facts --------------------------
+_ASSESSMENTS = [
+    Assessment(),
+    Assessment(risk_factors=frozenset({fq.RiskFactor.WEAPON})),
+    Assessment(risk_factors=frozenset({fq.RiskFactor.ALCOHOL, fq.RiskFactor.DRUGS}), complex=True),
+    Assessment(police_business=False, meets_case_threshold=True),
+]
+
+
+@pytest.mark.parametrize("policy", ["baseline", "yongji-54333", "huainan-two-clears", "huaiyang-ten-categories"])
+def test_deciding_from_a_dispute_is_deciding_from_its_facts(policy: str) -> None:
+    table = getattr(fq.policies.get(policy), "grading_table", None)
+    assert isinstance(table, DecisionTable)
+    dispute = _dispute()
+    for assessment in _ASSESSMENTS:
+        assert table.decide_dispute(dispute, assessment) is table.decide(Facts.of(dispute, assessment))
+    assert table.decide_dispute(dispute) is table.decide(Facts.of(dispute))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from fengqiao.errors import PolicyDefinitionError
+from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.lifecycle.payloads import Assessment
 from fengqiao.policies.tables import _loading
+from fengqiao.policies.tables._dimensions import Read, Test, assessment_of
 from fengqiao.policies.tables._model import Explanation, Facts, HitPolicy, Match, Rule
-from fengqiao.policies.tables._verify import verify
+from fengqiao.policies.tables._verify import verify, widest
 
 __all__ = ["DecisionTable"]
 
@@ -37,17 +40,25 @@ class DecisionTable:
     rules: tuple[Rule, ...] = attrs.field(converter=_rules)
     hit_policy: HitPolicy = attrs.field(default=HitPolicy.FIRST, converter=_hit_policy)
 
-    _plan: tuple[tuple[Callable[[Facts], bool], Match], ...] = attrs.field(init=False, eq=False, repr=False)
+    _plan: tuple[tuple[Test, Match], ...] = attrs.field(init=False, eq=False, repr=False)
     """Each rule's compiled test and its ready-made :class:`Match`, in the order rules win."""
+    _values: Callable[[Facts], Sequence[Any]] = attrs.field(init=False, eq=False, repr=False)
+    """The values of the facts the compiled tests take, read from facts."""
+    _readers: tuple[Read, ...] = attrs.field(init=False, eq=False, repr=False)
+    """The same values read from a dispute and an assessment (see :meth:`decide_dispute`)."""
 
     def __attrs_post_init__(self) -> None:
         verify(self)
+        kind = widest(self.name, self.rules)
         plan = tuple((r.when._test, Match(r, r.when.describe())) for r in self._ordered())
         object.__setattr__(self, "_plan", plan)
+        object.__setattr__(self, "_values", kind._values)
+        object.__setattr__(self, "_readers", tuple(read for dim in kind._dimensions for _, read in dim.readers()))
 
     def matches(self, facts: Facts) -> tuple[Rule, ...]:
         """Every rule whose condition ``facts`` meet, in table order."""
-        return tuple(r for r in self.rules if r.when._test(facts))
+        values = self._values(facts)
+        return tuple(r for r in self.rules if r.when._test(values))
 
     def decide(self, facts: Facts) -> Match:
         """The winning rule for ``facts`` (a validated table always has one).
@@ -55,10 +66,18 @@ class DecisionTable:
         Each rule's :class:`Match` (and the words of its reason) is made once, when the table
         is built, so deciding only runs the compiled tests.
         """
+        return self._decide(self._values(facts), facts)
+
+    def decide_dispute(self, dispute: Dispute, assessment: Assessment | None = None) -> Match:
+        """``decide(Facts.of(dispute, assessment))``, without building the :class:`Facts` (the command path)."""
+        a = assessment_of(dispute, assessment)
+        return self._decide([read(dispute, a) for read in self._readers], dispute)
+
+    def _decide(self, values: Sequence[Any], of: object) -> Match:
         for test, match in self._plan:
-            if test(facts):
+            if test(values):
                 return match
-        raise PolicyDefinitionError(f"table {self.name}: no rule matches {facts}")  # pragma: no cover
+        raise PolicyDefinitionError(f"table {self.name}: no rule matches {of}")  # pragma: no cover
 
     def explain(self, facts: Facts) -> Explanation:
         """The winning rule and, for every other rule, the tests it failed."""

@@ -2,7 +2,8 @@
 
 The input space is split into *cells* in which every rule is decided, so the checks are exact,
 not sampled. A cell holds one state per dimension (see :mod:`._dimensions`), and each split
-is the one the first undecided dimension of a rule's condition asks for.
+is the one the first undecided dimension of a rule's condition asks for. A rule's condition
+may look at fewer dimensions than the table (a prefix of them): the rest leave it free.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from fengqiao.domain._quote import quote
 from fengqiao.errors import PolicyDefinitionError
 from fengqiao.policies.tables._dimensions import Dimension
-from fengqiao.policies.tables._model import HitPolicy, Rule
+from fengqiao.policies.tables._model import Condition, HitPolicy, Rule
 
 if TYPE_CHECKING:
     from fengqiao.policies.tables._table import DecisionTable
 
-__all__ = ["verify"]
+__all__ = ["verify", "widest"]
 
 _MAX_CELLS = 200_000
 
@@ -29,15 +30,27 @@ _Split = tuple[int, Any]
 """Which dimension to split (its index in the cell) and how (as that dimension said)."""
 
 
-def _dimensions(rules: tuple[Rule, ...]) -> tuple[Dimension, ...]:
-    """The dimensions of the table: those of its widest condition class."""
-    return max((r.when._dimensions for r in rules), key=len)
+def widest(name: str, rules: tuple[Rule, ...]) -> type[Condition]:
+    """The condition class whose dimensions the table's rules look at (the others' are a prefix of them).
+
+    Raises:
+        PolicyDefinitionError: two rules' conditions look at different dimensions.
+    """
+    kinds = sorted({type(r.when) for r in rules}, key=lambda k: len(k._dimensions))
+    dims = kinds[-1]._dimensions
+    for rule in rules:
+        own = rule.when._dimensions
+        if own != dims[: len(own)]:
+            raise PolicyDefinitionError(
+                f"table {name}: rule {rule.id} looks at other facts than {type(rules[0].when).__name__}"
+            )
+    return kinds[-1]
 
 
-def _truth(cond: Any, own: tuple[tuple[int, Dimension], ...], cell: _Cell) -> tuple[bool | None, _Split | None]:
+def _truth(cond: Any, cell: _Cell) -> tuple[bool | None, _Split | None]:
     """Whether ``cond`` is true, false or undecided (``None``) in ``cell``, and what to split on."""
     undecided: _Split | None = None
-    for i, dim in own:
+    for i, dim in enumerate(cond._dimensions):
         value, split = dim.truth(cond, cell[i])
         if value is False:
             return False, None
@@ -48,7 +61,6 @@ def _truth(cond: Any, own: tuple[tuple[int, Dimension], ...], cell: _Cell) -> tu
 
 def _leaves(rules: tuple[Rule, ...], dims: tuple[Dimension, ...]) -> Iterator[tuple[_Cell, tuple[Rule, ...]]]:
     """Every cell in which each rule is decided, with the rules that match there."""
-    owned = [(rule, tuple((i, d) for i, d in enumerate(dims) if d in rule.when._dimensions)) for rule in rules]
     stack: list[_Cell] = [tuple(d.start() for d in dims)]
     seen = 0
     while stack:
@@ -57,8 +69,8 @@ def _leaves(rules: tuple[Rule, ...], dims: tuple[Dimension, ...]) -> Iterator[tu
         if seen > _MAX_CELLS:
             raise PolicyDefinitionError(f"table too complex to verify (more than {_MAX_CELLS} cells)")
         matched: list[Rule] = []
-        for rule, own in owned:
-            value, split = _truth(rule.when, own, cell)
+        for rule in rules:
+            value, split = _truth(rule.when, cell)
             if split is not None:
                 i, how = split
                 stack.extend((*cell[:i], part, *cell[i + 1 :]) for part in dims[i].split(cell[i], how, rule.when))
@@ -93,7 +105,7 @@ def verify(table: DecisionTable) -> None:
                 f"table {table.name}: rule {rule.id} gives grade {quote(rule.grade)}, "
                 f"not one of {', '.join(table.grades)}"
             )
-    dims = _dimensions(table.rules)
+    dims = widest(table.name, table.rules)._dimensions
     winners: set[str] = set()
     for cell, matched in _leaves(table._ordered(), dims):
         if not matched:
