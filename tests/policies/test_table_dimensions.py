@@ -7,6 +7,8 @@ typed fields it names; matching, the words, loading, the verifier and ``Facts.of
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import ClassVar
 
 import attrs
@@ -198,3 +200,10 @@ def test_deciding_from_a_dispute_is_deciding_from_its_facts(policy: str) -> None
     for assessment in _ASSESSMENTS:
         assert table.decide_dispute(dispute, assessment) is table.decide(Facts.of(dispute, assessment))
     assert table.decide_dispute(dispute) is table.decide(Facts.of(dispute))
+
+
+def test_the_policies_docs_list_exactly_the_keys_a_condition_has() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "concepts" / "policies.md").read_text(encoding="utf-8")
+    section = docs.partition("### What a rule can look at")[2].partition("\n\n|")[2].partition("\n\n")[0]
+    keys = [key for line in section.splitlines()[2:] for key in re.findall(r"`(\w+)`", line.split("|")[1])]
+    assert keys == [a.name for a in attrs.fields(Condition) if a.init]
