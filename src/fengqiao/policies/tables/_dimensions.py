@@ -82,8 +82,22 @@ class Dimension:
         raise NotImplementedError
 
 
+class _OneFact(Dimension):
+    """A dimension of one fact, read by one reader."""
+
+    fact: str
+    reader: Read
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        return (self.fact,)
+
+    def readers(self) -> Iterator[tuple[str, Read]]:
+        yield self.fact, self.reader
+
+
 @attrs.frozen
-class OneOf(Dimension):
+class OneOf(_OneFact):
     """A fact from a vocabulary; the condition names the values it allows (``None``: any)."""
 
     fact: str
@@ -92,15 +106,8 @@ class OneOf(Dimension):
     reader: Read = attrs.field(repr=False)
 
     @property
-    def facts(self) -> tuple[str, ...]:
-        return (self.fact,)
-
-    @property
     def fields(self) -> tuple[str, ...]:
         return (self.field,)
-
-    def readers(self) -> Iterator[tuple[str, Read]]:
-        yield self.fact, self.reader
 
     def tests(self, cond: Any, at: int) -> Iterator[Test]:
         allowed = getattr(cond, self.field)
@@ -136,7 +143,7 @@ class OneOf(Dimension):
 
 
 @attrs.frozen
-class Factors(Dimension):
+class Factors(_OneFact):
     """A set of factors; the condition asks for any (at least ``count``), all, or none of some."""
 
     fact: str
@@ -147,15 +154,8 @@ class Factors(Dimension):
     reader: Read = attrs.field(repr=False)
 
     @property
-    def facts(self) -> tuple[str, ...]:
-        return (self.fact,)
-
-    @property
     def fields(self) -> tuple[str, ...]:
         return (self.any, self.count, self.all, self.none)
-
-    def readers(self) -> Iterator[tuple[str, Read]]:
-        yield self.fact, self.reader
 
     def _sets(self, cond: Any) -> tuple[frozenset[Any], int, frozenset[Any], frozenset[Any]]:
         return getattr(cond, self.any), getattr(cond, self.count), getattr(cond, self.all), getattr(cond, self.none)
@@ -223,7 +223,7 @@ class Factors(Dimension):
 
 
 @attrs.frozen
-class Count(Dimension):
+class Count(_OneFact):
     """A number; the condition bounds it by ``min_<fact>`` and ``max_<fact>`` (``None``: no bound).
 
     ``floor`` is the least value a dispute has (the default lower bound): the verifier covers
@@ -235,15 +235,8 @@ class Count(Dimension):
     reader: Read = attrs.field(repr=False)
 
     @property
-    def facts(self) -> tuple[str, ...]:
-        return (self.fact,)
-
-    @property
     def fields(self) -> tuple[str, ...]:
         return (f"min_{self.fact}", f"max_{self.fact}")
-
-    def readers(self) -> Iterator[tuple[str, Read]]:
-        yield self.fact, self.reader
 
     def _bounds(self, cond: Any) -> tuple[int, int | None]:
         return getattr(cond, f"min_{self.fact}"), getattr(cond, f"max_{self.fact}")
