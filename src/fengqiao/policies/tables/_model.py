@@ -18,7 +18,6 @@ from typing import Any, ClassVar, Literal, Self, TypeVar
 
 import attrs
 
-from fengqiao.domain.checks import quick_init
 from fengqiao.domain.vocab import Category, Channel, RiskFactor, Route
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import PolicyDefinitionError
@@ -118,7 +117,6 @@ def _route(value: Route | str | None) -> Route | None:
 
 
 @declared("facts")
-@quick_init
 @attrs.frozen(kw_only=True)
 class Facts:
     """What a rule can look at: category, channel, risk factors, alerts, parties, assessment."""
@@ -170,9 +168,9 @@ def _all(first: Test, second: Test | None = None, third: Test | None = None, *re
     if second is None:
         return first
     if third is None:
-        return lambda f: first(f) and second(f)
+        return lambda v: first(v) and second(v)
     if not rest:
-        return lambda f: first(f) and second(f) and third(f)
+        return lambda v: first(v) and second(v) and third(v)
     every = (first, second, third, *rest)
 
     def test(values: Sequence[Any]) -> bool:
