@@ -14,7 +14,7 @@ from fengqiao.lifecycle.payloads import Assessment
 from fengqiao.policies.tables import _loading
 from fengqiao.policies.tables._dimensions import Read, Test, assessment_of
 from fengqiao.policies.tables._model import Explanation, Facts, HitPolicy, Match, Rule
-from fengqiao.policies.tables._verify import verify, widest
+from fengqiao.policies.tables._verify import verify
 
 __all__ = ["DecisionTable"]
 
@@ -48,8 +48,7 @@ class DecisionTable:
     """The same values read from a dispute and an assessment (see :meth:`decide_dispute`)."""
 
     def __attrs_post_init__(self) -> None:
-        verify(self)
-        kind = widest(self.name, self.rules)
+        kind = verify(self)
         plan = tuple((r.when._test, Match(r, r.when.describe())) for r in self._ordered())
         object.__setattr__(self, "_plan", plan)
         object.__setattr__(self, "_values", kind._values)

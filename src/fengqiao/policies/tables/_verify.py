@@ -19,7 +19,7 @@ from fengqiao.policies.tables._model import Condition, HitPolicy, Rule
 if TYPE_CHECKING:
     from fengqiao.policies.tables._table import DecisionTable
 
-__all__ = ["verify", "widest"]
+__all__ = ["verify"]
 
 _MAX_CELLS = 200_000
 
@@ -85,8 +85,8 @@ def _example(cell: _Cell, dims: tuple[Dimension, ...]) -> str:
     return ", ".join(part for dim, state in zip(dims, cell, strict=True) for part in dim.example(state))
 
 
-def verify(table: DecisionTable) -> None:
-    """Refuse ``table`` unless its rules are sound under its hit policy.
+def verify(table: DecisionTable) -> type[Condition]:
+    """Refuse ``table`` unless its rules are sound under its hit policy; return :func:`widest`'s answer.
 
     Raises:
         PolicyDefinitionError: no rules; a rule id used twice; a grade the table does not
@@ -105,7 +105,8 @@ def verify(table: DecisionTable) -> None:
                 f"table {table.name}: rule {rule.id} gives grade {quote(rule.grade)}, "
                 f"not one of {', '.join(table.grades)}"
             )
-    dims = widest(table.name, table.rules)._dimensions
+    kind = widest(table.name, table.rules)
+    dims = kind._dimensions
     winners: set[str] = set()
     for cell, matched in _leaves(table._ordered(), dims):
         if not matched:
@@ -129,3 +130,4 @@ def verify(table: DecisionTable) -> None:
             f"table {table.name}: rule(s) that can never fire: {', '.join(never)} "
             "(impossible condition, or earlier rules take all their cases)"
         )
+    return kind
