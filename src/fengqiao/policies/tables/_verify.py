@@ -47,10 +47,14 @@ def widest(name: str, rules: tuple[Rule, ...]) -> type[Condition]:
     return kinds[-1]
 
 
-def _truth(cond: Any, cell: _Cell) -> tuple[bool | None, _Split | None]:
-    """Whether ``cond`` is true, false or undecided (``None``) in ``cell``, and what to split on."""
+def _truth(cond: Any, active: tuple[tuple[int, Dimension], ...], cell: _Cell) -> tuple[bool | None, _Split | None]:
+    """Whether ``cond`` is true, false or undecided (``None``) in ``cell``, and what to split on.
+
+    Only the ``active`` dimensions are asked: those whose tests ``cond`` sets (a dimension it
+    says nothing of in words leaves it free, so it is true in every cell).
+    """
     undecided: _Split | None = None
-    for i, dim in enumerate(cond._dimensions):
+    for i, dim in active:
         value, split = dim.truth(cond, cell[i])
         if value is False:
             return False, None
@@ -61,6 +65,7 @@ def _truth(cond: Any, cell: _Cell) -> tuple[bool | None, _Split | None]:
 
 def _leaves(rules: tuple[Rule, ...], dims: tuple[Dimension, ...]) -> Iterator[tuple[_Cell, tuple[Rule, ...]]]:
     """Every cell in which each rule is decided, with the rules that match there."""
+    active = [tuple((i, d) for i, d in enumerate(r.when._dimensions) if any(d.describe(r.when))) for r in rules]
     stack: list[_Cell] = [tuple(d.start() for d in dims)]
     seen = 0
     while stack:
@@ -69,8 +74,8 @@ def _leaves(rules: tuple[Rule, ...], dims: tuple[Dimension, ...]) -> Iterator[tu
         if seen > _MAX_CELLS:
             raise PolicyDefinitionError(f"table too complex to verify (more than {_MAX_CELLS} cells)")
         matched: list[Rule] = []
-        for rule in rules:
-            value, split = _truth(rule.when, cell)
+        for rule, own in zip(rules, active, strict=True):
+            value, split = _truth(rule.when, own, cell)
             if split is not None:
                 i, how = split
                 stack.extend((*cell[:i], part, *cell[i + 1 :]) for part in dims[i].split(cell[i], how, rule.when))
