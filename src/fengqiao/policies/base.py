@@ -28,7 +28,7 @@ from fengqiao.lifecycle.payloads import Assessment, Grading
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import State, TriggerId
 from fengqiao.policies.reports import NO_REPORTS, Report
-from fengqiao.policies.tables import DecisionTable, Facts
+from fengqiao.policies.tables import DecisionTable
 
 __all__ = [
     "CHINA_TZ",
@@ -181,7 +181,7 @@ class BasePolicy:
         table = self.grading_table
         if table is None:
             return Grading(grade=self.grades[-1], rule=f"{self.name}.default", route=self.route(dispute, assessment))
-        match = table.decide(Facts.of(dispute, assessment))
+        match = table.decide_dispute(dispute, assessment)
         rule = match.rule
         return _grading(rule.grade, rule.id, rule.route or self.route(dispute, assessment), match.reason, rule.flags)
 

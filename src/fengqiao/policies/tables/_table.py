@@ -1,0 +1,109 @@
+"""The decision table itself: rules, a hit policy, deciding and explaining; only ``tables`` imports it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from fengqiao.errors import PolicyDefinitionError
+from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.lifecycle.payloads import Assessment
+from fengqiao.policies.tables import _loading
+from fengqiao.policies.tables._dimensions import Read, Test, assessment_of
+from fengqiao.policies.tables._model import Explanation, Facts, HitPolicy, Match, Rule
+from fengqiao.policies.tables._verify import verify
+
+__all__ = ["DecisionTable"]
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+def _rules(values: Iterable[Rule]) -> tuple[Rule, ...]:
+    return tuple(values)
+
+
+def _hit_policy(value: HitPolicy | str) -> HitPolicy:
+    return HitPolicy.parse(value, "hit_policy")
+
+
+@attrs.frozen
+class DecisionTable:
+    """An ordered, validated list of rules with a hit policy. See :mod:`fengqiao.policies.tables`."""
+
+    name: str
+    grades: tuple[str, ...] = attrs.field(converter=_strings)
+    rules: tuple[Rule, ...] = attrs.field(converter=_rules)
+    hit_policy: HitPolicy = attrs.field(default=HitPolicy.FIRST, converter=_hit_policy)
+
+    _plan: tuple[tuple[Test, Match], ...] = attrs.field(init=False, eq=False, repr=False)
+    """Each rule's compiled test and its ready-made :class:`Match`, in the order rules win."""
+    _values: Callable[[Facts], Sequence[Any]] = attrs.field(init=False, eq=False, repr=False)
+    """The values of the facts the compiled tests take, read from facts."""
+    _readers: tuple[Read, ...] = attrs.field(init=False, eq=False, repr=False)
+    """The same values read from a dispute and an assessment (see :meth:`decide_dispute`)."""
+
+    def __attrs_post_init__(self) -> None:
+        kind = verify(self)
+        plan = tuple((r.when._test, Match(r, r.when.describe())) for r in self._ordered())
+        object.__setattr__(self, "_plan", plan)
+        object.__setattr__(self, "_values", kind._values)
+        object.__setattr__(self, "_readers", tuple(read for dim in kind._dimensions for _, read in dim.readers()))
+
+    def matches(self, facts: Facts) -> tuple[Rule, ...]:
+        """Every rule whose condition ``facts`` meet, in table order."""
+        values = self._values(facts)
+        return tuple(r for r in self.rules if r.when._test(values))
+
+    def decide(self, facts: Facts) -> Match:
+        """The winning rule for ``facts`` (a validated table always has one).
+
+        Each rule's :class:`Match` (and the words of its reason) is made once, when the table
+        is built, so deciding only runs the compiled tests.
+        """
+        return self._decide(self._values(facts), facts)
+
+    def decide_dispute(self, dispute: Dispute, assessment: Assessment | None = None) -> Match:
+        """``decide(Facts.of(dispute, assessment))``, without building the :class:`Facts` (the command path)."""
+        a = assessment_of(dispute, assessment)
+        return self._decide([read(dispute, a) for read in self._readers], dispute)
+
+    def _decide(self, values: Sequence[Any], of: object) -> Match:
+        for test, match in self._plan:
+            if test(values):
+                return match
+        raise PolicyDefinitionError(f"table {self.name}: no rule matches {of}")  # pragma: no cover
+
+    def explain(self, facts: Facts) -> Explanation:
+        """The winning rule and, for every other rule, the tests it failed."""
+        match = self.decide(facts)
+        checks = tuple((r.id, tuple(r.when.failures(facts))) for r in self.rules if r is not match.rule)
+        return Explanation(self.name, match, checks)
+
+    def _ordered(self) -> tuple[Rule, ...]:
+        if self.hit_policy is HitPolicy.PRIORITY:
+            return tuple(sorted(self.rules, key=lambda r: -r.priority))
+        return self.rules
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str = "table") -> DecisionTable:
+        """Build a table from plain data (as parsed from TOML or JSON).
+
+        Raises:
+            PolicyDefinitionError: malformed data (the message names the place) or a table
+                that fails validation.
+        """
+        return _loading.from_mapping(cls, data, source=source)
+
+    @classmethod
+    def from_toml(cls, source: str | Path) -> DecisionTable:
+        """Load a table from a TOML file path or TOML text.
+
+        Raises:
+            PolicyDefinitionError: unreadable TOML, malformed data or a table that fails validation.
+        """
+        return _loading.from_toml(cls, source)
