@@ -11,7 +11,7 @@ from fengqiao.domain.clock import Clock, FixedClock, SystemClock
 from fengqiao.domain.dossier import DossierItem, DossierKind, DossierSection, Volume
 from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
-from fengqiao.domain.vocab import (
+from fengqiao.domain.terms import (
     CaseKind,
     Category,
     Channel,

@@ -13,7 +13,7 @@ from fengqiao.domain._calls import checked_call
 from fengqiao.domain.actor import ActorLike, Role
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert
-from fengqiao.domain.vocab import CaseKind, Department, MediationForce, Outcome, RiskFactor, VisitKind
+from fengqiao.domain.terms import CaseKind, Department, MediationForce, Outcome, RiskFactor, VisitKind
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.states import Trigger, TriggerId
 

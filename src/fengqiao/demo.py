@@ -17,7 +17,7 @@ import attrs
 from fengqiao.domain.clock import FixedClock
 from fengqiao.domain.dossier import DossierItem, DossierKind
 from fengqiao.domain.party import Party
-from fengqiao.domain.vocab import Category, Channel, MediationForce, Outcome, PartyKind, PartyRole, VisitKind
+from fengqiao.domain.terms import Category, Channel, MediationForce, Outcome, PartyKind, PartyRole, VisitKind
 from fengqiao.errors import TransitionRefused
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.refusals import Refusal

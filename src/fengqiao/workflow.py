@@ -41,7 +41,7 @@ from fengqiao.domain.actor import Actor, ActorLike
 from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.domain.party import Alert, Party
-from fengqiao.domain.vocab import Category, Channel, RiskFactor
+from fengqiao.domain.terms import Category, Channel, RiskFactor
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import TransitionRefused, ValidationError
 from fengqiao.lifecycle.diagram import DiagramFormat, draw

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fengqiao as fq
-from fengqiao.domain.vocab import Category, Channel, RiskFactor
+from fengqiao.domain.terms import Category, Channel, RiskFactor
 from fengqiao.policies.tables import Condition, DecisionTable, Facts, HitPolicy, Rule
 
 _few_factors = st.frozensets(st.sampled_from(sorted(RiskFactor)), max_size=4)

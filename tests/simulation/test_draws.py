@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import fengqiao as fq
-from fengqiao.domain.vocab import MediationForce
+from fengqiao.domain.terms import MediationForce
 from fengqiao.simulation import Officer, Scenario, province, simulate, yongji_2024
 from fengqiao.simulation.plan import Case, Chooser, arrivals, cases
 

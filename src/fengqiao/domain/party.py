@@ -24,7 +24,7 @@ import attrs
 
 from fengqiao.domain._privacy import mask, surname
 from fengqiao.domain.checks import aware, canonical, is_prose, is_text, non_empty, quick_init, require_text, text_test
-from fengqiao.domain.vocab import Channel, PartyKind, PartyRole
+from fengqiao.domain.terms import Channel, PartyKind, PartyRole
 
 __all__ = ["Alert", "Party", "mask"]
 

@@ -15,7 +15,7 @@ import attrs
 from fengqiao.domain.actor import Role
 from fengqiao.domain.checks import is_prose, is_text, quick_init
 from fengqiao.domain.dossier import DossierItem
-from fengqiao.domain.vocab import CaseKind, Department, MediationForce, Outcome, VisitKind
+from fengqiao.domain.terms import CaseKind, Department, MediationForce, Outcome, VisitKind
 
 __all__ = ["Assignment", "Attempt", "Escalation", "Referral", "Visit"]
 

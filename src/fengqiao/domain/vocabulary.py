@@ -1,8 +1,8 @@
-"""The base of every controlled vocabulary: a stable ASCII value and labels in Chinese and English.
+"""The base of every vocabulary (the built-in ones are in ``terms.py``): a stable ASCII value and zh/en labels.
 
 Values are what gets stored and serialized and never change; labels are for people.
 
->>> from fengqiao.domain.vocab import VisitKind
+>>> from fengqiao.domain.terms import VisitKind
 >>> VisitKind.PHONE.value, VisitKind.PHONE.label("zh"), VisitKind.PHONE.label("en")
 ('phone', '电话回访', 'phone follow-up')
 >>> VisitKind.parse("on_site")

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from fengqiao import serde
 from fengqiao.domain.actor import Role
-from fengqiao.domain.vocab import Category, Channel, Department, Route
+from fengqiao.domain.terms import Category, Channel, Department, Route
 from fengqiao.ledger.facts import Projected
 from fengqiao.ledger.rows import DossierRow, LedgerRow
 from fengqiao.lifecycle.states import State, StateId

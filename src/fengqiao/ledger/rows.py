@@ -14,7 +14,7 @@ import attrs
 
 from fengqiao.domain.actor import Role
 from fengqiao.domain.checks import require_aware
-from fengqiao.domain.vocab import Category, Channel, Department, Route
+from fengqiao.domain.terms import Category, Channel, Department, Route
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.states import StateId
 from fengqiao.policies.base import CHINA_TZ

@@ -26,7 +26,7 @@ from fengqiao.domain.checks import (
 )
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert, Party
-from fengqiao.domain.vocab import CaseKind, Category, Department, MediationForce, Outcome, RiskFactor, Route, VisitKind
+from fengqiao.domain.terms import CaseKind, Category, Department, MediationForce, Outcome, RiskFactor, Route, VisitKind
 from fengqiao.errors import ValidationError
 
 __all__ = [

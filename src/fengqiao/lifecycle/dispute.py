@@ -14,7 +14,7 @@ from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import DossierItem, DossierKind, DossierSection
 from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
-from fengqiao.domain.vocab import Category, Channel, MediationForce, Outcome, RiskFactor, Route
+from fengqiao.domain.terms import Category, Channel, MediationForce, Outcome, RiskFactor, Route
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.payloads import Assessment, Grading
 from fengqiao.lifecycle.states import StateId

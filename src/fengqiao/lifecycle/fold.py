@@ -28,7 +28,7 @@ from fengqiao.domain._quote import quote
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert
 from fengqiao.domain.records import Assignment, Attempt, Visit
-from fengqiao.domain.vocab import MediationForce, RiskFactor
+from fengqiao.domain.terms import MediationForce, RiskFactor
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import (

@@ -30,7 +30,7 @@ from fengqiao.domain.checks import (
 )
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert, Party
-from fengqiao.domain.vocab import (
+from fengqiao.domain.terms import (
     CaseKind,
     Category,
     Department,

@@ -30,7 +30,7 @@ import attrs
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert
 from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
-from fengqiao.domain.vocab import MediationForce, RiskFactor
+from fengqiao.domain.terms import MediationForce, RiskFactor
 from fengqiao.lifecycle.events import (
     AlertLinked,
     Assigned,

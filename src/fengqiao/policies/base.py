@@ -19,7 +19,7 @@ import attrs
 
 from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import DossierKind, DossierSection
-from fengqiao.domain.vocab import Route
+from fengqiao.domain.terms import Route
 from fengqiao.domain.vocabulary import Lang, Vocabulary
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event

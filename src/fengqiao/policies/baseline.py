@@ -21,7 +21,7 @@ from typing import ClassVar
 import attrs
 
 from fengqiao.domain.actor import OFFICER_ROLES, Role
-from fengqiao.domain.vocab import RiskFactor
+from fengqiao.domain.terms import RiskFactor
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Escalated, Event, Referred
 from fengqiao.lifecycle.refusals import Refusal

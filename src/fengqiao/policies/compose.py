@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from fengqiao.domain.actor import Role
-from fengqiao.domain.vocab import Route
+from fengqiao.domain.terms import Route
 from fengqiao.errors import PolicyDefinitionError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event

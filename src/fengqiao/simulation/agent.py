@@ -23,7 +23,7 @@ from fengqiao.domain.actor import Role
 from fengqiao.domain.clock import FixedClock
 from fengqiao.domain.dossier import DossierItem, DossierKind
 from fengqiao.domain.party import Alert
-from fengqiao.domain.vocab import CaseKind, Channel, Outcome, VisitKind
+from fengqiao.domain.terms import CaseKind, Channel, Outcome, VisitKind
 from fengqiao.errors import TransitionRefused
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.states import State, Trigger, TriggerId

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from fengqiao.domain.dossier import DossierItem, DossierKind
-from fengqiao.domain.vocab import Category, Channel, Department, MediationForce, Outcome
+from fengqiao.domain.terms import Category, Channel, Department, MediationForce, Outcome
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies.base import DossierRequirement
 from fengqiao.simulation.plan import Chooser

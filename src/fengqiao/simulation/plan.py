@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from fengqiao.domain.party import Party
-from fengqiao.domain.vocab import Category, Channel, RiskFactor
+from fengqiao.domain.terms import Category, Channel, RiskFactor
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.simulation.scenario import Mix, Scenario
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from fengqiao.domain.vocab import Category, Channel, RiskFactor
+from fengqiao.domain.terms import Category, Channel, RiskFactor
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import ValidationError
 

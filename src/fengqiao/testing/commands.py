@@ -33,7 +33,7 @@ from fengqiao.domain.actor import OFFICER_ROLES, Role
 from fengqiao.domain.clock import FixedClock
 from fengqiao.domain.dossier import HANDOVER_PAPERS, DossierItem, DossierKind
 from fengqiao.domain.party import Alert
-from fengqiao.domain.vocab import (
+from fengqiao.domain.terms import (
     CaseKind,
     Category,
     Channel,

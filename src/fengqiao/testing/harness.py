@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from fengqiao.domain.clock import FixedClock
-from fengqiao.domain.vocab import Category, Channel
+from fengqiao.domain.terms import Category, Channel
 from fengqiao.errors import TransitionRefused
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies.base import CHINA_TZ, DeadlineStatus, Policy

@@ -19,7 +19,7 @@ from fengqiao.domain.actor import OFFICER_ROLES, Actor, Role
 from fengqiao.domain.checks import TextKind
 from fengqiao.domain.dossier import DossierItem, DossierKind
 from fengqiao.domain.party import Alert, Party
-from fengqiao.domain.vocab import (
+from fengqiao.domain.terms import (
     CaseKind,
     Category,
     Channel,

@@ -16,7 +16,7 @@ import attrs
 from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import OFFICER_ROLES, Role
 from fengqiao.domain.dossier import DossierKind, DossierSection
-from fengqiao.domain.vocab import Category, Channel, MediationForce, Route
+from fengqiao.domain.terms import Category, Channel, MediationForce, Route
 from fengqiao.errors import PolicyDefinitionError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event, MediationStarted, Referred, Regraded, Resolved

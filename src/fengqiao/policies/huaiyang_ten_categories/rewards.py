@@ -26,7 +26,7 @@ from typing import Any
 import attrs
 
 from fengqiao.domain._quote import quote
-from fengqiao.domain.vocab import Category, Channel, Outcome
+from fengqiao.domain.terms import Category, Channel, Outcome
 from fengqiao.errors import PolicyDefinitionError, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.states import State

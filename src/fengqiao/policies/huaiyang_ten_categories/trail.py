@@ -20,7 +20,7 @@ from datetime import datetime
 
 import attrs
 
-from fengqiao.domain.vocab import RiskFactor
+from fengqiao.domain.terms import RiskFactor
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import (
     AlertLinked,

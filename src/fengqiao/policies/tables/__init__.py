@@ -17,7 +17,7 @@ overlap under ``unique`` (or at equal priority), when a rule can never fire (its
 is impossible, or earlier rules take all its cases), or when some input matches no rule
 (the message shows such an input).
 
->>> from fengqiao.domain.vocab import RiskFactor
+>>> from fengqiao.domain.terms import RiskFactor
 >>> table = DecisionTable(
 ...     name="demo",
 ...     grades=("high", "low"),

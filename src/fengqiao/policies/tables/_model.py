@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal, Self, TypeVar
 
 import attrs
 
-from fengqiao.domain.vocab import Category, Channel, RiskFactor, Route
+from fengqiao.domain.terms import Category, Channel, RiskFactor, Route
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import PolicyDefinitionError
 from fengqiao.lifecycle.dispute import Dispute

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from fengqiao.domain.vocab import Category, Channel
+from fengqiao.domain.terms import Category, Channel
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Resolved
 from fengqiao.lifecycle.states import State

@@ -16,7 +16,7 @@ import attrs
 from fengqiao.domain.actor import OFFICER_ROLES, Role
 from fengqiao.domain.dossier import HANDOVER_PAPERS, DossierKind, DossierSection
 from fengqiao.domain.party import Alert, Party
-from fengqiao.domain.vocab import Category, Channel, MediationForce, Outcome, VisitKind
+from fengqiao.domain.terms import Category, Channel, MediationForce, Outcome, VisitKind
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import PolicyDefinitionError
 from fengqiao.lifecycle.dispute import Dispute

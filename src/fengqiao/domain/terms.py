@@ -1,4 +1,7 @@
-"""The controlled vocabularies of dispute mediation, with stable values and zh/en labels.
+"""The terms of dispute mediation: the built-in vocabularies (categories, channels, risk factors …).
+
+Each is a :class:`~fengqiao.domain.vocabulary.Vocabulary` (the base, with its zh/en labels,
+lives in ``vocabulary.py``), with stable values.
 
 Where the press reports (see the domain notes) name a list, it is followed; where they are
 vague, the list here is the library's documented default. Categories cover Yongji's four
