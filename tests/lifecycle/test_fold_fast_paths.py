@@ -95,6 +95,22 @@ def test_the_fold_copies_disputes_with_compiled_code() -> None:
 
 
 @FAST_ONLY
+def test_a_new_dispute_is_built_by_compiled_code_straight_from_its_discovery() -> None:
+    assert fold_module._begin is not None
+    assert fold_module._begin.__code__.co_filename.startswith("<fengqiao generated begin ")
+
+
+@settings(max_examples=60, deadline=None)
+@given(runs)
+def test_start_gives_what_the_discovery_values_give_through_attrs_init(run: Lifecycle) -> None:
+    first = run.dispute.history[0]
+    assert isinstance(first, fq.Discovered)
+    built, made = start(first), fq.Dispute(**fold_module._started(first))
+    assert built == made
+    assert all(type(getattr(built, f.name)) is type(getattr(made, f.name)) for f in attrs.fields(fq.Dispute))
+
+
+@FAST_ONLY
 def test_new_values_are_filled_through_the_plain_slotted_twin() -> None:
     # If this fails, CPython refused to turn a filled twin into a Dispute (a changed layout,
     # a __weakref__ slot): the fold then keeps to the slot descriptors, correct but slower.

@@ -28,12 +28,13 @@ from __future__ import annotations
 import inspect
 import linecache
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
-__all__ = ["PLAIN", "Builder", "call_front", "canonical", "compile_function", "quick_init"]
+__all__ = ["PLAIN", "Builder", "call_front", "canonical", "compile_function", "quick_init", "values_maker"]
 
 T = TypeVar("T")
 C = TypeVar("C", bound=Callable[..., Any])
@@ -220,6 +221,20 @@ def call_front(function: Callable[..., Any], where: str, refuse: Callable[..., N
     return compile_function(function.__name__, lines, namespace, what=f"front {owner}")  # type: ignore[no-any-return]
 
 
+def values_maker(
+    name: str, params: str, exprs: Mapping[str, str], *, prelude: str = "", what: str, **values: Any
+) -> Callable[..., dict[str, Any]]:
+    """``def name(params)`` returning a new dict: the ``defaults`` value's items, then ``exprs`` evaluated.
+
+    For a table of field expressions that is also compiled into a :meth:`Builder.maker`: the
+    one table gives both the values and (compiled) the instance. Compiled in plain mode too,
+    since the table is the definition, not a fast path.
+    """
+    items = ", ".join(f"{k!r}: {v}" for k, v in exprs.items())
+    lines = [f"def {name}({params}):", *([f"    {prelude}"] if prelude else []), f"    return {{**defaults, {items}}}"]
+    return compile_function(name, lines, dict(values), what=what)  # type: ignore[no-any-return]
+
+
 # -- copies of a plain frozen class ---------------------------------------------------------------
 
 Copy = Callable[[T, dict[str, Any]], T]
@@ -308,10 +323,37 @@ class Builder(Generic[T]):
         fields = [(n, f"c[{n!r}]" if n in keys else f"d.{n}") for n in self.names]
         return self._function("copy", "d, c", fields, f" ({', '.join(keys)})")  # type: ignore[no-any-return]
 
-    def _function(self, name: str, params: str, fields: list[tuple[str, str]], detail: str = "") -> Any:
+    def maker(
+        self, name: str, params: str, exprs: Mapping[str, str], *, prelude: str = "", **values: Any
+    ) -> Callable[..., T] | None:
+        """``def name(params)`` building an instance: the fields in ``exprs`` evaluated, the others their defaults.
+
+        ``prelude`` is one statement run first (``p = e.payload``); ``values`` are names the
+        expressions use. ``None`` when the class is not compiled: build its values and call
+        :attr:`make` instead.
+        """
+        if not self.compiled:
+            return None
+        defaults = {f.name: f.default for f in attrs.fields(cast(Any, self.cls)) if f.default is not attrs.NOTHING}
+        if not set(exprs) | set(defaults) >= set(self.names):  # pragma: no cover - a field with no default left out
+            raise ValueError(f"{name}: no value for {sorted(set(self.names) - set(exprs) - set(defaults))}")
+        namespace = {**values, **{f"_default_{n}": v for n, v in defaults.items()}}
+        fields = [(n, exprs.get(n, f"_default_{n}")) for n in self.names]
+        return self._function(name, params, fields, prelude=prelude, namespace=namespace)  # type: ignore[no-any-return]
+
+    def _function(
+        self,
+        name: str,
+        params: str,
+        fields: list[tuple[str, str]],
+        detail: str = "",
+        *,
+        prelude: str = "",
+        namespace: Mapping[str, Any] = MappingProxyType({}),
+    ) -> Any:
         """Compile ``def name(params)`` returning a new instance whose fields are the given expressions."""
-        namespace: dict[str, Any] = {"_new": object.__new__, "_cls": self.cls, "_Twin": self.twin}
-        lines = [f"def {name}({params}):"]
+        names = {**namespace, "_new": object.__new__, "_cls": self.cls, "_Twin": self.twin}
+        lines = [f"def {name}({params}):", *([f"    {prelude}"] if prelude else [])]
         if self.twin is not None:
             lines.append("    n = _new(_Twin)")
             lines += [f"    n.{field} = {expr}" for field, expr in fields]
@@ -319,8 +361,8 @@ class Builder(Generic[T]):
         else:  # pragma: no cover - the descriptors, as attrs' own __init__ would
             lines.append("    n = _new(_cls)")
             for field, expr in fields:
-                namespace[f"_set_{field}"] = getattr(self.cls, field).__set__
+                names[f"_set_{field}"] = getattr(self.cls, field).__set__
                 lines.append(f"    _set_{field}(n, {expr})")
         lines.append("    return n")
         owner = f"{self.cls.__module__}.{self.cls.__qualname__}"
-        return compile_function(name, lines, namespace, what=f"{name} {owner}{detail}")
+        return compile_function(name, lines, names, what=f"{name} {owner}{detail}")

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from fengqiao.domain._codegen import Builder
+from fengqiao.domain._codegen import Builder, values_maker
 from fengqiao.domain._quote import quote
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert
@@ -42,36 +42,48 @@ from fengqiao.lifecycle.triggers import TRIGGERS, Current, Handler, fold_transit
 __all__ = ["apply", "fold", "start"]
 
 
-def start(event: Discovered) -> Dispute:
-    """The dispute a ``Discovered`` event begins."""
-    return _make(_started(event))
-
-
 _DISPUTE = Builder(Dispute)
 """``attrs.evolve`` and ``Dispute(**values)``, compiled for ``Dispute``'s fields (``copies`` per changed set)."""
 _COPIES, _make = _DISPUTE.copies, _DISPUTE.make
 _DEFAULTS: dict[str, Any] = {f.name: f.default for f in attrs.fields(Dispute) if f.default is not attrs.NOTHING}
 """The fields a new dispute starts with at their declared defaults (all plain immutable values)."""
 
+_STARTED: dict[str, str] = {
+    "id": "p.dispute_id",
+    "state": "_DISCOVERED",
+    "category": "p.category",
+    "summary": "p.summary",
+    "station": "p.station",
+    "discovered_at": "e.at",
+    "updated_at": "e.at",
+    "state_since": "e.at",
+    "parties": "p.parties",
+    "alerts": "(p.alert,)",
+    "risk_factors": "p.risk_factors",
+    "history": "(e,)",
+}
+"""How a ``Discovered`` event ``e`` (with payload ``p``) sets a new dispute's fields; the others keep their defaults.
 
-def _started(e: Discovered) -> dict[str, Any]:
-    """The field values of the dispute ``e`` begins: a fresh mapping, which ``fold`` goes on changing."""
-    p = e.payload
-    return {
-        **_DEFAULTS,
-        "id": p.dispute_id,
-        "state": State.DISCOVERED,
-        "category": p.category,
-        "summary": p.summary,
-        "station": p.station,
-        "discovered_at": e.at,
-        "updated_at": e.at,
-        "state_since": e.at,
-        "parties": p.parties,
-        "alerts": (p.alert,),
-        "risk_factors": p.risk_factors,
-        "history": (e,),
-    }
+One table, compiled into ``_started`` (the values, which ``fold`` goes on changing) and
+``_begin`` (the ``Dispute`` itself, which ``start`` returns without a mapping in between).
+"""
+_started = values_maker(
+    "started",
+    "e",
+    _STARTED,
+    prelude="p = e.payload",
+    what="started fengqiao.lifecycle.fold",
+    defaults=_DEFAULTS,
+    _DISCOVERED=State.DISCOVERED,
+)
+_begin = _DISPUTE.maker("begin", "e", _STARTED, prelude="p = e.payload", _DISCOVERED=State.DISCOVERED)
+
+
+def start(event: Discovered) -> Dispute:
+    """The dispute a ``Discovered`` event begins."""
+    if _begin is not None:
+        return _begin(event)
+    return _make(_started(event))
 
 
 class _Draft:
