@@ -7,24 +7,21 @@ wrapping and the append's encode-and-project step) over the tables both layouts 
 (:mod:`fengqiao.storage.sqlite`, :mod:`fengqiao.storage.postgres`) subclasses it and
 supplies its :class:`StoreDialect` (driver, placeholder, time columns) and the hooks below
 (connections and transactions, locking, head reads, the insert). Only the store back-ends
-and the ledgers that open them (for :func:`driver_errors`) may import this module.
+may import this module; what the databases differ in is :mod:`fengqiao.storage._sql_dialect`.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, ClassVar, Generic, NamedTuple, Self, TypeVar
-
-import attrs
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock
-from fengqiao.errors import StorageError
 from fengqiao.lifecycle.events import Event
+from fengqiao.storage._sql_dialect import META, PAGE, Statements, StoreDialect, driver_errors, statements
 from fengqiao.storage.anchor import Anchor, audit, seal
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import Head, Row
@@ -51,92 +48,9 @@ from fengqiao.storage.migrations import (
 )
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
 
-__all__ = ["SQLEventStore", "StaleHeads", "StoreDialect", "driver_errors"]
+__all__ = ["SQLEventStore"]
 
 C = TypeVar("C")
-
-PAGE = 500
-"""How many rows ``read_all`` and ``streams`` fetch per query."""
-
-
-@contextmanager
-def driver_errors(driver: str, error: type[Exception], what: str) -> Iterator[None]:
-    """Turn the driver's ``error`` into ``StorageError`` (``"SQLite: load d-1 failed: …"``), keeping the cause."""
-    try:
-        yield
-    except error as exc:
-        raise StorageError(f"{driver}: {what} failed: {exc}") from exc
-
-
-@attrs.frozen
-class StoreDialect:
-    """What a database's SQL and driver differ in, as far as the shared statements go."""
-
-    driver: str
-    """The database's name as error messages give it (``"SQLite"``)."""
-    error: type[Exception]
-    """The driver's root error, wrapped as :class:`~fengqiao.errors.StorageError`."""
-    mark: str
-    """The placeholder the driver takes (``?``, ``%s``)."""
-    meta_exists: str
-    """A query whose one row's first column is true (or whose rows exist) if ``fengqiao_meta`` exists."""
-    timestamp: Callable[[datetime], object]
-    """``recorded_at`` as the column takes it."""
-    recorded: Callable[[Any], datetime]
-    """The ``recorded_at`` column read back."""
-
-
-class Statements(NamedTuple):
-    """The shared statements, with the dialect's placeholder."""
-
-    load: str
-    page: str
-    streams: str
-    rows: str
-    rows_of: str
-    heads: str
-    heads_of: str
-    position: str
-    layout: str
-    sealed_after: str
-    set_layout: str
-
-
-def statements(mark: str) -> Statements:
-    """The shared statements written with ``mark`` for each parameter."""
-    rows = "SELECT stream_id, version, position, type, schema_version, data, prev_hash, hash, recorded_at, seal"
-    heads = "SELECT stream_id, version, hash FROM fengqiao_streams"
-    sql = Statements(
-        load=(  # one statement, so the head and the events come from one snapshot; the head sorts first
-            "SELECT 0, NULL, NULL, hash, version FROM fengqiao_streams WHERE stream_id = ?"
-            " UNION ALL SELECT version, schema_version, data, hash, NULL FROM fengqiao_events WHERE stream_id = ?"
-            " ORDER BY 1"
-        ),
-        page=(
-            "SELECT position, stream_id, version, schema_version, data, prev_hash, hash, recorded_at, seal"
-            " FROM fengqiao_events WHERE position > ? ORDER BY position LIMIT ?"
-        ),
-        streams="SELECT stream_id FROM fengqiao_streams WHERE stream_id > ? ORDER BY stream_id LIMIT ?",
-        rows=f"{rows} FROM fengqiao_events ORDER BY stream_id, version",
-        rows_of=f"{rows} FROM fengqiao_events WHERE stream_id = ? ORDER BY stream_id, version",
-        heads=f"{heads} ORDER BY stream_id",
-        heads_of=f"{heads} WHERE stream_id = ? ORDER BY stream_id",
-        position="SELECT coalesce(max(position), 0) FROM fengqiao_events",
-        layout="SELECT value FROM fengqiao_meta WHERE key = 'schema_version'",
-        sealed_after="SELECT value FROM fengqiao_meta WHERE key = 'sealed_after'",
-        set_layout=(
-            "INSERT INTO fengqiao_meta (key, value) VALUES ('schema_version', ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-        ),
-    )
-    return Statements(*(s.replace("?", mark) for s in sql))
-
-
-META = "CREATE TABLE IF NOT EXISTS fengqiao_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-
-
-class StaleHeads(Exception):
-    """A head the back-end assumed (a cached one) was not the stored one: roll back, read them all."""
 
 
 class SQLEventStore(abc.ABC, Generic[C]):
@@ -217,7 +131,7 @@ class SQLEventStore(abc.ABC, Generic[C]):
         *,
         trust: bool,
     ) -> Sequence[int]:
-        """Insert the ``count`` event ``rows`` and move the heads from ``heads`` to ``after``; return the rows' positions.
+        """Insert the ``count`` event ``rows``, move the heads from ``heads`` to ``after``; return the rows' positions.
 
         Raises:
             ConcurrencyConflict: a row or head was written meanwhile (around the library).
@@ -306,8 +220,8 @@ class SQLEventStore(abc.ABC, Generic[C]):
         """
         if stream_id is not None:
             check_lookup(stream_id)
-        sql = self.sql
-        rows, heads, args = (sql.rows, sql.heads, ()) if stream_id is None else (sql.rows_of, sql.heads_of, (stream_id,))
+        sql, args = self.sql, () if stream_id is None else (stream_id,)
+        rows, heads = (sql.rows, sql.heads) if stream_id is None else (sql.rows_of, sql.heads_of)
         with (
             self._errors("verify"),
             self._snapshot() as conn,

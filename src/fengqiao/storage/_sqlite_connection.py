@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 
 from fengqiao.errors import StorageError
-from fengqiao.storage._sql import driver_errors
+from fengqiao.storage._sql_dialect import driver_errors
 
 __all__ = ["SQLiteConnection", "sqlite_errors"]
 
@@ -38,9 +38,7 @@ class SQLiteConnection:
         StorageError: the file cannot be opened or a pragma fails; nothing stays open.
     """
 
-    def __init__(
-        self, path: str, *, timeout: float, opening: str, closed: str, pragmas: Sequence[str] = ()
-    ) -> None:
+    def __init__(self, path: str, *, timeout: float, opening: str, closed: str, pragmas: Sequence[str] = ()) -> None:
         self.lock = threading.RLock()
         self._closed = closed
         with sqlite_errors(opening):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, LiteralString
 
@@ -40,7 +40,8 @@ from psycopg_pool import ConnectionPool
 
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
-from fengqiao.storage._sql import SQLEventStore, StoreDialect
+from fengqiao.storage._sql import SQLEventStore
+from fengqiao.storage._sql_dialect import StoreDialect
 from fengqiao.storage.arguments import check_clock, check_count, check_projectors, check_seconds
 from fengqiao.storage.base import Projector
 from fengqiao.storage.codec import Tip, check_heads
@@ -184,8 +185,8 @@ class PostgresEventStore(SQLEventStore[Connection]):
                 raise StorageError("PostgreSQL: no schema on the search_path exists to hold the event tables")
             self.schema: str = schema[0]
             self._where = f"PostgreSQL schema {self.schema}"
-            self._append_key = _lock_key("append", self.schema)
-            self._migrate_key = _lock_key("migrate", self.schema)
+            self._append_key = lock_key("append", self.schema)
+            self._migrate_key = lock_key("migrate", self.schema)
             self._start(upgrade=upgrade)
         except BaseException:
             self.close()
@@ -329,7 +330,7 @@ def _hide(quoted: re.Match[str]) -> str:
     return quoted[0] if len(quoted[1]) <= 1 else '"…"'
 
 
-def _lock_key(purpose: LiteralString, schema: str) -> int:
+def lock_key(purpose: LiteralString, schema: str) -> int:
     """A 64-bit advisory-lock key for ``purpose`` on the tables in ``schema``."""
     digest = hashlib.blake2b(f"fengqiao:{purpose}:{schema}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)

@@ -45,7 +45,8 @@ from typing import Any, Literal
 
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, ValidationError
-from fengqiao.storage._sql import SQLEventStore, StaleHeads, StoreDialect
+from fengqiao.storage._sql import SQLEventStore
+from fengqiao.storage._sql_dialect import StaleHeads, StoreDialect
 from fengqiao.storage._sqlite_connection import SQLiteConnection
 from fengqiao.storage.arguments import check_clock, check_path, check_projectors, check_seconds
 from fengqiao.storage.base import Projector
