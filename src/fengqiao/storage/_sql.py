@@ -16,7 +16,7 @@ import abc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, Self, TypeVar
 
 from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock
@@ -48,9 +48,19 @@ from fengqiao.storage.migrations import (
 )
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
 
-__all__ = ["SQLEventStore"]
+__all__ = ["Batch", "SQLEventStore"]
 
 C = TypeVar("C")
+
+
+class Batch(NamedTuple):
+    """What one append writes: the ``total`` event ``rows`` of ``items``, and each stream's head before and after."""
+
+    items: tuple[Item, ...]
+    heads: dict[str, Tip]
+    after: dict[str, Tip]
+    rows: Iterable[tuple[object, ...]]
+    total: int
 
 
 class SQLEventStore(abc.ABC, Generic[C]):
@@ -80,7 +90,7 @@ class SQLEventStore(abc.ABC, Generic[C]):
     # -- hooks -----------------------------------------------------------------------------
     @property
     @abc.abstractmethod
-    def migrations(self) -> tuple[Migration, ...]:
+    def _migrations(self) -> tuple[Migration, ...]:
         """The layout's history (read from the back-end's module, so a test may replace it)."""
 
     @abc.abstractmethod
@@ -120,18 +130,8 @@ class SQLEventStore(abc.ABC, Generic[C]):
         """
 
     @abc.abstractmethod
-    def _insert(
-        self,
-        conn: C,
-        items: tuple[Item, ...],
-        heads: dict[str, Tip],
-        after: dict[str, Tip],
-        rows: Iterable[tuple[object, ...]],
-        count: int,
-        *,
-        trust: bool,
-    ) -> Sequence[int]:
-        """Insert the ``count`` event ``rows``, move the heads from ``heads`` to ``after``; return the rows' positions.
+    def _insert(self, conn: C, batch: Batch, *, trust: bool) -> Sequence[int]:
+        """Insert the batch's rows and move its heads; return the rows' positions, in order.
 
         Raises:
             ConcurrencyConflict: a row or head was written meanwhile (around the library).
@@ -251,7 +251,7 @@ class SQLEventStore(abc.ABC, Generic[C]):
         Raises:
             StorageError: the database's schema is newer than this fengqiao knows.
         """
-        migrations = self.migrations
+        migrations = self._migrations
         with self._errors("upgrade"), self._transaction(check=False, migrate=True) as conn:
             self._fetch(conn, META)
             for migration in pending(migrations, self._schema_version(conn), where=self._where):
@@ -275,8 +275,8 @@ class SQLEventStore(abc.ABC, Generic[C]):
         """Read the layout version on opening; migrate it (``upgrade``) or take it as it is, refusing a newer one."""
         with self._errors(self._opening), self._read(check=False) as conn:
             current = self._schema_version(conn)
-            if not (upgrade and current != latest(self.migrations)):
-                pending(self.migrations, current, where=self._where)  # refuses a newer schema
+            if not (upgrade and current != latest(self._migrations)):
+                pending(self._migrations, current, where=self._where)  # refuses a newer schema
                 self._current = current
                 if current >= 2:
                     self._sealed_after = self._read_sealed_after(conn)
@@ -297,7 +297,7 @@ class SQLEventStore(abc.ABC, Generic[C]):
             rows, count, records, after = encode_rows(
                 items, heads, at, self.dialect.timestamp(at), keep=bool(self._projectors)
             )
-            positions = self._insert(conn, items, heads, after, rows, count, trust=trust)
+            positions = self._insert(conn, Batch(items, heads, after, rows, count), trust=trust)
             if self._projectors:
                 stored = tuple(r.stored(p, at) for r, p in zip(records, positions, strict=True))
                 project_all(self._projectors, conn, stored)
@@ -334,8 +334,8 @@ class SQLEventStore(abc.ABC, Generic[C]):
     def _check(self, *, schema: bool = True) -> None:
         """Refuse to work closed, or (``schema``) on a layout that is not the one this fengqiao writes."""
         self._ensure_open()
-        if schema and self._current != latest(self.migrations):
-            require_current(self.migrations, self._current, where=self._where)
+        if schema and self._current != latest(self._migrations):
+            require_current(self._migrations, self._current, where=self._where)
 
     def _check_layout(self, stored: object) -> None:
         """Refuse to write if the layout is no longer the one this store opened (another process upgraded it).
@@ -347,7 +347,7 @@ class SQLEventStore(abc.ABC, Generic[C]):
         found = layout_version(stored, where=self._where)
         if found != self._current:
             opened, self._current = self._current, found  # every later operation refuses too
-            raise layout_changed(opened, found, latest(self.migrations), where=self._where)
+            raise layout_changed(opened, found, latest(self._migrations), where=self._where)
 
     def _schema_version(self, conn: C) -> int:
         exists = self._fetch(conn, self.dialect.meta_exists)

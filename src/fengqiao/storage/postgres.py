@@ -40,7 +40,7 @@ from psycopg_pool import ConnectionPool
 
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
-from fengqiao.storage._sql import SQLEventStore
+from fengqiao.storage._sql import Batch, SQLEventStore
 from fengqiao.storage._sql_dialect import StoreDialect
 from fengqiao.storage.arguments import check_clock, check_count, check_projectors, check_seconds
 from fengqiao.storage.base import Projector
@@ -196,7 +196,7 @@ class PostgresEventStore(SQLEventStore[Connection]):
         return f"PostgresEventStore(schema={getattr(self, 'schema', '?')!r})"
 
     @property
-    def migrations(self) -> tuple[Migration, ...]:
+    def _migrations(self) -> tuple[Migration, ...]:
         """The PostgreSQL layout's history, :data:`MIGRATIONS`."""
         return MIGRATIONS
 
@@ -254,26 +254,16 @@ class PostgresEventStore(SQLEventStore[Connection]):
         self._check_layout(found[0][0] if found else None)
         return check_heads(items, {sid: (v, digest) for _, sid, v, digest in found if sid is not None})
 
-    def _insert(
-        self,
-        conn: Connection,
-        items: tuple[Item, ...],
-        heads: dict[str, Tip],
-        after: dict[str, Tip],
-        rows: Iterable[tuple[object, ...]],
-        count: int,
-        *,
-        trust: bool,
-    ) -> list[int]:
+    def _insert(self, conn: Connection, batch: Batch, *, trust: bool) -> list[int]:
         """Insert the events (pipelined ``executemany`` returning their positions), then upsert the heads."""
         cur = _cursor(conn)
         try:
-            cur.executemany(_INSERT_EVENT, rows, returning=True)
+            cur.executemany(_INSERT_EVENT, batch.rows, returning=True)
             positions = [_one(result)[0] for result in cur.results()]
         except psycopg.errors.UniqueViolation as exc:  # only if someone wrote around the lock
-            first = items[0]  # the aborted transaction cannot say which stream; the first is the usual one
+            first = batch.items[0]  # the aborted transaction cannot say which stream; the first is the usual one
             raise ConcurrencyConflict(first.stream_id, first.expected_version, first.expected_version + 1) from exc
-        cur.executemany(_UPSERT_HEAD, [(sid, *head) for sid, head in after.items()])
+        cur.executemany(_UPSERT_HEAD, [(sid, *head) for sid, head in batch.after.items()])
         return positions
 
 

@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, ValidationError
-from fengqiao.storage._sql import SQLEventStore
+from fengqiao.storage._sql import Batch, SQLEventStore
 from fengqiao.storage._sql_dialect import StaleHeads, StoreDialect
 from fengqiao.storage._sqlite_connection import SQLiteConnection
 from fengqiao.storage.arguments import check_clock, check_path, check_projectors, check_seconds
@@ -177,7 +177,7 @@ class SQLiteEventStore(SQLEventStore[sqlite3.Connection]):
         return f"SQLiteEventStore({self.path!r})"
 
     @property
-    def migrations(self) -> tuple[Migration, ...]:
+    def _migrations(self) -> tuple[Migration, ...]:
         """The SQLite layout's history, :data:`MIGRATIONS`."""
         return MIGRATIONS
 
@@ -247,18 +247,9 @@ class SQLiteEventStore(SQLEventStore[sqlite3.Connection]):
             return heads
         return check_heads(items, _read_heads(conn, [item.stream_id for item in items]))
 
-    def _insert(
-        self,
-        conn: sqlite3.Connection,
-        items: tuple[Item, ...],
-        heads: dict[str, Tip],
-        after: dict[str, Tip],
-        rows: Iterable[tuple[object, ...]],
-        count: int,
-        *,
-        trust: bool,
-    ) -> range:
+    def _insert(self, conn: sqlite3.Connection, batch: Batch, *, trust: bool) -> range:
         """Move the known heads (``UPDATE`` checking the old one), insert the new ones, then the events."""
+        items, heads, after, rows, count = batch
         moved = [(*after[sid], sid, *heads[sid]) for sid in after if heads[sid][0]]
         created = [(sid, *after[sid]) for sid in after if not heads[sid][0]]
         try:
