@@ -19,7 +19,7 @@ from fengqiao.errors import StorageError
 __all__ = ["META", "PAGE", "StaleHeads", "Statements", "StoreDialect", "driver_errors", "statements"]
 
 PAGE = 500
-"""How many rows ``read_all`` and ``streams`` fetch per query."""
+"""How many rows (or ids in an ``IN`` list) one query takes: ``read_all`` and ``streams`` pages, head reads."""
 
 
 @contextmanager

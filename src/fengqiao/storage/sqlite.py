@@ -46,7 +46,7 @@ from typing import Any, Literal
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, ValidationError
 from fengqiao.storage._sql import Batch, SQLEventStore
-from fengqiao.storage._sql_dialect import StaleHeads, StoreDialect
+from fengqiao.storage._sql_dialect import PAGE, StaleHeads, StoreDialect
 from fengqiao.storage._sqlite_connection import SQLiteConnection
 from fengqiao.storage.arguments import check_clock, check_path, check_projectors, check_seconds
 from fengqiao.storage.base import Projector
@@ -108,7 +108,6 @@ _INSERT_EVENT = (
 )
 _CREATE_HEAD = "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (?, ?, ?)"
 _MOVE_HEAD = "UPDATE fengqiao_streams SET version = ?, hash = ? WHERE stream_id = ? AND version = ? AND hash = ?"
-_PAGE = 500
 
 
 class SQLiteEventStore(SQLEventStore[sqlite3.Connection]):
@@ -274,8 +273,8 @@ class SQLiteEventStore(SQLEventStore[sqlite3.Connection]):
 def _read_heads(conn: sqlite3.Connection, stream_ids: Sequence[str]) -> dict[str, Tip]:
     """The stored heads (version, hash) of ``stream_ids`` that exist, a few hundred per query."""
     heads: dict[str, Tip] = {}
-    for start in range(0, len(stream_ids), _PAGE):
-        chunk = stream_ids[start : start + _PAGE]
+    for start in range(0, len(stream_ids), PAGE):
+        chunk = stream_ids[start : start + PAGE]
         marks = ", ".join("?" * len(chunk))
         query = f"SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id IN ({marks})"
         for stream_id, version, digest in conn.execute(query, chunk):
