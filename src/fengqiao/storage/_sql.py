@@ -81,6 +81,8 @@ class SQLEventStore(abc.ABC, Generic[C]):
     """What a failure while opening says was being done (``opening station.db``)."""
     _current: int = 0
     _sealed_after: int = 0
+    _latest: int = 0
+    """The layout version this fengqiao writes, from :attr:`_migrations` when the store opened."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -259,7 +261,8 @@ class SQLEventStore(abc.ABC, Generic[C]):
                     self._fetch(conn, statement)
                 self._fetch(conn, self.sql.set_layout, (str(migration.version),))
             sealed_after = self._read_sealed_after(conn)
-        self._current, self._sealed_after = latest(migrations), sealed_after
+        self._latest = self._current = latest(migrations)
+        self._sealed_after = sealed_after
         return self._current
 
     def __enter__(self) -> Self:
@@ -273,9 +276,10 @@ class SQLEventStore(abc.ABC, Generic[C]):
     # -- the shared internals --------------------------------------------------------------
     def _start(self, *, upgrade: bool) -> None:
         """Read the layout version on opening; migrate it (``upgrade``) or take it as it is, refusing a newer one."""
+        self._latest = latest(self._migrations)
         with self._errors(self._opening), self._read(check=False) as conn:
             current = self._schema_version(conn)
-            if not (upgrade and current != latest(self._migrations)):
+            if not (upgrade and current != self._latest):
                 pending(self._migrations, current, where=self._where)  # refuses a newer schema
                 self._current = current
                 if current >= 2:
@@ -334,7 +338,7 @@ class SQLEventStore(abc.ABC, Generic[C]):
     def _check(self, *, schema: bool = True) -> None:
         """Refuse to work closed, or (``schema``) on a layout that is not the one this fengqiao writes."""
         self._ensure_open()
-        if schema and self._current != latest(self._migrations):
+        if schema and self._current != self._latest:
             require_current(self._migrations, self._current, where=self._where)
 
     def _check_layout(self, stored: object) -> None:

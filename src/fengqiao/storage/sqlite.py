@@ -189,7 +189,8 @@ class SQLiteEventStore(SQLEventStore[sqlite3.Connection]):
         self._db.connection()
 
     def _read(self, *, check: bool = True) -> AbstractContextManager[sqlite3.Connection]:
-        self._check(schema=check)
+        if check and self._current != self._latest:
+            self._check()  # else reading finds the store closed, if it is
         return self._db.read()
 
     def _snapshot(self) -> AbstractContextManager[sqlite3.Connection]:
@@ -197,8 +198,9 @@ class SQLiteEventStore(SQLEventStore[sqlite3.Connection]):
         return self._db.transaction("BEGIN")
 
     def _transaction(self, *, check: bool = True, migrate: bool = False) -> AbstractContextManager[sqlite3.Connection]:
-        self._check(schema=check)  # BEGIN IMMEDIATE takes the write lock: upgrades and appends run one at a time
-        return self._db.transaction()
+        if check and self._current != self._latest:
+            self._check()  # else the transaction finds the store closed, if it is
+        return self._db.transaction()  # BEGIN IMMEDIATE takes the write lock: upgrades and appends one at a time
 
     def _fetch(self, conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return conn.execute(sql, params).fetchall()
