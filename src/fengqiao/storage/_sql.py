@@ -16,7 +16,7 @@ import abc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, ClassVar, Generic, NamedTuple, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock
@@ -53,14 +53,11 @@ __all__ = ["Batch", "SQLEventStore"]
 C = TypeVar("C")
 
 
-class Batch(NamedTuple):
-    """What one append writes: the ``total`` event ``rows`` of ``items``, and each stream's head before and after."""
+Batch = tuple[tuple[Item, ...], dict[str, Tip], dict[str, Tip], Iterable[tuple[object, ...]], int]
+"""What one append writes: its items, each stream's head before and after, the event rows and how many.
 
-    items: tuple[Item, ...]
-    heads: dict[str, Tip]
-    after: dict[str, Tip]
-    rows: Iterable[tuple[object, ...]]
-    total: int
+A plain tuple, not a ``NamedTuple``: made once per append, on the hot path.
+"""
 
 
 class SQLEventStore(abc.ABC, Generic[C]):
@@ -293,7 +290,7 @@ class SQLEventStore(abc.ABC, Generic[C]):
 
     def _commit(self, items: tuple[Item, ...], what: str, *, trust: bool) -> dict[str, Tip]:
         """Write ``items`` in one transaction; return each stream's head after it."""
-        with self._errors(what), self._transaction() as conn:
+        with driver_errors(self.dialect.driver, self.dialect.error, what), self._transaction() as conn:
             heads = self._heads(conn, items, trust=trust)
             if not any(size(item) for item in items):
                 return heads
@@ -301,7 +298,7 @@ class SQLEventStore(abc.ABC, Generic[C]):
             rows, count, records, after = encode_rows(
                 items, heads, at, self.dialect.timestamp(at), keep=bool(self._projectors)
             )
-            positions = self._insert(conn, Batch(items, heads, after, rows, count), trust=trust)
+            positions = self._insert(conn, (items, heads, after, rows, count), trust=trust)
             if self._projectors:
                 stored = tuple(r.stored(p, at) for r, p in zip(records, positions, strict=True))
                 project_all(self._projectors, conn, stored)

@@ -256,14 +256,15 @@ class PostgresEventStore(SQLEventStore[Connection]):
 
     def _insert(self, conn: Connection, batch: Batch, *, trust: bool) -> list[int]:
         """Insert the events (pipelined ``executemany`` returning their positions), then upsert the heads."""
+        items, _, after, rows, _ = batch
         cur = _cursor(conn)
         try:
-            cur.executemany(_INSERT_EVENT, batch.rows, returning=True)
+            cur.executemany(_INSERT_EVENT, rows, returning=True)
             positions = [_one(result)[0] for result in cur.results()]
         except psycopg.errors.UniqueViolation as exc:  # only if someone wrote around the lock
-            first = batch.items[0]  # the aborted transaction cannot say which stream; the first is the usual one
+            first = items[0]  # the aborted transaction cannot say which stream; the first is the usual one
             raise ConcurrencyConflict(first.stream_id, first.expected_version, first.expected_version + 1) from exc
-        cur.executemany(_UPSERT_HEAD, [(sid, *head) for sid, head in batch.after.items()])
+        cur.executemany(_UPSERT_HEAD, [(sid, *head) for sid, head in after.items()])
         return positions
 
 
