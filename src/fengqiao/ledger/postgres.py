@@ -15,9 +15,8 @@ the other columns stay compact); cast ``dispute::jsonb`` to query inside it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,10 +31,11 @@ from fengqiao.ledger.dialect import PAGE, Dialect, index_statements
 from fengqiao.ledger.projection import SQLProjection
 from fengqiao.ledger.sql import SQLLedger
 from fengqiao.policies.base import Policy
+from fengqiao.storage._sql_dialect import driver_errors
 from fengqiao.storage.arguments import check_projectors
 from fengqiao.storage.base import Projector
 from fengqiao.storage.migrations import Migration
-from fengqiao.storage.postgres import PostgresEventStore
+from fengqiao.storage.postgres import PostgresEventStore, lock_key
 
 __all__ = ["MIGRATIONS", "PostgresDialect", "PostgresLedger"]
 
@@ -192,7 +192,7 @@ class PostgresLedger(SQLLedger[Connection]):
                 clock=self.clock,
                 timeout=timeout,
             )
-            self._key = _lock_key(self.store.schema)
+            self._key = lock_key("ledger", self.store.schema)
             with self._write() as tx:
                 self.projection.dialect.upgrade(tx, f"PostgreSQL ledger in schema {self.store.schema}")
                 self.projection.catch_up(tx)
@@ -234,15 +234,6 @@ class PostgresLedger(SQLLedger[Connection]):
             raise StorageError("the PostgreSQL ledger is closed")
 
 
-def _lock_key(schema: str) -> int:
-    digest = hashlib.blake2b(f"fengqiao:ledger:{schema}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-@contextmanager
-def _errors(what: str) -> Iterator[None]:
+def _errors(what: str) -> AbstractContextManager[None]:
     """Turn psycopg's errors into ``StorageError``, keeping the cause."""
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise StorageError(f"PostgreSQL: {what} failed: {exc}") from exc
+    return driver_errors("PostgreSQL", psycopg.Error, what)

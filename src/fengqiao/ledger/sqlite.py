@@ -26,19 +26,18 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fengqiao.domain.clock import Clock
-from fengqiao.errors import StorageError
 from fengqiao.ledger.book import PolicyBook, PolicyChoice
 from fengqiao.ledger.dialect import PAGE, Dialect, index_statements
 from fengqiao.ledger.projection import SQLProjection
 from fengqiao.ledger.sql import SQLLedger
 from fengqiao.policies.base import Policy
+from fengqiao.storage._sqlite_connection import SQLiteConnection, sqlite_errors
 from fengqiao.storage.arguments import check_path, check_projectors
 from fengqiao.storage.base import Projector
 from fengqiao.storage.migrations import Migration
@@ -182,8 +181,7 @@ class SQLiteLedger(SQLLedger[sqlite3.Connection]):
         self.path = check_path(path)
         super().__init__(PolicyBook(policy, policies), clock)
         self.projection = SQLProjection(SQLiteDialect(), self.book)
-        self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = None
+        self._db: SQLiteConnection | None = None
         self.store = SQLiteEventStore(
             self.path,
             synchronous=synchronous,
@@ -192,10 +190,12 @@ class SQLiteLedger(SQLLedger[sqlite3.Connection]):
             clock=self.clock,
         )
         try:
-            with _errors(f"opening the ledger in {self.path}"):
-                self._conn = sqlite3.connect(
-                    self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-                )
+            self._db = SQLiteConnection(
+                self.path,
+                timeout=busy_timeout,
+                opening=f"opening the ledger in {self.path}",
+                closed=f"the ledger on {self.path} is closed",
+            )
             with self._write() as tx:
                 self.projection.dialect.upgrade(tx, f"SQLite ledger {self.path}")
                 self.projection.catch_up(tx)
@@ -209,39 +209,19 @@ class SQLiteLedger(SQLLedger[sqlite3.Connection]):
     def close(self) -> None:
         """Close the store and the ledger's connection; closing twice is harmless."""
         self.store.close()
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        if self._db is not None:
+            self._db.close()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _errors("ledger query"):
-            yield self._connection()
+        with sqlite_errors("ledger query"), self._connection().read() as conn:
+            yield conn
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _errors("ledger update"):
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with sqlite_errors("ledger update"), self._connection().transaction() as conn:
+            yield conn
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise StorageError(f"the ledger on {self.path} is closed")
-        return self._conn
-
-
-@contextmanager
-def _errors(what: str) -> Iterator[None]:
-    """Turn sqlite3's errors into ``StorageError``, keeping the cause."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise StorageError(f"SQLite: {what} failed: {exc}") from exc
+    def _connection(self) -> SQLiteConnection:
+        assert self._db is not None, "opened in __init__"
+        return self._db

@@ -31,7 +31,6 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from types import TracebackType
 from typing import Any, LiteralString
 
 import psycopg
@@ -39,27 +38,15 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow, tuple_row
 from psycopg_pool import ConnectionPool
 
-from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
-from fengqiao.lifecycle.events import Event
-from fengqiao.storage._loading import Unreadable, decode_stream, split_head, stored_page
-from fengqiao.storage._requests import check_append, check_heads, check_lookup, check_many, check_page
-from fengqiao.storage.anchor import Anchor, audit, seal
+from fengqiao.storage._requests import Tip, check_heads
+from fengqiao.storage._sql import Batch, SQLEventStore
+from fengqiao.storage._sql_dialect import StoreDialect
 from fengqiao.storage.arguments import check_clock, check_count, check_projectors, check_seconds
-from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
-from fengqiao.storage.chain import Head, Row
-from fengqiao.storage.codec import project_all
-from fengqiao.storage.migrations import (
-    Migration,
-    latest,
-    layout_changed,
-    layout_version,
-    pending,
-    require_current,
-    sealed_position,
-)
-from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
+from fengqiao.storage.base import Projector
+from fengqiao.storage.migrations import Migration
+from fengqiao.storage.prepared import Item
 
 __all__ = ["MIGRATIONS", "PostgresEventStore"]
 
@@ -107,7 +94,6 @@ MAX_POOL_SIZE = 1_000
 MAX_TIMEOUT = 86_400.0
 """The longest ``timeout``, in seconds: a day."""
 
-_META = "CREATE TABLE IF NOT EXISTS fengqiao_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _HEADS = (  # the layout version rides along with the heads: checked in every append at no extra round trip
     "SELECT m.value, s.stream_id, s.version, s.hash FROM fengqiao_meta m"
     " LEFT JOIN fengqiao_streams s ON s.stream_id = ANY(%s) WHERE m.key = 'schema_version'"
@@ -115,24 +101,29 @@ _HEADS = (  # the layout version rides along with the heads: checked in every ap
 _PROBE_TIMEOUT = 5
 """Seconds the one direct attempt to connect may take, to say why the pool could not."""
 _QUOTED = re.compile(r'"([^"]*)"')
-_PAGE = 500
 _INSERT_EVENT = (
     "INSERT INTO fengqiao_events"
     " (stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash, seal)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING position"
 )
-_LOAD = (  # one statement, so the head and the events come from one snapshot; the head sorts first
-    "SELECT 0, NULL, NULL, hash, version FROM fengqiao_streams WHERE stream_id = %s"
-    " UNION ALL SELECT version, schema_version, data, hash, NULL FROM fengqiao_events WHERE stream_id = %s"
-    " ORDER BY 1"
+_UPSERT_HEAD = (
+    "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (%s, %s, %s)"
+    " ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash"
 )
-_ROWS = (
-    "SELECT stream_id, version, position, type, schema_version, data, prev_hash, hash, recorded_at, seal"
-    " FROM fengqiao_events"
-)
+_LOCK = "SELECT pg_advisory_xact_lock(%s::bigint)"
 
 
-class PostgresEventStore:
+def _recorded(value: object) -> datetime:
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a timestamp, got {type(value).__name__}")
+    return value
+
+
+def _same(at: datetime) -> datetime:
+    return at
+
+
+class PostgresEventStore(SQLEventStore[Connection]):
     """An event store in PostgreSQL, shared by many processes and stations.
 
     Args:
@@ -155,6 +146,15 @@ class PostgresEventStore:
             version is unreadable, or its schema is newer than this fengqiao.
     """
 
+    dialect = StoreDialect(
+        driver="PostgreSQL",
+        error=psycopg.Error,
+        mark="%s",
+        meta_exists="SELECT to_regclass('fengqiao_meta') IS NOT NULL",
+        timestamp=_same,
+        recorded=_recorded,
+    )
+
     def __init__(
         self,
         target: str | ConnectionPool[Connection],
@@ -170,35 +170,24 @@ class PostgresEventStore:
             raise ValidationError(
                 f"expected a connection string or a psycopg_pool.ConnectionPool, got {type(target).__name__}", "target"
             )
-        self._projectors: tuple[Projector[Connection], ...] = check_projectors(projectors)
-        self._clock: Clock = check_clock(clock)
+        self._projectors = check_projectors(projectors)
+        self._clock = check_clock(clock)
         size = check_count(max_size, "max_size", least=1, most=MAX_POOL_SIZE)
         wait = check_seconds(timeout, "timeout", zero=False, most=MAX_TIMEOUT)
         self._closed = False
-        self._current = 0
-        self._sealed_after = 0
+        self._opening = "opening"
         self._owns_pool = isinstance(target, str)
-        if isinstance(target, str):
-            self._pool = _open_pool(target, size, wait)
-        else:
-            self._pool = target
+        self._pool = _open_pool(target, size, wait) if isinstance(target, str) else target
         try:
-            with _errors("opening"), self._pool.connection() as conn:
+            with self._errors("opening"), self._pool.connection() as conn:
                 schema = _cursor(conn).execute("SELECT current_schema()").fetchone()
-                if schema is None or schema[0] is None:
-                    raise StorageError("PostgreSQL: no schema on the search_path exists to hold the event tables")
-                self.schema: str = schema[0]
-                self._where = f"PostgreSQL schema {self.schema}"
-                current = _schema_version(conn, self._where)
-                if current >= 2:
-                    self._sealed_after = _sealed_after(conn, self._where)
-            self._append_key = _lock_key("append", self.schema)
-            self._migrate_key = _lock_key("migrate", self.schema)
-            if upgrade and current != latest(MIGRATIONS):
-                self.upgrade()
-            else:
-                pending(MIGRATIONS, current, where=self._where)  # refuses a newer schema
-                self._current = current
+            if schema is None or schema[0] is None:
+                raise StorageError("PostgreSQL: no schema on the search_path exists to hold the event tables")
+            self.schema: str = schema[0]
+            self._where = f"PostgreSQL schema {self.schema}"
+            self._append_key = lock_key("append", self.schema)
+            self._migrate_key = lock_key("migrate", self.schema)
+            self._start(upgrade=upgrade)
         except BaseException:
             self.close()
             raise
@@ -206,148 +195,10 @@ class PostgresEventStore:
     def __repr__(self) -> str:
         return f"PostgresEventStore(schema={getattr(self, 'schema', '?')!r})"
 
-    # -- the protocol ----------------------------------------------------------------------
-    def append(self, stream_id: str, events: Iterable[Event], *, expected_version: int) -> int:
-        """Append ``events`` after ``expected_version`` in one transaction; return the new version.
-
-        Raises:
-            ConcurrencyConflict: the stream is not at ``expected_version``; nothing was stored.
-            ValidationError: malformed arguments, or an event of another dispute.
-            StorageError: PostgreSQL failed (or a projector's SQL did); nothing was stored.
-        """
-        batch = check_append(stream_id, events, expected_version)
-        item = Append(stream_id, batch, expected_version=expected_version)
-        return self._append((item,), f"append to {stream_id}")[0]
-
-    def append_many(self, appends: Iterable[Append], /) -> tuple[int, ...]:
-        """Append to many streams in one transaction, all or nothing; return each stream's new version.
-
-        The heads are read in one query and the events and heads written with pipelined
-        ``executemany``, so the round trips do not grow with the batch.
-
-        Raises:
-            ConcurrencyConflict: a stream is not at its ``expected_version`` (the first such in
-                the batch is named); nothing was stored.
-            ValidationError: a malformed item or a stream given twice (``appends[3].events[2]``).
-            StorageError: PostgreSQL failed (or a projector's SQL did); nothing was stored.
-        """
-        items = check_many(appends)
-        return self._append(items, f"append_many of {len(items)} streams")
-
-    def append_prepared(self, prepared: Iterable[Prepared], /) -> tuple[int, ...]:
-        """Append prepared histories as new streams in one transaction (see ``EventStore.append_prepared``).
-
-        Raises:
-            ConcurrencyConflict: a stream already exists; nothing was stored.
-            ValidationError: a malformed item (``prepared[3].hashes[1]``); nothing was stored.
-            StorageError: PostgreSQL failed (or a projector's SQL did); nothing was stored.
-        """
-        items = check_prepared(prepared)
-        return self._append(items, f"append_prepared of {len(items)} streams")
-
-    def load(self, stream_id: str) -> tuple[Event, ...]:
-        """Every event of ``stream_id`` in version order; empty if unknown.
-
-        Raises:
-            BrokenStreamError: a version is missing or the hash chain does not hold.
-            UnreadableEventError: a stored event is corrupt or of an unknown schema version.
-        """
-        check_lookup(stream_id)
-        with _errors(f"load {stream_id}"), self._transaction() as conn:
-            rows = _cursor(conn).execute(_LOAD, (stream_id, stream_id)).fetchall()
-        return decode_stream(stream_id, *split_head(rows))
-
-    def read_all(
-        self, after: int = 0, limit: int | None = None, *, unreadable: Unreadable | None = None
-    ) -> Iterator[StoredEvent]:
-        """Events after position ``after``, in position order, at most ``limit`` of them.
-
-        Each row's hash is checked against its data. A row that cannot be read raises
-        :class:`~fengqiao.errors.UnreadableEventError` (or ``BrokenStreamError``), unless
-        ``unreadable`` is given: then the error is passed to it, the row is skipped (``limit``
-        counts the events given) and reading goes on, as a rebuild needs.
-        """
-        check_page(after, limit)
-        self._check()
-        return self._read_all(after, limit, unreadable)
-
-    def streams(self) -> Iterator[str]:
-        """Every stream id, in code-point order."""
-        self._check()
-        return self._streams()
-
-    def verify(self, stream_id: str | None = None, *, anchor: Anchor | None = None) -> VerificationReport:
-        """Recompute the hash chains of one stream (or all) in one snapshot; report every problem.
-
-        With ``anchor``, also name every stream deleted, cut, rewritten or forged since it
-        was taken (see :mod:`fengqiao.storage.anchor`).
-        """
-        if stream_id is not None:
-            check_lookup(stream_id)
-        with _errors("verify"), self._transaction() as conn:
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            with (
-                conn.cursor("fengqiao_verify_rows", row_factory=tuple_row) as rows,
-                conn.cursor("fengqiao_verify_heads", row_factory=tuple_row) as heads,
-            ):
-                rows.itersize = heads.itersize = 2000
-                if stream_id is None:
-                    rows.execute(_ROWS + " ORDER BY stream_id, version")
-                    heads.execute("SELECT stream_id, version, hash FROM fengqiao_streams ORDER BY stream_id")
-                else:
-                    rows.execute(_ROWS + " WHERE stream_id = %s ORDER BY version", (stream_id,))
-                    heads.execute(
-                        "SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id = %s", (stream_id,)
-                    )
-                return audit(
-                    anchor,
-                    (Row(*r) for r in rows),
-                    (Head(*h) for h in heads),
-                    stream_id,
-                    sealed_after=self._sealed_after,
-                )
-
-    def digest(self, *, heads: bool = True) -> Anchor:
-        """Hash every stream's head into an :class:`~fengqiao.storage.Anchor`, in one snapshot.
-
-        One pass over the heads table in key order, through a server-side cursor
-        (``heads``: keep them to name streams).
-        """
-        with _errors("digest"), self._transaction() as conn:
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            position = _one(_cursor(conn).execute("SELECT coalesce(max(position), 0) FROM fengqiao_events"))[0]
-            with conn.cursor("fengqiao_digest", row_factory=tuple_row) as tips:
-                tips.itersize = 2000
-                tips.execute("SELECT stream_id, version, hash FROM fengqiao_streams ORDER BY stream_id")
-                at = require_aware(self._clock.now(), "clock.now()")
-                return seal(tips, position=position, created_at=at, keep=heads)
-
-    def upgrade(self) -> int:
-        """Create or migrate the tables, all pending steps in one transaction; return the version.
-
-        Concurrent upgrades from several processes are serialised by an advisory lock.
-
-        Raises:
-            StorageError: the database's schema is newer than this fengqiao knows.
-        """
-        with _errors("upgrade"), self._transaction(check=False) as conn:
-            cur = _cursor(conn)
-            cur.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._migrate_key,))
-            # and the appends' lock: no append is half way while the layout changes, and the
-            # next one reads the new version (see _append)
-            cur.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._append_key,))
-            cur.execute(_META)
-            for migration in pending(MIGRATIONS, _schema_version(conn, self._where), where=self._where):
-                for statement in migration.statements:
-                    cur.execute(statement)
-                cur.execute(
-                    "INSERT INTO fengqiao_meta (key, value) VALUES ('schema_version', %s)"
-                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (str(migration.version),),
-                )
-            sealed_after = _sealed_after(conn, self._where)
-        self._current, self._sealed_after = latest(MIGRATIONS), sealed_after
-        return self._current
+    @property
+    def _migrations(self) -> tuple[Migration, ...]:
+        """The PostgreSQL layout's history, :data:`MIGRATIONS`."""
+        return MIGRATIONS
 
     def close(self) -> None:
         """Close the store (and its pool, if it opened one); further use raises ``StorageError``."""
@@ -356,104 +207,65 @@ class PostgresEventStore:
             if self._owns_pool:
                 self._pool.close()
 
-    def __enter__(self) -> PostgresEventStore:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    # -- internals -------------------------------------------------------------------------
-    def _append(self, items: tuple[Item, ...], what: str) -> tuple[int, ...]:
-        with _errors(what), self._transaction() as conn:
-            cur = _cursor(conn)
-            cur.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._append_key,))
-            ids = [item.stream_id for item in items]
-            found = cur.execute(_HEADS, (ids,)).fetchall()
-            self._check_layout(found[0][0] if found else None)
-            heads = check_heads(items, {sid: (v, digest) for _, sid, v, digest in found if sid is not None})
-            if not any(size(item) for item in items):
-                return tuple(version for version, _ in heads.values())
-            at = require_aware(self._clock.now(), "clock.now()")
-            rows, _, records, after = encode_rows(items, heads, at, at, keep=bool(self._projectors))
-            try:
-                cur.executemany(_INSERT_EVENT, rows, returning=True)
-                positions = [_one(result)[0] for result in cur.results()]
-            except psycopg.errors.UniqueViolation as exc:  # only if someone wrote around the lock
-                first = items[0]  # the aborted transaction cannot say which stream; the first is the usual one
-                raise ConcurrencyConflict(first.stream_id, first.expected_version, first.expected_version + 1) from exc
-            cur.executemany(
-                "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (%s, %s, %s)"
-                " ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash",
-                [(sid, *head) for sid, head in after.items()],
-            )
-            if self._projectors:
-                stored = tuple(r.stored(position, at) for r, position in zip(records, positions, strict=True))
-                project_all(self._projectors, conn, stored)
-            heads.update(after)
-            return tuple(heads[sid][0] for sid in ids)
-
-    def _read_all(self, after: int, limit: int | None, unreadable: Unreadable | None) -> Iterator[StoredEvent]:
-        remaining = limit
-        while remaining is None or remaining > 0:
-            size = _PAGE if remaining is None else min(_PAGE, remaining)
-            with _errors("read_all"), self._transaction() as conn:
-                page = (
-                    _cursor(conn)
-                    .execute(
-                        "SELECT position, stream_id, version, schema_version, data, prev_hash, hash, recorded_at, seal"
-                        " FROM fengqiao_events WHERE position > %s ORDER BY position LIMIT %s",
-                        (after, size),
-                    )
-                    .fetchall()
-                )
-            if not page:
-                return
-            events = stored_page(page, _recorded, unreadable, self._sealed_after)
-            yield from events
-            after = page[-1][0]
-            if remaining is not None:
-                remaining -= len(events)
-
-    def _streams(self) -> Iterator[str]:
-        last = ""
-        while True:
-            with _errors("streams"), self._transaction() as conn:
-                page = (
-                    _cursor(conn)
-                    .execute(
-                        "SELECT stream_id FROM fengqiao_streams WHERE stream_id > %s ORDER BY stream_id LIMIT %s",
-                        (last, _PAGE),
-                    )
-                    .fetchall()
-                )
-            if not page:
-                return
-            for (stream_id,) in page:
-                yield stream_id
-            last = page[-1][0]
+    # -- the dialect -----------------------------------------------------------------------
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise StorageError("the PostgreSQL event store is closed")
 
     @contextmanager
-    def _transaction(self, *, check: bool = True) -> Iterator[Connection]:
+    def _read(self, *, check: bool = True) -> Iterator[Connection]:
         self._check(schema=check)
         with self._pool.connection() as conn, conn.transaction():
             yield conn
 
-    def _check(self, *, schema: bool = True) -> None:
-        if self._closed:
-            raise StorageError("the PostgreSQL event store is closed")
-        if schema:
-            require_current(MIGRATIONS, self._current, where=self._where)
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        with self._read() as conn:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield conn
 
-    def _check_layout(self, stored: object) -> None:
-        """Refuse to write if the layout is no longer the one this store opened (another process upgraded it)."""
-        if stored == str(self._current):
-            return
-        found = layout_version(stored, where=self._where)
-        if found != self._current:
-            opened, self._current = self._current, found  # every later operation refuses too
-            raise layout_changed(opened, found, latest(MIGRATIONS), where=self._where)
+    @contextmanager
+    def _transaction(self, *, check: bool = True, migrate: bool = False) -> Iterator[Connection]:
+        with self._read(check=check) as conn:
+            if migrate:
+                cur = _cursor(conn)
+                cur.execute(_LOCK, (self._migrate_key,))
+                # and the appends' lock: no append is half way while the layout changes, and the
+                # next one reads the new version (see _heads)
+                cur.execute(_LOCK, (self._append_key,))
+            yield conn
+
+    def _fetch(self, conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cur = _cursor(conn).execute(sql, params or None)
+        return cur.fetchall() if cur.description is not None else []
+
+    @contextmanager
+    def _scan(self, conn: Connection, name: str, sql: str, params: Sequence[Any] = ()) -> Iterator[Iterable[Any]]:
+        with conn.cursor(name, row_factory=tuple_row) as cursor:
+            cursor.itersize = 2000
+            cursor.execute(sql, params or None)
+            yield cursor
+
+    def _heads(self, conn: Connection, items: tuple[Item, ...], *, trust: bool) -> dict[str, Tip]:
+        """Take the appends' lock (held to commit: positions commit in order), read the heads and the layout."""
+        cur = _cursor(conn)
+        cur.execute(_LOCK, (self._append_key,))
+        found = cur.execute(_HEADS, ([item.stream_id for item in items],)).fetchall()
+        self._check_layout(found[0][0] if found else None)
+        return check_heads(items, {sid: (v, digest) for _, sid, v, digest in found if sid is not None})
+
+    def _insert(self, conn: Connection, batch: Batch, *, trust: bool) -> list[int]:
+        """Insert the events (pipelined ``executemany`` returning their positions), then upsert the heads."""
+        items, _, after, rows, _ = batch
+        cur = _cursor(conn)
+        try:
+            cur.executemany(_INSERT_EVENT, rows, returning=True)
+            positions = [_one(result)[0] for result in cur.results()]
+        except psycopg.errors.UniqueViolation as exc:  # only if someone wrote around the lock
+            first = items[0]  # the aborted transaction cannot say which stream; the first is the usual one
+            raise ConcurrencyConflict(first.stream_id, first.expected_version, first.expected_version + 1) from exc
+        cur.executemany(_UPSERT_HEAD, [(sid, *head) for sid, head in after.items()])
+        return positions
 
 
 def _cursor(conn: Connection) -> psycopg.Cursor[TupleRow]:
@@ -466,20 +278,6 @@ def _one(cur: psycopg.Cursor[TupleRow]) -> TupleRow:
     if row is None:  # pragma: no cover - RETURNING always gives a row
         raise StorageError("PostgreSQL returned no row")
     return row
-
-
-def _schema_version(conn: Connection, where: str) -> int:
-    cur = _cursor(conn)
-    exists = _one(cur.execute("SELECT to_regclass('fengqiao_meta') IS NOT NULL"))[0]
-    if not exists:
-        return 0
-    row = cur.execute("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'").fetchone()
-    return layout_version(None if row is None else row[0], where=where)
-
-
-def _sealed_after(conn: Connection, where: str) -> int:
-    row = _cursor(conn).execute("SELECT value FROM fengqiao_meta WHERE key = 'sealed_after'").fetchone()
-    return sealed_position(None if row is None else row[0], where=where)
 
 
 def _open_pool(dsn: str, size: int, timeout: float) -> ConnectionPool[Connection]:
@@ -523,22 +321,7 @@ def _hide(quoted: re.Match[str]) -> str:
     return quoted[0] if len(quoted[1]) <= 1 else '"…"'
 
 
-def _recorded(value: object) -> datetime:
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a timestamp, got {type(value).__name__}")
-    return value
-
-
-def _lock_key(purpose: LiteralString, schema: str) -> int:
+def lock_key(purpose: LiteralString, schema: str) -> int:
     """A 64-bit advisory-lock key for ``purpose`` on the tables in ``schema``."""
     digest = hashlib.blake2b(f"fengqiao:{purpose}:{schema}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
-
-
-@contextmanager
-def _errors(what: str) -> Iterator[None]:
-    """Turn psycopg's errors into ``StorageError``, keeping the cause."""
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise StorageError(f"PostgreSQL: {what} failed: {exc}") from exc

@@ -37,35 +37,23 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
-from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock
-from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
-from fengqiao.lifecycle.events import Event
-from fengqiao.storage._loading import Unreadable, decode_stream, split_head, stored_page
-from fengqiao.storage._requests import Tip, check_append, check_heads, check_lookup, check_many, check_page
-from fengqiao.storage.anchor import Anchor, audit, seal
+from fengqiao.errors import ConcurrencyConflict, ValidationError
+from fengqiao.storage._requests import Tip, check_heads
+from fengqiao.storage._sql import Batch, SQLEventStore
+from fengqiao.storage._sql_dialect import PAGE, StaleHeads, StoreDialect
+from fengqiao.storage._sqlite_connection import SQLiteConnection
 from fengqiao.storage.arguments import check_clock, check_path, check_projectors, check_seconds
-from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
-from fengqiao.storage.chain import GENESIS, Head, Row
-from fengqiao.storage.codec import project_all
-from fengqiao.storage.migrations import (
-    Migration,
-    latest,
-    layout_changed,
-    layout_version,
-    pending,
-    require_current,
-    sealed_position,
-)
-from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
+from fengqiao.storage.base import Projector
+from fengqiao.storage.chain import GENESIS
+from fengqiao.storage.migrations import Migration
+from fengqiao.storage.prepared import Item, size
 
 __all__ = ["MIGRATIONS", "SQLiteEventStore"]
 
@@ -113,7 +101,6 @@ HEAD_CACHE = 10_000
 MAX_BUSY_TIMEOUT = 2_147_483.0
 """The longest ``busy_timeout`` in seconds: SQLite counts it in milliseconds, in a 32-bit int."""
 
-_META = "CREATE TABLE IF NOT EXISTS fengqiao_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _INSERT_EVENT = (
     "INSERT INTO fengqiao_events"
     " (stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash, seal)"
@@ -121,18 +108,9 @@ _INSERT_EVENT = (
 )
 _CREATE_HEAD = "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (?, ?, ?)"
 _MOVE_HEAD = "UPDATE fengqiao_streams SET version = ?, hash = ? WHERE stream_id = ? AND version = ? AND hash = ?"
-_LAYOUT = "SELECT value FROM fengqiao_meta WHERE key = 'schema_version'"
-_SEALED_AFTER = "SELECT value FROM fengqiao_meta WHERE key = 'sealed_after'"
-_PAGE = 500
-_LOAD = (  # one statement, so the head and the events come from one snapshot; the head sorts first
-    "SELECT 0, NULL, NULL, hash, version FROM fengqiao_streams WHERE stream_id = ?"
-    " UNION ALL SELECT version, schema_version, data, hash, NULL FROM fengqiao_events WHERE stream_id = ?"
-    " ORDER BY 1"
-)
-_COLUMNS = "stream_id, version, position, type, schema_version, data, prev_hash, hash, recorded_at, seal"
 
 
-class SQLiteEventStore:
+class SQLiteEventStore(SQLEventStore[sqlite3.Connection]):
     """An event store in one SQLite file; safe to share between threads and processes.
 
     Args:
@@ -152,6 +130,15 @@ class SQLiteEventStore:
             schema is newer than this fengqiao.
     """
 
+    dialect = StoreDialect(
+        driver="SQLite",
+        error=sqlite3.Error,
+        mark="?",
+        meta_exists="SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fengqiao_meta'",
+        timestamp=datetime.isoformat,
+        recorded=datetime.fromisoformat,
+    )
+
     def __init__(
         self,
         path: str | os.PathLike[str] = "fengqiao.db",
@@ -167,30 +154,20 @@ class SQLiteEventStore:
             raise ValidationError(f"expected NORMAL, FULL or EXTRA, got {got}", "synchronous")
         self.path = check_path(path)
         timeout = check_seconds(busy_timeout, "busy_timeout", zero=True, most=MAX_BUSY_TIMEOUT)
-        self._projectors: tuple[Projector[sqlite3.Connection], ...] = check_projectors(projectors)
-        self._clock: Clock = check_clock(clock)
-        self._lock = threading.RLock()
+        self._projectors = check_projectors(projectors)
+        self._clock = check_clock(clock)
         self._where = f"SQLite database {self.path}"
-        self._current = 0
-        self._sealed_after = 0
-        self._heads: OrderedDict[str, Tip] = OrderedDict()
-        with _errors(f"opening {self.path}"):
-            self._conn: sqlite3.Connection | None = sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
-            )
+        self._opening = f"opening {self.path}"
+        self._heads_seen: OrderedDict[str, Tip] = OrderedDict()
+        self._db = SQLiteConnection(
+            self.path,
+            timeout=timeout,
+            opening=self._opening,
+            closed=f"the event store on {self.path} is closed",
+            pragmas=("PRAGMA journal_mode=WAL", f"PRAGMA synchronous={synchronous}"),
+        )
         try:
-            with _errors(f"opening {self.path}"):
-                self._conn.execute("PRAGMA journal_mode=WAL")
-                self._conn.execute(f"PRAGMA synchronous={synchronous}")
-                current = self._schema_version(self._conn)
-            if upgrade and current != latest(MIGRATIONS):
-                self.upgrade()
-            else:
-                pending(MIGRATIONS, current, where=self._where)  # refuses a newer schema
-                self._current = current
-                if current >= 2:
-                    with _errors(f"opening {self.path}"):
-                        self._sealed_after = self._read_sealed_after(self._conn)
+            self._start(upgrade=upgrade)
         except BaseException:
             self.close()
             raise
@@ -198,312 +175,108 @@ class SQLiteEventStore:
     def __repr__(self) -> str:
         return f"SQLiteEventStore({self.path!r})"
 
-    # -- the protocol ----------------------------------------------------------------------
-    def append(self, stream_id: str, events: Iterable[Event], *, expected_version: int) -> int:
-        """Append ``events`` after ``expected_version`` in one transaction; return the new version.
-
-        Raises:
-            ConcurrencyConflict: the stream is not at ``expected_version``; nothing was stored.
-            ValidationError: malformed arguments, or an event of another dispute.
-            StorageError: SQLite failed (or a projector's SQL did); nothing was stored.
-        """
-        batch = check_append(stream_id, events, expected_version)
-        item = Append(stream_id, batch, expected_version=expected_version)
-        return self._append((item,), f"append to {stream_id}")[0]
-
-    def append_many(self, appends: Iterable[Append], /) -> tuple[int, ...]:
-        """Append to many streams in one transaction, all or nothing; return each stream's new version.
-
-        The whole batch is a handful of statements (``executemany``), however many streams and
-        events it holds; the events and hashes are those one ``append`` per stream would store.
-
-        Raises:
-            ConcurrencyConflict: a stream is not at its ``expected_version`` (the first such in
-                the batch is named); nothing was stored.
-            ValidationError: a malformed item or a stream given twice (``appends[3].events[2]``).
-            StorageError: SQLite failed (or a projector's SQL did); nothing was stored.
-        """
-        items = check_many(appends)
-        return self._append(items, f"append_many of {len(items)} streams")
-
-    def append_prepared(self, prepared: Iterable[Prepared], /) -> tuple[int, ...]:
-        """Append prepared histories as new streams in one transaction (see ``EventStore.append_prepared``).
-
-        Raises:
-            ConcurrencyConflict: a stream already exists; nothing was stored.
-            ValidationError: a malformed item (``prepared[3].hashes[1]``); nothing was stored.
-            StorageError: SQLite failed (or a projector's SQL did); nothing was stored.
-        """
-        items = check_prepared(prepared)
-        return self._append(items, f"append_prepared of {len(items)} streams")
-
-    def load(self, stream_id: str) -> tuple[Event, ...]:
-        """Every event of ``stream_id`` in version order; empty if unknown.
-
-        Raises:
-            BrokenStreamError: a version is missing or the hash chain does not hold.
-            UnreadableEventError: a stored event is corrupt or of an unknown schema version.
-        """
-        check_lookup(stream_id)
-        with _errors(f"load {stream_id}"), self._read() as conn:
-            rows = conn.execute(_LOAD, (stream_id, stream_id)).fetchall()
-        return decode_stream(stream_id, *split_head(rows))
-
-    def read_all(
-        self, after: int = 0, limit: int | None = None, *, unreadable: Unreadable | None = None
-    ) -> Iterator[StoredEvent]:
-        """Events after position ``after``, in position order, at most ``limit`` of them.
-
-        Each row's hash is checked against its data. A row that cannot be read raises
-        :class:`~fengqiao.errors.UnreadableEventError` (or ``BrokenStreamError``), unless
-        ``unreadable`` is given: then the error is passed to it, the row is skipped (``limit``
-        counts the events given) and reading goes on, as a rebuild needs.
-        """
-        check_page(after, limit)
-        with self._lock:
-            self._connection()  # fail now, not at the first next(), if the store is closed
-        return self._read_all(after, limit, unreadable)
-
-    def streams(self) -> Iterator[str]:
-        """Every stream id, in code-point order."""
-        with self._lock:
-            self._connection()  # fail now, not at the first next(), if the store is closed
-        return self._streams()
-
-    def verify(self, stream_id: str | None = None, *, anchor: Anchor | None = None) -> VerificationReport:
-        """Recompute the hash chains of one stream (or all) in one snapshot; report every problem.
-
-        With ``anchor``, also name every stream deleted, cut, rewritten or forged since it
-        was taken (see :mod:`fengqiao.storage.anchor`). It holds this store's connection
-        while it reads (other processes carry on).
-        """
-        if stream_id is not None:
-            check_lookup(stream_id)
-        where, args = ("", ()) if stream_id is None else (" WHERE stream_id = ?", (stream_id,))
-        with _errors("verify"), self._read() as conn:
-            conn.execute("BEGIN")
-            try:
-                rows = conn.execute(f"SELECT {_COLUMNS} FROM fengqiao_events{where} ORDER BY stream_id, version", args)
-                heads = conn.execute(
-                    f"SELECT stream_id, version, hash FROM fengqiao_streams{where} ORDER BY stream_id", args
-                )
-                return audit(
-                    anchor,
-                    (Row(*r) for r in rows),
-                    (Head(*h) for h in heads),
-                    stream_id,
-                    sealed_after=self._sealed_after,
-                )
-            finally:
-                conn.execute("COMMIT")
-
-    def digest(self, *, heads: bool = True) -> Anchor:
-        """Hash every stream's head into an :class:`~fengqiao.storage.Anchor`, in one snapshot.
-
-        One pass over the heads table in key order (``heads``: keep them to name streams).
-        """
-        with _errors("digest"), self._read() as conn:
-            conn.execute("BEGIN")
-            try:
-                position = conn.execute("SELECT coalesce(max(position), 0) FROM fengqiao_events").fetchone()[0]
-                tips = conn.execute("SELECT stream_id, version, hash FROM fengqiao_streams ORDER BY stream_id")
-                at = require_aware(self._clock.now(), "clock.now()")
-                return seal(tips, position=position, created_at=at, keep=heads)
-            finally:
-                conn.execute("COMMIT")
-
-    def upgrade(self) -> int:
-        """Create or migrate the tables, all pending steps in one transaction; return the version.
-
-        Raises:
-            StorageError: the file's schema is newer than this fengqiao knows.
-        """
-        with _errors("upgrade"), self._write(check=False) as conn:
-            conn.execute(_META)
-            for migration in pending(MIGRATIONS, self._schema_version(conn), where=self._where):
-                for statement in migration.statements:
-                    conn.execute(statement)
-                conn.execute(
-                    "INSERT INTO fengqiao_meta (key, value) VALUES ('schema_version', ?)"
-                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (str(migration.version),),
-                )
-            sealed_after = self._read_sealed_after(conn)
-        self._current, self._sealed_after = latest(MIGRATIONS), sealed_after
-        return self._current
+    @property
+    def _migrations(self) -> tuple[Migration, ...]:
+        """The SQLite layout's history, :data:`MIGRATIONS`."""
+        return MIGRATIONS
 
     def close(self) -> None:
         """Close the connection; further use raises ``StorageError``."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self._db.close()
 
-    def __enter__(self) -> SQLiteEventStore:
-        return self
+    # -- the dialect -----------------------------------------------------------------------
+    def _ensure_open(self) -> None:
+        self._db.connection()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
+    def _read(self, *, check: bool = True) -> AbstractContextManager[sqlite3.Connection]:
+        if check and self._current != self._latest:
+            self._check()  # else reading finds the store closed, if it is
+        return self._db.read()
 
-    # -- internals -------------------------------------------------------------------------
+    def _snapshot(self) -> AbstractContextManager[sqlite3.Connection]:
+        self._check()
+        return self._db.transaction("BEGIN")
+
+    def _transaction(self, *, check: bool = True, migrate: bool = False) -> AbstractContextManager[sqlite3.Connection]:
+        if check and self._current != self._latest:
+            self._check()  # else the transaction finds the store closed, if it is
+        return self._db.transaction()  # BEGIN IMMEDIATE takes the write lock: upgrades and appends one at a time
+
+    def _fetch(self, conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return conn.execute(sql, params).fetchall()
+
+    @contextmanager
+    def _scan(self, conn: sqlite3.Connection, name: str, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        cursor = conn.execute(sql, params)
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
     def _append(self, items: tuple[Item, ...], what: str) -> tuple[int, ...]:
-        with self._lock:
+        """Write with the heads remembered; if one was wrong, roll back and write again with the heads read."""
+        with self._db.lock:
             try:
-                with _errors(what), self._write() as conn:
-                    result = self._write_batch(conn, items, trust=True)
-            except _StaleHeads:
+                result = self._commit(items, what, trust=True)
+            except StaleHeads:
                 for item in items:
-                    self._heads.pop(item.stream_id, None)
-                with _errors(what), self._write() as conn:
-                    result = self._write_batch(conn, items, trust=False)
+                    self._heads_seen.pop(item.stream_id, None)
+                result = self._commit(items, what, trust=False)
             for item in items:  # committed: these are now the heads
                 if size(item):
                     self._remember(item.stream_id, result[item.stream_id])
             return tuple(result[item.stream_id][0] for item in items)
 
-    def _write_batch(self, conn: sqlite3.Connection, items: tuple[Item, ...], *, trust: bool) -> dict[str, Tip]:
-        """Write ``items`` in the open transaction; return each stream's head after it.
+    def _heads(self, conn: sqlite3.Connection, items: tuple[Item, ...], *, trust: bool) -> dict[str, Tip]:
+        """The heads, checked; under the write lock, so no upgrade can come between this and the commit.
 
         With ``trust``, a stream with events takes its head from the cache (a new one needs
-        none) and the head writes check it: ``_StaleHeads`` if one was wrong. Without, every
+        none) and the head writes check it: ``StaleHeads`` if one was wrong. Without, every
         head is read here, under the write lock, and decides the conflicts.
         """
+        row = conn.execute(self.sql.layout).fetchone()
+        self._check_layout(None if row is None else row[0])
         if trust and all(size(item) for item in items):
-            heads = {item.stream_id: self._heads.get(item.stream_id, (0, GENESIS)) for item in items}
+            heads = {item.stream_id: self._heads_seen.get(item.stream_id, (0, GENESIS)) for item in items}
             unread = [i.stream_id for i in items if heads[i.stream_id][0] != i.expected_version]
             try:
                 heads.update(check_heads((i for i in items if i.stream_id in unread), _read_heads(conn, unread)))
             except ConcurrencyConflict:
                 if len(unread) < len(items):  # an earlier, unread stream may be the first conflict
-                    raise _StaleHeads from None
+                    raise StaleHeads from None
                 raise
-        else:
-            heads = check_heads(items, _read_heads(conn, [item.stream_id for item in items]))
-        if not any(size(item) for item in items):
             return heads
-        at = require_aware(self._clock.now(), "clock.now()")
-        rows, count, records, after = encode_rows(items, heads, at, at.isoformat(), keep=bool(self._projectors))
+        return check_heads(items, _read_heads(conn, [item.stream_id for item in items]))
+
+    def _insert(self, conn: sqlite3.Connection, batch: Batch, *, trust: bool) -> range:
+        """Move the known heads (``UPDATE`` checking the old one), insert the new ones, then the events."""
+        items, heads, after, rows, count = batch
         moved = [(*after[sid], sid, *heads[sid]) for sid in after if heads[sid][0]]
         created = [(sid, *after[sid]) for sid in after if not heads[sid][0]]
         try:
             if moved and conn.executemany(_MOVE_HEAD, moved).rowcount != len(moved):
-                raise _StaleHeads  # a remembered head was wrong (never so for heads read under the lock)
+                raise StaleHeads  # a remembered head was wrong (never so for heads read under the lock)
             if created:
                 conn.executemany(_CREATE_HEAD, created)
             last = _insert_events(conn, rows, count)
         except sqlite3.IntegrityError as exc:  # a stream created meanwhile, or rows written around the library
             if trust:
-                raise _StaleHeads from exc
+                raise StaleHeads from exc
             raise _conflict(conn, items) from exc
-        if self._projectors:
-            first = last - count + 1  # one writer, AUTOINCREMENT: the rows took consecutive positions
-            stored = tuple(r.stored(first + i, at) for i, r in enumerate(records))
-            project_all(self._projectors, conn, stored)
-        return heads | after
+        return range(last - count + 1, last + 1)  # one writer, AUTOINCREMENT: consecutive positions
 
     def _remember(self, stream_id: str, head: Tip) -> None:
-        self._heads.pop(stream_id, None)
-        self._heads[stream_id] = head
-        if len(self._heads) > HEAD_CACHE:
-            self._heads.popitem(last=False)
-
-    def _read_all(self, after: int, limit: int | None, unreadable: Unreadable | None) -> Iterator[StoredEvent]:
-        remaining = limit
-        while remaining is None or remaining > 0:
-            size = _PAGE if remaining is None else min(_PAGE, remaining)
-            with _errors("read_all"), self._read() as conn:
-                page = conn.execute(
-                    "SELECT position, stream_id, version, schema_version, data, prev_hash, hash, recorded_at, seal"
-                    " FROM fengqiao_events WHERE position > ? ORDER BY position LIMIT ?",
-                    (after, size),
-                ).fetchall()
-            if not page:
-                return
-            events = stored_page(page, datetime.fromisoformat, unreadable, self._sealed_after)
-            yield from events
-            after = page[-1][0]
-            if remaining is not None:
-                remaining -= len(events)
-
-    def _streams(self) -> Iterator[str]:
-        last = ""
-        while True:
-            with _errors("streams"), self._read() as conn:
-                page = conn.execute(
-                    "SELECT stream_id FROM fengqiao_streams WHERE stream_id > ? ORDER BY stream_id LIMIT ?",
-                    (last, _PAGE),
-                ).fetchall()
-            if not page:
-                return
-            for (stream_id,) in page:
-                yield stream_id
-            last = page[-1][0]
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._connection()
-
-    @contextmanager
-    def _write(self, *, check: bool = True) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            conn = self._connection(check=check)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if check:  # under the write lock: no upgrade can come between this and the commit
-                    self._check_layout(conn)
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            try:
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-
-    def _connection(self, *, check: bool = True) -> sqlite3.Connection:
-        if self._conn is None:
-            raise StorageError(f"the event store on {self.path} is closed")
-        if check and self._current != latest(MIGRATIONS):
-            require_current(MIGRATIONS, self._current, where=self._where)
-        return self._conn
-
-    def _check_layout(self, conn: sqlite3.Connection) -> None:
-        """Refuse to write if the layout is no longer the one this store opened (another process upgraded it)."""
-        row = conn.execute(_LAYOUT).fetchone()
-        if row is not None and row[0] == str(self._current):
-            return
-        found = layout_version(None if row is None else row[0], where=self._where)
-        if found != self._current:
-            opened, self._current = self._current, found  # every later operation refuses too
-            raise layout_changed(opened, found, latest(MIGRATIONS), where=self._where)
-
-    def _read_sealed_after(self, conn: sqlite3.Connection) -> int:
-        row = conn.execute(_SEALED_AFTER).fetchone()
-        return sealed_position(None if row is None else row[0], where=self._where)
-
-    def _schema_version(self, conn: sqlite3.Connection) -> int:
-        exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fengqiao_meta'")
-        if exists.fetchone() is None:
-            return 0
-        row = conn.execute(_LAYOUT).fetchone()
-        return layout_version(None if row is None else row[0], where=self._where)
-
-
-class _StaleHeads(Exception):
-    """A head taken from the cache was not the stored one: roll back and read them all."""
+        self._heads_seen.pop(stream_id, None)
+        self._heads_seen[stream_id] = head
+        if len(self._heads_seen) > HEAD_CACHE:
+            self._heads_seen.popitem(last=False)
 
 
 def _read_heads(conn: sqlite3.Connection, stream_ids: Sequence[str]) -> dict[str, Tip]:
     """The stored heads (version, hash) of ``stream_ids`` that exist, a few hundred per query."""
     heads: dict[str, Tip] = {}
-    for start in range(0, len(stream_ids), _PAGE):
-        chunk = stream_ids[start : start + _PAGE]
+    for start in range(0, len(stream_ids), PAGE):
+        chunk = stream_ids[start : start + PAGE]
         marks = ", ".join("?" * len(chunk))
         query = f"SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id IN ({marks})"
         for stream_id, version, digest in conn.execute(query, chunk):
@@ -531,12 +304,3 @@ def _conflict(conn: sqlite3.Connection, items: Sequence[Item]) -> ConcurrencyCon
         if highest > item.expected_version:
             return ConcurrencyConflict(item.stream_id, item.expected_version, highest)
     return ConcurrencyConflict(items[0].stream_id, items[0].expected_version, -1)  # pragma: no cover
-
-
-@contextmanager
-def _errors(what: str) -> Iterator[None]:
-    """Turn sqlite3's errors into ``StorageError``, keeping the cause."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise StorageError(f"SQLite: {what} failed: {exc}") from exc
