@@ -28,9 +28,10 @@ from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, StorageError
 from fengqiao.lifecycle.events import Event
+from fengqiao.storage._audit import audit
 from fengqiao.storage._loading import Unreadable
 from fengqiao.storage._requests import check_append, check_lookup, check_many, check_page
-from fengqiao.storage.anchor import Anchor, audit, seal
+from fengqiao.storage.anchor import Anchor, seal
 from fengqiao.storage.arguments import check_clock, check_projectors
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.chain import GENESIS, Head, Row
