@@ -8,7 +8,7 @@ from functools import partial
 import fengqiao as fq
 from benchmarks.corpus import LONG, SHORT, histories
 from benchmarks.measure import Figure, Section, median, timed
-from fengqiao.storage.codec import canonical_json, decode
+from fengqiao.storage._codec import canonical_json, decode
 
 __all__ = ["run_json", "run_replay"]
 

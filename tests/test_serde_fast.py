@@ -13,7 +13,7 @@ import fengqiao as fq
 from fengqiao import serde
 from fengqiao.errors import SerializationError, UnreadableEventError
 from fengqiao.lifecycle.events import Event
-from fengqiao.storage.codec import canonical_json, decode
+from fengqiao.storage._codec import canonical_json, decode
 from fengqiao.testing import strategies
 from tests.documents import places
 

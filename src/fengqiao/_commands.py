@@ -12,9 +12,9 @@ from typing import Any
 import attrs
 
 from fengqiao.domain._calls import suggestion, unknown_keyword
+from fengqiao.domain._checks import require_text
 from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Actor
-from fengqiao.domain.checks import require_text
 from fengqiao.errors import PolicyDefinitionError, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event, Graded, Regraded, Transitioned

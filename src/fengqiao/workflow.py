@@ -36,9 +36,9 @@ from fengqiao._ids import random_id
 from fengqiao._replay import check_dispute, replay, replay_on, resolve_policy
 from fengqiao._typed import TriggerMethods
 from fengqiao.domain._calls import checked_call, suggestion
+from fengqiao.domain._checks import require_aware
 from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Actor, ActorLike
-from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.terms import Category, Channel, RiskFactor

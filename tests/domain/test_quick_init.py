@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import fengqiao
 from fengqiao.domain import _codegen
-from fengqiao.domain.checks import canonical, is_text, quick_init
+from fengqiao.domain._checks import canonical, is_text, quick_init
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import ValidationError
 from fengqiao.testing import strategies as fst

@@ -17,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fengqiao as fq
-from fengqiao.domain import checks, party, records
-from fengqiao.domain.checks import TextKind, text_fault
+from fengqiao.domain import _checks as checks
+from fengqiao.domain import party, records
+from fengqiao.domain._checks import TextKind, text_fault
 from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import payloads as pl
 from fengqiao.lifecycle.triggers import EVENT_TYPES

@@ -17,7 +17,7 @@ from fengqiao.cli import app
 from fengqiao.errors import StorageError, UnreadableEventError
 from fengqiao.ledger import Ledger, PostgresLedger
 from fengqiao.storage import EventStore, PostgresEventStore
-from fengqiao.storage.chain import GENESIS, link
+from fengqiao.storage._chain import GENESIS, link
 from fengqiao.testing.contracts import LedgerFactory, Raw, SQLLedgerContract
 from fengqiao.testing.contracts.sql_ledger import PlainStore
 from fengqiao.testing.contracts.support import discover, workflow

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 import fengqiao as fq
 from fengqiao.errors import FengqiaoError, ValidationError
 from fengqiao.storage import Anchor
+from fengqiao.storage._chain import Head
 from fengqiao.storage.anchor import record, seal
-from fengqiao.storage.chain import Head
 
 AT = datetime(2024, 1, 31, 9, tzinfo=UTC)
 HEADS = [("YJ-0001", 17, "a" * 64), ("YJ-0002", 3, "b" * 64), ('纠纷 "甲"', 1, "c" * 64)]

@@ -23,17 +23,17 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fengqiao import serde
+from fengqiao.domain._checks import text_fault
 from fengqiao.domain.actor import Actor, Role
-from fengqiao.domain.checks import text_fault
 from fengqiao.errors import SerializationError, UnreadableEventError, ValidationError
 from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import payloads as pl
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.triggers import EVENT_TYPES
-from fengqiao.storage import codec
+from fengqiao.storage import _codec as codec
+from fengqiao.storage._chain import GENESIS, link, link_utf8
+from fengqiao.storage._codec import canonical_json, canonical_text, decode, encode
 from fengqiao.storage._requests import check_append
-from fengqiao.storage.chain import GENESIS, link, link_utf8
-from fengqiao.storage.codec import canonical_json, canonical_text, decode, encode
 from fengqiao.testing import strategies
 from tests.documents import places
 

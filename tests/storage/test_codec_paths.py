@@ -19,8 +19,8 @@ from fengqiao import serde
 from fengqiao.domain import _codegen
 from fengqiao.errors import UnreadableEventError
 from fengqiao.lifecycle.events import Event
-from fengqiao.storage import codec
-from fengqiao.storage.chain import GENESIS
+from fengqiao.storage import _codec as codec
+from fengqiao.storage._chain import GENESIS
 from fengqiao.testing import strategies
 from fengqiao.testing.contracts.support import histories, workflow
 

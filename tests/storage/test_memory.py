@@ -9,7 +9,7 @@ import pytest
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage import EventStore, MemoryEventStore, Projector
-from fengqiao.storage.chain import Row
+from fengqiao.storage._chain import Row
 from fengqiao.storage.memory import _Entry
 from fengqiao.testing.contracts import EventStoreContract, StoreFactory, Tamper, forge
 

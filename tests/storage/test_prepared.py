@@ -9,8 +9,8 @@ import pytest
 
 from fengqiao.errors import ValidationError
 from fengqiao.storage import Append, Prepared, prepare
-from fengqiao.storage.chain import GENESIS, link, seal
-from fengqiao.storage.codec import canonical_json
+from fengqiao.storage._chain import GENESIS, link, seal
+from fengqiao.storage._codec import canonical_json
 from fengqiao.storage.prepared import encode_rows
 from fengqiao.testing.contracts.support import closed, discover, workflow
 

@@ -14,8 +14,8 @@ from functools import lru_cache
 
 import attrs
 
+from fengqiao.domain._checks import canonical, identifier, is_member_set, parse_set, quick_init, require_text
 from fengqiao.domain._quote import quote
-from fengqiao.domain.checks import canonical, identifier, is_member_set, parse_set, quick_init, require_text
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import ValidationError
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol, runtime_checkable
 
-from fengqiao.domain.checks import require_aware
+from fengqiao.domain._checks import require_aware
 from fengqiao.errors import ValidationError
 
 __all__ = ["Clock", "FixedClock", "SystemClock"]

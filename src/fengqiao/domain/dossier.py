@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import attrs
 
-from fengqiao.domain.checks import canonical, is_text, quick_init
+from fengqiao.domain._checks import canonical, is_text, quick_init
 from fengqiao.domain.vocabulary import Vocabulary
 
 __all__ = ["DossierItem", "DossierKind", "DossierSection", "Volume"]

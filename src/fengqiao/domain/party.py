@@ -22,8 +22,8 @@ from typing import Any
 
 import attrs
 
+from fengqiao.domain._checks import aware, canonical, is_prose, is_text, non_empty, quick_init, require_text, text_test
 from fengqiao.domain._privacy import mask, surname
-from fengqiao.domain.checks import aware, canonical, is_prose, is_text, non_empty, quick_init, require_text, text_test
 from fengqiao.domain.terms import Channel, PartyKind, PartyRole
 
 __all__ = ["Alert", "Party", "mask"]

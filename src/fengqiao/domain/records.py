@@ -12,8 +12,8 @@ from datetime import datetime
 
 import attrs
 
+from fengqiao.domain._checks import is_prose, is_text, quick_init
 from fengqiao.domain.actor import Role
-from fengqiao.domain.checks import is_prose, is_text, quick_init
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.terms import CaseKind, Department, MediationForce, Outcome, VisitKind
 

@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 from fengqiao.domain._calls import unknown_keyword
 from fengqiao.errors import ValidationError
+from fengqiao.ledger._book import PolicyBook, PolicyChoice
+from fengqiao.ledger._frames import to_dataframe
 from fengqiao.ledger.base import Ledger
-from fengqiao.ledger.book import PolicyBook, PolicyChoice
-from fengqiao.ledger.frames import to_dataframe
 from fengqiao.ledger.memory import MemoryLedger
 from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow, OverdueRow, Period, ResolutionRate
 from fengqiao.ledger.sqlite import SQLiteLedger

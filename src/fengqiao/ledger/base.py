@@ -5,7 +5,7 @@ ledger's columns only; :meth:`Ledger.select` yields the folded disputes kept wit
 history is folded again). Reports hand those to the policies' own pure functions, after
 narrowing the candidates with an indexed condition:
 
-- ``overdue(at)``: ``next_due < at``, which is exact (see :mod:`fengqiao.ledger.facts`);
+- ``overdue(at)``: ``next_due < at``, which is exact (see :mod:`fengqiao.ledger._facts`);
 - ``resolution_rate(period, policy)``: the policy's disputes discovered in the period;
 - ``dossier_completeness()``: columns only; the requirements' texts via ``dossier_gaps(id)``;
 - ``report(policy, name, …)``: a report the policy offers (``reports()``), run over
@@ -21,20 +21,20 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
+from fengqiao.domain._checks import require_aware
 from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Role
-from fengqiao.domain.checks import require_aware
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import DisputeNotFound, ValidationError
-from fengqiao.ledger.book import PolicyBook
-from fengqiao.ledger.filters import FILTER_NAMES, Filters, Value, check_conditions, check_limit, filters
+from fengqiao.ledger._book import PolicyBook
+from fengqiao.ledger._filters import FILTER_NAMES, Filters, Value, check_conditions, check_limit, filters
 from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow, OverdueRow, Period, ResolutionRate, utc
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies import registry
 from fengqiao.policies.base import DeadlineStatus, DossierRequirement, Policy
 from fengqiao.policies.reports import Report, reports_of
+from fengqiao.storage._arguments import check_clock
 from fengqiao.storage._requests import check_lookup
-from fengqiao.storage.arguments import check_clock
 from fengqiao.storage.base import EventStore
 
 __all__ = ["Ledger"]
@@ -175,7 +175,7 @@ class Ledger(abc.ABC):
         """How many rows :meth:`disputes` would give for the same conditions (``limit`` aside).
 
         Raises:
-            ValidationError: a condition :func:`~fengqiao.ledger.filters` does not know, or a bad value.
+            ValidationError: a condition :func:`~fengqiao.ledger._filters` does not know, or a bad value.
         """
         check_conditions(conditions, FILTER_NAMES)
         return self._count(filters(**conditions))
@@ -198,7 +198,7 @@ class Ledger(abc.ABC):
         This is what a policy's reports read (:class:`~fengqiao.policies.reports.DisputeQuery`).
 
         Raises:
-            ValidationError: a condition :func:`~fengqiao.ledger.filters` does not know, or a bad value.
+            ValidationError: a condition :func:`~fengqiao.ledger._filters` does not know, or a bad value.
         """
         check_conditions(conditions, FILTER_NAMES)
         chosen = filters(**conditions)

@@ -28,15 +28,15 @@ import attrs
 
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import StorageError
+from fengqiao.ledger._book import PolicyBook, PolicyChoice
+from fengqiao.ledger._facts import Projected, check_steps, fold_onto, project, reason_of, runs
+from fengqiao.ledger._filters import Filters
 from fengqiao.ledger.base import Ledger
-from fengqiao.ledger.book import PolicyBook, PolicyChoice
-from fengqiao.ledger.facts import Projected, check_steps, fold_onto, project, reason_of, runs
-from fengqiao.ledger.filters import Filters
 from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.policies.base import Policy
-from fengqiao.storage.arguments import check_projectors
+from fengqiao.storage._arguments import check_projectors
 from fengqiao.storage.base import Projector, StoredEvent
 from fengqiao.storage.memory import MemoryEventStore
 

@@ -26,15 +26,15 @@ from psycopg_pool import ConnectionPool
 
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import StorageError
-from fengqiao.ledger.book import PolicyBook, PolicyChoice
-from fengqiao.ledger.dialect import PAGE, Dialect, index_statements
-from fengqiao.ledger.projection import SQLProjection
-from fengqiao.ledger.sql import SQLLedger
+from fengqiao.ledger._book import PolicyBook, PolicyChoice
+from fengqiao.ledger._dialect import PAGE, Dialect, index_statements
+from fengqiao.ledger._projection import SQLProjection
+from fengqiao.ledger._sql import SQLLedger
 from fengqiao.policies.base import Policy
+from fengqiao.storage._arguments import check_projectors
+from fengqiao.storage._migrations import Migration
 from fengqiao.storage._sql_dialect import driver_errors
-from fengqiao.storage.arguments import check_projectors
 from fengqiao.storage.base import Projector
-from fengqiao.storage.migrations import Migration
 from fengqiao.storage.postgres import PostgresEventStore, lock_key
 
 __all__ = ["MIGRATIONS", "PostgresDialect", "PostgresLedger"]

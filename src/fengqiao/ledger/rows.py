@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import attrs
 
+from fengqiao.domain._checks import require_aware
 from fengqiao.domain.actor import Role
-from fengqiao.domain.checks import require_aware
 from fengqiao.domain.terms import Category, Channel, Department, Route
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.states import StateId

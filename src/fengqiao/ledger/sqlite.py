@@ -32,15 +32,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fengqiao.domain.clock import Clock
-from fengqiao.ledger.book import PolicyBook, PolicyChoice
-from fengqiao.ledger.dialect import PAGE, Dialect, index_statements
-from fengqiao.ledger.projection import SQLProjection
-from fengqiao.ledger.sql import SQLLedger
+from fengqiao.ledger._book import PolicyBook, PolicyChoice
+from fengqiao.ledger._dialect import PAGE, Dialect, index_statements
+from fengqiao.ledger._projection import SQLProjection
+from fengqiao.ledger._sql import SQLLedger
 from fengqiao.policies.base import Policy
+from fengqiao.storage._arguments import check_path, check_projectors
+from fengqiao.storage._migrations import Migration
 from fengqiao.storage._sqlite_connection import SQLiteConnection, sqlite_errors
-from fengqiao.storage.arguments import check_path, check_projectors
 from fengqiao.storage.base import Projector
-from fengqiao.storage.migrations import Migration
 from fengqiao.storage.sqlite import SQLiteEventStore, Synchronous
 
 __all__ = ["MIGRATIONS", "SQLiteDialect", "SQLiteLedger"]

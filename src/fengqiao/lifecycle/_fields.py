@@ -1,7 +1,7 @@
 """The field converters and validators the payload classes share, each with its ``canonical`` check.
 
 Private to :mod:`fengqiao.lifecycle.payloads`. Each converter is registered with
-:func:`~fengqiao.domain.checks.canonical` so a value already in canonical form skips it.
+:func:`~fengqiao.domain._checks.canonical` so a value already in canonical form skips it.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from typing import Any
 
 import attrs
 
-from fengqiao.domain._quote import quote
-from fengqiao.domain.actor import Role
-from fengqiao.domain.checks import (
+from fengqiao.domain._checks import (
     canonical,
     is_instance_tuple,
     is_member_run,
@@ -24,6 +22,8 @@ from fengqiao.domain.checks import (
     require_text,
     text_fault,
 )
+from fengqiao.domain._quote import quote
+from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.terms import CaseKind, Category, Department, MediationForce, Outcome, RiskFactor, Route, VisitKind

@@ -13,8 +13,8 @@ from transitions import State as _State
 from transitions.extensions.diagrams import GraphMachine, TransitionGraphSupport
 
 from fengqiao.domain._calls import checked_call
+from fengqiao.domain._checks import require_text
 from fengqiao.domain._quote import quote
-from fengqiao.domain.checks import require_text
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.graph import Graph

@@ -11,8 +11,8 @@ from typing import ClassVar
 
 import attrs
 
+from fengqiao.domain._checks import identifier, quick_init
 from fengqiao.domain.actor import Actor
-from fengqiao.domain.checks import identifier, quick_init
 from fengqiao.lifecycle.payloads import (
     AssignPayload,
     AttachPayload,

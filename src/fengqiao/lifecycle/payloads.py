@@ -7,7 +7,7 @@ the field (``record_visit.kind``), before anything else happens.
 Text fields are prose (summaries, notes, reasons, findings: line breaks and tabs allowed),
 one line (names, numbers, titles, the station) or an identifier (the dispute id and the
 dispute merged into); none may hold a control, bidi or lone surrogate character (see
-:mod:`fengqiao.domain.checks`).
+:mod:`fengqiao.domain._checks`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from typing import Any
 
 import attrs
 
-from fengqiao.domain._quote import quote
-from fengqiao.domain.actor import Role
-from fengqiao.domain.checks import (
+from fengqiao.domain._checks import (
     canonical,
     identifier,
     is_bool,
@@ -28,6 +26,8 @@ from fengqiao.domain.checks import (
     non_empty_prose,
     quick_init,
 )
+from fengqiao.domain._quote import quote
+from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.terms import (

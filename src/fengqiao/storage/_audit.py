@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from fengqiao.errors import ValidationError
+from fengqiao.storage._chain import Head, Row, check
 from fengqiao.storage.anchor import ROOT_PREFIX, Anchor, record, root_trailer
 from fengqiao.storage.base import Problem, ProblemKind, VerificationReport
-from fengqiao.storage.chain import Head, Row, check
 
 __all__ = ["audit"]
 
@@ -27,7 +27,7 @@ def audit(
     *,
     sealed_after: int | None = None,
 ) -> VerificationReport:
-    """What :func:`~fengqiao.storage.chain.check` reports, and each stream changed since ``anchor``.
+    """What :func:`~fengqiao.storage._chain.check` reports, and each stream changed since ``anchor``.
 
     ``rows``, ``heads`` and ``sealed_after`` are what ``check`` takes (``stream_id``: they
     hold only that stream). One pass over the rows, beside ``check``'s; memory stays constant.

@@ -13,9 +13,9 @@ from typing import Any
 
 from fengqiao.errors import BrokenStreamError, UnreadableEventError
 from fengqiao.lifecycle.events import Event
+from fengqiao.storage._chain import GENESIS, link, unsealed_time
+from fengqiao.storage._codec import decode
 from fengqiao.storage.base import StoredEvent
-from fengqiao.storage.chain import GENESIS, link, unsealed_time
-from fengqiao.storage.codec import decode
 
 __all__ = ["Unreadable", "decode_chain", "decode_stream", "read_row", "split_head", "stored_page"]
 
@@ -24,8 +24,8 @@ def decode_chain(stream_id: str, rows: Iterable[Sequence[Any]]) -> tuple[tuple[E
     """A stream's events from its rows ``(version, schema_version, data, hash, _)`` in version order, checked.
 
     The versions must run 1, 2, … without a gap, and each row's hash must seal its data and
-    link to the hash before it (:func:`~fengqiao.storage.chain.link`). Returns the events
-    and the last hash (:data:`~fengqiao.storage.chain.GENESIS` for none).
+    link to the hash before it (:func:`~fengqiao.storage._chain.link`). Returns the events
+    and the last hash (:data:`~fengqiao.storage._chain.GENESIS` for none).
 
     Raises:
         BrokenStreamError: a missing version, or a broken or tampered link; it names the
@@ -108,7 +108,7 @@ def stored_page(
     The rows are ``(position, stream_id, version, schema_version, data, prev_hash, hash,
     recorded_at, seal)``. Each row's hash must seal its data, and its seal its hash and
     ``recorded_at`` (a row after position ``sealed_after`` must have a seal; see
-    :mod:`fengqiao.storage.chain`). A row that cannot be read raises, or with
+    :mod:`fengqiao.storage._chain`). A row that cannot be read raises, or with
     ``unreadable`` is passed to it and skipped.
     """
     events: list[StoredEvent] = []

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol, TypeVar
 
+from fengqiao.domain._checks import require_text
 from fengqiao.domain._quote import quote
-from fengqiao.domain.checks import require_text
 from fengqiao.errors import ConcurrencyConflict, ValidationError
 from fengqiao.lifecycle.events import Event
-from fengqiao.storage.arguments import iterate, shown
+from fengqiao.storage._arguments import iterate, shown
+from fengqiao.storage._chain import GENESIS
 from fengqiao.storage.base import Append
-from fengqiao.storage.chain import GENESIS
 
 __all__ = [
     "MAX_POSITION",

@@ -18,18 +18,14 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from fengqiao.domain.checks import require_aware
+from fengqiao.domain._checks import require_aware
 from fengqiao.domain.clock import Clock
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage._audit import audit
+from fengqiao.storage._chain import Head, Row
+from fengqiao.storage._codec import project_all
 from fengqiao.storage._loading import Unreadable, decode_stream, split_head, stored_page
-from fengqiao.storage._requests import Tip, check_append, check_lookup, check_many, check_page
-from fengqiao.storage._sql_dialect import META, PAGE, Statements, StoreDialect, driver_errors, statements
-from fengqiao.storage.anchor import Anchor, seal
-from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
-from fengqiao.storage.chain import Head, Row
-from fengqiao.storage.codec import project_all
-from fengqiao.storage.migrations import (
+from fengqiao.storage._migrations import (
     Migration,
     latest,
     layout_changed,
@@ -38,6 +34,10 @@ from fengqiao.storage.migrations import (
     require_current,
     sealed_position,
 )
+from fengqiao.storage._requests import Tip, check_append, check_lookup, check_many, check_page
+from fengqiao.storage._sql_dialect import META, PAGE, Statements, StoreDialect, driver_errors, statements
+from fengqiao.storage.anchor import Anchor, seal
+from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
 
 __all__ = ["Batch", "SQLEventStore"]

@@ -1,6 +1,6 @@
 r"""Anchors: one hash over every stream's head, kept elsewhere, so that a rewritten store shows.
 
-The hash chains (:mod:`fengqiao.storage.chain`) find events edited behind the library's
+The hash chains (:mod:`fengqiao.storage._chain`) find events edited behind the library's
 back, but not a stream rewritten *consistently* (new events, new hashes, a new head), nor
 a stream deleted together with its head. An anchor closes that gap:
 
@@ -57,9 +57,9 @@ from typing import Any
 
 import attrs
 
-from fengqiao.domain.checks import require_aware
+from fengqiao.domain._checks import require_aware
 from fengqiao.errors import StorageError, ValidationError
-from fengqiao.storage.chain import Head
+from fengqiao.storage._chain import Head
 
 __all__ = ["FORMAT", "Anchor", "record", "seal"]
 

@@ -14,7 +14,7 @@ and one global order over all streams:
   :func:`~fengqiao.storage.prepare`, and stores the same rows.
 - ``read_all`` yields every event in *position* order, the order in which appends
   committed, so a projection that remembers the last position it saw never skips one.
-- Each stream is hash-chained (see :mod:`fengqiao.storage.chain`); ``verify`` recomputes the
+- Each stream is hash-chained (see :mod:`fengqiao.storage._chain`); ``verify`` recomputes the
   chains and names every edited, reordered or missing event. ``digest`` hashes every
   stream's head into an anchor to keep elsewhere, and ``verify(anchor=...)`` names the
   streams deleted, cut, rewritten or forged since (see :mod:`fengqiao.storage.anchor`).

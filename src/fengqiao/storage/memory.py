@@ -24,18 +24,18 @@ from types import TracebackType
 
 import attrs
 
-from fengqiao.domain.checks import require_aware
+from fengqiao.domain._checks import require_aware
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, StorageError
 from fengqiao.lifecycle.events import Event
+from fengqiao.storage._arguments import check_clock, check_projectors
 from fengqiao.storage._audit import audit
+from fengqiao.storage._chain import GENESIS, Head, Row
+from fengqiao.storage._codec import project_all
 from fengqiao.storage._loading import Unreadable
 from fengqiao.storage._requests import check_append, check_lookup, check_many, check_page
 from fengqiao.storage.anchor import Anchor, seal
-from fengqiao.storage.arguments import check_clock, check_projectors
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
-from fengqiao.storage.chain import GENESIS, Head, Row
-from fengqiao.storage.codec import project_all
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_items, size
 
 __all__ = ["MemoryEventStore"]

@@ -40,12 +40,12 @@ from psycopg_pool import ConnectionPool
 
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
+from fengqiao.storage._arguments import check_clock, check_count, check_projectors, check_seconds
+from fengqiao.storage._migrations import Migration
 from fengqiao.storage._requests import Tip, check_heads
 from fengqiao.storage._sql import Batch, SQLEventStore
 from fengqiao.storage._sql_dialect import StoreDialect
-from fengqiao.storage.arguments import check_clock, check_count, check_projectors, check_seconds
 from fengqiao.storage.base import Projector
-from fengqiao.storage.migrations import Migration
 from fengqiao.storage.prepared import Item
 
 __all__ = ["MIGRATIONS", "PostgresEventStore"]

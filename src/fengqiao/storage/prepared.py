@@ -36,10 +36,10 @@ from fengqiao import serde
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.triggers import EVENT_TYPES
+from fengqiao.storage._chain import GENESIS, link, seals
+from fengqiao.storage._codec import Record, encode
 from fengqiao.storage._requests import Tip, check_append, check_batch
 from fengqiao.storage.base import Append
-from fengqiao.storage.chain import GENESIS, link, seals
-from fengqiao.storage.codec import Record, encode
 
 __all__ = ["Insert", "Item", "Prepared", "check_prepared", "encode_items", "encode_rows", "prepare", "records", "size"]
 
@@ -56,9 +56,9 @@ class Prepared:
     types: tuple[str, ...]
     """Each event's type tag, in version order."""
     data: tuple[str, ...]
-    """Each event's canonical JSON (see :func:`fengqiao.storage.codec.canonical_json`)."""
+    """Each event's canonical JSON (see :func:`fengqiao.storage._codec.canonical_json`)."""
     hashes: tuple[str, ...]
-    """Each event's link of the stream's hash chain, from :data:`~fengqiao.storage.chain.GENESIS`."""
+    """Each event's link of the stream's hash chain, from :data:`~fengqiao.storage._chain.GENESIS`."""
     schema_version: int = serde.SCHEMA_VERSION
 
     @property
@@ -188,7 +188,7 @@ def encode_rows(
     """What a SQL store inserts for ``items`` (checked, with ``heads`` checked against them).
 
     Every row is recorded at ``at``, which the ``recorded_at`` column holds as ``recorded_at``
-    (the back-end's form of it), and sealed with it (:func:`~fengqiao.storage.chain.seals`).
+    (the back-end's form of it), and sealed with it (:func:`~fengqiao.storage._chain.seals`).
 
     With ``keep`` the records are built too, and the rows from them. Without, the rows come
     from one column list per field, zipped as the driver takes them: a prepared history's

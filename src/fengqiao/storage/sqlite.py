@@ -45,14 +45,14 @@ from typing import Any, Literal
 
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, ValidationError
+from fengqiao.storage._arguments import check_clock, check_path, check_projectors, check_seconds
+from fengqiao.storage._chain import GENESIS
+from fengqiao.storage._migrations import Migration
 from fengqiao.storage._requests import Tip, check_heads
 from fengqiao.storage._sql import Batch, SQLEventStore
 from fengqiao.storage._sql_dialect import PAGE, StaleHeads, StoreDialect
 from fengqiao.storage._sqlite_connection import SQLiteConnection
-from fengqiao.storage.arguments import check_clock, check_path, check_projectors, check_seconds
 from fengqiao.storage.base import Projector
-from fengqiao.storage.chain import GENESIS
-from fengqiao.storage.migrations import Migration
 from fengqiao.storage.prepared import Item, size
 
 __all__ = ["MIGRATIONS", "SQLiteEventStore"]

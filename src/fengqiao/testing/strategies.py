@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
+from fengqiao.domain._checks import TextKind
 from fengqiao.domain.actor import OFFICER_ROLES, Actor, Role
-from fengqiao.domain.checks import TextKind
 from fengqiao.domain.dossier import DossierItem, DossierKind
 from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.terms import (
@@ -107,7 +107,7 @@ def refused_texts(kind: TextKind = "line") -> st.SearchStrategy[str]:
 
     The character is a C0 or C1 control (for ``"prose"`` not a line break or tab), a lone
     surrogate or a bidi embedding, override or isolate; for ``"line"`` also a line break or
-    tab, for ``"id"`` also an invisible character (see :mod:`fengqiao.domain.checks`).
+    tab, for ``"id"`` also an invisible character (see :mod:`fengqiao.domain._checks`).
     """
     return st.builds(lambda a, c, b: a + c + b, texts(max_size=6), _REFUSED[kind], texts(max_size=6))
 

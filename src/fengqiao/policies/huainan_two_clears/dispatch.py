@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 
 import attrs
 
-from fengqiao.domain.checks import require_aware
+from fengqiao.domain._checks import require_aware
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies.base import DeadlineStatus

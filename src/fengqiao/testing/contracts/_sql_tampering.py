@@ -8,7 +8,7 @@ import pytest
 
 from fengqiao.errors import BrokenStreamError, ConcurrencyConflict, StorageError, UnreadableEventError
 from fengqiao.storage import Append, EventStore, Repository, StoredEvent
-from fengqiao.storage.chain import link
+from fengqiao.storage._chain import link
 from fengqiao.testing.contracts.sql_support import (
     _REWRITE_ROW,
     Placeholders,

@@ -8,8 +8,8 @@ import pytest
 
 from fengqiao.errors import StorageError, ValidationError
 from fengqiao.storage import Anchor, Append, EventStore, MemoryEventStore, StoredEvent
-from fengqiao.storage.chain import GENESIS, link
-from fengqiao.storage.codec import canonical_json
+from fengqiao.storage._chain import GENESIS, link
+from fengqiao.storage._codec import canonical_json
 from fengqiao.testing.contracts.support import (
     OFFICER,
     StoreFactory,

@@ -18,7 +18,7 @@ import pytest
 from fengqiao.errors import BrokenStreamError, StorageError, UnreadableEventError
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage import Append, EventStore, Repository
-from fengqiao.storage.migrations import Migration
+from fengqiao.storage._migrations import Migration
 from fengqiao.testing.contracts._sql_tampering import _SQLTampering
 from fengqiao.testing.contracts.sql_support import (
     _REWRITE_ROW,

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import fengqiao as fq
 from fengqiao.storage import EventStore
-from fengqiao.storage.chain import GENESIS, link, seal
+from fengqiao.storage._chain import GENESIS, link, seal
 from fengqiao.testing.contracts.support import (
     closed,
     referred,

@@ -16,8 +16,8 @@ from fengqiao.lifecycle.events import Event
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.serde import SCHEMA_VERSION
 from fengqiao.storage import Anchor, EventStore, Projector, Repository, StoredEvent
-from fengqiao.storage.chain import GENESIS, link
-from fengqiao.storage.codec import canonical_json
+from fengqiao.storage._chain import GENESIS, link
+from fengqiao.storage._codec import canonical_json
 
 START = datetime(2024, 1, 31, 8, 40, tzinfo=CHINA_TZ)
 OFFICER = "officer:xiao"

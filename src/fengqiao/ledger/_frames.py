@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from fengqiao.errors import ValidationError
-from fengqiao.storage.arguments import iterate
+from fengqiao.storage._arguments import iterate
 
 __all__ = ["to_dataframe"]
 

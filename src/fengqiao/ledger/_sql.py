@@ -12,10 +12,10 @@ from contextlib import AbstractContextManager
 from typing import Any, Generic, TypeVar
 
 from fengqiao import serde
+from fengqiao.ledger._dialect import COLUMNS, dossier_from, row_from
+from fengqiao.ledger._filters import Filters
+from fengqiao.ledger._projection import SQLProjection
 from fengqiao.ledger.base import Ledger
-from fengqiao.ledger.dialect import COLUMNS, dossier_from, row_from
-from fengqiao.ledger.filters import Filters
-from fengqiao.ledger.projection import SQLProjection
 from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow
 from fengqiao.lifecycle.dispute import Dispute
 

@@ -19,7 +19,7 @@ from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies import registry
 from fengqiao.policies.base import Policy
-from fengqiao.storage.arguments import iterate
+from fengqiao.storage._arguments import iterate
 from fengqiao.workflow import Workflow
 
 __all__ = ["PolicyBook", "PolicyChoice"]

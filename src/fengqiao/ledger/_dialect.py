@@ -19,10 +19,10 @@ from typing import Any, Generic, TypeVar
 from fengqiao import serde
 from fengqiao.domain.actor import Role
 from fengqiao.domain.terms import Category, Channel, Department, Route
-from fengqiao.ledger.facts import Projected
+from fengqiao.ledger._facts import Projected
 from fengqiao.ledger.rows import DossierRow, LedgerRow
 from fengqiao.lifecycle.states import State, StateId
-from fengqiao.storage.migrations import Migration, latest, pending
+from fengqiao.storage._migrations import Migration, latest, pending
 
 __all__ = [
     "ALL_COLUMNS",

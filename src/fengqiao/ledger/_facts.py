@@ -26,7 +26,7 @@ from fengqiao.domain._quote import said
 from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import Volume
 from fengqiao.errors import FengqiaoError
-from fengqiao.ledger.book import PolicyBook
+from fengqiao.ledger._book import PolicyBook
 from fengqiao.ledger.rows import DossierRow, LedgerRow, utc
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event

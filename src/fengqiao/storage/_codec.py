@@ -48,9 +48,9 @@ from fengqiao.errors import (
     UnreadableEventError,
 )
 from fengqiao.lifecycle.events import Event
-from fengqiao.storage.arguments import shown
+from fengqiao.storage._arguments import shown
+from fengqiao.storage._chain import Row, link, link_utf8
 from fengqiao.storage.base import StoredEvent
-from fengqiao.storage.chain import Row, link, link_utf8
 
 __all__ = ["Record", "canonical_json", "canonical_text", "decode", "encode", "plain_document", "project_all"]
 

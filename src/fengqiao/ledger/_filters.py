@@ -15,9 +15,9 @@ from typing import Any
 
 import attrs
 
+from fengqiao.domain._checks import require_aware
 from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Role
-from fengqiao.domain.checks import require_aware
 from fengqiao.domain.terms import Category, Channel
 from fengqiao.errors import ValidationError
 from fengqiao.ledger.rows import LedgerRow, utc

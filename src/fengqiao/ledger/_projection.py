@@ -38,9 +38,9 @@ from typing import Generic, TypeVar, cast
 
 from fengqiao import serde
 from fengqiao.errors import BrokenStreamError
-from fengqiao.ledger.book import PolicyBook
-from fengqiao.ledger.dialect import UPSERT, Dialect, encode
-from fengqiao.ledger.facts import Projected, check_steps, fold_onto, project, reason_of, runs
+from fengqiao.ledger._book import PolicyBook
+from fengqiao.ledger._dialect import UPSERT, Dialect, encode
+from fengqiao.ledger._facts import Projected, check_steps, fold_onto, project, reason_of, runs
 from fengqiao.ledger.rows import LedgerProblem
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Assigned
