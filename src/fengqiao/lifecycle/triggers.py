@@ -245,9 +245,9 @@ def _check(rows: Iterable[TriggerSpec]) -> None:
     """Each trigger and each event class has one row, and every trigger of the vocabulary has one."""
     rows = tuple(rows)
     if len({r.trigger for r in rows}) != len(rows) or len({r.event for r in rows}) != len(rows):
-        raise AssertionError("a trigger or an event class has two rows")  # pragma: no cover - a coding slip
+        raise AssertionError("a trigger or an event class has two rows")
     if {r.trigger for r in rows} != set(Trigger):
-        raise AssertionError("a built-in trigger has no row")  # pragma: no cover - a coding slip
+        raise AssertionError("a built-in trigger has no row")
 
 
 _check(TRIGGERS)
