@@ -19,16 +19,12 @@ The compiled copies live with all of fengqiao's generated code in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
 from fengqiao.domain._codegen import Builder, values_maker
 from fengqiao.domain._quote import quote
-from fengqiao.domain.dossier import DossierItem
-from fengqiao.domain.party import Alert
-from fengqiao.domain.records import Assignment, Attempt, Visit
-from fengqiao.domain.terms import MediationForce, RiskFactor
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import (
@@ -89,18 +85,9 @@ def start(event: Discovered) -> Dispute:
 class _Draft:
     """A dispute being folded: its field values as plain attributes, changed in place.
 
-    Handlers read it exactly as they read a ``Dispute`` (only the fields below); ``fold``
-    builds the frozen ``Dispute`` once, from the draft's ``__dict__``, after the last event.
+    Handlers read it as they read a ``Dispute`` (the fields :class:`~fengqiao.lifecycle.triggers.Current`
+    names); ``fold`` builds the frozen ``Dispute`` once, from the draft's ``__dict__``, after the last event.
     """
-
-    dossier: tuple[DossierItem, ...]
-    risk_factors: frozenset[RiskFactor]
-    forces: tuple[MediationForce, ...]
-    attempts: tuple[Attempt, ...]
-    visits: tuple[Visit, ...]
-    visits_since_resolution: tuple[Visit, ...]
-    assignments: tuple[Assignment, ...]
-    alerts: tuple[Alert, ...]
 
     def __init__(self, values: dict[str, Any]) -> None:
         self.__dict__ = values
@@ -153,7 +140,7 @@ def fold(history: Iterable[Event]) -> Dispute:
     if not isinstance(first, Discovered):
         raise ValidationError("a history must begin with a Discovered event", "history[0]")
     values = _started(first)
-    draft = _Draft(values)
+    draft = cast(Current, _Draft(values))  # its attributes are the dispute's fields
     dispute_id = first.payload.dispute_id
     seen: list[Event] = [first]
     for index, event in enumerate(events, start=1):
