@@ -190,12 +190,12 @@ class TriggerSpec:
     target: State | None
     fold: Handler
     in_added_states: bool = False
-    trigger: Trigger = attrs.field(init=False)
-    payload: type[Any] = attrs.field(init=False)
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "trigger", Trigger(self.event.trigger))
-        object.__setattr__(self, "payload", _payload_class(self.event))
+    trigger: Trigger = attrs.field(
+        init=False, default=attrs.Factory(lambda s: Trigger(s.event.trigger), takes_self=True)
+    )
+    payload: type[Any] = attrs.field(
+        init=False, default=attrs.Factory(lambda s: _payload_class(s.event), takes_self=True)
+    )
 
 
 OPEN_STATES = tuple(s for s in State if s not in TERMINAL_STATES)
