@@ -10,6 +10,7 @@ from datetime import datetime
 
 import attrs
 
+from fengqiao.domain._codegen import Referable
 from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import DossierItem, DossierKind, DossierSection
 from fengqiao.domain.party import Alert, Party
@@ -23,12 +24,14 @@ __all__ = ["Dispute"]
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
-class Dispute:
+class Dispute(Referable):
     """A dispute's current value, folded from ``history``. Build one with ``Workflow.discover``.
 
-    It takes no weak references (``weakref_slot=False``): without that slot the fold can fill
-    a new value through a plain slotted twin, which makes each command's copy several times
-    cheaper (see ``fengqiao.lifecycle.fold``).
+    It takes weak references through its base (``Referable``), not its own ``__weakref__``
+    slot (``weakref_slot=False``): that way the fold can still fill a new value through a
+    plain slotted twin, which makes each command's copy several times cheaper (see
+    ``fengqiao.lifecycle.fold``), and a ``Repository`` can remember the values it served
+    without keeping them alive.
     """
 
     id: str

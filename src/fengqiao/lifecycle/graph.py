@@ -32,7 +32,7 @@ from fengqiao.lifecycle.states import (
     Trigger,
     TriggerId,
 )
-from fengqiao.lifecycle.triggers import BASE_TARGETS, INTERNAL_TRIGGERS, TRIGGERS, target_of
+from fengqiao.lifecycle.triggers import BASE_TARGETS, INTERNAL_TRIGGERS, TRIGGERS
 
 __all__ = ["BASE_EDGES", "Edge", "Graph", "GraphExtension", "StateSpec"]
 
@@ -132,6 +132,9 @@ class GraphExtension:
 BASE_EDGES: tuple[Edge, ...] = tuple(Edge(spec.trigger, spec.sources, spec.target) for spec in TRIGGERS)
 """The base lifecycle graph of the design notes, internal triggers included: the trigger table's edges."""
 
+_NOWHERE: Any = object()
+"""What :meth:`Graph.walk` finds for a step the graph does not have (``None`` means internal)."""
+
 _AUTO_INTERNAL = tuple(spec.trigger for spec in TRIGGERS if spec.in_added_states)
 """Internal triggers every non-terminal state a policy adds gets without asking."""
 
@@ -191,12 +194,17 @@ class Graph:
             ValidationError: an event takes a step this graph does not allow, or records a
                 state other than the one the step leads to (``history[k]`` names it).
         """
+        table, targets = self._table, BASE_TARGETS  # what target_of() and target() read, inlined: every load walks
         for index, event in enumerate(events, start=first):
-            if isinstance(event, Discovered):
+            if isinstance(event, Transitioned):
+                trig, actual = event.payload.trigger, event.payload.target or state
+            elif isinstance(event, Discovered):
                 continue
-            trig = event.payload.trigger if isinstance(event, Transitioned) else event.trigger
-            actual = target_of(event) or state
-            if self.target(state, trig) != actual:
+            else:
+                trig = event.trigger
+                actual = targets.get(trig) or state
+            dest = table.get((state, trig), _NOWHERE)
+            if (state if dest is None else dest) != actual:
                 under = f" under policy {policy}" if policy else ""
                 raise ValidationError(
                     f"{trig} cannot take a dispute from {state} to {actual}{under}", f"history[{index}]"

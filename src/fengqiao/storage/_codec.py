@@ -239,7 +239,7 @@ def decode(stream_id: str, version: int, schema_version: int, data: str) -> Even
             f"event schema version {_version(schema_version)} is {'newer than' if newer else 'unknown to'} "
             f"this fengqiao, which reads version {serde.SCHEMA_VERSION}",
         )
-    event = _quick_event(data)
+    event = quick_event(data)
     if event is None:
         try:
             raw = json.loads(data)
@@ -259,7 +259,7 @@ def _version(value: object) -> str:
     return repr(value) if value is None or (isinstance(value, str) and len(value) <= 20) else shown(value)
 
 
-def _quick_event(data: str) -> Event | None:
+def quick_event(data: str) -> Event | None:
     """The event in ``data`` read by way of orjson, or ``None``: then read it the stdlib's way.
 
     Where orjson accepts a text it parses it as the stdlib does, but for numbers: an int

@@ -35,7 +35,7 @@ from fengqiao.storage._migrations import (
     sealed_position,
 )
 from fengqiao.storage._requests import Tip, check_append, check_lookup, check_many, check_page
-from fengqiao.storage._sql_dialect import META, PAGE, Statements, StoreDialect, driver_errors, statements
+from fengqiao.storage._sql_dialect import META, PAGE, Statements, StoreDialect, driver_errors, statements, storage_error
 from fengqiao.storage.anchor import Anchor, seal
 from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
@@ -180,8 +180,11 @@ class SQLEventStore(abc.ABC, Generic[C]):
             UnreadableEventError: a stored event is corrupt or of an unknown schema version.
         """
         check_lookup(stream_id)
-        with self._errors(f"load {stream_id}"), self._read() as conn:
-            rows = self._fetch(conn, self.sql.load, (stream_id, stream_id))
+        try:  # not self._errors(): a generator per load costs more than the query's Python side
+            with self._read() as conn:
+                rows = self._fetch(conn, self.sql.load, (stream_id, stream_id))
+        except self.dialect.error as exc:
+            raise storage_error(self.dialect.driver, f"load {stream_id}", exc) from exc
         return decode_stream(stream_id, *split_head(rows))
 
     def read_all(

@@ -16,7 +16,7 @@ import attrs
 
 from fengqiao.errors import StorageError
 
-__all__ = ["META", "PAGE", "StaleHeads", "Statements", "StoreDialect", "driver_errors", "statements"]
+__all__ = ["META", "PAGE", "StaleHeads", "Statements", "StoreDialect", "driver_errors", "statements", "storage_error"]
 
 PAGE = 500
 """How many rows (or ids in an ``IN`` list) one query takes: ``read_all`` and ``streams`` pages, head reads."""
@@ -28,7 +28,12 @@ def driver_errors(driver: str, error: type[Exception], what: str) -> Iterator[No
     try:
         yield
     except error as exc:
-        raise StorageError(f"{driver}: {what} failed: {exc}") from exc
+        raise storage_error(driver, what, exc) from exc
+
+
+def storage_error(driver: str, what: str, exc: Exception) -> StorageError:
+    """The ``StorageError`` :func:`driver_errors` raises for ``exc`` (raise it ``from exc``)."""
+    return StorageError(f"{driver}: {what} failed: {exc}")
 
 
 @attrs.frozen

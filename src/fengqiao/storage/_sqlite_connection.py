@@ -41,6 +41,7 @@ class SQLiteConnection:
     def __init__(self, path: str, *, timeout: float, opening: str, closed: str, pragmas: Sequence[str] = ()) -> None:
         self.lock = threading.RLock()
         self._closed = closed
+        self._reading = _Reading(self)
         with sqlite_errors(opening):
             self._conn: sqlite3.Connection | None = sqlite3.connect(
                 path, timeout=timeout, isolation_level=None, check_same_thread=False
@@ -63,11 +64,13 @@ class SQLiteConnection:
             raise StorageError(self._closed)
         return self._conn
 
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """The connection, under the lock, outside any transaction (each statement sees the latest commit)."""
-        with self.lock:
-            yield self.connection()
+    def read(self) -> AbstractContextManager[sqlite3.Connection]:
+        """The connection, under the lock, outside any transaction (each statement sees the latest commit).
+
+        One reusable context manager (the lock is its only state, and it is reentrant), not a
+        generator per call: every ``load`` goes through it.
+        """
+        return self._reading
 
     @contextmanager
     def transaction(self, begin: str = "BEGIN IMMEDIATE") -> Iterator[sqlite3.Connection]:
@@ -94,3 +97,24 @@ class SQLiteConnection:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+class _Reading:
+    """``with db.read() as conn``: hold the lock while the connection is used."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: SQLiteConnection) -> None:
+        self._db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        db = self._db
+        db.lock.acquire()
+        try:
+            return db.connection()
+        except BaseException:
+            db.lock.release()
+            raise
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._db.lock.release()

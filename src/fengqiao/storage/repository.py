@@ -30,7 +30,7 @@ storage layer beneath: it checks versions, streams and hashes, not the workflow.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+import weakref
 from typing import Any
 
 import attrs
@@ -49,23 +49,22 @@ __all__ = ["Repository"]
 class Repository:
     """Handle disputes through ``workflow`` and keep their histories in ``store``.
 
+    The repository remembers, weakly, the last value it stored or loaded of each dispute: a
+    command on a value it handed out (and the caller still holds) needs no reload to know it
+    is the stored value; any other value is checked against the store. Remembering keeps
+    nothing alive: a value the caller drops is forgotten with it.
+
     Args:
         workflow: decides every command (policy, clock, graph).
         store: where histories are appended and loaded from.
-        cache_size: how many disputes (the last values it stored or loaded) the repository
-            remembers, so that a command on one of them needs no reload to know it is the
-            stored value.
     """
 
-    def __init__(self, workflow: Workflow, store: EventStore, *, cache_size: int = 4096) -> None:
+    def __init__(self, workflow: Workflow, store: EventStore) -> None:
         if not isinstance(workflow, Workflow):
             raise ValidationError(f"expected a Workflow, got {type(workflow).__name__}", "workflow")
-        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
-            raise ValidationError("expected a cache size of 0 or more", "cache_size")
         self.workflow = workflow
         self.store = store
-        self._known: OrderedDict[str, Dispute] = OrderedDict()
-        self._cache_size = cache_size
+        self._known: weakref.WeakValueDictionary[str, Dispute] = weakref.WeakValueDictionary()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -242,13 +241,8 @@ class Repository:
         return target, noted
 
     def _remember(self, dispute: Dispute) -> None:
-        if not self._cache_size:
-            return
         with self._lock:
             self._known[dispute.id] = dispute
-            self._known.move_to_end(dispute.id)
-            while len(self._known) > self._cache_size:
-                self._known.popitem(last=False)
 
 
 def _differs(given: Dispute, expected: Dispute, what: str) -> ValidationError:
