@@ -1,4 +1,4 @@
-"""Policies: the ``Policy`` protocol, its base class, composition, the registry and built-ins.
+"""Policies: the ``Policy`` protocol, its base class, composition, the registry, built-ins and rhythms.
 
 >>> import fengqiao as fq
 >>> "baseline" in fq.policies.names()
@@ -20,20 +20,48 @@ from fengqiao.policies.compose import Composite, compose
 from fengqiao.policies.huainan_two_clears import HuainanTwoClears
 from fengqiao.policies.huaiyang_ten_categories import HuaiyangTenCategories
 from fengqiao.policies.registry import ENTRY_POINT_GROUP, get, names, register
+from fengqiao.policies.rhythms import (
+    XIQI_DAILY_REPORT,
+    XIQI_MONTHLY_DISPATCH,
+    XIQI_MONTHLY_MEETING,
+    XIQI_RHYTHMS,
+    XIQI_WEEKLY_PUSH,
+    Cadence,
+    Filing,
+    LateFiling,
+    Period,
+    PeriodCheck,
+    PlaceCheck,
+    Rhythm,
+    Weekday,
+)
 from fengqiao.policies.yongji_54333 import Yongji54333
 
 __all__ = [
     "CHINA_TZ",
     "ENTRY_POINT_GROUP",
+    "XIQI_DAILY_REPORT",
+    "XIQI_MONTHLY_DISPATCH",
+    "XIQI_MONTHLY_MEETING",
+    "XIQI_RHYTHMS",
+    "XIQI_WEEKLY_PUSH",
     "BasePolicy",
     "Baseline",
+    "Cadence",
     "Composite",
     "Deadline",
     "DeadlineStatus",
     "DossierRequirement",
+    "Filing",
     "HuainanTwoClears",
     "HuaiyangTenCategories",
+    "LateFiling",
+    "Period",
+    "PeriodCheck",
+    "PlaceCheck",
     "Policy",
+    "Rhythm",
+    "Weekday",
     "Yongji54333",
     "compose",
     "get",
