@@ -239,9 +239,9 @@ class Rhythm:
             met = [None] * len(spans)
             oldest = 0  # every period before it is met; it and every later one are not
             for index, (low, high) in enumerate(slices):
-                for filed in counted[low:high]:
+                for one in counted[low:high]:
                     if oldest <= index:
-                        met[oldest] = filed
+                        met[oldest] = one
                         oldest += 1
         at_key = key(at)
         checks = []
