@@ -85,8 +85,8 @@ def _fixed(offset: timedelta | None) -> tzinfo:
     return zone
 
 
-_REMEMBERED: Final = 16
-"""How many answers of :meth:`Calendar.spans` each rhythm keeps (the oldest goes first)."""
+_REMEMBERED: Final = 8
+"""How many answers of :meth:`Calendar.spans` each rhythm keeps before it starts afresh."""
 
 Span = tuple[Period, int, int, int]
 """A period with its start, end and due instants as :func:`key` numbers."""
@@ -147,14 +147,14 @@ class Calendar:
     def local(self, day: date, at: time) -> datetime:
         """Wall-clock ``at`` on ``day`` in the rhythm's zone, as an instant at its fixed local offset.
 
-        A wall time skipped by a daylight-saving change is read with the offset before it
-        (as ``zoneinfo`` does), which is the instant the change happened or just after.
+        A wall time a daylight-saving change skipped is read with the offset before the change
+        (as ``zoneinfo`` does): ``02:30+01:00`` on the day Berlin goes from 02:00 to 03:00, the
+        instant also written ``03:30+02:00``. A repeated one is read as its first occurrence.
         """
         wall = datetime.combine(day, at, tzinfo=self._zone)
         if self._fixed_zone:
             return wall
-        local = wall.astimezone(UTC).astimezone(self._zone)
-        return local.replace(tzinfo=_fixed(local.utcoffset()))
+        return wall.replace(tzinfo=_fixed(wall.utcoffset()))
 
     def start(self, index: int) -> datetime:
         """When period ``index`` begins: local midnight of its first day."""
@@ -198,7 +198,7 @@ class Calendar:
         if found is None:
             found = tuple(self._spans(start, at, *asked))
             if len(self._recent) >= _REMEMBERED:
-                self._recent.pop(next(iter(self._recent)), None)
+                self._recent = {}  # a fresh dict, not a cleared one: another thread may be reading it
             self._recent[asked] = found
         return found
 
