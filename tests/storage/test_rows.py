@@ -68,6 +68,23 @@ def test_a_fengqiao_error_a_primitive_raises_passes_as_it_is() -> None:
     assert caught.value is refusal
 
 
+def test_values_that_are_not_rows_or_heads_are_a_storage_error_not_their_own() -> None:
+    class Sloppy(ListStore):
+        def _read_stream(self, stream_id: str, /) -> tuple[Head | None, list[Row]]:
+            return None, [{"version": 1}]  # type: ignore[list-item]
+
+        def _read_heads(self) -> tuple[int, list[Head]]:
+            return 1, [("d-1", 1, "0" * 64)]  # type: ignore[list-item]
+
+    store = Sloppy()
+    with pytest.raises(StorageError, match=rf"^Sloppy: load '{D.id}' failed: AttributeError") as caught:
+        store.load(D.id)
+    assert isinstance(caught.value.__cause__, AttributeError)
+    for call, what in ((store.streams, "streams"), (store.digest, "digest"), (store.verify, "verify")):
+        with pytest.raises(StorageError, match=rf"^Sloppy: {what} failed: TypeError: _read_heads gave a tuple where"):
+            call()
+
+
 def test_a_write_that_never_encodes_is_refused_and_stores_nothing() -> None:
     class Careless(ListStore):
         def _write(self, batch: RowBatch[None], /) -> None:

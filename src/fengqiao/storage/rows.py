@@ -83,12 +83,13 @@ class RowBatch(Generic[TxT]):
         return sum(size(item) for item in self._items)
 
     def encode(self, heads: Mapping[str, Head], *, first: int, tx: TxT) -> tuple[list[Row], dict[str, Head]]:
-        """The batch's rows at positions ``first``, ``first + 1`` …, and each stream's new head, in the batch's order.
+        """The batch's rows at positions ``first``, ``first + 1`` …, and each stream's new head.
 
         ``heads`` are the heads the back-end holds inside its atomic step (a stream absent
         from it is new); only the batch's streams are looked up. Each stream's head must be at
         the version its writer expected. The rows chain onto those heads, all recorded now
-        (the store's clock), in the batch's order; the store's projectors then run with ``tx``
+        (the store's clock), each stream's rows together and the streams in the batch's order
+        (the new heads too); the store's projectors then run with ``tx``
         and the rows as :class:`~fengqiao.storage.StoredEvent` values, before ``encode``
         returns. Keep the rows and move the heads only after it returned; a batch of no
         events gives no rows and no heads (the versions are checked all the same).
@@ -114,24 +115,11 @@ class RowBatch(Generic[TxT]):
         at = require_aware(self._clock.now(), "clock.now()")
         rows: list[Row] = []
         events: list[StoredEvent] = []
-        for position, r in enumerate(records, first):
-            stored = r.stored(position, at)
+        for position, record in enumerate(records, first):
+            stream_id, version, kind, schema, data, prev_hash, digest, _ = record
+            stored = record.stored(position, at)
             events.append(stored)
-            rows.append(
-                Row(
-                    r.stream_id,
-                    r.version,
-                    position,
-                    r.type,
-                    r.schema_version,
-                    r.data,
-                    r.prev_hash,
-                    r.hash,
-                    at,
-                    None,
-                    stored,
-                )
-            )
+            rows.append(Row(stream_id, version, position, kind, schema, data, prev_hash, digest, at, None, stored))
         if self._projectors:
             project_all(self._projectors, tx, tuple(events))
         return rows, {stream_id: Head(stream_id, *tip) for stream_id, tip in moved.items()}
@@ -220,11 +208,11 @@ class RowStore(abc.ABC, Generic[TxT]):
         self._check_open()
         try:
             head, rows = self._read_stream(stream_id)
+            return serve_rows(stream_id, head, rows)
         except FengqiaoError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # the back-end's, or rows that are not rows
             raise self._failed(f"load {quote(stream_id)}", exc) from exc
-        return serve_rows(stream_id, head, rows)
 
     def read_all(
         self, after: int = 0, limit: int | None = None, *, unreadable: Unreadable | None = None
@@ -241,7 +229,7 @@ class RowStore(abc.ABC, Generic[TxT]):
 
     def streams(self) -> Iterator[str]:
         """Every stream id, in code-point order."""
-        return iter([head.stream_id for head in self._sorted_heads("streams")[1]])
+        return iter([stream_id for stream_id, _, _ in self._sorted_heads("streams")[1]])
 
     def verify(self, stream_id: str | None = None, *, anchor: Anchor | None = None) -> VerificationReport:
         """Recompute the hash chains of one stream (or all) and report every problem.
@@ -252,15 +240,16 @@ class RowStore(abc.ABC, Generic[TxT]):
         """
         if stream_id is not None:
             check_lookup(stream_id)
-        ids = [h.stream_id for h in self._sorted_heads("verify")[1]] if stream_id is None else [stream_id]
+        self._check_open()
+        ids = [each for each, _, _ in self._sorted_heads("verify")[1]] if stream_id is None else [stream_id]
         try:
             streams = [self._read_stream(each) for each in ids]
+            rows = [row for _, stream in streams for row in stream]
+            return audit(anchor, rows, [head for head, _ in streams if head is not None], stream_id)
         except FengqiaoError:
             raise
         except Exception as exc:
             raise self._failed("verify", exc) from exc
-        rows = [row for _, stream in streams for row in stream]
-        return audit(anchor, rows, [head for head, _ in streams if head is not None], stream_id)
 
     def digest(self, *, heads: bool = True) -> Anchor:
         """Hash every stream's head into an :class:`~fengqiao.storage.Anchor` (``heads``: keep them to name streams)."""
@@ -316,7 +305,11 @@ class RowStore(abc.ABC, Generic[TxT]):
         self._check_open()
         try:
             position, heads = self._read_heads()
-            return position, sorted(heads, key=_BY_STREAM)
+            ordered = sorted(heads, key=_BY_STREAM)
+            wrong = next((head for head in ordered if not isinstance(head, Head)), None)
+            if wrong is not None:
+                raise TypeError(f"_read_heads gave a {type(wrong).__name__} where a Head belongs")
+            return position, ordered
         except FengqiaoError:
             raise
         except Exception as exc:
@@ -325,22 +318,22 @@ class RowStore(abc.ABC, Generic[TxT]):
     def _read_all(self, after: int, limit: int | None, unreadable: Unreadable | None) -> Iterator[StoredEvent]:
         remaining = limit
         while remaining is None or remaining > 0:
-            size = PAGE if remaining is None else min(PAGE, remaining)
+            want = PAGE if remaining is None else min(PAGE, remaining)
             self._check_open()
             try:
-                page = self._read_log(after, size)
+                page = self._read_log(after, want)
+                if not page:
+                    return
+                if len(page) > want:
+                    page = page[:want]
+                last = page[-1].position
+                if not last > after:
+                    raise StorageError(f"{type(self).__name__}: read_all after {after} gave a row at position {last}")
+                events = stored_rows(page, unreadable)
             except FengqiaoError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # the back-end's, or rows that are not rows
                 raise self._failed("read_all", exc) from exc
-            if not page:
-                return
-            if len(page) > size:
-                page = page[:size]
-            last = page[-1].position
-            if not last > after:
-                raise StorageError(f"{type(self).__name__}: read_all after {after} gave a row at position {last}")
-            events = stored_rows(page, unreadable)
             yield from events
             after = last
             if remaining is not None:
