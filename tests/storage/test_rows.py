@@ -106,6 +106,17 @@ def test_encode_refuses_a_first_position_that_is_not_one_or_more(first: Any) -> 
         Miscounting().append(D.id, D.history, expected_version=0)
 
 
+def test_encode_given_heads_that_are_not_a_mapping_fails_as_a_storage_error() -> None:
+    class Confused(ListStore):
+        def _write(self, batch: RowBatch[None], /) -> None:
+            batch.encode(list(self.heads.values()), first=1, tx=None)  # type: ignore[arg-type]
+
+    store = Confused()
+    with pytest.raises(StorageError, match=rf"^Confused: append to '{D.id}' failed: AttributeError"):
+        store.append(D.id, D.history, expected_version=0)
+    assert store.load(D.id) == ()
+
+
 def test_encode_checks_versions_against_the_heads_the_back_end_gives_it() -> None:
     seen: list[tuple[str, ...]] = []
 
