@@ -188,12 +188,13 @@ def test_read_all_refuses_a_page_that_does_not_move_on() -> None:
 
 
 class ReadBack(ListStore):
-    """Keeps rows as a database would give them back: without the event the store made (``stored``)."""
+    """Keeps rows as a database would give them back, without the event the store made (``keep=False``)."""
 
     def _write(self, batch: RowBatch[None], /) -> None:
         with self.lock:
-            rows, heads = batch.encode(self.heads, first=self.last + 1, tx=None)
-            self.rows += [row._replace(stored=None) for row in rows]
+            rows, heads = batch.encode(self.heads, first=self.last + 1, tx=None, keep=False)
+            assert all(row.stored is None for row in rows)
+            self.rows += rows
             self.heads.update(heads)
             self.last += len(rows)
 

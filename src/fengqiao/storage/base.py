@@ -100,8 +100,9 @@ class Row(NamedTuple):
     stored: StoredEvent | None = None
     """The event as the store wrote it, if the back-end kept the row it was given (a store in memory).
 
-    Then ``load`` and ``read_all`` serve it as it is, without decoding ``data`` again; a row read
-    back from a file or a database has ``None``, and its data is decoded and its hash checked.
+    Then ``load`` and ``read_all`` serve it as it is, without decoding ``data`` again. A back-end
+    that writes rows out asks for none (``RowBatch.encode(..., keep=False)``): a row read back
+    from a file or a database has ``None``, and its data is decoded and its hash checked.
     """
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import count, repeat
 from operator import itemgetter
 from types import TracebackType
 from typing import Generic, Self, TypeVar
@@ -82,17 +83,25 @@ class RowBatch(Generic[TxT]):
         """How many events (rows) the batch holds."""
         return sum(size(item) for item in self._items)
 
-    def encode(self, heads: Mapping[str, Head], *, first: int, tx: TxT) -> tuple[list[Row], dict[str, Head]]:
+    def encode(
+        self, heads: Mapping[str, Head], *, first: int, tx: TxT, keep: bool = True
+    ) -> tuple[list[Row], dict[str, Head]]:
         """The batch's rows at positions ``first``, ``first + 1`` …, and each stream's new head.
 
         ``heads`` are the heads the back-end holds inside its atomic step (a stream absent
         from it is new); only the batch's streams are looked up. Each stream's head must be at
         the version its writer expected. The rows chain onto those heads, all recorded now
         (the store's clock), each stream's rows together and the streams in the batch's order
-        (the new heads too); the store's projectors then run with ``tx``
-        and the rows as :class:`~fengqiao.storage.StoredEvent` values, before ``encode``
-        returns. Keep the rows and move the heads only after it returned; a batch of no
-        events gives no rows and no heads (the versions are checked all the same).
+        (the new heads too); the store's projectors then run with ``tx`` and the rows as
+        :class:`~fengqiao.storage.StoredEvent` values, before ``encode`` returns. Keep the rows
+        and move the heads only after it returned; a batch of no events gives no rows and no
+        heads (the versions are checked all the same).
+
+        With ``keep`` (the default, for a back-end that keeps the rows themselves) each row
+        carries its event (:attr:`Row.stored <fengqiao.storage.Row.stored>`), so reading it
+        back decodes nothing. A back-end that writes the rows out (a file, a database) passes
+        ``keep=False`` and stores the other fields: then a prepared history is not decoded
+        unless a projector needs its events.
 
         Raises:
             ConcurrencyConflict: a stream is not at its expected version (the first in the
@@ -113,12 +122,10 @@ class RowBatch(Generic[TxT]):
         if not records:
             return [], {}
         at = require_aware(self._clock.now(), "clock.now()")
+        events = [r.stored(p, at) for p, r in enumerate(records, first)] if keep or self._projectors else []
         rows: list[Row] = []
-        events: list[StoredEvent] = []
-        for position, record in enumerate(records, first):
+        for position, record, stored in zip(count(first), records, events if keep else repeat(None), strict=False):
             stream_id, version, kind, schema, data, prev_hash, digest, _ = record
-            stored = record.stored(position, at)
-            events.append(stored)
             rows.append(Row(stream_id, version, position, kind, schema, data, prev_hash, digest, at, None, stored))
         if self._projectors:
             project_all(self._projectors, tx, tuple(events))
