@@ -145,7 +145,8 @@ class Projector(Protocol[TxT_contra]):
     ``tx`` is the back-end's open transaction: the ``sqlite3.Connection`` for
     :class:`~fengqiao.storage.SQLiteEventStore`, the ``psycopg.Connection`` for
     :class:`~fengqiao.storage.PostgresEventStore`, ``None`` for the memory store (which has
-    no transaction: its projectors run under its lock before the events become visible).
+    no transaction: its projectors run under its lock before the events become visible), and
+    for a :class:`~fengqiao.storage.RowStore` whatever its back-end gives ``RowBatch.encode``.
     ``events`` are the events just appended, positions and hashes included, in position
     order; after :meth:`EventStore.append_many` they span many streams (each stream's events
     together, in the batch's order), and the projector is called once for the whole batch.
