@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 import fengqiao as fq
 from fengqiao.errors import FengqiaoError, ValidationError
-from fengqiao.storage import Anchor
-from fengqiao.storage._chain import Head
+from fengqiao.storage import Anchor, Head
 from fengqiao.storage.anchor import record, seal
 
 AT = datetime(2024, 1, 31, 9, tzinfo=UTC)

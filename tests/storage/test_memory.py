@@ -3,14 +3,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import attrs
 import pytest
 
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.events import Event
-from fengqiao.storage import EventStore, MemoryEventStore, Projector
-from fengqiao.storage._chain import Row
-from fengqiao.storage.memory import _Entry
+from fengqiao.storage import EventStore, Head, MemoryEventStore, Projector, Row
 from fengqiao.testing.contracts import EventStoreContract, StoreFactory, Tamper, forge
 
 
@@ -28,24 +25,22 @@ class TestMemoryStore(EventStoreContract):
 
     @pytest.fixture
     def tamper(self, store: EventStore) -> Tamper:
-        """Rewrites the store's dicts in place (a deleted row stays in the log ``read_all`` pages through)."""
+        """Rewrites the store's rows in place (a deleted row stays in the log ``read_all`` pages through)."""
         assert isinstance(store, MemoryEventStore)
 
         def rewrite(stream_id: str, events: Sequence[Event], *, rename: str | None = None) -> None:
             name = rename or stream_id
-            old = store._streams.pop(stream_id)
+            _, old = store._streams.pop(stream_id)
+            del store._heads[stream_id]
             assert len(events) <= len(old)
-            entries = []
-            for (version, kind, schema, data, prev_hash, digest), was, event in zip(
-                forge(name, events), old, events, strict=False
-            ):
-                position = was.row.position
-                row = Row(name, version, position, kind, schema, data, prev_hash, digest)
-                stored = attrs.evolve(was.stored, stream_id=name, version=version, event=event, hash=digest)
-                store._log[position - 1] = entry = _Entry(stored, row)
-                entries.append(entry)
-            if entries:
-                store._streams[name] = entries
+            rows = []
+            for (version, kind, schema, data, prev_hash, digest), was in zip(forge(name, events), old, strict=False):
+                row = Row(name, version, was.position, kind, schema, data, prev_hash, digest, was.recorded_at)
+                store._log[was.position - 1] = row
+                rows.append(row)
+            if rows:
+                store._heads[name] = head = Head(name, rows[-1].version, rows[-1].hash)
+                store._streams[name] = (head, tuple(rows))
 
         return rewrite
 

@@ -2,7 +2,9 @@
 
 ``MemoryEventStore`` (tests, notebooks), ``SQLiteEventStore`` (the embedded default) and
 ``PostgresEventStore`` (many stations, one database; needs ``fengqiao[postgres]`` and is
-imported only when first used) all pass one contract test suite.
+imported only when first used) all pass one contract test suite. ``RowStore`` is the base a
+back-end of your own subclasses: it supplies four primitives over its rows and heads, and the
+base the rest of the protocol.
 """
 
 from __future__ import annotations
@@ -10,10 +12,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fengqiao.storage.anchor import Anchor
-from fengqiao.storage.base import Append, EventStore, Problem, ProblemKind, Projector, StoredEvent, VerificationReport
+from fengqiao.storage.base import (
+    Append,
+    EventStore,
+    Head,
+    Problem,
+    ProblemKind,
+    Projector,
+    Row,
+    StoredEvent,
+    VerificationReport,
+)
 from fengqiao.storage.memory import MemoryEventStore
 from fengqiao.storage.prepared import Prepared, prepare
 from fengqiao.storage.repository import Repository
+from fengqiao.storage.rows import RowBatch, RowStore
 from fengqiao.storage.sqlite import SQLiteEventStore
 
 if TYPE_CHECKING:
@@ -23,6 +36,7 @@ __all__ = [
     "Anchor",
     "Append",
     "EventStore",
+    "Head",
     "MemoryEventStore",
     "PostgresEventStore",
     "Prepared",
@@ -30,6 +44,9 @@ __all__ = [
     "ProblemKind",
     "Projector",
     "Repository",
+    "Row",
+    "RowBatch",
+    "RowStore",
     "SQLiteEventStore",
     "StoredEvent",
     "VerificationReport",

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from fengqiao.errors import ValidationError
-from fengqiao.storage._chain import Head, Row, check
+from fengqiao.storage._chain import check
 from fengqiao.storage.anchor import ROOT_PREFIX, Anchor, record, root_trailer
-from fengqiao.storage.base import Problem, ProblemKind, VerificationReport
+from fengqiao.storage.base import Head, Problem, ProblemKind, Row, VerificationReport
 
 __all__ = ["audit"]
 

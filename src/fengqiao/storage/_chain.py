@@ -35,11 +35,9 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import groupby
 
-import attrs
+from fengqiao.storage.base import Head, Problem, ProblemKind, Row, VerificationReport
 
-from fengqiao.storage.base import Problem, ProblemKind, VerificationReport
-
-__all__ = ["GENESIS", "Head", "Row", "check", "link", "link_utf8", "seal", "sealed_time", "seals", "unsealed_time"]
+__all__ = ["GENESIS", "check", "link", "link_utf8", "seal", "sealed_time", "seals", "unsealed_time"]
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of every stream's first event."""
@@ -98,33 +96,6 @@ def seals(digests: Iterable[str], recorded_at: datetime) -> list[str]:
     tail = f"\n{sealed_time(recorded_at)}".encode("ascii")
     sha256 = hashlib.sha256
     return [sha256(digest.encode("ascii") + tail).hexdigest() for digest in digests]
-
-
-@attrs.frozen
-class Row:
-    """A stored event as ``check`` needs it: the raw columns, nothing decoded."""
-
-    stream_id: str
-    version: int
-    position: int
-    type: str
-    schema_version: int
-    data: str
-    prev_hash: str
-    hash: str
-    recorded_at: object = None
-    """As the back-end gives it (text in SQLite, a ``datetime`` in PostgreSQL); ``None`` where not kept."""
-    seal: str | None = None
-    """The row's :func:`seal`; ``None`` for a row written before seals (or where there are none)."""
-
-
-@attrs.frozen
-class Head:
-    """What a store records as a stream's end: its version and last hash."""
-
-    stream_id: str
-    version: int
-    hash: str
 
 
 def check(rows: Iterable[Row], heads: Iterable[Head], *, sealed_after: int | None = None) -> VerificationReport:

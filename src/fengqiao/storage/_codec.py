@@ -49,7 +49,7 @@ from fengqiao.errors import (
 )
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage._arguments import shown
-from fengqiao.storage._chain import Row, link, link_utf8
+from fengqiao.storage._chain import link, link_utf8
 from fengqiao.storage.base import StoredEvent
 
 __all__ = ["Record", "canonical_json", "canonical_text", "decode", "encode", "plain_document", "project_all"]
@@ -178,12 +178,6 @@ class Record(NamedTuple):
             event=event,
             hash=self.hash,
             recorded_at=recorded_at,
-        )
-
-    def row(self, position: int) -> Row:
-        """The record's columns, as ``verify`` reads them back."""
-        return Row(
-            self.stream_id, self.version, position, self.type, self.schema_version, self.data, self.prev_hash, self.hash
         )
 
 

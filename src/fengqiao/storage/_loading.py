@@ -1,24 +1,33 @@
 """What a load serves, checked: versions 1..n, each hash sealing its row and linking to the last, the head.
 
-Private to :mod:`fengqiao.storage`: every back-end's ``load``, ``read_all`` and ``verify`` read
-their rows through these, so each refuses a broken stream with the same
-:class:`~fengqiao.errors.BrokenStreamError`.
+Private to :mod:`fengqiao.storage`: every back-end's ``load`` and ``read_all`` read their rows
+through these (the SQL stores' raw tuples, a :class:`~fengqiao.storage.RowStore`'s rows), so
+each refuses a broken stream with the same :class:`~fengqiao.errors.BrokenStreamError`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from fengqiao.errors import BrokenStreamError, UnreadableEventError
 from fengqiao.lifecycle.events import Event
 from fengqiao.serde import SCHEMA_VERSION
 from fengqiao.storage._chain import GENESIS, link, unsealed_time
 from fengqiao.storage._codec import decode, quick_event
-from fengqiao.storage.base import StoredEvent
+from fengqiao.storage.base import Head, Row, StoredEvent
 
-__all__ = ["Unreadable", "decode_chain", "decode_stream", "read_row", "split_head", "stored_page"]
+__all__ = [
+    "Unreadable",
+    "decode_chain",
+    "decode_stream",
+    "read_row",
+    "serve_rows",
+    "split_head",
+    "stored_page",
+    "stored_rows",
+]
 
 
 def decode_chain(stream_id: str, rows: Iterable[Sequence[Any]]) -> tuple[tuple[Event, ...], str]:
@@ -65,11 +74,70 @@ def decode_stream(stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int
         UnreadableEventError: an event that cannot be decoded.
     """
     events, prev = decode_chain(stream_id, rows)
-    last = len(events)
+    _check_head(stream_id, len(events), prev, head)
+    return events
+
+
+def serve_rows(stream_id: str, head: Head | None, rows: Sequence[Row]) -> tuple[Event, ...]:
+    """A :class:`~fengqiao.storage.RowStore`'s ``load``: the events of ``rows``, checked as :func:`decode_stream` does.
+
+    A row that carries the event the store wrote (:attr:`Row.stored <fengqiao.storage.Row.stored>`,
+    a back-end in memory) was chained when the store made it, so rows that link one to the
+    next from the genesis to the head's hash (which binds the stream id), as many as the head
+    says, are the stream's, all of them, in order: their events are served as they are. Any
+    other row's hash must seal its data, which is decoded.
+
+    Raises:
+        BrokenStreamError: a missing version, a broken or tampered link, or a head that disagrees.
+        UnreadableEventError: an event that cannot be decoded.
+    """
+    events: list[Event] = []
+    keep = events.append
+    prev = GENESIS
+    for row in rows:  # a loop kept tight: every load of a store in memory runs it
+        stored = row.stored
+        if stored is None or row.prev_hash != prev:
+            return _serve_read(stream_id, head, rows)
+        keep(stored.event)
+        prev = row.hash
+    if head is None or head.hash != prev or head.version != len(events):
+        _check_head(stream_id, len(events), prev, None if head is None else (head.version, head.hash))
+    return tuple(events)
+
+
+def _serve_read(stream_id: str, head: Head | None, rows: Iterable[Row]) -> tuple[Event, ...]:
+    """:func:`serve_rows` for rows read back (or broken ones): every version and link checked, every message exact."""
+    events: list[Event] = []
+    prev = GENESIS
+    expected = 1
+    for row in rows:
+        version = row.version
+        if version != expected:
+            gone = f"{expected}" if version == expected + 1 else f"{expected} to {version - 1}"
+            raise BrokenStreamError(stream_id, expected, f"version {gone} is missing", "missing")
+        stored = row.stored
+        if stored is None:
+            if _seal(prev, stream_id, version, row.data) != row.hash:
+                raise BrokenStreamError(
+                    stream_id, version, "its content, place or link does not match its hash (edited or reordered)"
+                )
+            events.append(decode(stream_id, version, row.schema_version, row.data))
+        elif row.prev_hash != prev:
+            raise BrokenStreamError(stream_id, version, "it does not link to the event before it", "broken-chain")
+        else:
+            events.append(stored.event)
+        prev = row.hash
+        expected += 1
+    _check_head(stream_id, len(events), prev, None if head is None else (head.version, head.hash))
+    return tuple(events)
+
+
+def _check_head(stream_id: str, last: int, prev: str, head: tuple[int, str] | None) -> None:
+    """Refuse a stream of ``last`` events ending in hash ``prev`` whose recorded ``head`` disagrees."""
     if head is None:
         if last:
             raise BrokenStreamError(stream_id, last, "the stream has events but no recorded head", "head-mismatch")
-        return ()
+        return
     if head[0] != last:
         if head[0] > last:
             raise BrokenStreamError(
@@ -80,7 +148,6 @@ def decode_stream(stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int
         raise BrokenStreamError(
             stream_id, last, "the recorded head hash differs from the last event's", "head-mismatch"
         )
-    return events
 
 
 def read_row(stream_id: str, version: int, schema_version: int, data: str, prev_hash: str, digest: str) -> Event:
@@ -139,6 +206,42 @@ def stored_page(
             )
         )
     return events
+
+
+def stored_rows(page: Iterable[Row], unreadable: Unreadable | None) -> list[StoredEvent]:
+    """The events of one page of a :class:`~fengqiao.storage.RowStore`'s ``read_all``.
+
+    A row that carries the event the store wrote (:attr:`Row.stored <fengqiao.storage.Row.stored>`)
+    is served as it is; any other row's hash must seal its data, which is decoded, and its
+    ``recorded_at`` must be a timezone-aware time. A row that cannot be read raises, or with
+    ``unreadable`` is passed to it and skipped.
+    """
+    kept = [row.stored for row in page]
+    if all(kept):  # rows kept as the store made them (a store in memory): nothing to read
+        return cast(list[StoredEvent], kept)
+    events: list[StoredEvent] = []
+    for row in page:
+        stored = row.stored
+        if stored is None:
+            try:
+                stored = _read_stored(row)
+            except UnreadableEventError as exc:
+                if unreadable is None:
+                    raise
+                unreadable(exc)
+                continue
+        events.append(stored)
+    return events
+
+
+def _read_stored(row: Row) -> StoredEvent:
+    stream_id, version, at = row.stream_id, row.version, row.recorded_at
+    event = read_row(stream_id, version, row.schema_version, row.data, row.prev_hash, row.hash)
+    if not isinstance(at, datetime) or at.utcoffset() is None:
+        raise UnreadableEventError(stream_id, version, "its recorded_at is not a timezone-aware time")
+    return StoredEvent(
+        position=row.position, stream_id=stream_id, version=version, event=event, hash=row.hash, recorded_at=at
+    )
 
 
 def split_head(rows: list[Any]) -> tuple[list[Any], tuple[int, str] | None]:

@@ -22,7 +22,6 @@ from fengqiao.domain._checks import require_aware
 from fengqiao.domain.clock import Clock
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage._audit import audit
-from fengqiao.storage._chain import Head, Row
 from fengqiao.storage._codec import project_all
 from fengqiao.storage._loading import Unreadable, decode_stream, split_head, stored_page
 from fengqiao.storage._migrations import (
@@ -37,7 +36,7 @@ from fengqiao.storage._migrations import (
 from fengqiao.storage._requests import Tip, check_append, check_lookup, check_many, check_page
 from fengqiao.storage._sql_dialect import META, PAGE, Statements, StoreDialect, driver_errors, statements, storage_error
 from fengqiao.storage.anchor import Anchor, seal
-from fengqiao.storage.base import Append, Projector, StoredEvent, VerificationReport
+from fengqiao.storage.base import Append, Head, Projector, Row, StoredEvent, VerificationReport
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
 
 __all__ = ["Batch", "SQLEventStore"]

@@ -59,7 +59,7 @@ import attrs
 
 from fengqiao.domain._checks import require_aware
 from fengqiao.errors import StorageError, ValidationError
-from fengqiao.storage._chain import Head
+from fengqiao.storage.base import Head
 
 __all__ = ["FORMAT", "Anchor", "record", "seal"]
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol, TypeVar
 
 import attrs
 
@@ -39,7 +39,17 @@ if TYPE_CHECKING:
     from fengqiao.storage.anchor import Anchor
     from fengqiao.storage.prepared import Prepared
 
-__all__ = ["Append", "EventStore", "Problem", "ProblemKind", "Projector", "StoredEvent", "VerificationReport"]
+__all__ = [
+    "Append",
+    "EventStore",
+    "Head",
+    "Problem",
+    "ProblemKind",
+    "Projector",
+    "Row",
+    "StoredEvent",
+    "VerificationReport",
+]
 
 TxT_contra = TypeVar("TxT_contra", contravariant=True)
 
@@ -58,6 +68,50 @@ class StoredEvent:
     """The hex SHA-256 link of the stream's hash chain ending at this event."""
     recorded_at: datetime
     """When the store recorded it (the store's clock), not when it happened (``event.at``)."""
+
+
+class Row(NamedTuple):
+    """One stored event as its columns: what a :class:`~fengqiao.storage.RowStore` back-end keeps and gives back.
+
+    The store makes every row (:meth:`RowBatch.encode <fengqiao.storage.RowBatch.encode>`):
+    a back-end keeps its fields as they are and returns them from its reads. A named tuple
+    (one is made per event), so a back-end can also store it as the plain tuple it is.
+    """
+
+    stream_id: str
+    version: int
+    """The event's place in its stream, from 1."""
+    position: int
+    """Its global position: strictly increasing in commit order, across all streams (gaps allowed)."""
+    type: str
+    """The event's type tag (``"graded"``), as its data holds it."""
+    schema_version: int
+    """The event schema version ``data`` was written in."""
+    data: str
+    """The event's canonical JSON: the exact text its hash seals (keep it byte for byte)."""
+    prev_hash: str
+    """The hash of the event before it in its stream (64 zeros for version 1)."""
+    hash: str
+    """The hex SHA-256 link of the stream's hash chain ending at this event (see :mod:`fengqiao.storage._chain`)."""
+    recorded_at: datetime
+    """When the store recorded it; timezone-aware (the SQL stores' ``verify`` passes the column as stored)."""
+    seal: str | None = None
+    """The SQL stores' seal of ``recorded_at``; ``None`` elsewhere."""
+    stored: StoredEvent | None = None
+    """The event as the store wrote it, if the back-end kept the row it was given (a store in memory).
+
+    Then ``load`` and ``read_all`` serve it as it is, without decoding ``data`` again. A back-end
+    that writes rows out asks for none (``RowBatch.encode(..., keep=False)``): a row read back
+    from a file or a database has ``None``, and its data is decoded and its hash checked.
+    """
+
+
+class Head(NamedTuple):
+    """What a store records as a stream's end: its version and the hash of its last event."""
+
+    stream_id: str
+    version: int
+    hash: str
 
 
 def _events(value: Iterable[Event]) -> tuple[Event, ...]:
@@ -91,7 +145,8 @@ class Projector(Protocol[TxT_contra]):
     ``tx`` is the back-end's open transaction: the ``sqlite3.Connection`` for
     :class:`~fengqiao.storage.SQLiteEventStore`, the ``psycopg.Connection`` for
     :class:`~fengqiao.storage.PostgresEventStore`, ``None`` for the memory store (which has
-    no transaction: its projectors run under its lock before the events become visible).
+    no transaction: its projectors run under its lock before the events become visible), and
+    for a :class:`~fengqiao.storage.RowStore` whatever its back-end gives ``RowBatch.encode``.
     ``events`` are the events just appended, positions and hashes included, in position
     order; after :meth:`EventStore.append_many` they span many streams (each stream's events
     together, in the batch's order), and the projector is called once for the whole batch.
