@@ -53,3 +53,14 @@ def test_the_repository_keeps_no_value_alive() -> None:
     again = repo.get(ids[0])  # forgotten, so a command on a new value works as before
     graded = repo.fire(again, fq.Trigger.GRADE, actor=OFFICER)
     assert repo.get(ids[0]) == graded
+
+
+def test_the_repository_forgets_dropped_values_as_it_goes() -> None:
+    repo = Repository(workflow(), MemoryEventStore())
+    held = [noise(repo, summary=f"噪音{i}") for i in range(10)]
+    for i in range(3000):  # each value dropped at once
+        noise(repo, summary=f"噪音{i}")
+    gc.collect()
+    assert len(repo._known) <= 2 * 1024  # the dead are pruned, not kept for ever
+    for d in held:  # what is still held is still known: no reload
+        assert repo._held(d.id) is d
