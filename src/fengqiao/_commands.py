@@ -13,6 +13,7 @@ import attrs
 
 from fengqiao.domain._calls import suggestion, unknown_keyword
 from fengqiao.domain._checks import require_text
+from fengqiao.domain._codegen import quick_new
 from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Actor
 from fengqiao.errors import PolicyDefinitionError, ValidationError
@@ -39,12 +40,12 @@ _CUSTOM_FIELDS = ("note", "documents")
 
 
 _PLAIN_TRIGGERS: dict[str, tuple[type[Any], Callable[..., Event]]] = {
-    spec.trigger: (spec.payload, spec.event)
+    spec.trigger: (spec.payload, quick_new(spec.event))
     for spec in TRIGGERS
     if spec.trigger not in (Trigger.GRADE, Trigger.REGRADE)
 }
 """Each built-in trigger whose payload is the command's keywords: its payload class and what makes its event."""
-_GRADED, _REGRADED = Graded, Regraded
+_GRADED, _REGRADED = quick_new(Graded), quick_new(Regraded)
 
 
 def _refuse_unknown(trigger: str, values: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
