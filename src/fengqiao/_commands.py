@@ -46,6 +46,8 @@ _PLAIN_TRIGGERS: dict[str, tuple[type[Any], Callable[..., Event]]] = {
 }
 """Each built-in trigger whose payload is the command's keywords: its payload class and what makes its event."""
 _GRADED, _REGRADED = quick_new(Graded), quick_new(Regraded)
+_GRADE_PAYLOAD, _REGRADE_PAYLOAD = quick_new(GradePayload), quick_new(RegradePayload)
+_GRADE, _REGRADE = Trigger.GRADE, Trigger.REGRADE  # read once: an enum member is a metaclass attribute lookup
 
 
 def _refuse_unknown(trigger: str, values: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
@@ -114,18 +116,18 @@ def make_event(
         payload_cls, event_cls = plain
         payload: Any = build(payload_cls, trig, values)
         return event_cls(dispute_id=dispute.id, at=at, actor=who, payload=payload)
-    if trig is Trigger.GRADE:
+    if trig is _GRADE:
         assessment = _assessment(dispute, str(trig), values, keep_current=False)
         grading = grading_of(policy, dispute, assessment, at)
-        payload = GradePayload(assessment=assessment, grading=grading)
+        payload = _GRADE_PAYLOAD(assessment=assessment, grading=grading)
         return _GRADED(dispute_id=dispute.id, at=at, actor=who, payload=payload)
-    if trig is Trigger.REGRADE:
+    if trig is _REGRADE:
         _refuse_unknown(str(trig), values, _REGRADE_FIELDS)
         extra = {k: v for k, v in values.items() if k in ("grade", "reason")}
         rest = {k: v for k, v in values.items() if k not in extra}
         assessment = _assessment(dispute, str(trig), rest, keep_current=True)
         grading, manual = _regrading(policy, dispute, assessment, at, extra)
-        payload = RegradePayload(assessment=assessment, grading=grading, manual=manual)
+        payload = _REGRADE_PAYLOAD(assessment=assessment, grading=grading, manual=manual)
         return _REGRADED(dispute_id=dispute.id, at=at, actor=who, payload=payload)
     target = custom_targets[trig]
     assert target is not None  # checked when the graph was built

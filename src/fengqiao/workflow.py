@@ -58,6 +58,7 @@ from fengqiao.policies.base import Deadline, DeadlineStatus, DossierRequirement,
 
 __all__ = ["ActorLike", "DeadlineCheck", "Workflow", "replay"]
 
+_MERGE = Trigger.MERGE  # read once: an enum member is a metaclass attribute lookup (≈ 70 ns)
 _AWARE_ZONES = (timezone, ZoneInfo)
 """tzinfo types whose ``utcoffset`` is never ``None``: a ``datetime`` with one is aware (no ``require_aware`` call)."""
 
@@ -293,7 +294,7 @@ class Workflow(TriggerMethods):
         roles = policy.required_roles(trig)
         if roles is not None and not who.has_any(roles):
             refusals.append(self._roles_refusal(who, trig, roles))
-        if at < dispute.updated_at or trig is Trigger.MERGE:
+        if at < dispute.updated_at or trig is _MERGE:
             refusals.extend(_own_refusals(dispute, event))
         refusals.extend(policy.preconditions(dispute, trig, at))
         refusals.extend(policy.refusals(dispute, event))
