@@ -120,30 +120,59 @@ def _changes(current: Current, event: Event) -> dict[str, Any]:
     return changes
 
 
-def _applier(handler: Handler, target: State | None) -> Callable[[Dispute, Any], Dispute]:
-    """``apply`` for one built-in event class: ``_changes`` with its handler and target written out."""
-    if target is None:
+Step = Callable[[Dispute, Any, dict[str, Any]], Dispute]
+"""``step(dispute, event, changes)``: the dispute after ``event``, whose handler gave ``changes``."""
 
-        def keep(dispute: Dispute, event: Any) -> Dispute:
-            changes = handler(dispute, event)
-            changes["updated_at"] = event.at
-            changes["history"] = (*dispute.history, event)
-            return _COPIES[tuple(changes)](dispute, changes)
 
-        return keep
+class _Steps(dict[tuple[str, ...], Step]):
+    """One built-in event class's steps: one compiled for each set of fields its handler changes.
 
-    def move(dispute: Dispute, event: Any) -> Dispute:
-        changes = handler(dispute, event)
-        changes["state"] = target  # in the order _changes gives them: the same compiled copy
-        changes["state_since"] = changes["updated_at"] = event.at
+    A compiled step writes the new dispute's fields straight from the dispute, the event and
+    the handler's changes, in ``_changes``'s order of precedence (the target state, then the
+    time, then the history over what the handler gave). Without compiled code (plain mode),
+    for a changed field that ``Dispute`` lacks, or past ``limit`` sets, the step is
+    ``_changes`` written out with the compiled copies (``plain``).
+    """
+
+    def __init__(self, name: str, target: State | None, limit: int = 16) -> None:
+        super().__init__()
+        self.name, self.target, self.limit = name, target, limit
+
+    def plain(self, dispute: Dispute, event: Any, changes: dict[str, Any]) -> Dispute:
+        if self.target is not None:
+            changes["state"] = self.target
+            changes["state_since"] = event.at
+        changes["updated_at"] = event.at
         changes["history"] = (*dispute.history, event)
         return _COPIES[tuple(changes)](dispute, changes)
 
-    return move
+    def __missing__(self, keys: tuple[str, ...]) -> Step:
+        if len(self) >= self.limit or not set(keys) <= set(_DISPUTE.names):
+            return self.plain
+        fixed = {"updated_at": "e.at", "history": "(*d.history, e)"}
+        if self.target is not None:
+            fixed.update(state="_target", state_since="e.at")
+        exprs = {n: fixed.get(n) or (f"c[{n!r}]" if n in keys else f"d.{n}") for n in _DISPUTE.names}
+        step = self[keys] = _DISPUTE.maker(self.name, "d, e, c", exprs, _target=self.target) or self.plain
+        return step
 
 
+def _applier(handler: Handler, steps: _Steps) -> Callable[[Dispute, Any], Dispute]:
+    """``apply`` for one built-in event class: its handler, then the step for the fields it changed."""
+
+    def apply_one(dispute: Dispute, event: Any) -> Dispute:
+        changes = handler(dispute, event)
+        return steps[tuple(changes)](dispute, event, changes)
+
+    return apply_one
+
+
+_STEPS_OF: dict[type[Event], _Steps] = {
+    spec.event: _Steps(f"apply_{spec.event.type}", spec.target) for spec in TRIGGERS
+}
+"""Each built-in event class's compiled steps, by the fields its handler changed."""
 _APPLY: dict[type[Event], Callable[[Dispute, Any], Dispute]] = {
-    spec.event: _applier(spec.fold, spec.target) for spec in TRIGGERS
+    spec.event: _applier(spec.fold, _STEPS_OF[spec.event]) for spec in TRIGGERS
 }
 """Each built-in event class's ``apply``: the per-event step of ``_changes``, without looking the class up again."""
 
