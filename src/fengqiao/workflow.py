@@ -58,6 +58,8 @@ from fengqiao.policies.base import Deadline, DeadlineStatus, DossierRequirement,
 
 __all__ = ["ActorLike", "DeadlineCheck", "Workflow", "replay"]
 
+_FIRST_ACTOR = "system:nobody"
+"""What a workflow's last actor is before its first command: any valid text (with what it reads as) will do."""
 _MERGE = Trigger.MERGE  # read once: an enum member is a metaclass attribute lookup (≈ 70 ns)
 _AWARE_ZONES = (timezone, ZoneInfo)
 """tzinfo types whose ``utcoffset`` is never ``None``: a ``datetime`` with one is aware (no ``require_aware`` call)."""
@@ -104,6 +106,8 @@ class Workflow(TriggerMethods):
         self.graph = Graph(self.policy.graph())
         self._edges = self.graph.table
         self._ids = ids or random_id
+        self._last_actor: tuple[str, Actor] = (_FIRST_ACTOR, Actor.parse(_FIRST_ACTOR))
+        """The last actor text a command named and the actor it reads as (one tuple, replaced whole)."""
         self._custom_targets = {
             e.trigger: e.dest for e in self.policy.graph().edges if e.trigger not in Trigger._value2member_map_
         }
@@ -281,7 +285,15 @@ class Workflow(TriggerMethods):
         if type(dispute) is not Dispute:
             check_dispute(dispute)
         trig = trigger if type(trigger) is Trigger else self._trigger(trigger)
-        who = actor if type(actor) is Actor else Actor.parse(actor)
+        if type(actor) is Actor:
+            who = actor
+        elif type(actor) is not str:
+            who = Actor.parse(actor)  # a subclass passes, anything else is refused
+        elif actor == (last := self._last_actor)[0]:  # the same officer sends the next command too
+            who = last[1]  # reading text is pure: what it read as then, it reads as now
+        else:
+            who = Actor.parse(actor)
+            self._last_actor = (actor, who)
         at = self.clock.now()
         if type(at) is not datetime or type(at.tzinfo) not in _AWARE_ZONES:  # else surely aware: no call
             at = require_aware(at, "clock.now()")
