@@ -5,7 +5,7 @@ Private; :class:`~fengqiao.Workflow` calls :func:`make_event` and :func:`grading
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ import attrs
 
 from fengqiao.domain._calls import suggestion, unknown_keyword
 from fengqiao.domain._checks import require_text
+from fengqiao.domain._codegen import quick_new
 from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Actor
 from fengqiao.errors import PolicyDefinitionError, ValidationError
@@ -26,7 +27,7 @@ from fengqiao.lifecycle.payloads import (
     TransitionPayload,
 )
 from fengqiao.lifecycle.states import StateId, Trigger, TriggerId
-from fengqiao.lifecycle.triggers import BY_TRIGGER
+from fengqiao.lifecycle.triggers import TRIGGERS
 from fengqiao.policies.base import Policy
 
 __all__ = ["build", "grading_of", "make_event"]
@@ -36,6 +37,17 @@ _REGRADE_FIELDS = (*sorted(_ASSESSMENT_FIELDS), "grade", "reason")
 """What ``regrade`` takes: the assessment's fields, and the grade asked for with its reason."""
 _CUSTOM_FIELDS = ("note", "documents")
 """What a policy's own trigger takes; its ``trigger`` and ``target`` come from the graph."""
+
+
+_PLAIN_TRIGGERS: dict[str, tuple[type[Any], Callable[..., Event]]] = {
+    spec.trigger: (spec.payload, quick_new(spec.event))
+    for spec in TRIGGERS
+    if spec.trigger not in (Trigger.GRADE, Trigger.REGRADE)
+}
+"""Each built-in trigger whose payload is the command's keywords: its payload class and what makes its event."""
+_GRADED, _REGRADED = quick_new(Graded), quick_new(Regraded)
+_GRADE_PAYLOAD, _REGRADE_PAYLOAD = quick_new(GradePayload), quick_new(RegradePayload)
+_GRADE, _REGRADE = Trigger.GRADE, Trigger.REGRADE  # read once: an enum member is a metaclass attribute lookup
 
 
 def _refuse_unknown(trigger: str, values: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
@@ -99,24 +111,24 @@ def make_event(
         ValidationError: an unknown, missing or invalid field (the path names it).
         PolicyDefinitionError: the policy graded outside its own grades.
     """
-    if trig is Trigger.GRADE:
+    plain = _PLAIN_TRIGGERS.get(trig)
+    if plain is not None:
+        payload_cls, event_cls = plain
+        payload: Any = build(payload_cls, trig, values)
+        return event_cls(dispute_id=dispute.id, at=at, actor=who, payload=payload)
+    if trig is _GRADE:
         assessment = _assessment(dispute, str(trig), values, keep_current=False)
         grading = grading_of(policy, dispute, assessment, at)
-        payload: Any = GradePayload(assessment=assessment, grading=grading)
-        return Graded(dispute_id=dispute.id, at=at, actor=who, payload=payload)
-    if trig is Trigger.REGRADE:
+        payload = _GRADE_PAYLOAD(assessment=assessment, grading=grading)
+        return _GRADED(dispute_id=dispute.id, at=at, actor=who, payload=payload)
+    if trig is _REGRADE:
         _refuse_unknown(str(trig), values, _REGRADE_FIELDS)
         extra = {k: v for k, v in values.items() if k in ("grade", "reason")}
         rest = {k: v for k, v in values.items() if k not in extra}
         assessment = _assessment(dispute, str(trig), rest, keep_current=True)
         grading, manual = _regrading(policy, dispute, assessment, at, extra)
-        payload = RegradePayload(assessment=assessment, grading=grading, manual=manual)
-        return Regraded(dispute_id=dispute.id, at=at, actor=who, payload=payload)
-    if isinstance(trig, Trigger):
-        spec = BY_TRIGGER[trig]
-        event_cls: Any = spec.event
-        payload = build(spec.payload, trig, values)
-        return event_cls(dispute_id=dispute.id, at=at, actor=who, payload=payload)  # type: ignore[no-any-return]
+        payload = _REGRADE_PAYLOAD(assessment=assessment, grading=grading, manual=manual)
+        return _REGRADED(dispute_id=dispute.id, at=at, actor=who, payload=payload)
     target = custom_targets[trig]
     assert target is not None  # checked when the graph was built
     _refuse_unknown(str(trig), values, _CUSTOM_FIELDS)

@@ -19,6 +19,23 @@ from fengqiao.lifecycle.states import Trigger, TriggerId
 
 __all__ = ["TriggerMethods"]
 
+# Each trigger read once: ``Trigger.GRADE`` is a metaclass attribute lookup (≈ 70 ns) on every call.
+_ASSIGN = Trigger.ASSIGN
+_ATTACH = Trigger.ATTACH
+_CLOSE = Trigger.CLOSE
+_ESCALATE = Trigger.ESCALATE
+_GRADE = Trigger.GRADE
+_LINK_ALERT = Trigger.LINK_ALERT
+_MEDIATE = Trigger.MEDIATE
+_MERGE = Trigger.MERGE
+_NOTE = Trigger.NOTE
+_RECORD_ATTEMPT = Trigger.RECORD_ATTEMPT
+_RECORD_VISIT = Trigger.RECORD_VISIT
+_REFER = Trigger.REFER
+_REGRADE = Trigger.REGRADE
+_REOPEN = Trigger.REOPEN
+_RESOLVE = Trigger.RESOLVE
+
 
 class TriggerMethods:
     """The typed methods: ``wf.grade(d, actor=...)`` is ``wf.fire(d, "grade", actor=...)`` with named fields."""
@@ -43,7 +60,7 @@ class TriggerMethods:
         """
         return self._fire(
             dispute,
-            Trigger.GRADE,
+            _GRADE,
             actor,
             {
                 "risk_factors": risk_factors,
@@ -73,7 +90,7 @@ class TriggerMethods:
         """
         return self._fire(
             dispute,
-            Trigger.REGRADE,
+            _REGRADE,
             actor,
             {
                 "grade": grade,
@@ -99,7 +116,7 @@ class TriggerMethods:
         """Begin mediation (调解) with ``forces``; two or more make it joint (联调联处)."""
         return self._fire(
             dispute,
-            Trigger.MEDIATE,
+            _MEDIATE,
             actor,
             {"forces": forces, "mediator": mediator, "documents": documents, "note": note},
         )
@@ -115,9 +132,7 @@ class TriggerMethods:
         documents: Iterable[DossierItem] = (),
     ) -> Dispute:
         """Hand the dispute to the responsible ``department`` (移交) with its papers."""
-        return self._fire(
-            dispute, Trigger.REFER, actor, {"department": department, "reason": reason, "documents": documents}
-        )
+        return self._fire(dispute, _REFER, actor, {"department": department, "reason": reason, "documents": documents})
 
     @checked_call()
     def escalate(
@@ -131,7 +146,7 @@ class TriggerMethods:
     ) -> Dispute:
         """Turn the dispute into a formal administrative or criminal case (转为案件)."""
         return self._fire(
-            dispute, Trigger.ESCALATE, actor, {"case_kind": case_kind, "reason": reason, "case_number": case_number}
+            dispute, _ESCALATE, actor, {"case_kind": case_kind, "reason": reason, "case_number": case_number}
         )
 
     @checked_call()
@@ -148,7 +163,7 @@ class TriggerMethods:
         """Record the settlement (化解) and begin follow-up."""
         return self._fire(
             dispute,
-            Trigger.RESOLVE,
+            _RESOLVE,
             actor,
             {"outcome": outcome, "summary": summary, "reported_by": reported_by, "documents": documents},
         )
@@ -163,27 +178,27 @@ class TriggerMethods:
         risk_factors: Iterable[RiskFactor | str] = frozenset(),
     ) -> Dispute:
         """Send a relapsed dispute back to mediation."""
-        return self._fire(dispute, Trigger.REOPEN, actor, {"reason": reason, "risk_factors": risk_factors})
+        return self._fire(dispute, _REOPEN, actor, {"reason": reason, "risk_factors": risk_factors})
 
     @checked_call()
     def close(self, dispute: Dispute, *, actor: ActorLike, summary: str = "") -> Dispute:
         """Close the dispute (销号), if the policy's conditions hold."""
-        return self._fire(dispute, Trigger.CLOSE, actor, {"summary": summary})
+        return self._fire(dispute, _CLOSE, actor, {"summary": summary})
 
     @checked_call()
     def merge(self, dispute: Dispute, *, actor: ActorLike, into: str, reason: str = "") -> Dispute:
         """Fold a duplicate into the dispute ``into``."""
-        return self._fire(dispute, Trigger.MERGE, actor, {"into": into, "reason": reason})
+        return self._fire(dispute, _MERGE, actor, {"into": into, "reason": reason})
 
     @checked_call()
     def assign(self, dispute: Dispute, *, actor: ActorLike, person: str, role: Role | str) -> Dispute:
         """Make ``person`` responsible for the dispute in ``role``."""
-        return self._fire(dispute, Trigger.ASSIGN, actor, {"person": person, "role": role})
+        return self._fire(dispute, _ASSIGN, actor, {"person": person, "role": role})
 
     @checked_call()
     def link_alert(self, dispute: Dispute, *, actor: ActorLike, alert: Alert) -> Dispute:
         """Link another alert about the same dispute (重复警情)."""
-        return self._fire(dispute, Trigger.LINK_ALERT, actor, {"alert": alert})
+        return self._fire(dispute, _LINK_ALERT, actor, {"alert": alert})
 
     @checked_call()
     def record_attempt(
@@ -196,9 +211,7 @@ class TriggerMethods:
         summary: str = "",
     ) -> Dispute:
         """Record one mediation attempt and its outcome."""
-        return self._fire(
-            dispute, Trigger.RECORD_ATTEMPT, actor, {"outcome": outcome, "forces": forces, "summary": summary}
-        )
+        return self._fire(dispute, _RECORD_ATTEMPT, actor, {"outcome": outcome, "forces": forces, "summary": summary})
 
     @checked_call()
     def record_visit(
@@ -211,14 +224,14 @@ class TriggerMethods:
         finding: str = "",
     ) -> Dispute:
         """Record a follow-up visit (回访); ``holding=False`` records a relapse."""
-        return self._fire(dispute, Trigger.RECORD_VISIT, actor, {"kind": kind, "holding": holding, "finding": finding})
+        return self._fire(dispute, _RECORD_VISIT, actor, {"kind": kind, "holding": holding, "finding": finding})
 
     @checked_call()
     def attach(self, dispute: Dispute, item: DossierItem, *, actor: ActorLike) -> Dispute:
         """File ``item`` in the dispute's dossier."""
-        return self._fire(dispute, Trigger.ATTACH, actor, {"item": item})
+        return self._fire(dispute, _ATTACH, actor, {"item": item})
 
     @checked_call()
     def note(self, dispute: Dispute, text: str, *, actor: ActorLike) -> Dispute:
         """Add a free-text note."""
-        return self._fire(dispute, Trigger.NOTE, actor, {"text": text})
+        return self._fire(dispute, _NOTE, actor, {"text": text})

@@ -146,6 +146,34 @@ def test_any_arguments_give_what_attrs_init_gives(cls: type[Any], data: st.DataO
 
 
 @pytest.mark.parametrize("cls", QUICK, ids=lambda c: c.__name__)
+@given(data=st.data())
+def test_the_compiled_twin_of_a_class_call_gives_what_the_call_gives(cls: type[Any], data: st.DataObject) -> None:
+    make = _codegen.quick_new(cls)
+    assert (make is cls) is _codegen.PLAIN
+    kwargs = {}
+    for f in attrs.fields(cls):
+        if f.default is attrs.NOTHING or data.draw(st.booleans()):
+            kwargs[f.alias] = data.draw(VALUES, label=f.alias)
+    made = _outcome(lambda: make(**kwargs))
+    assert made == _outcome(lambda: cls(**kwargs))
+    if made[0] == "built":
+        assert type(make(**kwargs)) is cls
+
+
+@FAST_ONLY
+@pytest.mark.parametrize("cls", QUICK, ids=lambda c: c.__name__)
+def test_the_compiled_twin_takes_the_arguments_the_class_takes(cls: type[Any]) -> None:
+    def shape(f: Callable[..., Any]) -> list[tuple[str, Any, Any]]:
+        return [(p.name, p.kind, p.default) for p in inspect.signature(f).parameters.values()]
+
+    assert shape(_codegen.quick_new(cls)) == shape(cls)
+
+
+def test_a_class_quick_init_did_not_compile_is_its_own_twin() -> None:
+    assert _codegen.quick_new(fengqiao.Dispute) is fengqiao.Dispute
+
+
+@pytest.mark.parametrize("cls", QUICK, ids=lambda c: c.__name__)
 def test_the_signature_is_attrs_own(cls: type[Any]) -> None:
     original = getattr(cls.__init__, "__wrapped__", cls.__init__)
     assert inspect.signature(cls) == inspect.signature(original).replace(

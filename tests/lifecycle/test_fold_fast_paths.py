@@ -69,6 +69,38 @@ def test_apply_gives_what_attrs_evolve_gives_after_every_event(run: Lifecycle) -
 
 @settings(max_examples=60, deadline=None)
 @given(runs)
+def test_apply_fills_every_field_with_what_the_plain_step_gives(run: Lifecycle) -> None:
+    history = run.dispute.history
+    first = history[0]
+    assert isinstance(first, fq.Discovered)
+    current = start(first)
+    for event in history[1:]:
+        applied, reference = apply(current, event), reference_apply(current, event)
+        assert applied == reference
+        assert type(applied) is fq.Dispute
+        for f in attrs.fields(fq.Dispute):
+            a, b = getattr(applied, f.name), getattr(reference, f.name)
+            assert a == b
+            assert type(a) is type(b)
+            assert a is b or f.name in fold_module._changes(current, event) or f.name == "history"
+        assert applied.history[-1] is event
+        current = applied
+
+
+@FAST_ONLY
+def test_a_built_in_event_is_applied_by_a_step_compiled_for_its_class(disputes: Any) -> None:
+    d = disputes.closed()
+    first, graded = d.history[0], d.history[1]
+    assert isinstance(first, fq.Discovered)
+    assert isinstance(graded, fq.Graded)
+    assert apply(start(first), graded) == fq.replay(d.history[:2])  # the grading's step is compiled on first use
+    steps = fold_module._STEPS_OF[fq.Graded]
+    assert steps
+    assert all(s.__code__.co_filename.startswith("<fengqiao generated apply_graded ") for s in steps.values())
+
+
+@settings(max_examples=60, deadline=None)
+@given(runs)
 def test_fold_gives_what_applying_event_after_event_gives(run: Lifecycle) -> None:
     history = run.dispute.history
     first = history[0]

@@ -211,6 +211,23 @@ def test_fire_accepts_an_actor_value(wf: fq.Workflow, disputes: Disputes) -> Non
     assert d.history[-1].actor == actor
 
 
+def test_each_command_is_recorded_with_the_actor_it_names_whoever_came_before(
+    wf: fq.Workflow, disputes: Disputes
+) -> None:
+    d = disputes.follow_up()
+    d = wf.record_visit(d, actor=GRID_WORKER, kind="phone")
+    d = wf.note(d, "再次回访", actor=OFFICER)
+    d = wf.record_visit(d, actor="grid_worker:wang", kind="phone")  # an equal text, not the same object
+    d = wf.note(d, "备注", actor=fq.Actor("li", [fq.Role.SUPERVISOR]))
+    assert [e.actor.id for e in d.history[-4:]] == [GRID_WORKER, OFFICER, GRID_WORKER, "li"]
+    assert d.history[-4].actor.roles == {fq.Role.GRID_WORKER}
+    refused = wf.check(d, T.NOTE, actor=GRID_WORKER, text="网格员不能备注")
+    assert refused.codes == ("auth.role-required",)
+    with pytest.raises(fq.ValidationError) as info:  # text read before is no excuse for bad text now
+        wf.note(d, "备注", actor="officer")
+    assert info.value.path == "actor"
+
+
 def test_an_unknown_trigger_is_a_validation_error_listing_the_known_ones(wf: fq.Workflow, disputes: Disputes) -> None:
     with pytest.raises(fq.ValidationError) as info:
         wf.fire(disputes.graded(), "settle", actor=OFFICER)

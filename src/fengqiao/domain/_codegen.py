@@ -5,7 +5,8 @@ Three things are compiled here, each the fast twin of a plain way that gives the
 values and raises the same errors:
 
 * :func:`quick_init`: a frozen value class's ``__init__`` that skips the converters and
-  validators when every argument already passes them (plain: attrs' own ``__init__``);
+  validators when every argument already passes them (plain: attrs' own ``__init__``), and
+  its twin :func:`quick_new`, which also makes the instance (plain: the class itself);
 * :func:`call_front`: the front :func:`fengqiao.domain._calls.checked_call` puts before a
   function so that a call of the wrong shape is a ``ValidationError`` (it has no plain twin:
   it is how fengqiao reports such a call, so it is compiled in both modes);
@@ -34,7 +35,16 @@ from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
-__all__ = ["PLAIN", "Builder", "call_front", "canonical", "compile_function", "quick_init", "values_maker"]
+__all__ = [
+    "PLAIN",
+    "Builder",
+    "call_front",
+    "canonical",
+    "compile_function",
+    "quick_init",
+    "quick_new",
+    "values_maker",
+]
 
 T = TypeVar("T")
 C = TypeVar("C", bound=Callable[..., Any])
@@ -149,20 +159,39 @@ def quick_init(cls: type[T]) -> type[T]:
     QUICK.append(cls)
     if PLAIN:
         return cls
+    test = " and ".join(tests) or "True"
     lines = [
         f"def __init__(self, {', '.join(params)}):",
-        f"    if {' and '.join(tests) or 'True'}:",
+        f"    if {test}:",
         *sets,
         "    else:",
         f"        _init(self, {', '.join(keywords)})",
     ]
-    init = compile_function("__init__", lines, namespace, what=f"__init__ {cls.__module__}.{name}")
+    owner = f"{cls.__module__}.{name}"
+    init = compile_function("__init__", lines, namespace, what=f"__init__ {owner}")
     init.__qualname__ = f"{name}.__init__"
     init.__module__ = cls.__module__
     init.__doc__ = original.__doc__
     init.__wrapped__ = original
     cls.__init__ = init  # type: ignore[method-assign]
+    new = [f"def new({', '.join(params)}):", f"    if {test}:", "        self = _new(_cls)"]
+    lines = [*new, *sets, "        return self", f"    return _cls({', '.join(keywords)})"]
+    _NEW[cls] = compile_function("new", lines, {**namespace, "_new": object.__new__, "_cls": cls}, what=f"new {owner}")
     return cls
+
+
+_NEW: dict[type[Any], Callable[..., Any]] = {}
+
+
+def quick_new(cls: type[T]) -> Callable[..., T]:
+    """A compiled twin of ``cls(...)`` for a class :func:`quick_init` compiled; else (and with :data:`PLAIN`) ``cls``.
+
+    Calling a class whose ``__init__`` is Python code costs a dict of the keywords and a
+    method lookup (≈ 0.2 µs). The twin takes the same arguments, makes the instance itself
+    when every one passes its quick test, and otherwise calls ``cls(...)``: the same value
+    or the same error either way.
+    """
+    return _NEW.get(cls, cls)
 
 
 # -- call-shape fronts ----------------------------------------------------------------------------

@@ -53,11 +53,17 @@ def _sorted_mediationforce(values: Iterable[MediationForce | str]) -> tuple[Medi
     return parse_sorted(MediationForce, values, "forces")
 
 
+_NONE: tuple[Any, ...] = ()
+"""The empty tuple (CPython has one): ``{v} is _NONE`` is the cheapest test of the usual default."""
+
 canonical(
     _sorted_mediationforce,
-    "is_member_run({v}, MediationForce)",
+    # None, or one force (sorted and distinct by itself), are tested inline; more take the call.
+    "({v} is _NONE or (type({v}) is tuple and len({v}) == 1 and type({v}[0]) is MediationForce)"
+    " or is_member_run({v}, MediationForce))",
     is_member_run=is_member_run,
     MediationForce=MediationForce,
+    _NONE=_NONE,
 )
 
 
@@ -140,7 +146,12 @@ def _set_riskfactor(values: Iterable[RiskFactor | str]) -> frozenset[RiskFactor]
     return parse_set(RiskFactor, values, "risk_factors")
 
 
-canonical(_set_riskfactor, "is_member_set({v}, RiskFactor)", is_member_set=is_member_set, RiskFactor=RiskFactor)
+canonical(
+    _set_riskfactor,
+    "(type({v}) is frozenset and (not {v} or is_member_set({v}, RiskFactor)))",  # none: no call
+    is_member_set=is_member_set,
+    RiskFactor=RiskFactor,
+)
 
 
 def _tuple_dossieritem(values: Iterable[DossierItem]) -> tuple[DossierItem, ...]:
@@ -149,9 +160,10 @@ def _tuple_dossieritem(values: Iterable[DossierItem]) -> tuple[DossierItem, ...]
 
 canonical(
     _tuple_dossieritem,
-    "is_instance_tuple({v}, DossierItem)",
+    "({v} is _NONE or is_instance_tuple({v}, DossierItem))",
     is_instance_tuple=is_instance_tuple,
     DossierItem=DossierItem,
+    _NONE=_NONE,
 )
 
 
@@ -159,7 +171,13 @@ def _tuple_party(values: Iterable[Party]) -> tuple[Party, ...]:
     return parse_tuple(Party, values, "parties")
 
 
-canonical(_tuple_party, "is_instance_tuple({v}, Party)", is_instance_tuple=is_instance_tuple, Party=Party)
+canonical(
+    _tuple_party,
+    "({v} is _NONE or is_instance_tuple({v}, Party))",
+    is_instance_tuple=is_instance_tuple,
+    Party=Party,
+    _NONE=_NONE,
+)
 
 
 def _documents() -> Any:

@@ -4,8 +4,10 @@ What each event changes is its trigger's handler in :mod:`fengqiao.lifecycle.tri
 this module runs them.
 
 ``start`` turns a ``Discovered`` event into a dispute; ``apply`` adds one more event.
-``fire`` and ``fold`` share the same per-event step (``_changes``), which is why a replayed
-history equals the live value.
+``fire`` and ``fold`` share the same per-event step (``_changes``: the handler's changes, the
+target state, the time), which is why a replayed history equals the live value; ``apply``
+runs it for a built-in event through a function made for that event class (``_APPLY``),
+which writes the step out without looking the class up again.
 
 Two things keep this fast (see ``benchmarks/README.md``): ``apply`` copies the ~25-field
 ``Dispute`` with a copy compiled for its fields instead of ``attrs.evolve`` (which looks
@@ -18,7 +20,7 @@ The compiled copies live with all of fengqiao's generated code in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 import attrs
@@ -118,8 +120,68 @@ def _changes(current: Current, event: Event) -> dict[str, Any]:
     return changes
 
 
+Step = Callable[[Dispute, Any, dict[str, Any]], Dispute]
+"""``step(dispute, event, changes)``: the dispute after ``event``, whose handler gave ``changes``."""
+
+
+class _Steps(dict[tuple[str, ...], Step]):
+    """One built-in event class's steps: one compiled for each set of fields its handler changes.
+
+    A compiled step writes the new dispute's fields straight from the dispute, the event and
+    the handler's changes, in ``_changes``'s order of precedence (the target state, then the
+    time, then the history over what the handler gave). Without compiled code (plain mode),
+    for a changed field that ``Dispute`` lacks, or past ``limit`` sets, the step is
+    ``_changes`` written out with the compiled copies (``plain``).
+    """
+
+    def __init__(self, name: str, target: State | None, limit: int = 16) -> None:
+        super().__init__()
+        self.name, self.target, self.limit = name, target, limit
+
+    def plain(self, dispute: Dispute, event: Any, changes: dict[str, Any]) -> Dispute:
+        if self.target is not None:
+            changes["state"] = self.target
+            changes["state_since"] = event.at
+        changes["updated_at"] = event.at
+        changes["history"] = (*dispute.history, event)
+        return _COPIES[tuple(changes)](dispute, changes)
+
+    def __missing__(self, keys: tuple[str, ...]) -> Step:
+        if len(self) >= self.limit or not set(keys) <= set(_DISPUTE.names):
+            return self.plain
+        fixed = {"updated_at": "e.at", "history": "(*d.history, e)"}
+        if self.target is not None:
+            fixed.update(state="_target", state_since="e.at")
+        exprs = {n: fixed.get(n) or (f"c[{n!r}]" if n in keys else f"d.{n}") for n in _DISPUTE.names}
+        step = self[keys] = _DISPUTE.maker(self.name, "d, e, c", exprs, _target=self.target) or self.plain
+        return step
+
+
+def _applier(handler: Handler, steps: _Steps) -> Callable[[Dispute, Any], Dispute]:
+    """``apply`` for one built-in event class: its handler, then the step for the fields it changed."""
+
+    def apply_one(dispute: Dispute, event: Any) -> Dispute:
+        changes = handler(dispute, event)
+        return steps[tuple(changes)](dispute, event, changes)
+
+    return apply_one
+
+
+_STEPS_OF: dict[type[Event], _Steps] = {
+    spec.event: _Steps(f"apply_{spec.event.type}", spec.target) for spec in TRIGGERS
+}
+"""Each built-in event class's compiled steps, by the fields its handler changed."""
+_APPLY: dict[type[Event], Callable[[Dispute, Any], Dispute]] = {
+    spec.event: _applier(spec.fold, _STEPS_OF[spec.event]) for spec in TRIGGERS
+}
+"""Each built-in event class's ``apply``: the per-event step of ``_changes``, without looking the class up again."""
+
+
 def apply(dispute: Dispute, event: Event) -> Dispute:
     """The dispute after ``event``. Pure: ``dispute`` is unchanged."""
+    one = _APPLY.get(type(event))
+    if one is not None:
+        return one(dispute, event)
     changes = _changes(dispute, event)
     changes["history"] = (*dispute.history, event)
     return _COPIES[tuple(changes)](dispute, changes)

@@ -15,7 +15,8 @@ reach a terminal one, nothing leaving a terminal state; otherwise
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -168,6 +169,8 @@ class Graph:
             auto_transitions=False,
         )
         self._table = self._derive_table()
+        self.table: Mapping[tuple[StateId, TriggerId], StateId | None] = MappingProxyType(self._table)
+        """The dispatch table: ``(state, trigger)`` to where it leads (``None``: the state is kept); read-only."""
         self._labels = {e.trigger: (e.zh, e.en) for e in edges if e.zh or e.en}
         self._check_reachability()
         self.triggers: tuple[TriggerId, ...] = tuple(dict.fromkeys(_as_trigger(name) for name in self.machine.events))
