@@ -23,6 +23,7 @@ from fengqiao.domain._checks import TextKind, text_fault
 from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import payloads as pl
 from fengqiao.lifecycle.triggers import EVENT_TYPES
+from fengqiao.policies import rhythms
 from fengqiao.testing import strategies as fst
 from tests.stages import START
 
@@ -80,6 +81,8 @@ EXAMPLES: dict[type[Any], st.SearchStrategy[Any]] = {
     records.Escalation: st.builds(
         records.Escalation, case_kind=st.none(), reason=fst.texts(), case_number=fst.texts(max_size=8), **_RECORD
     ),
+    rhythms.Filing: st.builds(rhythms.Filing, at=st.just(START), kind=fst.texts(max_size=8)),
+    rhythms.Rhythm: st.sampled_from(rhythms.XIQI_RHYTHMS),
     **{cls: fst.events((cls,)) for cls in EVENT_TYPES.values()},
     **{getattr(pl, name): _payload_of(getattr(pl, name)) for name in pl.__all__ if name.endswith("Payload")},
 }
