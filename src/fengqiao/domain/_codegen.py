@@ -280,18 +280,6 @@ def is_plain(cls: type[Any]) -> bool:
     )
 
 
-class Referable:
-    """A base that gives a slotted class weak references and still lets :func:`slots_twin` fill it.
-
-    CPython refuses ``__class__`` assignment between slotted classes when ``__weakref__`` is
-    one of a class's own slots (it sits after the fields, which the layout check does not
-    allow for), so a class that wants both subclasses this and sets ``weakref_slot=False``:
-    the slot then lives in the shared base, ahead of the fields, in the twin too.
-    """
-
-    __slots__ = ("__weakref__",)
-
-
 def slots_twin(cls: type[Any]) -> type | None:
     """A plain class with ``cls``'s slots, whose filled instances can become ``cls`` instances.
 
@@ -299,7 +287,7 @@ def slots_twin(cls: type[Any]) -> type | None:
     refuse ``setattr``), about 90 ns a field; a plain slotted class takes a plain attribute
     store (about 10 ns, which CPython specialises). Its instance, once every field is set,
     has its ``__class__`` changed to ``cls``: the two layouts are the same (same bases, same
-    own slots; a class that takes weak references gets the slot from :class:`Referable`), so
+    own slots; a class that takes weak references needs the slot in a base: see ``Dispute``), so
     the result is an ordinary frozen instance in every respect. ``None`` (fill through the
     descriptors) if ``cls`` is not plain or CPython refuses.
     """

@@ -10,7 +10,6 @@ from datetime import datetime
 
 import attrs
 
-from fengqiao.domain._codegen import Referable
 from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import DossierItem, DossierKind, DossierSection
 from fengqiao.domain.party import Alert, Party
@@ -23,11 +22,23 @@ from fengqiao.lifecycle.states import StateId
 __all__ = ["Dispute"]
 
 
+class _Referable:
+    """A base that gives ``Dispute`` weak references and still lets the fold fill it through a twin.
+
+    CPython refuses ``__class__`` assignment between slotted classes when ``__weakref__`` is
+    one of a class's own slots (it sits after the fields, which the layout check does not
+    allow for); in a shared base it sits ahead of the fields, in the twin too
+    (:func:`fengqiao.domain._codegen.slots_twin` gives the twin the class's bases).
+    """
+
+    __slots__ = ("__weakref__",)
+
+
 @attrs.frozen(kw_only=True, weakref_slot=False)
-class Dispute(Referable):
+class Dispute(_Referable):
     """A dispute's current value, folded from ``history``. Build one with ``Workflow.discover``.
 
-    It takes weak references through its base (``Referable``), not its own ``__weakref__``
+    It takes weak references through its base (``_Referable``), not its own ``__weakref__``
     slot (``weakref_slot=False``): that way the fold can still fill a new value through a
     plain slotted twin, which makes each command's copy several times cheaper (see
     ``fengqiao.lifecycle.fold``), and a ``Repository`` can remember the values it served
