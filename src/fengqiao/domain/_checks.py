@@ -185,18 +185,22 @@ def is_prose(_instance: Any, attribute: Any, value: Any) -> None:
     require_text(value, attribute.name, "prose")
 
 
+def require_filled(value: object, path: str, kind: TextKind = "line") -> str:
+    """:func:`require_text`, and not blank either."""
+    text = require_text(value, path, kind)
+    if not text.strip():
+        raise ValidationError("must not be empty", path)
+    return text
+
+
 def non_empty(_instance: Any, attribute: Any, value: Any) -> None:
     """Attrs validator: the field holds one non-blank line of text."""
-    require_text(value, attribute.name)
-    if not value.strip():
-        raise ValidationError("must not be empty", attribute.name)
+    require_filled(value, attribute.name)
 
 
 def non_empty_prose(_instance: Any, attribute: Any, value: Any) -> None:
     """Attrs validator: the field holds non-blank prose."""
-    require_text(value, attribute.name, "prose")
-    if not value.strip():
-        raise ValidationError("must not be empty", attribute.name)
+    require_filled(value, attribute.name, "prose")
 
 
 def identifier(_instance: Any, attribute: Any, value: Any) -> None:

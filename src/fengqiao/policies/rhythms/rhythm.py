@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from fengqiao.domain._checks import identifier, non_empty, require_aware, require_text
+from fengqiao.domain._checks import identifier, non_empty, require_aware, require_filled
 from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import ValidationError
@@ -95,13 +95,6 @@ def _weekday(value: object) -> Weekday | None:
 
 def _late(value: object) -> LateFiling:
     return LateFiling.parse(value, "late")
-
-
-def _place(value: object, path: str) -> str:
-    place = require_text(value, path)
-    if not place.strip():
-        raise ValidationError("a place must be named", path)
-    return place
 
 
 @attrs.frozen
@@ -185,7 +178,7 @@ class Rhythm:
         Raises:
             ValidationError: a malformed argument; ``.path`` names it (``filings[3]``).
         """
-        place = _place(place, "place")
+        place = require_filled(place, "place")
         start, at = require_instant(start, "start"), require_instant(at, "at")
         return self._check(place, start, at, _counted(filings, key(start), key(at), "filings"))
 
@@ -213,7 +206,7 @@ class Rhythm:
         for place in filings:
             if place not in starts:
                 raise ValidationError(f"no duty start for place {quote(place)}", f"filings[{quote(place)}]")
-        checked = {_place(place, f"starts[{quote(place)}]"): since for place, since in starts.items()}
+        checked = {require_filled(place, f"starts[{quote(place)}]"): since for place, since in starts.items()}
         result = {}
         for place in sorted(checked):
             start = require_instant(checked[place], f"starts[{quote(place)}]")
