@@ -76,9 +76,13 @@ def sealed_time(recorded_at: datetime) -> str:
     Raises:
         ValueError: ``recorded_at`` is naive (it names no instant).
     """
-    if recorded_at.utcoffset() is None:
-        raise ValueError("a naive time names no instant")
-    return recorded_at.astimezone(UTC).isoformat(timespec="microseconds")
+    if recorded_at.tzinfo is not UTC:  # the usual clock's zone needs no conversion
+        if recorded_at.utcoffset() is None:
+            raise ValueError("a naive time names no instant")
+        recorded_at = recorded_at.astimezone(UTC)
+    if recorded_at.microsecond:  # the plain form has them already, and is quicker
+        return recorded_at.isoformat()
+    return recorded_at.isoformat(timespec="microseconds")
 
 
 def seal(digest: str, recorded_at: datetime) -> str:
@@ -91,9 +95,13 @@ def seal(digest: str, recorded_at: datetime) -> str:
     return hashlib.sha256(f"{digest}\n{sealed_time(recorded_at)}".encode()).hexdigest()
 
 
-def seals(digests: Iterable[str], recorded_at: datetime) -> list[str]:
-    """:func:`seal` of each of ``digests``, all recorded at ``recorded_at`` (one batch): the time is written once."""
-    tail = f"\n{sealed_time(recorded_at)}".encode("ascii")
+def seals(digests: Iterable[str], recorded_at: datetime | str) -> list[str]:
+    """:func:`seal` of each of ``digests``, all recorded at ``recorded_at`` (one batch): the time is written once.
+
+    ``recorded_at`` may be given as its :func:`sealed_time` text, if the caller has it already.
+    """
+    text = recorded_at if isinstance(recorded_at, str) else sealed_time(recorded_at)
+    tail = f"\n{text}".encode("ascii")
     sha256 = hashlib.sha256
     return [sha256(digest.encode("ascii") + tail).hexdigest() for digest in digests]
 

@@ -22,6 +22,7 @@ from fengqiao.domain._checks import require_aware
 from fengqiao.domain.clock import Clock
 from fengqiao.lifecycle.events import Event
 from fengqiao.storage._audit import audit
+from fengqiao.storage._chain import sealed_time
 from fengqiao.storage._codec import project_all
 from fengqiao.storage._loading import Unreadable, decode_stream, split_head, stored_page
 from fengqiao.storage._migrations import (
@@ -289,8 +290,9 @@ class SQLEventStore(abc.ABC, Generic[C]):
             if not any(size(item) for item in items):
                 return heads
             at = require_aware(self._clock.now(), "clock.now()")
+            stamp = sealed_time(at)
             rows, count, records, after = encode_rows(
-                items, heads, at, self.dialect.timestamp(at), keep=bool(self._projectors)
+                items, heads, stamp, self.dialect.timestamp(at, stamp), keep=bool(self._projectors)
             )
             positions = self._insert(conn, (items, heads, after, rows, count), trust=trust)
             if self._projectors:

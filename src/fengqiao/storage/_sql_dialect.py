@@ -48,8 +48,9 @@ class StoreDialect:
     """The placeholder the driver takes (``?``, ``%s``)."""
     meta_exists: str
     """A query whose one row's first column is true (or whose rows exist) if ``fengqiao_meta`` exists."""
-    timestamp: Callable[[datetime], object]
-    """``recorded_at`` as the column takes it."""
+    timestamp: Callable[[datetime, str], object]
+    """``recorded_at`` as the column takes it, given the time and its sealed text
+    (:func:`~fengqiao.storage._chain.sealed_time`: UTC, ISO form with microseconds)."""
     recorded: Callable[[Any], datetime]
     """The ``recorded_at`` column read back."""
 

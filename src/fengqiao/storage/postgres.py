@@ -119,7 +119,7 @@ def _recorded(value: object) -> datetime:
     return value
 
 
-def _same(at: datetime) -> datetime:
+def _same(at: datetime, text: str) -> datetime:  # timestamptz takes the time itself
     return at
 
 

@@ -183,12 +183,13 @@ class Insert(NamedTuple):
 
 
 def encode_rows(
-    items: Sequence[Item], heads: Mapping[str, Tip], at: datetime, recorded_at: object, *, keep: bool
+    items: Sequence[Item], heads: Mapping[str, Tip], at: datetime | str, recorded_at: object, *, keep: bool
 ) -> Insert:
     """What a SQL store inserts for ``items`` (checked, with ``heads`` checked against them).
 
-    Every row is recorded at ``at``, which the ``recorded_at`` column holds as ``recorded_at``
-    (the back-end's form of it), and sealed with it (:func:`~fengqiao.storage._chain.seals`).
+    Every row is recorded at ``at`` (a time, or its :func:`~fengqiao.storage._chain.sealed_time`
+    text), which the ``recorded_at`` column holds as ``recorded_at`` (the back-end's form of
+    it), and sealed with it (:func:`~fengqiao.storage._chain.seals`).
 
     With ``keep`` the records are built too, and the rows from them. Without, the rows come
     from one column list per field, zipped as the driver takes them: a prepared history's

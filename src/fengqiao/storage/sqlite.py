@@ -7,17 +7,19 @@
   write lock: of two writers at the same version, exactly one wins and the other gets
   :class:`~fengqiao.errors.ConcurrencyConflict`. A writer that finds the lock taken waits
   up to ``busy_timeout`` seconds.
-- **Few statements per append.** Besides ``BEGIN IMMEDIATE`` and ``COMMIT``: a one-row
-  ``SELECT`` of the layout version (so a store opened before another process upgraded the
-  file stops writing the old layout), one ``executemany`` for the events and one for the
-  stream heads, whatever the batch size. A new stream's head is *inserted* (the primary key
-  refuses a second creator); a known stream's head is moved with ``UPDATE … WHERE version =
-  expected AND hash = the hash read``, which only succeeds if nobody appended since. The
-  store remembers the heads it wrote last (a bounded cache), so the usual command, appended
-  right after the last one, reads no head: ``BEGIN``, the version ``SELECT``, ``UPDATE``,
-  ``INSERT``, ``COMMIT``. When the cache is wrong (another process appended), the ``UPDATE``
-  matches nothing, the transaction is rolled back and redone with the heads read under the
-  lock; only that read decides a conflict.
+- **Few statements per append.** Besides ``BEGIN IMMEDIATE`` and ``COMMIT``: one
+  ``executemany`` for the events and one for the stream heads, whatever the batch size. A
+  new stream's head is *inserted* (the primary key refuses a second creator); a known
+  stream's head is moved with ``UPDATE … WHERE version = expected AND hash = the hash
+  read``, which only succeeds if nobody appended since. The store remembers the heads it
+  wrote last (a bounded cache), so the usual command, appended right after the last one,
+  reads no head: ``BEGIN``, ``UPDATE``, ``INSERT``, ``COMMIT``. Those head writes also
+  check, inside the transaction, that the layout version is still the one the store opened
+  (so a store opened before another process upgraded the file stops writing the old
+  layout). When the cache is wrong (another process appended) or the layout changed, a
+  head write matches nothing, the transaction is rolled back and redone with the layout
+  version and the heads read under the lock; only that read decides a conflict or refuses
+  the new layout.
 - **Durability**: ``synchronous="NORMAL"`` (the default) writes each commit to the WAL
   before the append returns, so every acknowledged append survives the process being
   killed; an operating-system crash or power cut may lose the last few commits (never
@@ -108,6 +110,15 @@ _INSERT_EVENT = (
 )
 _CREATE_HEAD = "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (?, ?, ?)"
 _MOVE_HEAD = "UPDATE fengqiao_streams SET version = ?, hash = ? WHERE stream_id = ? AND version = ? AND hash = ?"
+_LAYOUT_IS = "EXISTS (SELECT 1 FROM fengqiao_meta WHERE key = 'schema_version' AND value = ?)"
+_CREATE_HEAD_IF = f"INSERT INTO fengqiao_streams (stream_id, version, hash) SELECT ?, ?, ? WHERE {_LAYOUT_IS}"
+_MOVE_HEAD_IF = f"{_MOVE_HEAD} AND {_LAYOUT_IS}"
+"""The head writes of a write on remembered heads: each also checks the layout version, so that
+write needs no statement of its own for it; a miss is a stale head, and the retry reads both."""
+
+
+def _sealed_text(at: datetime, text: str) -> str:  # the text the seal covers, kept as it is
+    return text
 
 
 class SQLiteEventStore(SQLEventStore[sqlite3.Connection]):
@@ -135,7 +146,7 @@ class SQLiteEventStore(SQLEventStore[sqlite3.Connection]):
         error=sqlite3.Error,
         mark="?",
         meta_exists="SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fengqiao_meta'",
-        timestamp=datetime.isoformat,
+        timestamp=_sealed_text,
         recorded=datetime.fromisoformat,
     )
 
@@ -231,11 +242,10 @@ class SQLiteEventStore(SQLEventStore[sqlite3.Connection]):
         """The heads, checked; under the write lock, so no upgrade can come between this and the commit.
 
         With ``trust``, a stream with events takes its head from the cache (a new one needs
-        none) and the head writes check it: ``StaleHeads`` if one was wrong. Without, every
-        head is read here, under the write lock, and decides the conflicts.
+        none) and the head writes check it and the layout version (:data:`_MOVE_HEAD_IF`):
+        ``StaleHeads`` if either was wrong. Without, the layout version and every head are read
+        here, under the write lock, and decide.
         """
-        row = conn.execute(self.sql.layout).fetchone()
-        self._check_layout(None if row is None else row[0])
         if trust and all(size(item) for item in items):
             heads = {item.stream_id: self._heads_seen.get(item.stream_id, (0, GENESIS)) for item in items}
             unread = [i.stream_id for i in items if heads[i.stream_id][0] != i.expected_version]
@@ -246,18 +256,25 @@ class SQLiteEventStore(SQLEventStore[sqlite3.Connection]):
                     raise StaleHeads from None
                 raise
             return heads
+        row = conn.execute(self.sql.layout).fetchone()
+        self._check_layout(None if row is None else row[0])
         return check_heads(items, _read_heads(conn, [item.stream_id for item in items]))
 
     def _insert(self, conn: sqlite3.Connection, batch: Batch, *, trust: bool) -> range:
-        """Move the known heads (``UPDATE`` checking the old one), insert the new ones, then the events."""
+        """Move the known heads (``UPDATE`` checking the old one), insert the new ones, then the events.
+
+        With ``trust`` the head writes also check the layout version (:data:`_MOVE_HEAD_IF`).
+        """
         items, heads, after, rows, count = batch
-        moved = [(*after[sid], sid, *heads[sid]) for sid in after if heads[sid][0]]
-        created = [(sid, *after[sid]) for sid in after if not heads[sid][0]]
+        guard = (str(self._current),) if trust else ()
+        moved = [(*after[sid], sid, *heads[sid], *guard) for sid in after if heads[sid][0]]
+        created = [(sid, *after[sid], *guard) for sid in after if not heads[sid][0]]
+        move, create = (_MOVE_HEAD_IF, _CREATE_HEAD_IF) if trust else (_MOVE_HEAD, _CREATE_HEAD)
         try:
-            if moved and conn.executemany(_MOVE_HEAD, moved).rowcount != len(moved):
-                raise StaleHeads  # a remembered head was wrong (never so for heads read under the lock)
-            if created:
-                conn.executemany(_CREATE_HEAD, created)
+            if moved and conn.executemany(move, moved).rowcount != len(moved):
+                raise StaleHeads  # a remembered head or the layout was wrong (never so for heads read under the lock)
+            if created and conn.executemany(create, created).rowcount != len(created):
+                raise StaleHeads  # only with trust: the layout changed
             last = _insert_events(conn, rows, count)
         except sqlite3.IntegrityError as exc:  # a stream created meanwhile, or rows written around the library
             if trust:

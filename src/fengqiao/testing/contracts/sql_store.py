@@ -233,6 +233,20 @@ class SQLStoreContract(EventStoreContract, _SQLTampering):
             store.append_many([Append(d.id, d.history[1:], expected_version=1)])
         assert raw("SELECT count(*) FROM fengqiao_events") == [(1,)]
 
+    @pytest.mark.parametrize("known", [True, False], ids=["stream-written", "new-stream"])
+    def test_the_first_write_after_a_layout_change_is_refused_whatever_heads_the_store_remembers(
+        self, store: EventStore, raw: Raw, known: bool
+    ) -> None:
+        wf = workflow()
+        d, other = with_notes(wf, discover(wf), 1), discover(wf)
+        store.append(d.id, d.history[:1], expected_version=0)  # a head the store may remember
+        raw("UPDATE fengqiao_meta SET value = '3' WHERE key = 'schema_version'")
+        target, history, expected = (d.id, d.history[1:], 1) if known else (other.id, other.history, 0)
+        with pytest.raises(StorageError, match="changed from layout version 2 to 3 while this store was open"):
+            store.append(target, history, expected_version=expected)
+        assert raw("SELECT count(*) FROM fengqiao_events") == [(1,)]
+        assert raw("SELECT count(*) FROM fengqiao_streams") == [(1,)]
+
     def test_a_layout_version_garbled_while_a_store_is_open_stops_its_writes(self, store: EventStore, raw: Raw) -> None:
         wf = workflow()
         d = with_notes(wf, discover(wf), 1)
