@@ -34,6 +34,9 @@ class Role(Vocabulary):
     SUPERVISOR = "supervisor", "督办人", "supervisor"
     MEDIATOR = "mediator", "调解员", "mediator"
     INFORMANT = "informant", "治安信息员", "security informant"
+    POLITICAL_LEGAL_MEMBER = "political_legal_member", "政法委员", "township political-legal member"
+    PARTY_SECRETARY = "party_secretary", "村支部书记", "village party secretary"
+    CADRE = "cadre", "包联干部", "responsible cadre"
     SYSTEM = "system", "系统", "system"
 
 
