@@ -23,17 +23,11 @@ import attrs
 from transitions import Machine
 
 from fengqiao.domain._quote import quote
-from fengqiao.domain.vocabulary import Lang
+from fengqiao.domain.vocabulary import Lang, Vocabulary
 from fengqiao.errors import PolicyDefinitionError, ValidationError
-from fengqiao.lifecycle.events import Discovered, Event, Transitioned
-from fengqiao.lifecycle.states import (
-    TERMINAL_STATES,
-    State,
-    StateId,
-    Trigger,
-    TriggerId,
-)
-from fengqiao.lifecycle.triggers import BASE_TARGETS, INTERNAL_TRIGGERS, TRIGGERS
+from fengqiao.lifecycle.kinds import DISPUTE, Kind
+from fengqiao.lifecycle.states import StateId, TriggerId
+from fengqiao.lifecycle.triggers import TRIGGERS
 
 __all__ = ["BASE_EDGES", "Edge", "Graph", "GraphExtension", "StateSpec"]
 
@@ -136,13 +130,14 @@ BASE_EDGES: tuple[Edge, ...] = tuple(Edge(spec.trigger, spec.sources, spec.targe
 _NOWHERE: Any = object()
 """What :meth:`Graph.walk` finds for a step the graph does not have (``None`` means internal)."""
 
-_AUTO_INTERNAL = tuple(spec.trigger for spec in TRIGGERS if spec.in_added_states)
-"""Internal triggers every non-terminal state a policy adds gets without asking."""
-
 
 class Graph:
-    """A validated lifecycle graph and its ``transitions`` machine.
+    """A validated lifecycle graph and its ``transitions`` machine: a kind's base graph and a policy's extension.
 
+    ``kind`` (:data:`~fengqiao.lifecycle.kinds.DISPUTE` by default) gives the base graph: its
+    states, trigger table, initial and terminal states.
+
+    >>> from fengqiao.lifecycle.states import State, Trigger
     >>> g = Graph()
     >>> g.target(State.FOLLOW_UP, Trigger.CLOSE)
     <State.CLOSED: 'closed'>
@@ -150,22 +145,26 @@ class Graph:
     False
     """
 
-    def __init__(self, extension: GraphExtension | None = None) -> None:
+    def __init__(self, extension: GraphExtension | None = None, *, kind: Kind = DISPUTE) -> None:
         if extension is not None and not isinstance(extension, GraphExtension):
             raise PolicyDefinitionError(f"expected a GraphExtension, got {type(extension).__name__}")
+        if not isinstance(kind, Kind):
+            raise PolicyDefinitionError(f"expected a Kind, got {type(kind).__name__}")
         extension = extension or GraphExtension()
+        self.kind = kind
         self.extension = extension
         self._specs = {s.name: s for s in extension.states}
         self._check_states(extension.states)
-        self.terminal: frozenset[StateId] = TERMINAL_STATES | {s.name for s in extension.states if s.terminal}
-        self.states: tuple[StateId, ...] = (*State, *(s.name for s in extension.states))
-        edges = BASE_EDGES + self._auto_edges(extension) + extension.edges
+        self.terminal: frozenset[StateId] = kind.terminal | {s.name for s in extension.states if s.terminal}
+        self.states: tuple[StateId, ...] = (*kind.states, *(s.name for s in extension.states))
+        base = BASE_EDGES if kind is DISPUTE else tuple(Edge(r.trigger, r.sources, r.target) for r in kind.rows)
+        edges = base + self._auto_edges(extension) + extension.edges
         self._check_edges(edges, extension.edges)
         self.machine = Machine(
             model=None,
             states=[str(s) for s in self.states],
             transitions=[{"trigger": e.trigger, "source": list(e.source), "dest": e.dest} for e in edges],
-            initial=str(State.DISCOVERED),
+            initial=str(kind.initial),
             auto_transitions=False,
         )
         self._table = self._derive_table()
@@ -173,7 +172,7 @@ class Graph:
         """The dispatch table: ``(state, trigger)`` to where it leads (``None``: the state is kept); read-only."""
         self._labels = {e.trigger: (e.zh, e.en) for e in edges if e.zh or e.en}
         self._check_reachability()
-        self.triggers: tuple[TriggerId, ...] = tuple(dict.fromkeys(_as_trigger(name) for name in self.machine.events))
+        self.triggers: tuple[TriggerId, ...] = tuple(dict.fromkeys(self._as_trigger(n) for n in self.machine.events))
         self._allowed = {state: tuple(t for t in self.triggers if (state, t) in self._table) for state in self.states}
 
     # -- queries -------------------------------------------------------------------------
@@ -188,7 +187,7 @@ class Graph:
         dest = self._table[state, trigger]
         return state if dest is None else dest
 
-    def walk(self, state: StateId, events: Iterable[Event], *, first: int = 0, policy: str = "") -> StateId:
+    def walk(self, state: StateId, events: Iterable[Any], *, first: int = 0, policy: str = "") -> StateId:
         """Follow ``events`` from ``state`` and return the state they end in; a discovery is skipped.
 
         ``first`` is the index of the first event in its history, for the error's path.
@@ -197,11 +196,12 @@ class Graph:
             ValidationError: an event takes a step this graph does not allow, or records a
                 state other than the one the step leads to (``history[k]`` names it).
         """
-        table, targets = self._table, BASE_TARGETS  # what target_of() and target() read, inlined: every load walks
+        table, targets = self._table, self.kind.targets  # what target_of() and target() read, inlined: every load walks
+        custom, opening = self.kind.custom or _NOWHERE, self.kind.opening
         for index, event in enumerate(events, start=first):
-            if isinstance(event, Transitioned):
+            if isinstance(event, custom):
                 trig, actual = event.payload.trigger, event.payload.target or state
-            elif isinstance(event, Discovered):
+            elif isinstance(event, opening):
                 continue
             else:
                 trig = event.trigger
@@ -210,7 +210,7 @@ class Graph:
             if (state if dest is None else dest) != actual:
                 under = f" under policy {policy}" if policy else ""
                 raise ValidationError(
-                    f"{trig} cannot take a dispute from {state} to {actual}{under}", f"history[{index}]"
+                    f"{trig} cannot take a {self.kind.name} from {state} to {actual}{under}", f"history[{index}]"
                 )
             state = actual
         return state
@@ -220,12 +220,12 @@ class Graph:
         return self._allowed.get(state, ())
 
     def is_terminal(self, state: StateId) -> bool:
-        """Whether ``state`` ends a dispute's handling."""
+        """Whether ``state`` ends a case's handling."""
         return state in self.terminal
 
     def is_internal(self, trigger: TriggerId) -> bool:
         """Whether ``trigger`` keeps the state (the built-in internal triggers)."""
-        return trigger in INTERNAL_TRIGGERS
+        return trigger in self.kind.internal
 
     def knows(self, trigger: str) -> bool:
         """Whether ``trigger`` is a trigger of this graph."""
@@ -233,7 +233,7 @@ class Graph:
 
     def label(self, name: StateId | TriggerId, lang: Lang = "en") -> str:
         """The label of a state or trigger, built-in or added by a policy."""
-        if isinstance(name, State | Trigger):
+        if isinstance(name, Vocabulary):
             return name.label(lang)
         if name in self._specs:
             spec = self._specs[name]
@@ -242,14 +242,17 @@ class Graph:
         return (zh if lang == "zh" else en) or name
 
     def state(self, name: str) -> StateId:
-        """The state called ``name`` (a :class:`State` member for built-in states)."""
-        return State(name) if name in State._value2member_map_ else name
+        """The state called ``name`` (a member of the kind's states for a built-in one)."""
+        return self.kind.state(name)
 
     # -- building ------------------------------------------------------------------------
+    def _as_trigger(self, name: str) -> TriggerId:
+        return self.kind.trigger(name)
+
     def _derive_table(self) -> dict[tuple[StateId, TriggerId], StateId | None]:
         table: dict[tuple[StateId, TriggerId], StateId | None] = {}
         for name, event in self.machine.events.items():
-            trigger = _as_trigger(name)
+            trigger = self._as_trigger(name)
             for source, transitions in event.transitions.items():
                 dest = transitions[0].dest
                 table[self.state(source), trigger] = None if dest is None else self.state(dest)
@@ -259,7 +262,7 @@ class Graph:
         open_added = tuple(s.name for s in extension.states if not s.terminal)
         if not open_added:
             return ()
-        return tuple(Edge(t, open_added) for t in _AUTO_INTERNAL)
+        return tuple(Edge(t, open_added) for t in self.kind.auto_internal)
 
     def _check_states(self, specs: Iterable[StateSpec]) -> None:
         seen: set[str] = set()
@@ -268,7 +271,7 @@ class Graph:
                 raise PolicyDefinitionError(
                     f"state name {quote(spec.name)} must be ASCII letters, digits and underscores"
                 )
-            if spec.name in State._value2member_map_:
+            if spec.name in self.kind.states._value2member_map_:
                 raise PolicyDefinitionError(f"state {quote(spec.name)} is a built-in state; choose another name")
             if spec.name in seen:
                 raise PolicyDefinitionError(f"state {quote(spec.name)} is declared twice")
@@ -296,16 +299,16 @@ class Graph:
                     )
                 pairs.add((source, edge.trigger))
         for edge in added:
-            if edge.trigger in Trigger._value2member_map_:
-                trigger = Trigger(edge.trigger)
-                expected = None if trigger in INTERNAL_TRIGGERS else str(BASE_TARGETS[trigger])
+            if edge.trigger in self.kind.triggers._value2member_map_:
+                trigger = edge.trigger
+                expected = None if trigger in self.kind.internal else str(self.kind.targets[trigger])
                 if edge.dest != expected:
                     raise PolicyDefinitionError(
                         f"built-in trigger {quote(edge.trigger)} must lead to {quote(expected)}, "
                         f"not {quote(edge.dest)}; add a trigger of your own instead"
                     )
-            elif edge.trigger == "discover":
-                raise PolicyDefinitionError("'discover' is not a trigger; it creates a dispute")
+            elif edge.trigger == self.kind.opening_trigger:
+                raise PolicyDefinitionError(f"{quote(edge.trigger)} is not a trigger; it creates a {self.kind.name}")
             else:
                 if edge.dest is None:
                     raise PolicyDefinitionError(
@@ -323,10 +326,12 @@ class Graph:
         for (source, _trigger), dest in self._table.items():
             if dest is not None:
                 forward[source].add(dest)
-        reached = _closure(State.DISCOVERED, forward)
+        reached = _closure(self.kind.initial, forward)
         unreachable = [str(s) for s in self.states if s not in reached]
         if unreachable:
-            raise PolicyDefinitionError(f"unreachable state(s) from 'discovered': {', '.join(unreachable)}")
+            raise PolicyDefinitionError(
+                f"unreachable state(s) from {quote(str(self.kind.initial))}: {', '.join(unreachable)}"
+            )
         for state in self.states:
             if state in self.terminal:
                 continue
@@ -343,7 +348,3 @@ def _closure(start: StateId, forward: dict[StateId, set[StateId]]) -> set[StateI
                 seen.add(nxt)
                 queue.append(nxt)
     return seen
-
-
-def _as_trigger(name: str) -> TriggerId:
-    return Trigger(name) if name in Trigger._value2member_map_ else name

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -31,6 +31,7 @@ from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.party import Alert
 from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
 from fengqiao.domain.terms import MediationForce, RiskFactor
+from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.lifecycle.events import (
     AlertLinked,
     Assigned,
@@ -176,23 +177,26 @@ def _payload_class(event: type[Event]) -> type[Any]:
     return payload
 
 
+S = TypeVar("S", bound=Vocabulary)
+T = TypeVar("T", bound=Vocabulary)
+
+
 @attrs.frozen
-class TriggerSpec:
+class TriggerSpec(Generic[S, T]):
     """One built-in trigger: the event it records, where it may fire, where it leads, how it folds.
 
-    ``trigger`` and ``payload`` are read off the event class, which declares both.
+    ``trigger`` and ``payload`` are read off the event class, which declares both (its
+    ``trigger`` a member of the kind's trigger vocabulary ``T``; ``S``: its states).
     ``in_added_states``: the trigger may also fire in every non-terminal state a policy adds
     (bookkeeping such as a note or a regrade), without the policy asking.
     """
 
-    event: type[Event]
-    sources: tuple[State, ...]
-    target: State | None
-    fold: Handler
+    event: type[Any]
+    sources: tuple[S, ...]
+    target: S | None
+    fold: Callable[[Any, Any], dict[str, Any]]
     in_added_states: bool = False
-    trigger: Trigger = attrs.field(
-        init=False, default=attrs.Factory(lambda s: Trigger(s.event.trigger), takes_self=True)
-    )
+    trigger: T = attrs.field(init=False, default=attrs.Factory(lambda s: s.event.trigger, takes_self=True))
     payload: type[Any] = attrs.field(
         init=False, default=attrs.Factory(lambda s: _payload_class(s.event), takes_self=True)
     )
@@ -202,7 +206,7 @@ OPEN_STATES = tuple(s for s in State if s not in TERMINAL_STATES)
 """The states a dispute is still handled in: where the bookkeeping triggers may fire."""
 
 _S = State
-TRIGGERS: tuple[TriggerSpec, ...] = (
+TRIGGERS: tuple[TriggerSpec[State, Trigger], ...] = (
     TriggerSpec(Graded, (_S.DISCOVERED,), _S.GRADED, _graded),
     TriggerSpec(MediationStarted, (_S.GRADED,), _S.MEDIATING, _mediation),
     TriggerSpec(Referred, (_S.GRADED, _S.MEDIATING), _S.REFERRED, _referred),
@@ -221,9 +225,9 @@ TRIGGERS: tuple[TriggerSpec, ...] = (
 )
 """Every built-in trigger: the base lifecycle graph of the design notes, and how each event folds."""
 
-BY_TRIGGER: Mapping[str, TriggerSpec] = {spec.trigger: spec for spec in TRIGGERS}
+BY_TRIGGER: Mapping[str, TriggerSpec[State, Trigger]] = {spec.trigger: spec for spec in TRIGGERS}
 """Each built-in trigger's row."""
-BY_EVENT: Mapping[type[Event], TriggerSpec] = {spec.event: spec for spec in TRIGGERS}
+BY_EVENT: Mapping[type[Event], TriggerSpec[State, Trigger]] = {spec.event: spec for spec in TRIGGERS}
 """Each built-in event class's row."""
 BASE_TARGETS: Mapping[str, State] = {spec.trigger: spec.target for spec in TRIGGERS if spec.target is not None}
 """Where each built-in state-changing trigger leads, from whichever state it fires."""
@@ -241,7 +245,7 @@ def target_of(event: Event) -> StateId | None:
     return BASE_TARGETS.get(event.trigger)
 
 
-def _check(rows: Iterable[TriggerSpec]) -> None:
+def _check(rows: Iterable[TriggerSpec[State, Trigger]]) -> None:
     """Each trigger and each event class has one row, and every trigger of the vocabulary has one."""
     rows = tuple(rows)
     if len({r.trigger for r in rows}) != len(rows) or len({r.event for r in rows}) != len(rows):
