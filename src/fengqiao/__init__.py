@@ -9,6 +9,7 @@ from fengqiao import policies
 from fengqiao.domain.actor import OFFICER_ROLES, Actor, Role
 from fengqiao.domain.clock import Clock, FixedClock, SystemClock
 from fengqiao.domain.dossier import DossierItem, DossierKind, DossierSection, Volume
+from fengqiao.domain.household import HelpDepartment, HouseholdFactor, RiskClass, WorkKind
 from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
 from fengqiao.domain.terms import (
@@ -36,6 +37,7 @@ from fengqiao.errors import (
     UnreadableEventError,
     ValidationError,
 )
+from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import (
     AlertLinked,
@@ -58,6 +60,9 @@ from fengqiao.lifecycle.events import (
     VisitRecorded,
 )
 from fengqiao.lifecycle.graph import Edge, Graph, GraphExtension, StateSpec
+from fengqiao.lifecycle.household import Household
+from fengqiao.lifecycle.household_events import HouseholdState, HouseholdTrigger
+from fengqiao.lifecycle.kinds import Kind
 from fengqiao.lifecycle.payloads import Assessment, Grading
 from fengqiao.lifecycle.refusals import Decision, Refusal
 from fengqiao.lifecycle.states import State, Trigger
@@ -116,6 +121,13 @@ __all__ = [
     "Grading",
     "Graph",
     "GraphExtension",
+    "HelpDepartment",
+    "Household",
+    "HouseholdFactor",
+    "HouseholdState",
+    "HouseholdTrigger",
+    "HouseholdWorkflow",
+    "Kind",
     "MediationForce",
     "MediationStarted",
     "Merged",
@@ -132,6 +144,7 @@ __all__ = [
     "Regraded",
     "Reopened",
     "Resolved",
+    "RiskClass",
     "RiskFactor",
     "Role",
     "Route",
@@ -149,6 +162,7 @@ __all__ = [
     "VisitKind",
     "VisitRecorded",
     "Volume",
+    "WorkKind",
     "Workflow",
     "compose",
     "dumps",

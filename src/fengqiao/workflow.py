@@ -34,6 +34,7 @@ import attrs
 
 from fengqiao._commands import grading_of, make_event
 from fengqiao._ids import random_id
+from fengqiao._refusing import graph_refusal, listed_triggers, role_refusal, time_refusal
 from fengqiao._replay import check_dispute, replay, replay_on, resolve_policy
 from fengqiao._typed import TriggerMethods
 from fengqiao.domain._calls import checked_call, suggestion
@@ -60,6 +61,8 @@ __all__ = ["ActorLike", "DeadlineCheck", "Workflow", "replay"]
 
 _FIRST_ACTOR = "system:nobody"
 """What a workflow's last actor is before its first command: any valid text (with what it reads as) will do."""
+_DISPUTE_GRAPH = Graph()
+"""The base dispute graph: what the clock's refusal reads the kind's nouns from."""
 _MERGE = Trigger.MERGE  # read once: an enum member is a metaclass attribute lookup (≈ 70 ns)
 _AWARE_ZONES = (timezone, ZoneInfo)
 """tzinfo types whose ``utcoffset`` is never ``None``: a ``datetime`` with one is aware (no ``require_aware`` call)."""
@@ -195,15 +198,13 @@ class Workflow(TriggerMethods):
         """
         check_dispute(dispute)
         who = None if actor is None else Actor.parse(actor)
-        at = self._now()
-        allowed: list[TriggerId] = []
-        for trig in self.graph.allowed(dispute.state):
-            if who is not None and self._role_refusal(who, trig) is not None:
-                continue
-            if any(True for _ in self.policy.preconditions(dispute, trig, at)):
-                continue
-            allowed.append(trig)
-        return tuple(allowed)
+        return listed_triggers(
+            self.graph,
+            dispute.state,
+            self._now(),
+            lambda trig: who is not None and self._role_refusal(who, trig) is not None,
+            lambda trig, at: self.policy.preconditions(dispute, trig, at),
+        )
 
     @checked_call()
     def deadlines(self, dispute: Dispute, *, at: datetime | None = None) -> tuple[DeadlineCheck, ...]:
@@ -272,12 +273,7 @@ class Workflow(TriggerMethods):
 
     def _roles_refusal(self, actor: Actor, action: TriggerId, roles: frozenset[Role]) -> Refusal:
         """The refusal for ``actor``, who holds none of ``roles``, the roles ``action`` needs."""
-        wanted = ", ".join(sorted(r.value for r in roles))
-        return Refusal(
-            "auth.role-required",
-            f"{actor.id} 无权执行“{self.graph.label(action, 'zh')}”，需具备以下角色之一：{wanted}",
-            f"{actor.id} may not {action}: needs one of the roles {wanted}",
-        )
+        return role_refusal(self.graph, actor, action, roles)
 
     def _decide(
         self, dispute: Dispute, trigger: object, actor: ActorLike, payload: Mapping[str, Any]
@@ -369,32 +365,14 @@ class Workflow(TriggerMethods):
         return apply(dispute, event)
 
     def _graph_refusal(self, state: StateId, trig: TriggerId) -> Refusal:
-        label = self.graph.label
-        if self.graph.is_terminal(state):
-            return Refusal(
-                "graph.terminal",
-                f"纠纷已处于终结状态“{label(state, 'zh')}”，不能再“{label(trig, 'zh')}”",
-                f"dispute is {state}, a terminal state: {trig} is not allowed",
-            )
-        return Refusal(
-            "graph.not-allowed",
-            f"“{label(state, 'zh')}”状态下不能“{label(trig, 'zh')}”",
-            f"{trig} is not allowed from state {state}",
-        )
+        return graph_refusal(self.graph, state, trig)
 
 
 def _own_refusals(dispute: Dispute, event: Event) -> list[Refusal]:
     """What every workflow refuses, whatever its policy: going back in time, merging into oneself."""
     found: list[Refusal] = []
     if event.at < dispute.updated_at:
-        found.append(
-            Refusal(
-                "time.before-last-event",
-                f"操作时间 {event.at.isoformat()} 早于该纠纷上一条记录的时间 {dispute.updated_at.isoformat()}",
-                f"the command is dated {event.at.isoformat()}, before the dispute's last event "
-                f"({dispute.updated_at.isoformat()}); a late record is not back-dated",
-            )
-        )
+        found.append(time_refusal(_DISPUTE_GRAPH, event.at, dispute.updated_at))
     if isinstance(event, Merged) and event.payload.into == dispute.id:
         found.append(Refusal("merge.into-itself", "纠纷不能合并到其自身", f"{dispute.id} cannot be merged into itself"))
     return found

@@ -21,10 +21,12 @@ from fengqiao.domain import _checks as checks
 from fengqiao.domain import party, records
 from fengqiao.domain._checks import TextKind, text_fault
 from fengqiao.lifecycle import events as ev
+from fengqiao.lifecycle import household_events as hev
 from fengqiao.lifecycle import payloads as pl
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.policies import rhythms
 from fengqiao.testing import strategies as fst
+from fengqiao.testing.households import household_story
 from tests.stages import START
 
 KINDS: dict[Any, TextKind] = {
@@ -60,6 +62,8 @@ def _payload_of(cls: type[Any]) -> st.SearchStrategy[Any]:
 
 
 _RECORD = {"at": st.just(START), "by": st.just("officer:xiao")}
+_STORY: tuple[Any, ...] = household_story().history
+"""One household event of each class (and so one payload of each household payload class)."""
 EXAMPLES: dict[type[Any], st.SearchStrategy[Any]] = {
     fq.Party: fst.parties(),
     fq.Alert: fst.alerts(),
@@ -84,6 +88,10 @@ EXAMPLES: dict[type[Any], st.SearchStrategy[Any]] = {
     rhythms.Filing: st.builds(rhythms.Filing, at=st.just(START), kind=fst.texts(max_size=8)),
     rhythms.Rhythm: st.sampled_from(rhythms.XIQI_RHYTHMS),
     **{cls: fst.events((cls,)) for cls in EVENT_TYPES.values()},
+    hev.HouseholdEvent: st.builds(hev.HouseholdEvent, household_id=fst.names(), at=st.just(START), actor=fst.actors()),
+    **{type(e): st.just(e) for e in _STORY},
+    **{type(e.payload): st.just(e.payload) for e in _STORY if type(e.payload).__module__ == hev.__name__},
+    hev.HouseholdAssessment: st.just(_STORY[2].payload.assessment),
     **{getattr(pl, name): _payload_of(getattr(pl, name)) for name in pl.__all__ if name.endswith("Payload")},
 }
 """A strategy for valid values of every class with a text field."""

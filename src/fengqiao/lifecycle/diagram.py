@@ -18,7 +18,7 @@ from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.graph import Graph
-from fengqiao.lifecycle.states import State, StateId, Trigger, TriggerId
+from fengqiao.lifecycle.states import StateId
 
 __all__ = ["DiagramFormat", "draw", "draw_mermaid"]
 
@@ -70,7 +70,7 @@ def draw(
         known = ", ".join(map(str, graph.states))
         raise ValidationError(f"unknown state {quote(current)}; this graph has: {known}", "current")
     transitions = [
-        {"trigger": name, "source": source, "dest": t.dest, "label": graph.label(_trigger(name), lang)}
+        {"trigger": name, "source": source, "dest": t.dest, "label": graph.label(graph.kind.trigger(name), lang)}
         for name, event in graph.machine.events.items()
         for source, items in event.transitions.items()
         for t in items
@@ -80,14 +80,14 @@ def draw(
         model=None,
         states=[{"name": str(s), "label": graph.label(s, lang)} for s in graph.states],
         transitions=transitions,
-        initial=str(State.DISCOVERED),
+        initial=str(graph.kind.initial),
         auto_transitions=False,
         graph_engine="mermaid" if format == "mermaid" else "graphviz",
         title=title,
         show_state_attributes=False,
     )
     holder = _Holder()
-    machine.add_model(holder, initial=str(current) if current is not None else str(State.DISCOVERED))
+    machine.add_model(holder, initial=str(current) if current is not None else str(graph.kind.initial))
     rendered = holder.get_graph()  # type: ignore[attr-defined]
     if format == "dot":
         return str(rendered.source)
@@ -118,7 +118,3 @@ def _tidy(text: str, *, highlight: bool) -> str:
     if len(lines) > 2 and lines[0] == lines[2] == "---" and not lines[1].startswith("title:"):
         lines[1] = f"title: {lines[1]}"
     return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
-
-
-def _trigger(name: str) -> TriggerId:
-    return Trigger(name) if name in Trigger._value2member_map_ else name

@@ -131,6 +131,10 @@ _NOWHERE: Any = object()
 """What :meth:`Graph.walk` finds for a step the graph does not have (``None`` means internal)."""
 
 
+class _Never:
+    """No event is one of these: what :meth:`Graph.walk` tests for a kind without policy triggers."""
+
+
 class Graph:
     """A validated lifecycle graph and its ``transitions`` machine: a kind's base graph and a policy's extension.
 
@@ -197,7 +201,8 @@ class Graph:
                 state other than the one the step leads to (``history[k]`` names it).
         """
         table, targets = self._table, self.kind.targets  # what target_of() and target() read, inlined: every load walks
-        custom, opening = self.kind.custom or _NOWHERE, self.kind.opening
+        custom: type[Any] = self.kind.custom or _Never
+        opening = self.kind.opening
         for index, event in enumerate(events, start=first):
             if isinstance(event, custom):
                 trig, actual = event.payload.trigger, event.payload.target or state

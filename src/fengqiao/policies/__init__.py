@@ -17,9 +17,18 @@ from fengqiao.policies.base import (
 )
 from fengqiao.policies.baseline import Baseline
 from fengqiao.policies.compose import Composite, compose
+from fengqiao.policies.households import HouseholdBasePolicy, HouseholdPolicy
 from fengqiao.policies.huainan_two_clears import HuainanTwoClears
 from fengqiao.policies.huaiyang_ten_categories import HuaiyangTenCategories
-from fengqiao.policies.registry import ENTRY_POINT_GROUP, get, names, register
+from fengqiao.policies.registry import (
+    ENTRY_POINT_GROUP,
+    get,
+    get_household,
+    household_names,
+    names,
+    register,
+    register_household,
+)
 from fengqiao.policies.rhythms import (
     XIQI_DAILY_REPORT,
     XIQI_MONTHLY_DISPATCH,
@@ -53,6 +62,8 @@ __all__ = [
     "DeadlineStatus",
     "DossierRequirement",
     "Filing",
+    "HouseholdBasePolicy",
+    "HouseholdPolicy",
     "HuainanTwoClears",
     "HuaiyangTenCategories",
     "LateFiling",
@@ -65,11 +76,15 @@ __all__ = [
     "Yongji54333",
     "compose",
     "get",
+    "get_household",
+    "household_names",
     "names",
     "register",
+    "register_household",
 ]
 
 register("baseline", Baseline)
 register("huainan-two-clears", HuainanTwoClears)
 register("huaiyang-ten-categories", HuaiyangTenCategories)
 register("yongji-54333", Yongji54333)
+register_household("household-base", HouseholdBasePolicy)

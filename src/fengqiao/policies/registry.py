@@ -19,8 +19,9 @@ from fengqiao.domain._calls import suggestion
 from fengqiao.domain._quote import quote
 from fengqiao.errors import PolicyDefinitionError, ValidationError
 from fengqiao.policies.base import Policy
+from fengqiao.policies.households import HouseholdPolicy
 
-__all__ = ["ENTRY_POINT_GROUP", "get", "names", "register"]
+__all__ = ["ENTRY_POINT_GROUP", "get", "get_household", "household_names", "names", "register", "register_household"]
 
 ENTRY_POINT_GROUP = "fengqiao.policies"
 
@@ -64,6 +65,46 @@ def _load_entry_points() -> None:
         _factories[ep.name] = factory
 
 
+_household_factories: dict[str, Callable[[], HouseholdPolicy]] = {}
+
+
+def register_household(name: str, factory: Callable[[], HouseholdPolicy], *, replace: bool = False) -> None:
+    """Make ``factory`` available as ``get_household(name)``: a policy for households, not disputes.
+
+    Raises:
+        PolicyDefinitionError: ``name`` is taken (by a household or a dispute policy) and ``replace`` is false.
+    """
+    if (name in _household_factories or name in _factories) and not replace:
+        raise PolicyDefinitionError(f"a policy named {quote(name)} is already registered")
+    _household_factories[name] = factory
+
+
+def household_names() -> tuple[str, ...]:
+    """The names of every available household policy, sorted."""
+    return tuple(sorted(_household_factories))
+
+
+def get_household(name: str) -> HouseholdPolicy:
+    """A new instance of the household policy called ``name``.
+
+    Raises:
+        ValidationError: no household policy has that name (the message lists the known ones).
+    """
+    try:
+        factory = _household_factories[name]
+    except (KeyError, TypeError):
+        _load_entry_points()
+        dispute = isinstance(name, str) and name in _factories
+        also = f" ({quote(name)} is a dispute policy: use Workflow)" if dispute else ""
+        hint = suggestion(name, household_names()) if isinstance(name, str) and not also else ""
+        raise ValidationError(
+            f"unknown household policy {quote(name)}{hint}{also}; known household policies: "
+            f"{', '.join(household_names())}",
+            "policy",
+        ) from None
+    return factory()
+
+
 def names() -> tuple[str, ...]:
     """The names of every available policy, sorted."""
     _load_entry_points()
@@ -80,8 +121,10 @@ def get(name: str) -> Policy:
     try:
         factory = _factories[name]
     except (KeyError, TypeError):
-        hint = suggestion(name, names()) if isinstance(name, str) else ""
+        household = isinstance(name, str) and name in _household_factories
+        also = f" ({quote(name)} is a household policy: use HouseholdWorkflow)" if household else ""
+        hint = suggestion(name, names()) if isinstance(name, str) and not also else ""
         raise ValidationError(
-            f"unknown policy {quote(name)}{hint}; known policies: {', '.join(names())}", "policy"
+            f"unknown policy {quote(name)}{hint}{also}; known policies: {', '.join(names())}", "policy"
         ) from None
     return factory()

@@ -1,0 +1,384 @@
+"""``HouseholdWorkflow``: one household policy, one clock, one validated graph; the way to handle households.
+
+It works as :class:`~fengqiao.workflow.Workflow` does for disputes, on the same engine (the
+graph, refusals with codes and zh/en text, deadlines on read, roles, replay, diagrams):
+
+1. the trigger must be known, the actor well-formed and the payload valid, else
+   :class:`~fengqiao.errors.ValidationError` (nothing happens);
+2. the graph, the policy's roles, preconditions and refusals are all asked, and every
+   refusal is collected;
+3. :meth:`HouseholdWorkflow.check` returns them as a :class:`~fengqiao.lifecycle.refusals.Decision`;
+   :meth:`HouseholdWorkflow.fire` raises :class:`~fengqiao.errors.TransitionRefused` with all of
+   them, or appends the event and returns the new household. The household passed in is never
+   changed.
+
+>>> from datetime import UTC, datetime
+>>> import fengqiao as fq
+>>> wf = HouseholdWorkflow(clock=fq.FixedClock(datetime(2024, 3, 1, 9, tzinfo=UTC)))
+>>> h = wf.screen(village="西歧村", grid="3", actor="grid_worker:li", household_id="h-1")
+>>> h = wf.watch(h, reason="与邻居因排水沟争吵", factors=["dispute"], actor="grid_worker:li")
+>>> h = wf.assess(h, actor="party_secretary:tian")
+>>> h.state, h.risk_class, sorted(h.work)
+(<HouseholdState.ASSESSED: 'assessed'>, <RiskClass.III: 'III'>, [<WorkKind.DISPUTE_MEDIATION: 'dispute_mediation'>])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from fengqiao._ids import random_id
+from fengqiao._refusing import graph_refusal, listed_triggers, role_refusal, time_refusal
+from fengqiao.domain._calls import checked_call, suggestion
+from fengqiao.domain._checks import require_aware
+from fengqiao.domain._quote import quote
+from fengqiao.domain.actor import Actor, ActorLike
+from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.domain.vocabulary import Lang
+from fengqiao.errors import TransitionRefused, ValidationError
+from fengqiao.lifecycle.diagram import DiagramFormat, draw
+from fengqiao.lifecycle.graph import Graph
+from fengqiao.lifecycle.household import HOUSEHOLD, HOUSEHOLD_TRIGGERS, Household, apply, fold, start
+from fengqiao.lifecycle.household_events import (
+    AssessPayload,
+    HouseholdEvent,
+    HouseholdScreened,
+    HouseholdTrigger,
+    ScreenPayload,
+    parse_factors,
+)
+from fengqiao.lifecycle.refusals import Decision, Refusal
+from fengqiao.lifecycle.states import TriggerId
+from fengqiao.policies.households import HouseholdBasePolicy, HouseholdPolicy
+from fengqiao.policies.registry import get_household
+from fengqiao.workflow import DeadlineCheck
+
+__all__ = ["HouseholdWorkflow", "replay_household"]
+
+_ROWS: dict[str, Any] = {str(row.trigger): row for row in HOUSEHOLD_TRIGGERS}
+_ASSESSING = (HouseholdTrigger.ASSESS, HouseholdTrigger.REASSESS)
+
+
+def _resolve(policy: object) -> HouseholdPolicy:
+    if isinstance(policy, str):
+        return get_household(policy)
+    if not isinstance(policy, HouseholdPolicy):
+        raise ValidationError(f"expected a household policy or its name, got {quote(policy)}", "policy")
+    return policy
+
+
+def _check_household(household: object) -> Household:
+    if not isinstance(household, Household):
+        raise ValidationError(f"expected a Household, got {quote(household)}", "household")
+    return household
+
+
+class HouseholdWorkflow:
+    """A household policy, a clock and the household graph they build.
+
+    Args:
+        policy: a household policy object or a registered name (``"xiqi-family-risk"``);
+            :class:`~fengqiao.policies.households.HouseholdBasePolicy` by default.
+        clock: where time comes from; the system clock (UTC) by default.
+        ids: makes a new household id; random UUID hex by default.
+
+    Raises:
+        ValidationError: an unknown policy name, a ``clock`` that is not a :class:`Clock`, an
+            ``ids`` that cannot be called, or an unknown keyword.
+        PolicyDefinitionError: the policy's graph extension is malformed.
+    """
+
+    @checked_call("HouseholdWorkflow")
+    def __init__(
+        self,
+        policy: str | HouseholdPolicy | None = None,
+        *,
+        clock: Clock | None = None,
+        ids: Callable[[], str] | None = None,
+    ) -> None:
+        if clock is not None and not isinstance(clock, Clock):
+            raise ValidationError(f"expected a Clock (an object with now()), got {quote(clock)}", "clock")
+        if ids is not None and not callable(ids):
+            raise ValidationError(f"expected a function that makes a household id, got {quote(ids)}", "ids")
+        self.policy: HouseholdPolicy = HouseholdBasePolicy() if policy is None else _resolve(policy)
+        self.clock: Clock = clock or SystemClock()
+        self.graph = Graph(self.policy.graph(), kind=HOUSEHOLD)
+        self._ids = ids or random_id
+
+    def __repr__(self) -> str:
+        return f"HouseholdWorkflow(policy={self.policy.name!r}, clock={self.clock!r})"
+
+    # -- the core ------------------------------------------------------------------------
+    @checked_call()
+    def screen(
+        self,
+        *,
+        village: str,
+        actor: ActorLike,
+        grid: str = "",
+        address: str = "",
+        members: Iterable[Any] = (),
+        factors: Iterable[Any] = (),
+        note: str = "",
+        household_id: str | None = None,
+    ) -> Household:
+        """Put a household on the register (摸排) and return it, in state ``screened``.
+
+        Raises:
+            ValidationError: bad input (the path names the field, e.g. ``screen.village``).
+            TransitionRefused: the actor's roles may not screen (``auth.role-required``).
+        """
+        at = self._now()
+        who = Actor.parse(actor)
+        try:
+            payload = ScreenPayload(
+                household_id=self._ids() if household_id is None else household_id,
+                village=village,
+                grid=grid,
+                address=address,
+                members=members,
+                factors=factors,
+                note=note,
+            )
+        except ValidationError as exc:
+            raise exc.within("screen") from None
+        refusal = self._role_refusal(who, "screen")
+        if refusal is not None:
+            raise TransitionRefused(payload.household_id, "screen", (refusal,))
+        return start(HouseholdScreened(household_id=payload.household_id, at=at, actor=who, payload=payload))
+
+    @checked_call()
+    def check(self, household: Household, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Decision:
+        """Every reason ``trigger`` may not fire now, as a ``Decision``; never refuses by raising.
+
+        Raises:
+            ValidationError: malformed input (unknown trigger, bad payload), not a refusal.
+        """
+        trig, _event, refusals = self._decide(household, trigger, actor, payload)
+        return Decision(trig, refusals)
+
+    @checked_call()
+    def fire(self, household: Household, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Household:
+        """Apply ``trigger`` and return the new household; ``household`` itself is unchanged.
+
+        Raises:
+            TransitionRefused: the graph or the policy refused; every reason is attached.
+            ValidationError: malformed input (unknown trigger, bad payload).
+        """
+        trig, event, refusals = self._decide(household, trigger, actor, payload)
+        if refusals:
+            raise TransitionRefused(household.id, str(trig), refusals)
+        return apply(household, event)
+
+    @checked_call()
+    def triggers(self, household: Household, *, actor: ActorLike | None = None) -> tuple[TriggerId, ...]:
+        """The triggers that may fire now: the graph allows them, the policy's preconditions hold, the actor may."""
+        h = _check_household(household)
+        who = None if actor is None else Actor.parse(actor)
+        return listed_triggers(
+            self.graph,
+            h.state,
+            self._now(),
+            lambda trig: who is not None and self._role_refusal(who, trig) is not None,
+            lambda trig, at: self.policy.preconditions(h, trig, at),
+        )
+
+    @checked_call()
+    def deadlines(self, household: Household, *, at: datetime | None = None) -> tuple[DeadlineCheck, ...]:
+        """The policy's deadlines for ``household`` and their status at ``at`` (now by default)."""
+        _check_household(household)
+        when = self._now() if at is None else require_aware(at, "at")
+        return tuple(DeadlineCheck(dl, dl.status(when), when) for dl in self.policy.deadlines(household))
+
+    @checked_call()
+    def replay(self, history: Iterable[HouseholdEvent]) -> Household:
+        """Rebuild a household from its events, checking each step against this workflow's graph."""
+        household = fold(history)
+        self.graph.walk(HOUSEHOLD.initial, household.history, policy=self.policy.name)
+        return household
+
+    @checked_call()
+    def diagram(
+        self, *, lang: Lang = "en", household: Household | None = None, format: DiagramFormat = "mermaid"
+    ) -> str:
+        """The household graph as a mermaid ``stateDiagram-v2`` (or Graphviz ``dot``), in ``lang``."""
+        if household is not None:
+            _check_household(household)
+        return draw(
+            self.graph,
+            format=format,
+            lang=lang,
+            title=f"fengqiao · {self.policy.name}",
+            current=None if household is None else household.state,
+        )
+
+    # -- one method per trigger ------------------------------------------------------------
+    def watch(self, household: Household, *, actor: ActorLike, reason: str, factors: Iterable[Any] = ()) -> Household:
+        """Put the household on the watch list (列为重点关注)."""
+        return self.fire(household, HouseholdTrigger.WATCH, actor=actor, reason=reason, factors=factors)
+
+    def incident(
+        self,
+        household: Household,
+        *,
+        actor: ActorLike,
+        summary: str,
+        factors: Iterable[Any] = (),
+        daily_report: bool = False,
+    ) -> Household:
+        """Report an incident (有事报事): the household is watched again."""
+        return self.fire(
+            household,
+            HouseholdTrigger.INCIDENT,
+            actor=actor,
+            summary=summary,
+            factors=factors,
+            daily_report=daily_report,
+        )
+
+    def assess(
+        self,
+        household: Household,
+        *,
+        actor: ActorLike,
+        factors: Iterable[Any] | None = None,
+        meeting: bool = False,
+        note: str = "",
+    ) -> Household:
+        """Assess (风险评估): the policy classes ``factors`` (the household's own, by default) and names the work."""
+        return self.fire(household, HouseholdTrigger.ASSESS, actor=actor, factors=factors, meeting=meeting, note=note)
+
+    def reassess(
+        self,
+        household: Household,
+        *,
+        actor: ActorLike,
+        factors: Iterable[Any] | None = None,
+        meeting: bool = False,
+        note: str = "",
+    ) -> Household:
+        """Assess again, while assessed or managed."""
+        return self.fire(household, HouseholdTrigger.REASSESS, actor=actor, factors=factors, meeting=meeting, note=note)
+
+    def manage(self, household: Household, *, actor: ActorLike, plan: str = "", team: Iterable[str] = ()) -> Household:
+        """Begin management (包联管控) with the plan and the dedicated team."""
+        return self.fire(household, HouseholdTrigger.MANAGE, actor=actor, plan=plan, team=team)
+
+    def release(self, household: Household, *, actor: ActorLike, reason: str = "") -> Household:
+        """The risk is gone (风险解除)."""
+        return self.fire(household, HouseholdTrigger.RELEASE, actor=actor, reason=reason)
+
+    def deregister(self, household: Household, *, actor: ActorLike, reason: str) -> Household:
+        """Take the household off the register (moved away, no longer exists)."""
+        return self.fire(household, HouseholdTrigger.DEREGISTER, actor=actor, reason=reason)
+
+    def assign_cadre(self, household: Household, *, actor: ActorLike, person: str) -> Household:
+        """A cadre takes charge of the household (包联)."""
+        return self.fire(household, HouseholdTrigger.ASSIGN_CADRE, actor=actor, person=person)
+
+    def link_dispute(self, household: Household, *, actor: ActorLike, dispute_id: str) -> Household:
+        """Link a dispute one of the members is party to; an assessed household is due for reassessment."""
+        return self.fire(household, HouseholdTrigger.LINK_DISPUTE, actor=actor, dispute_id=dispute_id)
+
+    def refer_help(self, household: Household, *, actor: ActorLike, department: Any, need: str) -> Household:
+        """Ask a department for hardship help (中心吹哨); it must report in (部门报到)."""
+        return self.fire(household, HouseholdTrigger.REFER_HELP, actor=actor, department=department, need=need)
+
+    def help_reported(
+        self, household: Household, *, actor: ActorLike, department: Any, result: str, resolved: bool = True
+    ) -> Household:
+        """A department reports in on the help it was asked for."""
+        return self.fire(
+            household,
+            HouseholdTrigger.HELP_REPORTED,
+            actor=actor,
+            department=department,
+            result=result,
+            resolved=resolved,
+        )
+
+    def attach(self, household: Household, *, actor: ActorLike, item: Any) -> Household:
+        """File a document in the household's file (一户一档)."""
+        return self.fire(household, HouseholdTrigger.ATTACH, actor=actor, item=item)
+
+    def note(self, household: Household, *, actor: ActorLike, text: str) -> Household:
+        """Add a note."""
+        return self.fire(household, HouseholdTrigger.NOTE, actor=actor, text=text)
+
+    # -- internals -----------------------------------------------------------------------
+    def _now(self) -> datetime:
+        return require_aware(self.clock.now(), "clock.now()")
+
+    def _trigger(self, trigger: object) -> TriggerId:
+        if isinstance(trigger, str) and self.graph.knows(trigger):
+            return self.graph.kind.trigger(trigger)
+        known = ", ".join(str(t) for t in self.graph.triggers)
+        hint = suggestion(trigger, map(str, self.graph.triggers)) if isinstance(trigger, str) else ""
+        raise ValidationError(f"unknown trigger {quote(trigger)}{hint}; this workflow knows: {known}", "trigger")
+
+    def _event(
+        self, household: Household, trig: TriggerId, who: Actor, at: datetime, payload: Mapping[str, Any]
+    ) -> HouseholdEvent:
+        row = _ROWS.get(str(trig))
+        if row is None:  # pragma: no cover - household policies add no triggers yet
+            raise ValidationError(f"{trig} has no event of its own", "trigger")
+        given = dict(payload)
+        try:
+            if trig in _ASSESSING:
+                factors = given.pop("factors", None)
+                chosen = household.factors if factors is None else parse_factors(factors)
+                body: Any = AssessPayload(factors=chosen, assessment=self.policy.assess(household, chosen, at), **given)
+            else:
+                body = row.payload(**given)
+        except TypeError:
+            raise _unknown_keyword(str(trig), given, row.payload) from None
+        except ValidationError as exc:
+            raise exc.within(str(trig)) from None
+        event: HouseholdEvent = row.event(household_id=household.id, at=at, actor=who, payload=body)
+        return event
+
+    def _decide(
+        self, household: object, trigger: object, actor: ActorLike, payload: Mapping[str, Any]
+    ) -> tuple[TriggerId, HouseholdEvent, tuple[Refusal, ...]]:
+        h = _check_household(household)
+        trig = self._trigger(trigger)
+        who = Actor.parse(actor)
+        at = self._now()
+        event = self._event(h, trig, who, at, payload)
+        refusals: list[Refusal] = []
+        if not self.graph.allows(h.state, trig):
+            refusals.append(graph_refusal(self.graph, h.state, trig))
+        role = self._role_refusal(who, trig)
+        if role is not None:
+            refusals.append(role)
+        if at < h.updated_at:
+            refusals.append(time_refusal(self.graph, at, h.updated_at))
+        refusals.extend(self.policy.preconditions(h, trig, at))
+        refusals.extend(self.policy.refusals(h, event))
+        return trig, event, tuple(refusals)
+
+    def _role_refusal(self, actor: Actor, action: TriggerId) -> Refusal | None:
+        roles = self.policy.required_roles(action)
+        if roles is None or actor.has_any(roles):
+            return None
+        return role_refusal(self.graph, actor, action, roles)
+
+
+def _unknown_keyword(trigger: str, given: Mapping[str, Any], payload: type[Any]) -> ValidationError:
+    known = [f.name for f in attrs.fields(payload)]
+    wrong = sorted(k for k in given if k not in known)
+    if not wrong:
+        missing = [f.name for f in attrs.fields(payload) if f.default is attrs.NOTHING and f.name not in given]
+        return ValidationError(f"missing {', '.join(missing) or 'a field'}", trigger)
+    return ValidationError(
+        f"unknown field {quote(wrong[0])}{suggestion(wrong[0], known)}; {trigger} takes: {', '.join(known)}",
+        f"{trigger}.{wrong[0]}",
+    )
+
+
+def replay_household(history: Iterable[HouseholdEvent], policy: str | HouseholdPolicy | None = None) -> Household:
+    """Rebuild a household from its events, checked against ``policy``'s graph (the base graph by default)."""
+    return HouseholdWorkflow(policy).replay(history)

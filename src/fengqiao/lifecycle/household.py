@@ -1,0 +1,298 @@
+"""The household (家庭/户): its value, its trigger table, its fold, and its :class:`~fengqiao.lifecycle.kinds.Kind`.
+
+A ``Household`` is never edited: each command appends one event and yields a new value, and
+``replay_household(h.history) == h`` always holds, as for a dispute. The table below is the
+household's base graph (see :mod:`fengqiao.lifecycle.household_events` for the picture) and
+how each event folds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from fengqiao.domain._quote import quote
+from fengqiao.domain.actor import Role
+from fengqiao.domain.dossier import DossierItem, DossierKind
+from fengqiao.domain.household import FactorId, HelpDepartment, RiskClass, WorkKind
+from fengqiao.domain.party import Party
+from fengqiao.domain.records import Assignment
+from fengqiao.errors import ValidationError
+from fengqiao.lifecycle.household_events import (
+    HOUSEHOLD_TERMINAL,
+    CadreAssigned,
+    DisputeLinked,
+    HouseholdAssessed,
+    HouseholdAssessment,
+    HouseholdAttached,
+    HouseholdDeregistered,
+    HouseholdEvent,
+    HouseholdHelpReferred,
+    HouseholdHelpReported,
+    HouseholdIncident,
+    HouseholdManaged,
+    HouseholdNoted,
+    HouseholdReassessed,
+    HouseholdReleased,
+    HouseholdScreened,
+    HouseholdState,
+    HouseholdTrigger,
+    HouseholdWatched,
+)
+from fengqiao.lifecycle.kinds import Kind
+from fengqiao.lifecycle.triggers import TriggerSpec
+
+__all__ = ["HOUSEHOLD", "HOUSEHOLD_TRIGGERS", "HelpReferral", "Household", "Incident", "apply", "fold", "start"]
+
+
+@attrs.frozen
+class Incident:
+    """Something reported about a household (有事报事)."""
+
+    summary: str
+    factors: frozenset[FactorId]
+    daily_report: bool
+    at: datetime
+    by: str
+
+
+@attrs.frozen
+class HelpReferral:
+    """Hardship help asked of a department, and its answer once the department reports in."""
+
+    department: HelpDepartment
+    need: str
+    at: datetime
+    by: str
+    reported_at: datetime | None = None
+    result: str = ""
+    resolved: bool = False
+
+    @property
+    def answered(self) -> bool:
+        """Whether the department has reported in (部门报到)."""
+        return self.reported_at is not None
+
+
+@attrs.frozen(kw_only=True)
+class Household:
+    """A household's current value, folded from ``history``. Begin one with ``HouseholdWorkflow.screen``."""
+
+    id: str
+    state: HouseholdState | str
+    village: str
+    grid: str
+    address: str
+    screened_at: datetime
+    updated_at: datetime
+    state_since: datetime
+    """When the household entered its current state."""
+    members: tuple[Party, ...]
+    factors: frozenset[FactorId]
+    """The risk factors found so far (screening, watch, incidents) or, after an assessment, the assessed ones."""
+    assessment: HouseholdAssessment | None = None
+    """The latest assessment: risk class, kinds of work, the rule that gave them."""
+    reassessment_due: bool = False
+    """A new incident or a linked dispute since the latest assessment."""
+    plan: str = ""
+    """The management plan on file (一事一方案)."""
+    team: tuple[str, ...] = ()
+    """The dedicated team on file (一案一专班)."""
+    cadres: tuple[Assignment, ...] = ()
+    """The cadres in charge of the household (包联), oldest first."""
+    incidents: tuple[Incident, ...] = ()
+    help: tuple[HelpReferral, ...] = ()
+    disputes: tuple[str, ...] = ()
+    """The disputes its members are party to, as linked."""
+    dossier: tuple[DossierItem, ...] = ()
+    """The household's file (一户一档)."""
+    history: tuple[HouseholdEvent, ...] = attrs.field(default=(), repr=False)
+
+    @property
+    def version(self) -> int:
+        """How many events the household has: the expected version for the next append."""
+        return len(self.history)
+
+    @property
+    def risk_class(self) -> RiskClass | None:
+        """The latest assessment's risk class, ``None`` before the first."""
+        return None if self.assessment is None else self.assessment.risk_class
+
+    @property
+    def work(self) -> frozenset[WorkKind]:
+        """The latest assessment's kinds of work (empty before the first)."""
+        return frozenset() if self.assessment is None else self.assessment.work
+
+    @property
+    def pending_help(self) -> tuple[HelpReferral, ...]:
+        """Help asked for that no department has reported on yet."""
+        return tuple(h for h in self.help if not h.answered)
+
+    def has_document(self, *kinds: DossierKind) -> bool:
+        """Whether the file holds at least one item of any of ``kinds``."""
+        wanted = {DossierKind.parse(k, f"kinds[{i}]") for i, k in enumerate(kinds)}
+        return any(item.kind in wanted for item in self.dossier)
+
+
+# -- the handlers ------------------------------------------------------------------------------
+def _watched(h: Household, e: HouseholdWatched) -> dict[str, Any]:
+    return {"factors": h.factors | e.payload.factors}
+
+
+def _incident(h: Household, e: HouseholdIncident) -> dict[str, Any]:
+    p = e.payload
+    incident = Incident(p.summary, p.factors, p.daily_report, e.at, e.actor.id)
+    return {
+        "incidents": (*h.incidents, incident),
+        "factors": h.factors | p.factors,
+        "reassessment_due": h.assessment is not None,
+    }
+
+
+def _assessed(h: Household, e: HouseholdAssessed | HouseholdReassessed) -> dict[str, Any]:
+    return {"factors": e.payload.factors, "assessment": e.payload.assessment, "reassessment_due": False}
+
+
+def _managed(h: Household, e: HouseholdManaged) -> dict[str, Any]:
+    return {"plan": e.payload.plan, "team": e.payload.team}
+
+
+def _cadre(h: Household, e: CadreAssigned) -> dict[str, Any]:
+    return {"cadres": (*h.cadres, Assignment(e.payload.person, Role.CADRE, e.at, e.actor.id))}
+
+
+def _linked(h: Household, e: DisputeLinked) -> dict[str, Any]:
+    due = h.reassessment_due or h.state in (HouseholdState.ASSESSED, HouseholdState.MANAGED)
+    return {"disputes": (*h.disputes, e.payload.dispute_id), "reassessment_due": due}
+
+
+def _referred(h: Household, e: HouseholdHelpReferred) -> dict[str, Any]:
+    return {"help": (*h.help, HelpReferral(e.payload.department, e.payload.need, e.at, e.actor.id))}
+
+
+def _reported(h: Household, e: HouseholdHelpReported) -> dict[str, Any]:
+    """The oldest unanswered referral to that department gets the answer (a report with none pending is kept too)."""
+    p, help_ = e.payload, list(h.help)
+    for i, referral in enumerate(help_):
+        if referral.department is p.department and not referral.answered:
+            help_[i] = attrs.evolve(referral, reported_at=e.at, result=p.result, resolved=p.resolved)
+            break
+    return {"help": tuple(help_)}
+
+
+def _attached(h: Household, e: HouseholdAttached) -> dict[str, Any]:
+    return {"dossier": (*h.dossier, e.payload.item)}
+
+
+def _nothing(h: Household, e: HouseholdEvent) -> dict[str, Any]:
+    return {}
+
+
+_S, _T = HouseholdState, HouseholdTrigger
+_OPEN = tuple(s for s in HouseholdState if s not in HOUSEHOLD_TERMINAL)
+_ACTIVE = (_S.ASSESSED, _S.MANAGED)
+
+HOUSEHOLD_TRIGGERS: tuple[TriggerSpec[HouseholdState, HouseholdTrigger], ...] = (
+    TriggerSpec(HouseholdWatched, (_S.SCREENED, _S.RELEASED), _S.WATCHED, _watched),
+    TriggerSpec(HouseholdIncident, (_S.SCREENED, _S.ASSESSED, _S.MANAGED, _S.RELEASED), _S.WATCHED, _incident),
+    TriggerSpec(HouseholdAssessed, (_S.WATCHED,), _S.ASSESSED, _assessed),
+    TriggerSpec(HouseholdManaged, (_S.ASSESSED,), _S.MANAGED, _managed),
+    TriggerSpec(HouseholdReleased, (_S.MANAGED,), _S.RELEASED, _nothing),
+    TriggerSpec(HouseholdDeregistered, _OPEN, _S.DEREGISTERED, _nothing),
+    TriggerSpec(HouseholdReassessed, _ACTIVE, None, _assessed, in_added_states=True),
+    TriggerSpec(CadreAssigned, _OPEN, None, _cadre, in_added_states=True),
+    TriggerSpec(DisputeLinked, _OPEN, None, _linked, in_added_states=True),
+    TriggerSpec(HouseholdHelpReferred, _ACTIVE, None, _referred, in_added_states=True),
+    TriggerSpec(HouseholdHelpReported, _OPEN, None, _reported, in_added_states=True),
+    TriggerSpec(HouseholdAttached, _OPEN, None, _attached, in_added_states=True),
+    TriggerSpec(HouseholdNoted, _OPEN, None, _nothing, in_added_states=True),
+)
+"""Every built-in household trigger: the household's base graph, and how each event folds."""
+
+HOUSEHOLD = Kind(
+    name="household",
+    zh="家庭",
+    states=HouseholdState,
+    triggers=HouseholdTrigger,
+    initial=HouseholdState.SCREENED,
+    terminal=HOUSEHOLD_TERMINAL,
+    rows=HOUSEHOLD_TRIGGERS,
+    opening=HouseholdScreened,
+)
+"""The household (家庭): screened → watched → assessed → managed → released; deregistered ends it."""
+
+if {row.trigger for row in HOUSEHOLD_TRIGGERS} != set(HouseholdTrigger):  # pragma: no cover - a definition fault
+    raise AssertionError("a built-in household trigger has no row")
+
+_STEPS = {row.event: (row.fold, row.target) for row in HOUSEHOLD_TRIGGERS}
+
+
+def start(event: HouseholdScreened) -> Household:
+    """The household a ``HouseholdScreened`` event begins."""
+    p = event.payload
+    return Household(
+        id=p.household_id,
+        state=HouseholdState.SCREENED,
+        village=p.village,
+        grid=p.grid,
+        address=p.address,
+        screened_at=event.at,
+        updated_at=event.at,
+        state_since=event.at,
+        members=p.members,
+        factors=p.factors,
+        history=(event,),
+    )
+
+
+def apply(household: Household, event: HouseholdEvent) -> Household:
+    """The household after ``event``. Pure: ``household`` is unchanged.
+
+    Raises:
+        ValidationError: ``event`` is not a household event that may follow the first.
+    """
+    step = _STEPS.get(type(event))
+    if step is None:
+        raise ValidationError(f"{type(event).__name__} cannot follow the first event of a household", "event")
+    handler, target = step
+    changes = handler(household, event)
+    if target is not None:
+        changes["state"] = target
+        changes["state_since"] = event.at
+    changes["updated_at"] = event.at
+    changes["history"] = (*household.history, event)
+    return attrs.evolve(household, **changes)
+
+
+def fold(history: Iterable[HouseholdEvent]) -> Household:
+    """Fold a whole history into its household (no graph check: see ``HouseholdWorkflow.replay``).
+
+    Raises:
+        ValidationError: the history is empty, does not begin with ``HouseholdScreened``, has a
+            second one, or mixes households; ``path`` names the event (``history[3]``).
+    """
+    try:
+        events = iter(history)
+    except TypeError:
+        raise ValidationError(f"expected a sequence of household events, got {quote(history)}", "history") from None
+    first = next(events, None)
+    if not isinstance(first, HouseholdScreened):
+        raise ValidationError("a household's history must begin with a HouseholdScreened event", "history[0]")
+    household = start(first)
+    for index, event in enumerate(events, start=1):
+        if not isinstance(event, HouseholdEvent):
+            raise ValidationError(f"expected a household event, got {quote(event)}", f"history[{index}]")
+        if event.household_id != household.id:
+            raise ValidationError(
+                f"event belongs to household {event.household_id}, not {household.id}", f"history[{index}]"
+            )
+        if isinstance(event, HouseholdScreened):
+            raise ValidationError("only the first event may be HouseholdScreened", f"history[{index}]")
+        try:
+            household = apply(household, event)
+        except ValidationError as exc:
+            raise exc.within(f"history[{index}]") from None
+    return household
