@@ -18,12 +18,15 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.preconf.json import make_converter
 
 from fengqiao.domain._quote import quote
+from fengqiao.domain.household import FactorId, HouseholdFactor
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.household import HOUSEHOLD_EVENT_TYPES
+from fengqiao.lifecycle.household_events import HouseholdEvent, HouseholdState
 from fengqiao.lifecycle.states import State, StateId
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 
-__all__ = ["SCHEMA_VERSION", "EventStructure", "Refused", "Unstructure", "make"]
+__all__ = ["SCHEMA_VERSION", "CaseEvent", "EventStructure", "HouseholdStateId", "Refused", "Unstructure", "make"]
 
 SCHEMA_VERSION = 1
 """The version of the JSON layout this fengqiao writes and reads."""
@@ -34,13 +37,15 @@ class Refused(ValueError):
 
 
 Unstructure = Callable[[Any], dict[str, Any]]
-EventStructure = tuple[type[Event], Callable[[Any, Any], Event]]
+EventStructure = tuple[type[Any], Callable[[Any, Any], Any]]
+HouseholdStateId = HouseholdState | str
+"""A household's state: a built-in :class:`HouseholdState`, or one a policy added."""
 
 
 def make(
     *,
     detailed: bool,
-    documents: dict[type[Event], Unstructure] | None = None,
+    documents: dict[type[Any], Unstructure] | None = None,
     events: dict[str, EventStructure] | None = None,
 ) -> cattrs.Converter:
     """The converter: every hook registration lives here, for both the detailed and the fast one.
@@ -106,6 +111,12 @@ def make(
     # plain ``str`` for ``State | str``.
     conv.register_structure_hook_func(lambda cl: cl == StateId, structure_state)
     conv.register_unstructure_hook(StateId, str)
+    for union, members, what in (
+        (HouseholdStateId, HouseholdState, "a state name"),
+        (FactorId, HouseholdFactor, "a risk factor"),
+    ):
+        conv.register_structure_hook_func(_is(union), _member_or_text(members, what))
+        conv.register_unstructure_hook(union, str)
 
     def unstructure_set_factory(cl: Any) -> Callable[[frozenset[Any]], list[Any]]:
         (item,) = get_args(cl) or (Any,)
@@ -133,20 +144,24 @@ def make(
 
     conv.register_unstructure_hook_factory(_is_homogeneous_tuple, unstructure_tuple_factory)
 
-    def unstructure_event(event: Event) -> dict[str, Any]:
+    def unstructure_event(event: Any) -> dict[str, Any]:
         return conv.unstructure(event, unstructure_as=type(event))  # type: ignore[no-any-return]
 
-    def structure_event(value: Any, _cl: Any) -> Event:
-        if not isinstance(value, dict):
-            raise Refused(f"expected an event object, got {quote(value)}")
-        tag = value.get("type")
-        cls = EVENT_TYPES.get(tag) if isinstance(tag, str) else None
-        if cls is None:
-            raise Refused(f"unknown event type {quote(tag)}; known: {', '.join(EVENT_TYPES)}")
-        return structures[cls]({k: v for k, v in value.items() if k != "type"}, cls)
+    def union_of(table: typing.Mapping[str, type[Any]]) -> Callable[[Any, Any], Any]:
+        def structure_event(value: Any, _cl: Any) -> Any:
+            if not isinstance(value, dict):
+                raise Refused(f"expected an event object, got {quote(value)}")
+            tag = value.get("type")
+            cls = table.get(tag) if isinstance(tag, str) else None
+            if cls is None:
+                raise Refused(f"unknown event type {quote(tag)}; known: {', '.join(table)}")
+            return structures[cls]({k: v for k, v in value.items() if k != "type"}, cls)
 
-    structures: dict[type[Event], Callable[[Any, Any], Event]] = {}
-    for cls in EVENT_TYPES.values():
+        return structure_event
+
+    structures: dict[type[Any], Callable[[Any, Any], Any]] = {}
+    classes: tuple[type[Any], ...] = (*EVENT_TYPES.values(), *HOUSEHOLD_EVENT_TYPES.values())
+    for cls in classes:
         structures[cls] = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
         fields = make_dict_unstructure_fn(cls, conv)
         conv.register_unstructure_hook(cls, _tagged_unstructure(fields, cls.type))
@@ -156,8 +171,31 @@ def make(
         if events is not None:
             events[cls.type] = (cls, structures[cls])
     conv.register_unstructure_hook(Event, unstructure_event)
-    conv.register_structure_hook(Event, structure_event)
+    conv.register_structure_hook(Event, union_of(EVENT_TYPES))
+    conv.register_unstructure_hook(HouseholdEvent, unstructure_event)
+    conv.register_structure_hook(HouseholdEvent, union_of(HOUSEHOLD_EVENT_TYPES))
+    conv.register_structure_hook(CaseEvent, union_of({**EVENT_TYPES, **HOUSEHOLD_EVENT_TYPES}))
     return conv
+
+
+class CaseEvent:
+    """What ``structure(data, CaseEvent)`` reads: an event of any kind of case, by its ``type`` tag."""
+
+
+def _is(union: Any) -> Callable[[Any], bool]:
+    """The predicate of a hook for exactly ``union``."""
+    return lambda cl: bool(cl == union)
+
+
+def _member_or_text(members: type[Vocabulary], what: str) -> Callable[[Any, Any], Any]:
+    """The structure hook of ``members | str``: a built-in member, or the text a policy added."""
+
+    def hook(value: Any, _cl: Any) -> Any:
+        if not isinstance(value, str) or not value:
+            raise Refused(f"expected {what}, got {quote(value)}")
+        return members._value2member_map_.get(value, value)
+
+    return hook
 
 
 def _is_frozenset(cl: Any) -> bool:
@@ -183,10 +221,10 @@ def _frozenset_structure_factory(conv: cattrs.Converter) -> Callable[[Any], Call
     return factory
 
 
-def _tagged_structure(inner: Callable[[Any, Any], Event], cls: type[Event]) -> Callable[[Any, Any], Event]:
+def _tagged_structure(inner: Callable[[Any, Any], Any], cls: type[Any]) -> Callable[[Any, Any], Any]:
     """Structure a concrete event class, accepting (and checking) its ``type`` tag."""
 
-    def hook(value: Any, _cl: Any) -> Event:
+    def hook(value: Any, _cl: Any) -> Any:
         if not isinstance(value, dict):
             raise Refused(f"expected an event object, got {quote(value)}")
         tag = value.get("type", cls.type)

@@ -36,6 +36,9 @@ from fengqiao.errors import SerializationError, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.fold import fold
+from fengqiao.lifecycle.household import HOUSEHOLD_EVENT_TYPES, Household
+from fengqiao.lifecycle.household import fold as fold_household
+from fengqiao.lifecycle.household_events import HouseholdEvent
 from fengqiao.lifecycle.states import StateId
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 
@@ -54,7 +57,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-_DOCUMENTS: dict[type[Event], Unstructure] = {}
+_DOCUMENTS: dict[type[Any], Unstructure] = {}
 """Each event class's document builder: :func:`unstructure`'s hot path (the store codec's too)."""
 
 converter = make(detailed=True, documents=_DOCUMENTS)
@@ -72,7 +75,7 @@ With ``FENGQIAO_PLAIN=1`` it is ``converter`` itself.
 """
 
 
-def read_event(raw: dict[str, Any]) -> Event:
+def read_event(raw: dict[str, Any]) -> Event:  # or a HouseholdEvent: stores hold both kinds
     """The event in ``raw``, a document of this schema version that the caller owns: it is consumed.
 
     The store codec's hot path: what ``structure(raw, Event)`` does through the fast
@@ -82,7 +85,8 @@ def read_event(raw: dict[str, Any]) -> Event:
     """
     del raw["schema"]
     cls, build = _FAST_EVENTS[raw.pop("type")]
-    return build(raw, cls)
+    event: Event = build(raw, cls)
+    return event
 
 
 def error_location(exc: BaseException) -> tuple[str, str]:
@@ -164,21 +168,23 @@ def structure(data: Any, cls: type[T]) -> T:
             message, path = error_location(exc)
             raise SerializationError(message, path) from exc
     if cls is Dispute:
-        _check_folds(value)  # type: ignore[arg-type]
+        _check_folds(value, fold, "dispute")
+    elif cls is Household:
+        _check_folds(value, fold_household, "household")
     return value
 
 
-def _check_folds(dispute: Dispute) -> None:
-    """Refuse a dispute whose fields are not what its own history folds to (a document edited by hand)."""
+def _check_folds(value: Any, fold_history: Any, noun: str) -> None:
+    """Refuse a case whose fields are not what its own history folds to (a document edited by hand)."""
     try:
-        rebuilt = fold(dispute.history)
+        rebuilt = fold_history(value.history)
     except ValidationError as exc:
         raise SerializationError(exc.message, exc.path or "history") from None
-    if rebuilt == dispute:
+    if rebuilt == value:
         return
-    for field in attrs.fields(Dispute):
-        if getattr(rebuilt, field.name) != getattr(dispute, field.name):
-            raise SerializationError(f"{field.name} is not what the dispute's history gives", field.name)
+    for field in attrs.fields(type(value)):
+        if getattr(rebuilt, field.name) != getattr(value, field.name):
+            raise SerializationError(f"{field.name} is not what the {noun}'s history gives", field.name)
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
@@ -216,7 +222,7 @@ def json_schema(cls: type[Any] = Dispute) -> dict[str, Any]:
         root = _schema_for(cls, defs)
     except (TypeError, KeyError, AttributeError) as exc:  # not a class this converter knows
         raise ValidationError(f"no JSON Schema for {quote(cls)}", "cls") from exc
-    if "oneOf" in root:  # ``Event``: one of the event documents, each with its version key
+    if "oneOf" in root:  # ``Event``, ``HouseholdEvent``: one of the event documents, each with its version key
         top = {"oneOf": [_document(defs[ref["$ref"].rpartition("/")[2]]) for ref in root["oneOf"]]}
     else:
         top = _document(defs[cls.__name__] if "$ref" in root else root)
@@ -265,6 +271,8 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "enum": [m.value for m in tp]}
     if tp is Event:
         return {"oneOf": [_schema_for(c, defs) for c in EVENT_TYPES.values()]}
+    if tp is HouseholdEvent:
+        return {"oneOf": [_schema_for(c, defs) for c in HOUSEHOLD_EVENT_TYPES.values()]}
     if isinstance(tp, type) and attrs.has(tp):
         name = tp.__name__
         if name not in defs:
@@ -272,7 +280,7 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
             hints = typing.get_type_hints(tp)
             props: dict[str, Any] = {}
             required: list[str] = []
-            if isinstance(tp, type) and issubclass(tp, Event):
+            if isinstance(tp, type) and issubclass(tp, Event | HouseholdEvent):
                 props["type"] = {"const": tp.type}
                 required.append("type")
             for field in attrs.fields(tp):

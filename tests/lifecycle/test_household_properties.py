@@ -9,6 +9,7 @@ from hypothesis import given, settings
 import fengqiao as fq
 from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.household import fold
+from fengqiao.lifecycle.household_events import HouseholdEvent
 from fengqiao.testing.households import HouseholdLifecycle, household_lifecycles
 
 
@@ -78,3 +79,12 @@ def test_the_workflow_lists_exactly_the_triggers_that_it_would_accept(run: House
     wf, h = run.workflow, run.household
     listed = set(wf.triggers(h))
     assert listed == set(wf.graph.allowed(h.state))  # the base policy adds no preconditions
+
+
+@settings(max_examples=200)
+@given(RUNS)
+def test_json_round_trip_keeps_the_household_and_its_events(run: HouseholdLifecycle) -> None:
+    h = run.household
+    assert fq.loads(fq.dumps(h), fq.Household) == h
+    for event in h.history:
+        assert fq.loads(fq.dumps(event), HouseholdEvent) == event

@@ -23,6 +23,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fengqiao import serde
+from fengqiao._serde_hooks import CaseEvent
 from fengqiao.domain._checks import text_fault
 from fengqiao.domain.actor import Actor, Role
 from fengqiao.errors import SerializationError, UnreadableEventError, ValidationError
@@ -336,18 +337,18 @@ def test_linking_utf8_bytes_gives_the_hash_of_the_text(stream: str, data: str, v
 
 
 # -- reading --------------------------------------------------------------------------------
-def _stdlib_decode(stream_id: str, version: int, data: Any) -> ev.Event:
-    """``decode`` as it was before orjson: the stdlib parse, then ``serde.structure``."""
+def _stdlib_decode(stream_id: str, version: int, data: Any) -> Any:
+    """``decode`` as it was before orjson: the stdlib parse, then ``serde.structure`` (an event of either kind)."""
     try:
         raw = json.loads(data)
     except (ValueError, TypeError) as exc:
         raise UnreadableEventError(stream_id, version, f"corrupt JSON: {exc}") from exc
     try:
-        event = serde.structure(raw, ev.Event)
+        event: Any = serde.structure(raw, CaseEvent)
     except SerializationError as exc:
         raise UnreadableEventError(stream_id, version, f"not a readable event: {exc}") from exc
-    if event.dispute_id != stream_id:
-        raise UnreadableEventError(stream_id, version, f"the event belongs to dispute {event.dispute_id!r}")
+    if event.stream_id != stream_id:
+        raise UnreadableEventError(stream_id, version, f"the event belongs to dispute {event.stream_id!r}")
     return event
 
 

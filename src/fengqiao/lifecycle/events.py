@@ -68,6 +68,11 @@ class Event:
     at: datetime
     actor: Actor
 
+    @property
+    def stream_id(self) -> str:
+        """The stream the event belongs to: its dispute (every kind of case's events have one)."""
+        return self.dispute_id
+
 
 @quick_init
 @attrs.frozen(kw_only=True)

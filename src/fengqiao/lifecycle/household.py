@@ -8,7 +8,7 @@ how each event folds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +45,17 @@ from fengqiao.lifecycle.household_events import (
 from fengqiao.lifecycle.kinds import Kind
 from fengqiao.lifecycle.triggers import TriggerSpec
 
-__all__ = ["HOUSEHOLD", "HOUSEHOLD_TRIGGERS", "HelpReferral", "Household", "Incident", "apply", "fold", "start"]
+__all__ = [
+    "HOUSEHOLD",
+    "HOUSEHOLD_EVENT_TYPES",
+    "HOUSEHOLD_TRIGGERS",
+    "HelpReferral",
+    "Household",
+    "Incident",
+    "apply",
+    "fold",
+    "start",
+]
 
 
 @attrs.frozen
@@ -228,6 +238,10 @@ if {row.trigger for row in HOUSEHOLD_TRIGGERS} != set(HouseholdTrigger):  # prag
     raise AssertionError("a built-in household trigger has no row")
 
 _STEPS = {row.event: (row.fold, row.target) for row in HOUSEHOLD_TRIGGERS}
+
+_CLASSES: tuple[type[HouseholdEvent], ...] = (HouseholdScreened, *(row.event for row in HOUSEHOLD_TRIGGERS))
+HOUSEHOLD_EVENT_TYPES: Mapping[str, type[HouseholdEvent]] = {cls.type: cls for cls in _CLASSES}
+"""Every household event class by its ``type`` tag (all begin ``household_``: none is a dispute event's)."""
 
 
 def start(event: HouseholdScreened) -> Household:

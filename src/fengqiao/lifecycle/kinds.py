@@ -19,18 +19,84 @@ watched → assessed → managed → released), declared in :mod:`fengqiao.lifec
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
 import attrs
 
+from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Vocabulary
+from fengqiao.errors import PolicyDefinitionError
 from fengqiao.lifecycle.events import Discovered, Transitioned
 from fengqiao.lifecycle.states import TERMINAL_STATES, State, Trigger
 from fengqiao.lifecycle.triggers import TRIGGERS, TriggerSpec
 
 __all__ = ["DISPUTE", "Kind"]
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise PolicyDefinitionError(f"Kind.{field}: expected text, got {quote(value)}")
+    return value
+
+
+def _vocabulary(value: object, field: str) -> type[Vocabulary]:
+    if not (isinstance(value, type) and issubclass(value, Vocabulary)):
+        raise PolicyDefinitionError(f"Kind.{field}: expected a Vocabulary class, got {quote(value)}")
+    return value
+
+
+def _members(value: object, field: str) -> frozenset[Vocabulary]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise PolicyDefinitionError(f"Kind.{field}: expected a set of states, got {quote(value)}")
+    members = frozenset(value)
+    if not all(isinstance(m, Vocabulary) for m in members):
+        raise PolicyDefinitionError(f"Kind.{field}: expected built-in states, got {quote(value)}")
+    return members
+
+
+def _rows(value: object) -> tuple[TriggerSpec[Any, Any], ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise PolicyDefinitionError(f"Kind.rows: expected trigger rows, got {quote(value)}")
+    rows = tuple(value)
+    if not all(isinstance(r, TriggerSpec) for r in rows):
+        raise PolicyDefinitionError(f"Kind.rows: expected TriggerSpec rows, got {quote(value)}")
+    return rows
+
+
+def _event_class(value: object, field: str) -> type[Any]:
+    if not (isinstance(value, type) and isinstance(getattr(value, "trigger", None), str)):
+        raise PolicyDefinitionError(f"Kind.{field}: expected an event class, got {quote(value)}")
+    return value
+
+
+def _name(value: object) -> str:
+    return _text(value, "name")
+
+
+def _zh(value: object) -> str:
+    return _text(value, "zh")
+
+
+def _states(value: object) -> type[Vocabulary]:
+    return _vocabulary(value, "states")
+
+
+def _triggers(value: object) -> type[Vocabulary]:
+    return _vocabulary(value, "triggers")
+
+
+def _terminal(value: object) -> frozenset[Vocabulary]:
+    return _members(value, "terminal")
+
+
+def _opening(value: object) -> type[Any]:
+    return _event_class(value, "opening")
+
+
+def _custom(value: object) -> type[Any] | None:
+    return None if value is None else _event_class(value, "custom")
 
 
 def _targets(kind: Kind) -> Mapping[str, Vocabulary]:
@@ -63,15 +129,15 @@ class Kind:
             this kind cannot add triggers.
     """
 
-    name: str
-    zh: str
-    states: type[Vocabulary]
-    triggers: type[Vocabulary]
-    initial: Vocabulary
-    terminal: frozenset[Vocabulary]
-    rows: tuple[TriggerSpec[Any, Any], ...]
-    opening: type[Any]
-    custom: type[Any] | None = None
+    name: str = attrs.field(converter=_name)
+    zh: str = attrs.field(converter=_zh)
+    states: type[Vocabulary] = attrs.field(converter=_states)
+    triggers: type[Vocabulary] = attrs.field(converter=_triggers)
+    initial: Vocabulary = attrs.field()
+    terminal: frozenset[Vocabulary] = attrs.field(converter=_terminal)
+    rows: tuple[TriggerSpec[Any, Any], ...] = attrs.field(converter=_rows)
+    opening: type[Any] = attrs.field(converter=_opening)
+    custom: type[Any] | None = attrs.field(default=None, converter=_custom)
 
     @property
     def opening_trigger(self) -> str:
@@ -104,6 +170,11 @@ class Kind:
 
     def __repr__(self) -> str:
         return f"Kind({self.name!r})"
+
+    @initial.validator
+    def _initial_is_a_state(self, _attribute: Any, value: object) -> None:
+        if not isinstance(value, self.states) or value in self.terminal:
+            raise PolicyDefinitionError(f"Kind.initial: expected an open state of {self.states.__name__}")
 
 
 DISPUTE = Kind(

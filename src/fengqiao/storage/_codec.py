@@ -34,11 +34,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import orjson
 
 from fengqiao import serde
+from fengqiao._serde_hooks import CaseEvent
 from fengqiao.domain._codegen import PLAIN
 from fengqiao.domain._quote import quote, said
 from fengqiao.errors import (
@@ -240,11 +241,12 @@ def decode(stream_id: str, version: int, schema_version: int, data: str) -> Even
         except (ValueError, TypeError) as exc:
             raise UnreadableEventError(stream_id, version, f"corrupt JSON: {exc}") from exc
         try:
-            event = serde.structure(raw, Event)
+            event = cast(Event, serde.structure(raw, CaseEvent))  # an Event, or a HouseholdEvent: stores hold both
         except SerializationError as exc:
             raise UnreadableEventError(stream_id, version, f"not a readable event: {exc}") from exc
-    if event.dispute_id != stream_id:
-        raise UnreadableEventError(stream_id, version, f"the event belongs to dispute {quote(event.dispute_id)}")
+    if event.stream_id != stream_id:
+        noun = "dispute" if isinstance(event, Event) else "household"
+        raise UnreadableEventError(stream_id, version, f"the event belongs to {noun} {quote(event.stream_id)}")
     return event
 
 

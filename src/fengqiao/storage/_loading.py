@@ -56,7 +56,7 @@ def decode_chain(stream_id: str, rows: Iterable[Sequence[Any]]) -> tuple[tuple[E
         # decode()'s fast path taken here (every load runs this loop); decode() itself
         # reads anything else, and says why it cannot.
         event = quick_event(data) if schema_version == SCHEMA_VERSION and type(schema_version) is int else None
-        if event is None or event.dispute_id != stream_id:
+        if event is None or event.stream_id != stream_id:
             event = decode(stream_id, version, schema_version, data)
         events.append(event)
         prev, expected = digest, expected + 1

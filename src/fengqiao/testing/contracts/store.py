@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from fengqiao.storage import EventStore
+from fengqiao.testing.contracts._store_kinds import _Kinds
 from fengqiao.testing.contracts._store_reads import _Reads
 from fengqiao.testing.contracts._store_repository import _RepositoryRules
 from fengqiao.testing.contracts._store_writes import _Writes
@@ -21,7 +22,7 @@ from fengqiao.testing.contracts.support import StoreFactory
 __all__ = ["EventStoreContract"]
 
 
-class EventStoreContract(_Writes, _Reads, _RepositoryRules):
+class EventStoreContract(_Writes, _Reads, _RepositoryRules, _Kinds):
     """Behaviour every back-end shares: appends, reads, verification, anchors, the repository over it."""
 
     @pytest.fixture
