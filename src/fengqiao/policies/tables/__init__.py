@@ -34,9 +34,39 @@ demo: rule low.other fired (always)
 
 Tables load from TOML with :meth:`DecisionTable.from_toml` (see the policies docs for the
 format).
+
+**What a table looks at is a parameter**, its :class:`Schema`: the input dimensions, the
+facts class that answers them, the condition class whose fields test them, and how facts are
+read from a subject. Dispute tables use :data:`DISPUTES` (the default); another kind of case
+declares its own from the dimension kinds here (:class:`OneOf`, :class:`Factors`,
+:class:`Count`, :class:`Flags`, :class:`FactorSet`) with :func:`declared`, and passes
+``schema=`` to :class:`DecisionTable` (or to :meth:`DecisionTable.from_toml`). Matching,
+``explain()``, loading and the verifier work the same for every schema.
 """
 
-from fengqiao.policies.tables._model import Condition, Explanation, Facts, HitPolicy, Match, Rule
+from fengqiao.policies.tables._dimensions import Count, Dimension, Factors, Flags, OneOf
+from fengqiao.policies.tables._factor_sets import FactorSet
+from fengqiao.policies.tables._model import DISPUTES, Condition, Explanation, Facts, HitPolicy, Match, Rule
+from fengqiao.policies.tables._schema import BaseCondition, BaseFacts, Schema, declared
 from fengqiao.policies.tables._table import DecisionTable
 
-__all__ = ["Condition", "DecisionTable", "Explanation", "Facts", "HitPolicy", "Match", "Rule"]
+__all__ = [
+    "DISPUTES",
+    "BaseCondition",
+    "BaseFacts",
+    "Condition",
+    "Count",
+    "DecisionTable",
+    "Dimension",
+    "Explanation",
+    "FactorSet",
+    "Factors",
+    "Facts",
+    "Flags",
+    "HitPolicy",
+    "Match",
+    "OneOf",
+    "Rule",
+    "Schema",
+    "declared",
+]

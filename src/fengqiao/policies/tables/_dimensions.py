@@ -2,10 +2,10 @@
 
 A *dimension* is one thing a rule can look at (the category, the risk factors, the number of
 alerts, the officer's flags …). Each kind below knows, for the condition fields it owns,
-everything the table needs: how to read the fact from a dispute, the test a condition
+everything the table needs: how to read the fact from a subject (a dispute …), the test a condition
 compiles to, the words of that test and of its failure, and how the verifier splits the
-input space along it. Which dimensions a table has is declared once, in
-:data:`fengqiao.policies.tables._model.DIMENSIONS`; nothing else names them.
+input space along it. Which dimensions a table has is declared once per schema (see
+:mod:`._schema`): the dispute tables' in :data:`fengqiao.policies.tables._model.DIMENSIONS`.
 
 A dimension never holds a condition: it reads the condition's fields by name, so the same
 kinds serve any condition class that declares the fields (a test extends the table this way).
@@ -20,16 +20,17 @@ from typing import Any
 import attrs
 
 from fengqiao.domain.vocabulary import Vocabulary
-from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.payloads import Assessment
 
-__all__ = ["Count", "Dimension", "Factors", "Flags", "OneOf", "Read", "Test", "assessment_of", "values_of"]
+__all__ = ["Count", "Dimension", "Factors", "Flags", "OneOf", "Read", "Test", "join", "values_of"]
 
 Test = Callable[[Sequence[Any]], bool]
 """A compiled test over the facts' values, in the order the dimensions name them: true when they pass."""
 
-Read = Callable[[Dispute, Assessment], Any]
-"""How a fact is read from a dispute under an assessment."""
+Read = Callable[[Any, Any], Any]
+"""How a fact is read from a subject under its context (a dispute under an assessment, for disputes).
+
+The context is what the table's :class:`~._schema.Schema` makes of the subject and what the
+caller gave (see ``Schema.context``)."""
 
 
 class Dimension:
@@ -50,7 +51,7 @@ class Dimension:
         raise NotImplementedError
 
     def readers(self) -> Iterator[tuple[str, Read]]:
-        """Each fact of this dimension by name, with how to read it from a dispute under an assessment."""
+        """Each fact of this dimension by name, with how to read it from a subject under its context."""
         raise NotImplementedError
 
     def tests(self, cond: Any, at: int) -> Iterator[Test]:
@@ -288,7 +289,7 @@ class Count(_OneFact):
 
 @attrs.frozen
 class Flags(Dimension):
-    """Yes/no facts read from the assessment; the condition wants each true, false or either (``None``)."""
+    """Yes/no facts read by name from the context (a dispute's assessment); wanted true, false or either."""
 
     names: tuple[str, ...]
 
@@ -301,7 +302,7 @@ class Flags(Dimension):
         return self.names
 
     def readers(self) -> Iterator[tuple[str, Read]]:
-        return ((name, _of_assessment(name)) for name in self.names)
+        return ((name, _of_context(name)) for name in self.names)
 
     def tests(self, cond: Any, at: int) -> Iterator[Test]:
         for i, name in enumerate(self.names, start=at):
@@ -344,9 +345,9 @@ class Flags(Dimension):
         return (f"{k}={str(v).lower()}" for k, v in sorted(state.items()))
 
 
-def _of_assessment(name: str) -> Read:
+def _of_context(name: str) -> Read:
     get = attrgetter(name)
-    return lambda _d, a: get(a)
+    return lambda _subject, context: get(context)
 
 
 def _flag_test(at: int, wanted: bool) -> Test:
@@ -360,11 +361,6 @@ def values_of(dims: Iterable[Dimension]) -> Callable[[Any], Sequence[Any]]:
         get = attrgetter(names[0])
         return lambda facts: (get(facts),)
     return attrgetter(*names)
-
-
-def assessment_of(dispute: Dispute, assessment: Assessment | None) -> Assessment:
-    """``assessment``, else the dispute's current one, else one of its risk factors only."""
-    return assessment or dispute.assessment or Assessment(risk_factors=dispute.risk_factors)
 
 
 # -- words -------------------------------------------------------------------------------------

@@ -1,43 +1,44 @@
-"""A table's rows and what they look at: the one declaration of its input dimensions, facts, conditions, rules.
+"""The dispute tables' rows and what they look at: their dimensions, facts, conditions, schema; rules.
 
 Only the tables package depends on this module directly; everyone else imports these names
 from :mod:`fengqiao.policies.tables`.
 
-**Adding a dimension** is one edit here: declare it in :data:`DIMENSIONS`, then give
-:class:`Facts` and :class:`Condition` the typed attributes it names (the type checker needs
-to see them; importing this module fails, naming what is missing, until they agree).
-Matching, the words of :meth:`Condition.describe` and :meth:`Condition.failures`, loading
-from TOML, the verifier's gap and overlap search and :meth:`Facts.of` all follow from the
-declaration.
+**Adding a dimension** to the dispute tables is one edit here: declare it in
+:data:`DIMENSIONS`, then give :class:`Facts` and :class:`Condition` the typed attributes it
+names (the type checker needs to see them; importing this module fails, naming what is
+missing, until they agree). Matching, the words of :meth:`Condition.describe` and
+:meth:`Condition.failures`, loading from TOML, the verifier's gap and overlap search and
+:meth:`Facts.of` all follow from the declaration. Another kind of case declares a
+:class:`~._schema.Schema` of its own the same way (:data:`DISPUTES` is this one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, ClassVar, Literal, Self, TypeVar
+from collections.abc import Iterable
+from typing import ClassVar, Self
 
 import attrs
 
 from fengqiao.domain.terms import Category, Channel, RiskFactor, Route
 from fengqiao.domain.vocabulary import Vocabulary
-from fengqiao.errors import PolicyDefinitionError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.payloads import Assessment
-from fengqiao.policies.tables._dimensions import (
-    Count,
-    Dimension,
-    Factors,
-    Flags,
-    OneOf,
-    Read,
-    Test,
-    assessment_of,
-    values_of,
-)
+from fengqiao.policies.tables._dimensions import Count, Dimension, Factors, Flags, OneOf
+from fengqiao.policies.tables._schema import BaseCondition, BaseFacts, Schema, declared
 
-_T = TypeVar("_T")
-
-__all__ = ["DIMENSIONS", "Condition", "Explanation", "Facts", "HitPolicy", "Match", "Rule", "declared"]
+__all__ = [
+    "ALWAYS",
+    "DIMENSIONS",
+    "DISPUTES",
+    "Condition",
+    "Explanation",
+    "Facts",
+    "HitPolicy",
+    "Match",
+    "Rule",
+    "assessment_of",
+    "declared",
+]
 
 # -- the declaration ---------------------------------------------------------------------------
 CATEGORY = OneOf("category", "categories", Category, lambda d, _a: d.category)
@@ -56,36 +57,6 @@ ASSESSMENT_FLAGS = Flags(("police_business", "meets_case_threshold", "complex"))
 
 DIMENSIONS: tuple[Dimension, ...] = (CATEGORY, CHANNEL, RISK_FACTORS, ALERTS, PARTIES, ASSESSMENT_FLAGS)
 """What a rule can look at, in the order conditions test, describe and explain them."""
-
-
-def declared(kind: Literal["facts", "fields"]) -> Callable[[type[_T]], type[_T]]:
-    """Check that a class has exactly the ``kind`` its dimensions name (facts, or condition fields).
-
-    It also caches what the class reads with: each fact's reader for :meth:`Facts.of`, or
-    the getter of the facts' values a condition's compiled test takes.
-
-    Raises:
-        PolicyDefinitionError: a dimension names a field the class lacks, or the class has a
-            field no dimension owns.
-    """
-
-    def check(cls: type[_T]) -> type[_T]:
-        dims: tuple[Dimension, ...] = cls._dimensions  # type: ignore[attr-defined]
-        names = [name for dim in dims for name in getattr(dim, kind)]
-        have = [a.name for a in attrs.fields(cls) if a.init]  # type: ignore[arg-type]
-        missing, extra = sorted(set(names) - set(have)), sorted(set(have) - set(names))
-        if missing or extra or len(names) != len(set(names)):
-            raise PolicyDefinitionError(
-                f"{cls.__name__} disagrees with its dimensions: missing {', '.join(missing) or 'nothing'}, "
-                f"undeclared {', '.join(extra) or 'nothing'}"
-            )
-        if kind == "facts":
-            cls._readers = tuple(reader for dim in dims for reader in dim.readers())  # type: ignore[attr-defined]
-        else:
-            cls._values = values_of(dims)  # type: ignore[attr-defined]
-        return cls
-
-    return check
 
 
 class HitPolicy(Vocabulary):
@@ -116,9 +87,14 @@ def _route(value: Route | str | None) -> Route | None:
     return None if value is None else Route.parse(value, "route")
 
 
+def assessment_of(dispute: Dispute, assessment: Assessment | None) -> Assessment:
+    """``assessment``, else the dispute's current one, else one of its risk factors only."""
+    return assessment or dispute.assessment or Assessment(risk_factors=dispute.risk_factors)
+
+
 @declared("facts")
 @attrs.frozen(kw_only=True)
-class Facts:
+class Facts(BaseFacts):
     """What a rule can look at: category, channel, risk factors, alerts, parties, assessment."""
 
     _dimensions: ClassVar[tuple[Dimension, ...]] = DIMENSIONS
@@ -139,53 +115,11 @@ class Facts:
         a = assessment_of(dispute, assessment)
         return cls(**{name: read(dispute, a) for name, read in cls._readers})
 
-    _readers: ClassVar[tuple[tuple[str, Read], ...]] = ()
-    """Each fact's name and reader, from :attr:`_dimensions` (set by :func:`declared`)."""
-
-
-def _always(_values: Sequence[Any]) -> bool:
-    return True
-
-
-def _compile(cond: Condition) -> Test:
-    """``cond``'s tests as one function that builds no text: only the tests ``cond`` sets.
-
-    The function takes the facts' values in the order of ``cond``'s dimensions (see
-    :func:`~._dimensions.values_of`), so each test indexes them instead of looking them up.
-    It answers exactly as "``cond.failures(facts)`` is empty" does (a property test holds the
-    two together); ``failures`` stays the one that explains.
-    """
-    tests: list[Test] = []
-    at = 0
-    for dim in cond._dimensions:
-        tests += dim.tests(cond, at)
-        at += len(dim.facts)
-    return _all(*tests) if tests else _always
-
-
-def _all(first: Test, second: Test | None = None, third: Test | None = None, *rest: Test) -> Test:
-    """The conjunction of tests, unrolled up to three (a loop costs more than the calls here)."""
-    if second is None:
-        return first
-    if third is None:
-        return lambda v: first(v) and second(v)
-    if not rest:
-        return lambda v: first(v) and second(v) and third(v)
-    every = (first, second, third, *rest)
-
-    def test(values: Sequence[Any]) -> bool:
-        for t in every:  # noqa: SIM110 - a plain loop: all() over a generator costs twice as much here
-            if not t(values):
-                return False
-        return True
-
-    return test
-
 
 @declared("fields")
 @attrs.frozen(kw_only=True)
-class Condition:
-    """A conjunction of tests; a field left at its default does not constrain.
+class Condition(BaseCondition):
+    """A conjunction of tests on a dispute's facts; a field left at its default does not constrain.
 
     ``any_factors`` with ``min_any`` means "at least ``min_any`` of these factors".
     """
@@ -206,27 +140,15 @@ class Condition:
     police_business: bool | None = None
     meets_case_threshold: bool | None = None
     complex: bool | None = None
-    _values: ClassVar[Callable[[Facts], Sequence[Any]]]
-    """The values of the facts :attr:`_test` takes, in order (set by :func:`declared`)."""
-    _test: Test = attrs.field(init=False, eq=False, repr=False)
-    """:meth:`matches`, compiled once from the tests this condition sets (see :func:`_compile`)."""
 
-    def __attrs_post_init__(self) -> None:
-        # After every field is set, a subclass's own included (a Factory would run before them).
-        object.__setattr__(self, "_test", _compile(self))
 
-    def matches(self, facts: Facts) -> bool:
-        """Whether ``facts`` pass every test (the same answer as "no :meth:`failures`", without the words)."""
-        return self._test(type(self)._values(facts))
+DISPUTES = Schema("disputes", Facts, Condition, assessment_of)
+"""The dispute tables' schema (the default of every table): :data:`DIMENSIONS`, read from a dispute
+under an assessment (the given one, else its current one)."""
 
-    def failures(self, facts: Facts) -> Iterator[str]:
-        """A description of each test that ``facts`` fail."""
-        for dim in self._dimensions:
-            yield from dim.failures(self, facts)
 
-    def describe(self) -> str:
-        """The condition in words (``"any of weapon, threat; alerts ≥ 3"``); ``"always"`` if empty."""
-        return "; ".join(part for dim in self._dimensions for part in dim.describe(self)) or "always"
+ALWAYS = Condition()
+"""A rule's default condition: it matches everything, under any schema (a table reads it as its schema's)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -235,7 +157,8 @@ class Rule:
 
     id: str
     grade: str
-    when: Condition = Condition()
+    when: BaseCondition = ALWAYS
+    """The rule's condition, of its table's schema; left out (:data:`ALWAYS`), it matches everything."""
     route: Route | None = attrs.field(default=None, converter=_route)
     """``None``: route by the policy's own routing (case threshold, jurisdiction)."""
     flags: frozenset[str] = attrs.field(default=frozenset(), converter=_flags)

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from fengqiao.domain._quote import quote
 from fengqiao.errors import PolicyDefinitionError
 from fengqiao.policies.tables._dimensions import Dimension
-from fengqiao.policies.tables._model import Condition, HitPolicy, Rule
+from fengqiao.policies.tables._model import HitPolicy, Rule
+from fengqiao.policies.tables._schema import BaseCondition, Schema
 
 if TYPE_CHECKING:
     from fengqiao.policies.tables._table import DecisionTable
@@ -30,12 +31,23 @@ _Split = tuple[int, Any]
 """Which dimension to split (its index in the cell) and how (as that dimension said)."""
 
 
-def widest(name: str, rules: tuple[Rule, ...]) -> type[Condition]:
+def widest(name: str, rules: tuple[Rule, ...], schema: Schema) -> type[BaseCondition]:
     """The condition class whose dimensions the table's rules look at (the others' are a prefix of them).
 
+    Every rule looks at least at ``schema``'s dimensions (its condition is of the schema's
+    class, or of a class that adds dimensions after them).
+
     Raises:
-        PolicyDefinitionError: two rules' conditions look at different dimensions.
+        PolicyDefinitionError: a rule's condition is not of ``schema``, or two rules'
+            conditions look at different dimensions.
     """
+    base = schema.dimensions
+    for rule in rules:
+        if rule.when._dimensions[: len(base)] != base:
+            raise PolicyDefinitionError(
+                f"table {name}: rule {rule.id} looks at other facts than {schema.condition.__name__} "
+                f"(the {schema.name} schema's condition)"
+            )
     kinds = sorted({type(r.when) for r in rules}, key=lambda k: len(k._dimensions))
     dims = kinds[-1]._dimensions
     for rule in rules:
@@ -90,7 +102,7 @@ def _example(cell: _Cell, dims: tuple[Dimension, ...]) -> str:
     return ", ".join(part for dim, state in zip(dims, cell, strict=True) for part in dim.example(state))
 
 
-def verify(table: DecisionTable) -> type[Condition]:
+def verify(table: DecisionTable) -> type[BaseCondition]:
     """Refuse ``table`` unless its rules are sound under its hit policy; return :func:`widest`'s answer.
 
     Raises:
@@ -110,7 +122,7 @@ def verify(table: DecisionTable) -> type[Condition]:
                 f"table {table.name}: rule {rule.id} gives grade {quote(rule.grade)}, "
                 f"not one of {', '.join(table.grades)}"
             )
-    kind = widest(table.name, table.rules)
+    kind = widest(table.name, table.rules, table.schema)
     dims = kind._dimensions
     winners: set[str] = set()
     for cell, matched in _leaves(table._ordered(), dims):
