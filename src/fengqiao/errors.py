@@ -48,15 +48,18 @@ class FengqiaoError(Exception):
 class TransitionRefused(FengqiaoError):
     """The graph or the policy refused a trigger; ``refusals`` says every reason."""
 
-    def __init__(self, dispute_id: str, trigger: str, refusals: tuple[Refusal, ...]) -> None:
+    def __init__(self, dispute_id: str, trigger: str, refusals: tuple[Refusal, ...], kind: str = "dispute") -> None:
         reasons = "; ".join(f"{r.code}: {r.en}" for r in refusals)
-        super().__init__(f"{trigger} refused for dispute {dispute_id}: {reasons}")
+        super().__init__(f"{trigger} refused for {kind} {dispute_id}: {reasons}")
         self.dispute_id = dispute_id
+        """The case refused: a dispute's id, or another kind's (``kind`` says which)."""
         self.trigger = trigger
         self.refusals = refusals
+        self.kind = kind
+        """The kind of case refused: ``"dispute"``, ``"household"``."""
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.dispute_id, self.trigger, self.refusals))
+        return (type(self), (self.dispute_id, self.trigger, self.refusals, self.kind))
 
 
 class PolicyDefinitionError(FengqiaoError):

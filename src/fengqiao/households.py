@@ -147,7 +147,7 @@ class HouseholdWorkflow:
             raise exc.within("screen") from None
         refusal = self._role_refusal(who, "screen")
         if refusal is not None:
-            raise TransitionRefused(payload.household_id, "screen", (refusal,))
+            raise TransitionRefused(payload.household_id, "screen", (refusal,), kind="household")
         return start(HouseholdScreened(household_id=payload.household_id, at=at, actor=who, payload=payload))
 
     @checked_call()
@@ -170,7 +170,7 @@ class HouseholdWorkflow:
         """
         trig, event, refusals = self._decide(household, trigger, actor, payload)
         if refusals:
-            raise TransitionRefused(household.id, str(trig), refusals)
+            raise TransitionRefused(household.id, str(trig), refusals, kind="household")
         return apply(household, event)
 
     @checked_call()

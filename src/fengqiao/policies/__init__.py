@@ -44,6 +44,7 @@ from fengqiao.policies.rhythms import (
     Rhythm,
     Weekday,
 )
+from fengqiao.policies.xiqi_family_risk import XiqiFamilyRisk
 from fengqiao.policies.yongji_54333 import Yongji54333
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "Policy",
     "Rhythm",
     "Weekday",
+    "XiqiFamilyRisk",
     "Yongji54333",
     "compose",
     "get",
@@ -88,3 +90,4 @@ register("huainan-two-clears", HuainanTwoClears)
 register("huaiyang-ten-categories", HuaiyangTenCategories)
 register("yongji-54333", Yongji54333)
 register_household("household-base", HouseholdBasePolicy)
+register_household("xiqi-family-risk", XiqiFamilyRisk)

@@ -1,12 +1,12 @@
-"""``xiqi-family-risk`` (in the making): Xiqi township's household risk factors and assessment as data.
+"""``xiqi-family-risk``: Xiqi township's household risk work — the factors and assessment as data, and the policy.
 
 Xiqi township (西歧乡, Yongshun county, Xiangxi, Hunan) tracks households, not disputes
 ("摸排 + 评估 + 化解"). Each watched household (重点关注家庭) is assessed against the
 prefecture's **14 risk factors** into one or more of **three kinds of work** (dispute
 mediation 矛盾纠纷化解, key-person control 重点人员管控, hardship help 困难家庭帮扶) and one of
-**three risk classes**. This package holds the factors and the assessment; the policy class
-(who may assess, management, hardship referrals, the recurring reports) comes with the
-household lifecycle.
+**three risk classes**. This package holds the factors and the assessment as data, and the
+policy :class:`XiqiFamilyRisk` (who may assess, management, hardship referrals, deadlines,
+the recurring reports), registered as ``xiqi-family-risk`` for ``HouseholdWorkflow``.
 
 **The reading, and the defaults chosen where the report is silent** (all data, in
 ``policies/data/xiqi_family_risk.toml``; a region loads its own with
@@ -68,6 +68,7 @@ from fengqiao.policies.xiqi_family_risk.assessment import (
     default_assessment_table,
 )
 from fengqiao.policies.xiqi_family_risk.catalogue import Factor, FactorCatalogue, default_catalogue, factor_id
+from fengqiao.policies.xiqi_family_risk.policy import XiqiFamilyRisk
 from fengqiao.policies.xiqi_family_risk.schema import HOUSEHOLDS, HouseholdCondition, HouseholdFacts, factors_of
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "HouseholdCondition",
     "HouseholdFacts",
     "RiskAssessment",
+    "XiqiFamilyRisk",
     "assess",
     "default_assessment_table",
     "default_catalogue",
