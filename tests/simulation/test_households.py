@@ -107,6 +107,21 @@ def test_the_unclassed_households_are_watched_and_never_assessed() -> None:
     assert not any(isinstance(e, HouseholdAssessed) for h in unclassed for e in h.history)
 
 
+@pytest.mark.skipif(
+    "xiqi-family-risk" not in fq.policies.registry.household_names(),
+    reason="the xiqi-family-risk policy is not here yet",
+)
+def test_the_xiqi_preset_reproduces_the_reports_figures_under_xiqi_family_risk() -> None:
+    result = simulate_households(xiqi(), "xiqi-family-risk")
+    assert result.figures() == REPORT
+    assert (result.given_up, result.unmatched) == (0, 0)
+
+
+def test_a_village_without_a_name_is_refused() -> None:
+    with pytest.raises(fq.ValidationError, match="name"):
+        Village(" ", 3)
+
+
 def test_under_the_base_policy_every_classed_household_is_class_iii() -> None:
     result = run(SMALL, strict=False)
     counts = dict(SMALL.classes)

@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from fengqiao.domain._checks import non_empty
 from fengqiao.domain.clock import FixedClock
 from fengqiao.domain.household import RiskClass
 from fengqiao.errors import ValidationError
@@ -43,16 +44,11 @@ _TOWNSHIP = "political_legal_member:township"
 """Who leads the township's assessment group and its centre (政法委员): class I and II, cadres, management."""
 
 
-def _name(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"expected a name, got {value!r}", attribute.name)
-
-
 @attrs.frozen
 class Village:
     """An administrative village: its name, how many households it has and in how many grids (网格)."""
 
-    name: str = attrs.field(validator=_name)
+    name: str = attrs.field(validator=non_empty)
     households: int = attrs.field(validator=_positive)
     grids: int = attrs.field(default=1, validator=_positive)
 
@@ -93,7 +89,7 @@ class HouseholdScenario:
             households, or too few days after screening for a classed household's work.
     """
 
-    name: str = attrs.field(validator=_name)
+    name: str = attrs.field(validator=non_empty)
     start: date
     """The first day (Beijing time); every village's daily report is owed from its 00:00."""
     days: int = attrs.field(validator=_positive)
