@@ -19,7 +19,7 @@ GRID, LEAD, SECRETARY = "grid_worker:li", "political_legal_member:peng", "party_
 
 def workflow(**options: int) -> tuple[HouseholdWorkflow, fq.FixedClock]:
     clock = fq.FixedClock(T0)
-    policy = XiqiFamilyRisk(**options) if options else "xiqi-family-risk"
+    policy = XiqiFamilyRisk(**options) if options else "xiqi-family-risk"  # type: ignore[arg-type]
     return HouseholdWorkflow(policy, clock=clock), clock
 
 
@@ -91,7 +91,7 @@ def test_management_needs_a_cadre_a_plan_and_a_team() -> None:
     h = wf.assign_cadre(h, person="田某", actor=SECRETARY)
     assert wf.check(h, "manage", plan="  ", team=["田某"], actor=SECRETARY).codes == ("xiqi.manage.no-plan",)
     assert wf.check(h, "manage", plan="走访", actor=SECRETARY).codes == ("xiqi.manage.no-team",)
-    with pytest.raises(fq.TransitionRefused, match="manage refused for household peng: xiqi.manage.no-team"):
+    with pytest.raises(fq.TransitionRefused, match=r"manage refused for household peng: xiqi\.manage\.no-team"):
         wf.manage(h, plan="走访", actor=SECRETARY)
     assert wf.manage(h, plan="走访", team=["田某"], actor=SECRETARY).state is fq.HouseholdState.MANAGED
 

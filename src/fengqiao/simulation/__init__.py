@@ -1,27 +1,41 @@
-"""Seeded synthetic dispute streams, calibrated to the reports, run through any policy.
+"""Seeded synthetic dispute streams and household years, calibrated to the reports, run through any policy.
 
 >>> from fengqiao.simulation import simulate, yongji_2024
 >>> result = simulate(yongji_2024().scaled(0.02), "yongji-54333")
 >>> result.total == sum(result.states.values())
 True
 
-See ``docs/simulation.md`` for the calibrations and a comparison of policies.
+Households (Xiqi's family-risk work) have a simulation of their own: :func:`simulate_households`
+with the preset :func:`xiqi`. See ``docs/simulation.md`` for the calibrations and a comparison
+of policies.
 """
 
 from fengqiao.simulation.agent import Officer
+from fengqiao.simulation.households import (
+    HouseholdScenario,
+    HouseholdSimulationResult,
+    Village,
+    simulate_households,
+    xiqi,
+)
 from fengqiao.simulation.run import CHUNK, Progress, SimulationResult, simulate
 from fengqiao.simulation.scenario import Scenario, Staff, huaiyang_year, province, yongji_2024, yuncheng_2024
 
 __all__ = [
     "CHUNK",
+    "HouseholdScenario",
+    "HouseholdSimulationResult",
     "Officer",
     "Progress",
     "Scenario",
     "SimulationResult",
     "Staff",
+    "Village",
     "huaiyang_year",
     "province",
     "simulate",
+    "simulate_households",
+    "xiqi",
     "yongji_2024",
     "yuncheng_2024",
 ]
