@@ -26,6 +26,7 @@ from fengqiao.lifecycle import payloads as pl
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.policies import rhythms
 from fengqiao.testing import strategies as fst
+from fengqiao.simulation import households as sim_households
 from fengqiao.testing.households import household_story
 from tests.stages import START
 
@@ -92,6 +93,8 @@ EXAMPLES: dict[type[Any], st.SearchStrategy[Any]] = {
     **{type(e): st.just(e) for e in _STORY},
     **{type(e.payload): st.just(e.payload) for e in _STORY if type(e.payload).__module__ == hev.__name__},
     hev.HouseholdAssessment: st.just(_STORY[2].payload.assessment),
+    sim_households.Village: st.just(sim_households.Village("村01", 250, 3)),
+    sim_households.HouseholdScenario: st.just(sim_households.xiqi()),
     **{getattr(pl, name): _payload_of(getattr(pl, name)) for name in pl.__all__ if name.endswith("Payload")},
 }
 """A strategy for valid values of every class with a text field."""
