@@ -25,8 +25,8 @@ from fengqiao.lifecycle import household_events as hev
 from fengqiao.lifecycle import payloads as pl
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.policies import rhythms
-from fengqiao.testing import strategies as fst
 from fengqiao.simulation import households as sim_households
+from fengqiao.testing import strategies as fst
 from fengqiao.testing.households import household_story
 from tests.stages import START
 
