@@ -40,7 +40,7 @@ from fengqiao import serde
 from fengqiao.errors import BrokenStreamError
 from fengqiao.ledger._book import PolicyBook
 from fengqiao.ledger._dialect import UPSERT, Dialect, encode
-from fengqiao.ledger._facts import Projected, check_steps, fold_onto, project, reason_of, runs
+from fengqiao.ledger._facts import Projected, check_steps, fold_onto, not_disputes, project, reason_of, runs
 from fengqiao.ledger.rows import LedgerProblem
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Assigned
@@ -187,6 +187,8 @@ class SQLProjection(Generic[Tx]):
         for run in runs(events):
             count += len(run)
             last = run[-1].position
+            if not_disputes(run):
+                continue  # a household's events: no dispute row
             bad = next((e for e in run if isinstance(e, LedgerProblem)), None)
             if bad is not None:
                 self._quarantine(tx, bad)

@@ -29,7 +29,7 @@ import attrs
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import StorageError
 from fengqiao.ledger._book import PolicyBook, PolicyChoice
-from fengqiao.ledger._facts import Projected, check_steps, fold_onto, project, reason_of, runs
+from fengqiao.ledger._facts import Projected, check_steps, fold_onto, not_disputes, project, reason_of, runs
 from fengqiao.ledger._filters import Filters
 from fengqiao.ledger.base import Ledger
 from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow
@@ -138,6 +138,8 @@ class MemoryLedger(Ledger):
         """
         changed: dict[str, Projected] = {}
         for run in runs(events):
+            if not_disputes(run):
+                continue
             sid = run[0].stream_id
             before = changed.get(sid) or base.get(sid)
             if sid in held:

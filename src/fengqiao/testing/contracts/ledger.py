@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,7 @@ from fengqiao.testing.contracts.support import (
     raises_boom,
     workflow,
 )
+from fengqiao.testing.households import household_story
 
 
 class LedgerContract(_Queries):
@@ -83,6 +85,22 @@ class LedgerContract(_Queries):
     def test_get_gives_each_dispute_as_its_stored_history_replays(self, ledger: Ledger, stored: Stored) -> None:
         for dispute_id, d in stored.items():
             assert ledger.get(dispute_id) == fq.replay(ledger.store.load(dispute_id)) == d
+
+    def test_households_in_the_same_store_are_neither_rows_nor_problems(self, make_ledger: LedgerFactory) -> None:
+        ledger = make_ledger()
+        d = discover(workflow())
+        household: tuple[Any, ...] = household_story().history  # the store protocol names dispute events only
+        ledger.store.append("story-1", household[:3], expected_version=0)
+        ledger.store.append(d.id, d.history, expected_version=0)
+        ledger.store.append("story-1", household[3:], expected_version=3)
+        assert [row.id for row in ledger.disputes()] == [d.id]
+        assert ledger.problems() == ()
+        assert ledger.position == len(household) + len(d.history)
+        with pytest.raises(DisputeNotFound):
+            ledger.row("story-1")
+        assert ledger.rebuild() == len(household) + len(d.history)
+        assert [row.id for row in ledger.disputes()] == [d.id]
+        assert ledger.problems() == ()
 
     def test_an_unknown_dispute_is_not_found(self, ledger: Ledger) -> None:
         with pytest.raises(DisputeNotFound):
