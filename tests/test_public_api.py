@@ -47,6 +47,7 @@ PUBLIC_API = [
     "HelpDepartment",
     "Household",
     "HouseholdFactor",
+    "HouseholdNotFound",
     "HouseholdState",
     "HouseholdTrigger",
     "HouseholdWorkflow",

@@ -10,6 +10,7 @@
     └── StorageError           an event store failed or holds something it cannot read
         ├── ConcurrencyConflict   a writer's expected version was stale
         ├── DisputeNotFound       no stored history for a dispute id
+        ├── HouseholdNotFound     no stored history for a household id
         └── UnreadableEventError  a stored event is corrupt or newer than this fengqiao
             └── BrokenStreamError     a stream's versions or hash chain do not hold
 
@@ -32,6 +33,7 @@ __all__ = [
     "ConcurrencyConflict",
     "DisputeNotFound",
     "FengqiaoError",
+    "HouseholdNotFound",
     "PolicyDefinitionError",
     "SerializationError",
     "StorageError",
@@ -119,6 +121,17 @@ class DisputeNotFound(StorageError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.dispute_id,))
+
+
+class HouseholdNotFound(StorageError):
+    """No history is stored for ``household_id`` (or what is stored there is not a household)."""
+
+    def __init__(self, household_id: str) -> None:
+        super().__init__(f"no household {quote(household_id)} in the event store")
+        self.household_id = household_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.household_id,))
 
 
 class UnreadableEventError(StorageError):

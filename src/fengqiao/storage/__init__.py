@@ -23,6 +23,7 @@ from fengqiao.storage.base import (
     StoredEvent,
     VerificationReport,
 )
+from fengqiao.storage.households import HouseholdRepository
 from fengqiao.storage.memory import MemoryEventStore
 from fengqiao.storage.prepared import Prepared, prepare
 from fengqiao.storage.repository import Repository
@@ -37,6 +38,7 @@ __all__ = [
     "Append",
     "EventStore",
     "Head",
+    "HouseholdRepository",
     "MemoryEventStore",
     "PostgresEventStore",
     "Prepared",

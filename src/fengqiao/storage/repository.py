@@ -98,10 +98,21 @@ class Repository:
             TransitionRefused: as :meth:`Workflow.fire`; or a merge into a dispute that is
                 not stored (``merge.into-unknown``) or not open (``merge.into-ended``).
         """
-        current = self._current(dispute)
-        new = self.workflow.fire(current, trigger, actor=actor, **payload)
+        current, new = self._decide(dispute, trigger, actor, payload)
         self._store(current, new)
         return new
+
+    def _decide(
+        self, dispute: Dispute, trigger: TriggerId, actor: ActorLike, payload: dict[str, Any]
+    ) -> tuple[Dispute, Dispute]:
+        """The stored dispute ``dispute`` claims to be and the dispute ``trigger`` makes of it; nothing stored.
+
+        For a command whose event is stored with another stream's in one transaction (a
+        household link, :class:`~fengqiao.storage.households.HouseholdRepository`); call
+        :meth:`_remember` once it is stored.
+        """
+        current = self._current(dispute)
+        return current, self.workflow.fire(current, trigger, actor=actor, **payload)
 
     def save(self, dispute: Dispute, *, expected_version: int) -> Dispute:
         """Store the events ``dispute`` gained since version ``expected_version``; return it.

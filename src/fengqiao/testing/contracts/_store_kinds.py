@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import attrs
 import pytest
 
-from fengqiao.errors import ValidationError
+import fengqiao as fq
+from fengqiao.errors import ConcurrencyConflict, HouseholdNotFound, TransitionRefused, ValidationError
 from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.household_events import HouseholdEvent
-from fengqiao.storage import Append, EventStore
+from fengqiao.storage import Append, EventStore, HouseholdRepository, Repository
 from fengqiao.testing.contracts.support import discover, with_notes, workflow
 from fengqiao.testing.households import household_story
 
@@ -50,3 +53,67 @@ class _Kinds:
             store.append("other", events[:1], expected_version=0)
         assert caught.value.path == "events[0]"
         assert list(store.streams()) == []
+
+    # -- the household repository and the link ------------------------------------------
+    def test_a_household_repository_stores_what_its_workflow_decides(self, store: EventStore) -> None:
+        repo = HouseholdRepository(HouseholdWorkflow(clock=_clock()), store)
+        h = repo.screen(village="西歧村", actor="grid_worker:li", household_id="h-1")
+        h = repo.fire(h, "watch", reason="争吵", factors=["dispute"], actor="grid_worker:li")
+        assert repo.get("h-1") == h
+        stale = h
+        h = repo.fire(h, "assess", actor="party_secretary:tian")
+        with pytest.raises(ConcurrencyConflict):
+            repo.fire(stale, "note", text="x", actor="grid_worker:li")
+        doctored = attrs.evolve(h, village="别村")
+        with pytest.raises(ValidationError, match="not the stored one"):
+            repo.fire(doctored, "note", text="x", actor="grid_worker:li")
+        assert repo.get("h-1") == h
+        wf = workflow()
+        d = discover(wf)
+        store.append(d.id, d.history, expected_version=0)
+        with pytest.raises(HouseholdNotFound):
+            repo.get(d.id)
+        with pytest.raises(HouseholdNotFound):
+            repo.get("nobody")
+
+    def test_a_dispute_and_a_household_are_linked_in_one_transaction(self, store: EventStore) -> None:
+        clock = _clock()
+        disputes = Repository(fq.Workflow(clock=clock), store)
+        households = HouseholdRepository(HouseholdWorkflow(clock=clock), store)
+        h = households.screen(village="西歧村", actor="grid_worker:li", household_id="peng")
+        h = households.fire(h, "watch", reason="争吵", actor="grid_worker:li")
+        h = households.fire(h, "assess", actor="party_secretary:tian")
+        member = fq.Party(name="彭某某", household="peng")
+        outsider = fq.Party(name="邓某某", household="deng")  # no such household stored
+        d = disputes.discover(
+            channel="alarm_110",
+            category="neighbour",
+            summary="排水沟",
+            parties=[member, outsider],
+            actor="officer:xiao",
+            dispute_id="d-1",
+        )
+        d, linked = households.link_parties(disputes, d, actor="auxiliary_officer:zhang")
+        (h,) = linked
+        assert h.disputes == ("d-1",)
+        assert h.reassessment_due
+        note = d.history[-1]
+        assert isinstance(note, fq.Noted)
+        assert note.payload.text.startswith("关联家庭 peng")
+        assert households.get("peng") == h
+        assert disputes.get("d-1") == d
+        assert households.link_parties(disputes, d, actor="auxiliary_officer:zhang") == (d, ())  # already linked
+        before = (store.load("d-1"), store.load("peng"))
+        with pytest.raises(TransitionRefused, match=r"link\.household-unknown"):
+            households.link(disputes, d, "deng", actor="auxiliary_officer:zhang")
+        assert (store.load("d-1"), store.load("peng")) == before
+        assert store.verify().ok
+
+
+def _clock() -> fq.FixedClock:
+    class Ticking(fq.FixedClock):
+        def now(self) -> datetime:
+            self.advance(timedelta(minutes=1))
+            return super().now()
+
+    return Ticking(datetime(2024, 3, 1, 9, tzinfo=UTC))
