@@ -191,9 +191,9 @@ def _member_or_text(members: type[Vocabulary], what: str) -> Callable[[Any, Any]
     """The structure hook of ``members | str``: a built-in member, or the text a policy added."""
 
     def hook(value: Any, _cl: Any) -> Any:
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str):
             raise Refused(f"expected {what}, got {quote(value)}")
-        return members._value2member_map_.get(value, value)
+        return members._value2member_map_.get(value, value)  # other text: the value's own checks decide
 
     return hook
 
