@@ -10,7 +10,7 @@ import fengqiao as fq
 from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.household import fold
 from fengqiao.lifecycle.household_events import HouseholdEvent
-from fengqiao.testing.households import HouseholdLifecycle, household_lifecycles
+from fengqiao.testing.households import HouseholdLifecycle, household_lifecycles, household_state_machine
 
 
 def make() -> HouseholdWorkflow:
@@ -88,3 +88,7 @@ def test_json_round_trip_keeps_the_household_and_its_events(run: HouseholdLifecy
     assert fq.loads(fq.dumps(h), fq.Household) == h
     for event in h.history:
         assert fq.loads(fq.dumps(event), HouseholdEvent) == event
+
+
+TestBaseHouseholdHarness = household_state_machine(max_examples=40).TestCase
+TestXiqiHouseholdHarness = household_state_machine("xiqi-family-risk", max_examples=40).TestCase

@@ -9,6 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 from fengqiao.testing.commands import Lifecycle, PayloadStrategy, Step, lifecycles, payloads_for
 from fengqiao.testing.harness import Invariant, PolicyStateMachine, policy_state_machine
+from fengqiao.testing.households import (
+    HouseholdInvariant,
+    HouseholdLifecycle,
+    HouseholdStateMachine,
+    household_lifecycles,
+    household_payloads_for,
+    household_state_machine,
+    household_story,
+)
 from fengqiao.testing.strategies import (
     actors,
     alerts,
@@ -31,6 +40,9 @@ _CONTRACTS = ("EventStoreContract", "LedgerContract", "PolicyContract")
 
 __all__ = [
     "EventStoreContract",
+    "HouseholdInvariant",
+    "HouseholdLifecycle",
+    "HouseholdStateMachine",
     "Invariant",
     "LedgerContract",
     "Lifecycle",
@@ -45,6 +57,10 @@ __all__ = [
     "dossier_items",
     "events",
     "gradings",
+    "household_lifecycles",
+    "household_payloads_for",
+    "household_state_machine",
+    "household_story",
     "lifecycles",
     "names",
     "parties",

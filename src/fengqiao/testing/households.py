@@ -1,4 +1,4 @@
-"""Random household lifecycles and a story that fires every household trigger: the toolkit for household rules.
+"""The toolkit for household rules: random lifecycles, a stateful harness, a story of every trigger.
 
 :func:`household_lifecycles` screens a household and drives it with random commands, as
 :func:`~fengqiao.testing.lifecycles` drives a dispute: mostly triggers the graph allows,
@@ -21,12 +21,15 @@ either lands or is refused; both are recorded as :class:`~fengqiao.testing.Step`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from itertools import count
+from typing import Any, ClassVar
 
 import attrs
+from hypothesis import settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from fengqiao.domain.clock import FixedClock
 from fengqiao.domain.dossier import DossierItem, DossierKind
@@ -36,10 +39,21 @@ from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.household import Household
 from fengqiao.lifecycle.household_events import HouseholdTrigger
 from fengqiao.lifecycle.states import TriggerId
+from fengqiao.policies.base import CHINA_TZ, DeadlineStatus
+from fengqiao.policies.households import HouseholdPolicy
+from fengqiao.serde import dumps, loads
 from fengqiao.testing.commands import Step
 from fengqiao.testing.strategies import names, parties, texts, vocabulary
 
-__all__ = ["HouseholdLifecycle", "household_lifecycles", "household_payloads_for", "household_story"]
+__all__ = [
+    "HouseholdInvariant",
+    "HouseholdLifecycle",
+    "HouseholdStateMachine",
+    "household_lifecycles",
+    "household_payloads_for",
+    "household_state_machine",
+    "household_story",
+]
 
 ACTORS = st.sampled_from(
     (
@@ -205,3 +219,151 @@ def household_story(wf: HouseholdWorkflow | None = None) -> Household:
         step()
         h = wf.fire(h, trigger, actor=actor, **payload)
     return h
+
+
+HouseholdInvariant = Callable[[HouseholdWorkflow, Household], None]
+"""A check of your own: raise ``AssertionError`` when ``household`` breaks your rule."""
+
+
+class HouseholdStateMachine(RuleBasedStateMachine):
+    """The stateful harness for a household policy; make one with :func:`household_state_machine`.
+
+    It screens households, fires random commands at them (mostly triggers the graph allows,
+    with random payloads and actors), moves the clock, and after every step checks what every
+    household policy must keep, as the dispute harness does: replay gives the household, JSON
+    round trip, a refused command changed nothing and ``check()`` agreed with ``fire()``, every
+    refusal has a code and both languages, nothing leaves a terminal state, deadlines agree
+    with the clock; plus your own invariants.
+    """
+
+    policy: ClassVar[str | HouseholdPolicy | None] = None
+    start: ClassVar[datetime] = datetime(2024, 1, 1, 8, 0, tzinfo=CHINA_TZ)
+    extra_invariants: ClassVar[tuple[HouseholdInvariant, ...]] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        ids = count(1)
+        self.clock = FixedClock(self.start)
+        self.workflow = HouseholdWorkflow(self.policy, clock=self.clock, ids=lambda: f"HH{next(ids)}")
+        self.households: list[Household] = []
+        self.terminal_seen: dict[str, int] = {}
+
+    @initialize(village=st.sampled_from(["西歧村", "龙头村"]), factors=_FACTORS)
+    def screen_first(self, village: str, factors: frozenset[HouseholdFactor]) -> None:
+        """Screen the first household."""
+        self.screen(village, factors)
+
+    @rule(village=st.sampled_from(["西歧村", "龙头村"]), factors=_FACTORS)
+    @precondition(lambda self: len(self.households) < 4)
+    def screen(self, village: str, factors: frozenset[HouseholdFactor]) -> None:
+        """Screen another household (up to four)."""
+        self.households.append(self.workflow.screen(village=village, factors=factors, actor="grid_worker:li"))
+
+    @rule(minutes=st.sampled_from((0, 30, 1440, 10080, 43200)))
+    def advance(self, minutes: int) -> None:
+        """Move the clock on (0 min to 30 days)."""
+        self.clock.advance(minutes=minutes)
+
+    @rule(data=st.data())
+    def command(self, data: st.DataObject) -> None:
+        """Fire a random command at a random household; a refusal must change nothing."""
+        index = data.draw(st.integers(0, len(self.households) - 1), label="household")
+        h = self.households[index]
+        graph = self.workflow.graph
+        allowed = graph.allowed(h.state)
+        pool = allowed if allowed and data.draw(st.integers(0, 4), label="any") != 4 else graph.triggers
+        trigger = data.draw(st.sampled_from(pool), label="trigger")
+        payload = dict(data.draw(household_payloads_for(trigger, self.workflow, h), label="payload"))
+        actor = data.draw(ACTORS, label="actor")
+        before = dumps(h)
+        decision = self.workflow.check(h, trigger, actor=actor, **payload)
+        new: Household | None = None
+        refusals: tuple[Any, ...] = ()
+        try:
+            new = self.workflow.fire(h, trigger, actor=actor, **payload)
+        except TransitionRefused as refused:
+            refusals = refused.refusals
+        if new is None:
+            assert not decision.allowed, "check() allowed what fire() refused"
+            assert refusals == decision.refusals, "check() and fire() gave different refusals"
+            for r in refusals:
+                assert r.code, f"refusal without a code: {r!r}"
+                assert r.zh, f"refusal without a Chinese message: {r!r}"
+                assert r.en, f"refusal without an English message: {r!r}"
+            assert dumps(h) == before, "a refused command changed the household"
+            return
+        assert decision.allowed, f"check() refused what fire() allowed: {decision.codes}"
+        assert new.version == h.version + 1
+        assert not graph.is_terminal(h.state), f"{trigger} left terminal state {h.state}"
+        self.households[index] = new
+
+    @invariant()
+    def replay_gives_the_household(self) -> None:
+        """``workflow.replay(h.history) == h`` for every household."""
+        for h in self.households:
+            assert self.workflow.replay(h.history) == h
+
+    @invariant()
+    def json_round_trip_keeps_the_household(self) -> None:
+        """Every household survives ``loads(dumps(h))``."""
+        for h in self.households:
+            assert loads(dumps(h), Household) == h
+
+    @invariant()
+    def terminal_states_stay_terminal(self) -> None:
+        """A household once deregistered (or in a policy's terminal state) never changes again."""
+        for h in self.households:
+            if h.id in self.terminal_seen:
+                assert h.version == self.terminal_seen[h.id], f"{h.id} changed after reaching {h.state}"
+            elif self.workflow.graph.is_terminal(h.state):
+                self.terminal_seen[h.id] = h.version
+
+    @invariant()
+    def deadlines_agree_with_the_clock(self) -> None:
+        """A deadline is overdue exactly when it is unmet and its due time has passed."""
+        now = self.clock.now()
+        for h in self.households:
+            for check in self.workflow.deadlines(h, at=now):
+                dl = check.deadline
+                if dl.met_at is None:
+                    expected = DeadlineStatus.OVERDUE if now > dl.due else DeadlineStatus.PENDING
+                else:
+                    expected = DeadlineStatus.MET if dl.met_at <= dl.due else DeadlineStatus.LATE
+                assert check.status is expected, (dl.code, check.status, expected)
+
+    @invariant()
+    def your_invariants_hold(self) -> None:
+        """The invariants the harness was made with."""
+        for check in self.extra_invariants:
+            for h in self.households:
+                check(self.workflow, h)
+
+
+def household_state_machine(
+    policy: str | HouseholdPolicy | None = None,
+    *,
+    invariants: Iterable[HouseholdInvariant] = (),
+    start: datetime | None = None,
+    max_examples: int = 100,
+    step_count: int = 30,
+) -> type[HouseholdStateMachine]:
+    """A harness class for a household ``policy`` (the base policy by default); run its ``.TestCase``.
+
+    Args:
+        policy: a household policy or a registered name.
+        invariants: your own checks, ``(workflow, household) -> None``, raising ``AssertionError``.
+        start: when the clock starts (2024-01-01 08:00 in Asia/Shanghai by default).
+        max_examples: how many random programs hypothesis runs.
+        step_count: how many steps each program takes at most.
+    """
+    name = "household-base" if policy is None else policy if isinstance(policy, str) else policy.name
+    attrs_: dict[str, Any] = {
+        "policy": policy,
+        "extra_invariants": tuple(invariants),
+        "start": start or HouseholdStateMachine.start,
+    }
+    machine = type(f"{name.title().replace('-', '')}StateMachine", (HouseholdStateMachine,), attrs_)
+    machine.TestCase.settings = settings(  # type: ignore[attr-defined]
+        max_examples=max_examples, stateful_step_count=step_count, deadline=None
+    )
+    return machine
