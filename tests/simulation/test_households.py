@@ -308,3 +308,10 @@ def test_something_other_than_a_store_is_refused() -> None:
     with pytest.raises(fq.ValidationError) as caught:
         simulate_households(SMALL, store="fengqiao.db")  # type: ignore[arg-type]
     assert caught.value.path == "store"
+
+
+@pytest.mark.parametrize("factor", [0, -1.0, float("nan"), float("inf")])
+def test_a_scale_that_is_not_a_finite_number_above_zero_is_refused(factor: float) -> None:
+    with pytest.raises(fq.ValidationError, match="finite factor above 0") as caught:
+        xiqi().scaled(factor)
+    assert caught.value.path == "factor"

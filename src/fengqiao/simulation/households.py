@@ -17,6 +17,7 @@ assessment gives the wanted class (see :mod:`fengqiao.simulation._household_agen
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
@@ -155,8 +156,8 @@ class HouseholdScenario:
 
         Shares and days are kept; a village keeps at least one household, a class what rounding gives.
         """
-        if not isinstance(factor, float | int) or isinstance(factor, bool) or not factor > 0:
-            raise ValidationError(f"expected a factor above 0, got {factor!r}", "factor")
+        if not isinstance(factor, float | int) or isinstance(factor, bool) or not 0 < factor < math.inf:
+            raise ValidationError(f"expected a finite factor above 0, got {factor!r}", "factor")
         villages = tuple(
             attrs.evolve(v, households=(n := max(1, round(v.households * factor))), grids=min(v.grids, n))
             for v in self.villages
