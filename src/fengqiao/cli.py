@@ -25,6 +25,7 @@ from fengqiao import _cli_quarantine as quarantine
 from fengqiao import simulation
 from fengqiao._cli_common import LangOption, Language, console, errors
 from fengqiao._cli_db import db_app
+from fengqiao._cli_households import households_app
 from fengqiao.demo import garage_entrance
 from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
@@ -328,6 +329,7 @@ def replay(
 
 
 app.add_typer(db_app, name="db")
+app.add_typer(households_app, name="households")
 
 
 def main() -> None:

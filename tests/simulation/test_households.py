@@ -24,7 +24,8 @@ from fengqiao.lifecycle.household_events import (
 )
 from fengqiao.lifecycle.states import TriggerId
 from fengqiao.policies.households import HouseholdBasePolicy
-from fengqiao.simulation import HouseholdScenario, HouseholdSimulationResult, Village, simulate_households, xiqi
+from fengqiao.simulation import CHUNK, HouseholdScenario, HouseholdSimulationResult, Village, simulate_households, xiqi
+from fengqiao.storage import Append, MemoryEventStore
 
 REPORT = {"screened": 3027, "watched": 257, "class.I": 5, "class.II": 23, "class.III": 185, "unclassed": 44}
 SMALL = xiqi().scaled(0.1)
@@ -256,3 +257,61 @@ def test_scaling_keeps_the_villages_and_the_proportions() -> None:
         "class.III": 18,
         "unclassed": 6,
     }
+
+
+class CountingStore(MemoryEventStore):
+    """A memory store that remembers how many streams each ``append_many`` carried."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+
+    def append_many(self, appends: Iterable[Append], /) -> tuple[int, ...]:
+        batch = list(appends)
+        self.batches.append(len(batch))
+        return super().append_many(batch)
+
+
+def test_a_store_receives_every_households_history_in_batches_of_chunk() -> None:
+    store = CountingStore()
+    result = simulate_households(xiqi(), "xiqi-family-risk", store=store)
+    assert store.batches == [CHUNK, CHUNK, CHUNK, 27]
+    stored = [HouseholdWorkflow("xiqi-family-risk").replay(store.load(h.id)) for h in result.households]  # type: ignore[arg-type]
+    assert tuple(stored) == result.households
+    assert sum(len(store.load(s)) for s in store.streams()) == result.events
+    assert store.verify().ok
+
+
+def test_a_simulation_into_a_store_returns_what_it_returns_without() -> None:
+    assert simulate_households(SMALL, store=MemoryEventStore()) == run(SMALL, strict=False)
+
+
+def test_a_store_that_holds_the_simulations_households_is_refused_and_nothing_more_is_stored() -> None:
+    store = MemoryEventStore()
+    simulate_households(SMALL, store=store)
+    before = store.digest()
+    with pytest.raises(fq.ValidationError, match=f"already holds household {SMALL.name}-01-0001") as caught:
+        simulate_households(SMALL.with_seed(7), store=store)
+    assert caught.value.path == "store"
+    after = store.digest()
+    assert (after.root, after.position, after.events) == (before.root, before.position, before.events)
+
+
+def test_another_scale_of_the_same_preset_goes_into_the_same_store() -> None:
+    store = MemoryEventStore()
+    simulate_households(SMALL, store=store)
+    simulate_households(xiqi().scaled(0.05), store=store)
+    assert len(list(store.streams())) == SMALL.households + xiqi().scaled(0.05).households
+
+
+def test_something_other_than_a_store_is_refused() -> None:
+    with pytest.raises(fq.ValidationError) as caught:
+        simulate_households(SMALL, store="fengqiao.db")  # type: ignore[arg-type]
+    assert caught.value.path == "store"
+
+
+@pytest.mark.parametrize("factor", [0, -1.0, float("nan"), float("inf")])
+def test_a_scale_that_is_not_a_finite_number_above_zero_is_refused(factor: float) -> None:
+    with pytest.raises(fq.ValidationError, match="finite factor above 0") as caught:
+        xiqi().scaled(factor)
+    assert caught.value.path == "factor"

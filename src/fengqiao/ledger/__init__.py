@@ -22,6 +22,8 @@ policy offers (Huainan's ``"dispatch"``, Huaiyang's ``"rewards"``, a third party
 ledger imports no region.
 :func:`to_dataframe` turns rows into a pandas ``DataFrame`` when pandas is installed.
 :func:`what_if` re-decides stored histories under another policy.
+:func:`household_report` reads every household in a store (no projected table yet) and gives
+a household policy's figures and the overdue deadlines.
 
 Which policy handles each dispute is the ledger's to know (events do not say): one policy
 for all, or a function of the dispute (see :class:`PolicyBook`).
@@ -38,6 +40,7 @@ from fengqiao.errors import ValidationError
 from fengqiao.ledger._book import PolicyBook, PolicyChoice
 from fengqiao.ledger._frames import to_dataframe
 from fengqiao.ledger.base import Ledger
+from fengqiao.ledger.households import HouseholdOverdue, HouseholdReport, household_figures, household_report
 from fengqiao.ledger.memory import MemoryLedger
 from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow, OverdueRow, Period, ResolutionRate
 from fengqiao.ledger.sqlite import SQLiteLedger
@@ -50,6 +53,8 @@ __all__ = [
     "Divergence",
     "DivergenceKind",
     "DossierRow",
+    "HouseholdOverdue",
+    "HouseholdReport",
     "Ledger",
     "LedgerProblem",
     "LedgerRow",
@@ -62,6 +67,8 @@ __all__ = [
     "ResolutionRate",
     "SQLiteLedger",
     "WhatIf",
+    "household_figures",
+    "household_report",
     "open_ledger",
     "to_dataframe",
     "what_if",

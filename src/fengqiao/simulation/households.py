@@ -17,6 +17,7 @@ assessment gives the wanted class (see :mod:`fengqiao.simulation._household_agen
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
@@ -29,13 +30,16 @@ from fengqiao.domain.clock import FixedClock
 from fengqiao.domain.household import RiskClass
 from fengqiao.errors import ValidationError
 from fengqiao.households import HouseholdWorkflow
+from fengqiao.ledger.households import household_figures
 from fengqiao.lifecycle.household import Household
-from fengqiao.lifecycle.household_events import HouseholdState
+from fengqiao.lifecycle.household_events import HouseholdEvent
 from fengqiao.policies.base import CHINA_TZ
-from fengqiao.policies.households import HouseholdPolicy, household_metrics
+from fengqiao.policies.households import HouseholdPolicy
 from fengqiao.policies.rhythms import XIQI_DAILY_REPORT, Filing, PlaceCheck
 from fengqiao.simulation._household_agent import ROOM_DAYS, HouseholdAgent, Story
+from fengqiao.simulation.run import CHUNK
 from fengqiao.simulation.scenario import _count, _positive, _share
+from fengqiao.storage.base import Append, EventStore
 
 __all__ = ["HouseholdScenario", "HouseholdSimulationResult", "Village", "simulate_households", "xiqi"]
 
@@ -152,8 +156,8 @@ class HouseholdScenario:
 
         Shares and days are kept; a village keeps at least one household, a class what rounding gives.
         """
-        if not isinstance(factor, float | int) or isinstance(factor, bool) or not factor > 0:
-            raise ValidationError(f"expected a factor above 0, got {factor!r}", "factor")
+        if not isinstance(factor, float | int) or isinstance(factor, bool) or not 0 < factor < math.inf:
+            raise ValidationError(f"expected a finite factor above 0, got {factor!r}", "factor")
         villages = tuple(
             attrs.evolve(v, households=(n := max(1, round(v.households * factor))), grids=min(v.grids, n))
             for v in self.villages
@@ -256,11 +260,7 @@ class HouseholdSimulationResult:
 
     def figures(self) -> dict[str, int]:
         """The simulated ``screened``, ``watched``, ``class.I`` … and ``unclassed`` (as the scenario's figures)."""
-        m = household_metrics(self.households)
-        out = {key: int(m[key]) for key in ("screened", "watched")}
-        out.update({f"class.{c}": int(m[f"class.{c}"]) for c in RiskClass})
-        out["unclassed"] = sum(1 for h in self.households if h.state == HouseholdState.WATCHED and h.assessment is None)
-        return out
+        return household_figures(self.households)
 
     def matches(self) -> bool:
         """Whether every figure is the scenario's (the report's, for :func:`xiqi`)."""
@@ -285,7 +285,7 @@ class HouseholdSimulationResult:
 
 
 def simulate_households(
-    scenario: HouseholdScenario, policy: str | HouseholdPolicy = "household-base"
+    scenario: HouseholdScenario, policy: str | HouseholdPolicy = "household-base", *, store: EventStore | None = None
 ) -> HouseholdSimulationResult:
     """Run ``scenario`` through ``policy``: every household screened, the chosen ones watched and classed.
 
@@ -294,6 +294,15 @@ def simulate_households(
     watched and which class each is meant for, then a seed per watched household from which
     its own story is drawn, so two policies see the same households with the same stories.
 
+    With ``store``, every household's history is appended to it too, :data:`CHUNK` households
+    per ``append_many`` (one transaction each), in the order of their ids; the result is the
+    same as without. The daily reports are not stored (they are not events of a case).
+
+    Raises:
+        ValidationError: ``store`` is not an event store, or already holds a household of
+            this scenario (its ids are the scenario's name, village and number: another
+            scenario name, e.g. scaled, does not clash); nothing was stored.
+
     >>> from fengqiao.simulation import HouseholdScenario, Village, simulate_households
     >>> from datetime import date
     >>> tiny = HouseholdScenario(name="tiny", start=date(2024, 4, 1), days=3, villages=[Village("村A", 2)],
@@ -301,15 +310,15 @@ def simulate_households(
     >>> simulate_households(tiny).missing_daily_reports
     {'村A': 3}
     """
+    homes = _homes(scenario)
+    if store is not None:
+        _check_empty(store, {home[0] for home in homes}, scenario.name)
     rng = random.Random(scenario.seed)
     first = datetime.combine(scenario.start, time(0), tzinfo=CHINA_TZ)
     reports = {v.name: _reports(scenario, first, rng) for v in scenario.villages}
     clock = FixedClock(first)
     wf = HouseholdWorkflow(policy, clock=clock)
     agent = HouseholdAgent(wf, clock, scenario.help_report_rate)
-    homes = [
-        (f"{scenario.name}-{vi + 1:02d}", v, i) for vi, v in enumerate(scenario.villages) for i in range(v.households)
-    ]
     screened_at = [
         first + _DAY * rng.randrange(scenario.screening_days) + _MINUTE * rng.randint(480, 1079) for _ in homes
     ]
@@ -319,11 +328,11 @@ def simulate_households(
     stories = {index: (want, rng.getrandbits(64)) for index, want in zip(chosen, wanted, strict=True)}
     incidents: dict[str, set[int]] = {v.name: set() for v in scenario.villages}
     households = []
-    for index, (tag, village, i) in enumerate(homes):
+    for index, (household_id, tag, village, i) in enumerate(homes):
         grid = str(i % village.grids + 1)
         worker = f"grid_worker:{tag}-g{grid}"
         h = agent.screen(
-            household_id=f"{tag}-{i + 1:04d}", village=village.name, grid=grid, at=screened_at[index], worker=worker
+            household_id=household_id, village=village.name, grid=grid, at=screened_at[index], worker=worker
         )
         if index in stories:
             story = _story(scenario, first, screened_at[index], reports[village.name], *stories[index])
@@ -339,6 +348,9 @@ def simulate_households(
         )
         for name, times in reports.items()
     }
+    if store is not None:
+        for n in range(0, len(households), CHUNK):
+            store.append_many(Append(h.id, _events(h.history), expected_version=0) for h in households[n : n + CHUNK])
     end = first + _DAY * scenario.days
     checks = XIQI_DAILY_REPORT.check_places(dict.fromkeys(filings, first), filings, at=end)
     return HouseholdSimulationResult(
@@ -353,6 +365,28 @@ def simulate_households(
         unmatched=agent.unmatched,
         events=sum(h.version for h in households),
     )
+
+
+def _homes(scenario: HouseholdScenario) -> list[tuple[str, str, Village, int]]:
+    """Every household of ``scenario``: its id (``xiqi-03-0042``), village tag (``xiqi-03``), village, number from 0."""
+    tags = [(f"{scenario.name}-{vi + 1:02d}", v) for vi, v in enumerate(scenario.villages)]
+    return [(f"{tag}-{i + 1:04d}", tag, v, i) for tag, v in tags for i in range(v.households)]
+
+
+def _check_empty(store: EventStore, ids: set[str], name: str) -> None:
+    """Refuse a store that is not one, or that already holds one of ``ids``: before anything is simulated."""
+    if not (callable(getattr(store, "streams", None)) and callable(getattr(store, "append_many", None))):
+        raise ValidationError(f"expected an event store, got {type(store).__name__}", "store")
+    clash = next((stream_id for stream_id in store.streams() if stream_id in ids), None)
+    if clash is not None:
+        raise ValidationError(
+            f"the store already holds household {clash} of the simulation {name}; nothing was stored", "store"
+        )
+
+
+def _events(events: tuple[HouseholdEvent, ...]) -> tuple[Any, ...]:
+    """``events`` as the store's protocol takes them (it names dispute events; it stores any kind)."""
+    return events
 
 
 def _missing(check: PlaceCheck, end: datetime) -> int:

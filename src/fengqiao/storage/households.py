@@ -20,6 +20,7 @@ its parties belongs to (``Party.household`` names the household's id)::
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from fengqiao.domain.actor import ActorLike
@@ -96,6 +97,21 @@ class HouseholdRepository:
         if not history or not isinstance(history[0], HouseholdEvent):
             raise HouseholdNotFound(household_id)
         return self.workflow.replay(history)
+
+    def households(self) -> Iterator[Household]:
+        """Every household in the store, replayed through the workflow's graph, in the order of their ids.
+
+        It reads every stream of the store, one at a time: a stream is a household's if its
+        first event is a household event (the disputes in the store are loaded and passed over).
+
+        Raises:
+            BrokenStreamError, UnreadableEventError: as the store's ``load``.
+            ValidationError: a history takes a step this workflow's graph does not allow.
+        """
+        for stream_id in self.store.streams():
+            history: tuple[Any, ...] = self.store.load(stream_id)
+            if history and isinstance(history[0], HouseholdEvent):
+                yield self.workflow.replay(history)
 
     def link(
         self, disputes: Repository, dispute: Dispute, household_id: str, *, actor: ActorLike

@@ -1,0 +1,208 @@
+"""``fengqiao households``: simulate Xiqi's household year into a store, and report on the households in a store.
+
+Private; registered on the command line by :mod:`fengqiao.cli`. User mistakes raise
+:class:`~fengqiao.errors.ValidationError`, which ``fengqiao.cli.main`` prints as one line
+(exit code 2).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from fengqiao._cli_common import LangOption, Language, console
+from fengqiao.domain._quote import quote
+from fengqiao.domain.household import RiskClass, WorkKind
+from fengqiao.domain.vocabulary import Lang
+from fengqiao.errors import ValidationError
+from fengqiao.ledger.households import HouseholdReport, household_report
+from fengqiao.lifecycle.household_events import HouseholdState
+from fengqiao.policies.base import CHINA_TZ
+from fengqiao.policies.registry import get_household
+from fengqiao.simulation.households import HouseholdSimulationResult, simulate_households, xiqi
+from fengqiao.storage import SQLiteEventStore
+
+__all__ = ["households_app"]
+
+households_app = typer.Typer(
+    help="Households (家庭): Xiqi's family-risk work — simulate a year into a store, report on its households.",
+    no_args_is_help=True,
+)
+
+SHOWN = 10
+"""Overdue deadlines listed by ``households report``; the rest are counted."""
+
+_WORDS: Mapping[str, tuple[str, str]] = {
+    "screened": ("摸排户数", "households screened"),
+    "watched": ("重点关注家庭", "households watched"),
+    "unclassed": ("关注未定级", "watched, not classed"),
+    "help.pending": ("部门未报到的帮扶", "help not reported in"),
+    "figure": ("指标", "figure"),
+    "simulated": ("模拟", "simulated"),
+    "report": ("报告", "report"),
+    "village": ("村", "village"),
+    "missing": ("各村日报告缺报", "daily reports missing, per village"),
+    "days": ("缺报天数", "days without one"),
+    "states": ("状态", "states"),
+    "classes": ("风险等级", "risk classes"),
+    "work": ("工作类别", "kinds of work"),
+    "count": ("户数", "households"),
+    "total": ("合计", "total"),
+}
+"""The command's own labels (zh, en); states, classes and kinds of work use their vocabularies' ``label``."""
+
+
+def _word(key: str, lang: Lang) -> str:
+    zh, en = _WORDS[key]
+    return zh if lang == "zh" else en
+
+
+def _label(key: str, lang: Lang) -> str:
+    """A figure's label: ``class.II`` → 二类 / class II; ``work.*`` and ``state.*`` by their vocabularies too."""
+    kind, _, value = key.partition(".")
+    if kind == "class":
+        return RiskClass(value).label(lang)
+    if kind == "work":
+        return WorkKind(value).label(lang)
+    if kind == "state":
+        return HouseholdState(value).label(lang)
+    return _word(key, lang)
+
+
+@households_app.command("simulate")
+def households_simulate(
+    policy: Annotated[str, typer.Option(help="Household policy name.")] = "xiqi-family-risk",
+    db: Annotated[Path, typer.Option(help="SQLite file to keep the households' histories in.")] = Path("fengqiao.db"),
+    seed: Annotated[int | None, typer.Option(help="Random seed (the preset's own, 2024, by default).")] = None,
+    scale: Annotated[float, typer.Option(help="Multiply the preset's households, watched and classed by this.")] = 1.0,
+    lang: LangOption = Language.en,
+) -> None:
+    """Simulate Xiqi township's year (the ``xiqi`` preset) into the SQLite store; print its figures by the report's.
+
+    Every household's history is stored; the daily reports are simulated and their missing
+    days counted per village, but not stored. A store that already holds this simulation's
+    households is refused (another ``--scale`` is another simulation).
+    """
+    code: Lang = lang.value
+    if not (scale > 0 and math.isfinite(scale)):
+        raise ValidationError(f"scale must be a number more than 0, got {scale}", "scale")
+    chosen = xiqi() if scale == 1.0 else xiqi().scaled(scale)
+    chosen = chosen if seed is None else chosen.with_seed(seed)
+    household_policy = get_household(policy)  # an unknown name is refused before the file is made
+    with SQLiteEventStore(db) as store:
+        try:
+            result = simulate_households(chosen, household_policy, store=store)
+        except ValidationError as exc:
+            if exc.path != "store":
+                raise
+            raise ValidationError(
+                f"{db} already holds the households of the simulation {chosen.name}; give another --db, or another"
+                " --scale",
+                "db",
+            ) from None
+    _print_simulated(result, code, scale)
+    stored = f"events stored in {db}: {result.events}" if code == "en" else f"已存入 {db}：{result.events} 个事件"
+    console.print(escape(stored))
+
+
+def _print_simulated(result: HouseholdSimulationResult, code: Lang, scale: float) -> None:
+    scenario = result.scenario
+    title = f"{scenario.name} · {result.policy} · seed {scenario.seed}"
+    table = Table(title=escape(title))
+    table.add_column(_word("figure", code))
+    table.add_column(_word("simulated", code), justify="right")
+    table.add_column(_word("report", code) + (f" ×{scale:g}" if scale != 1.0 else ""), justify="right")
+    wanted = scenario.figures()
+    for key, value in result.figures().items():
+        mark = "" if value == wanted[key] else "  ≠"
+        table.add_row(_label(key, code), str(value), f"{wanted[key]}{mark}")
+    console.print(table)
+    villages = Table(title=_word("missing", code))
+    villages.add_column(_word("village", code))
+    villages.add_column(_word("days", code), justify="right")
+    for village, missing in result.missing_daily_reports.items():
+        villages.add_row(escape(village), f"{missing} / {scenario.days}")
+    total = sum(result.missing_daily_reports.values())
+    villages.add_row(_word("total", code), f"{total} / {scenario.days * len(scenario.villages)}")
+    console.print(villages)
+
+
+@households_app.command("report")
+def households_report(
+    policy: Annotated[str, typer.Option(help="The household policy the households were handled under.")] = (
+        "xiqi-family-risk"
+    ),
+    db: Annotated[Path, typer.Option(help="SQLite file of the store (it must exist).")] = Path("fengqiao.db"),
+    at: Annotated[
+        str | None,
+        typer.Option(help="Judge the deadlines at the end of this day, YYYY-MM-DD, Beijing time (today by default)."),
+    ] = None,
+    lang: LangOption = Language.en,
+) -> None:
+    """The households in the store: screened, watched, by class and kind of work, pending help; overdue deadlines.
+
+    Every household in the store is read and replayed (there is no household table yet).
+    """
+    code: Lang = lang.value
+    day = _day(at) if at is not None else datetime.now(CHINA_TZ).date()
+    end_of_day = datetime.combine(day + timedelta(days=1), time(), CHINA_TZ)
+    if not db.is_file():
+        raise ValidationError(f"{db} is not a file", "db")
+    with SQLiteEventStore(db, upgrade=False) as store:
+        report = household_report(store, policy, at=end_of_day)
+    if not report.households:
+        console.print(escape(f"{db}: no households" if code == "en" else f"{db}：没有家庭"))
+        return
+    _print_figures(report, db, code)
+    _print_overdue(report, day, code)
+
+
+def _print_figures(report: HouseholdReport, db: Path, code: Lang) -> None:
+    n = len(report.households)
+    noun = "households" if code == "en" else "户"
+    console.print(escape(f"{db} · {report.policy} · {n} {noun}"), soft_wrap=True)
+    table = Table()
+    table.add_column(_word("figure", code))
+    table.add_column(_word("count", code), justify="right")
+    figures = report.figures()
+    for key in ("screened", "watched", "unclassed"):
+        table.add_row(_label(key, code), str(figures[key]))
+    if "help.pending" in report.metrics:
+        table.add_row(_label("help.pending", code), str(int(report.metrics["help.pending"])))
+    console.print(table)
+    for group, keys in (
+        ("classes", [f"class.{c}" for c in RiskClass]),
+        ("work", [f"work.{k}" for k in WorkKind]),
+        ("states", [f"state.{s}" for s in HouseholdState]),
+    ):
+        counts = [(_label(key, code), int(report.metrics.get(key, 0))) for key in keys]
+        line = ("、" if code == "zh" else ", ").join(f"{label} {value}" for label, value in counts if value)
+        console.print(f"{_word(group, code)}{'：' if code == 'zh' else ': '}{line or '—'}")
+
+
+def _print_overdue(report: HouseholdReport, day: date, code: Lang) -> None:
+    rows = report.overdue
+    heading = f"overdue at the end of {day}" if code == "en" else f"{day} 日终逾期"
+    console.print(f"[bold]{heading}{'：' if code == 'zh' else ':'}[/bold] {len(rows)}")
+    for row in rows[:SHOWN]:
+        due = row.due.astimezone(CHINA_TZ)
+        when = f"due {due:%Y-%m-%d %H:%M}" if code == "en" else f"{due:%Y-%m-%d %H:%M} 到期"
+        text = f"  {row.household_id}  {row.village}  {row.code}  {when}  {row.message(code)}"
+        console.print(escape(text), soft_wrap=True)
+    if len(rows) > SHOWN:
+        rest = len(rows) - SHOWN
+        console.print(f"  … and {rest} more" if code == "en" else f"  ……另有 {rest} 项")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{quote(text)} is not a day; write it as YYYY-MM-DD", "at") from None
