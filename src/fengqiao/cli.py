@@ -1,4 +1,7 @@
-"""The ``fengqiao`` command line: demo, simulate, report, replay, policies, diagram, db upgrade/digest/verify/retry.
+"""The ``fengqiao`` command line: demo, simulate, report, replay, policies, diagram, households, db.
+
+``households simulate``/``report`` handle Xiqi-style household work; ``db`` upgrades, digests,
+verifies and retries.
 
 User mistakes end in one clear line on stderr and exit code 2, never a traceback.
 """
