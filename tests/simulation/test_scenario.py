@@ -51,3 +51,10 @@ def test_a_share_outside_zero_and_one_is_refused() -> None:
 def test_an_unknown_category_in_a_mix_is_refused() -> None:
     with pytest.raises(fq.ValidationError, match="category_mix"):
         attrs.evolve(yongji_2024(), category_mix={"gossip": 1.0})
+
+
+@pytest.mark.parametrize("factor", [0, -1.0, float("nan"), float("inf"), 1e300, True, "2"])
+def test_a_scale_that_is_not_a_number_above_zero_and_at_most_a_thousand_is_refused(factor: float) -> None:
+    with pytest.raises(fq.ValidationError, match="factor above 0 and at most 1,000") as caught:
+        yongji_2024().scaled(factor)
+    assert caught.value.path == "factor"

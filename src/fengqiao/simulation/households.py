@@ -17,7 +17,6 @@ assessment gives the wanted class (see :mod:`fengqiao.simulation._household_agen
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
@@ -38,7 +37,7 @@ from fengqiao.policies.households import HouseholdPolicy
 from fengqiao.policies.rhythms import XIQI_DAILY_REPORT, Filing, PlaceCheck
 from fengqiao.simulation._household_agent import ROOM_DAYS, HouseholdAgent, Story
 from fengqiao.simulation.run import CHUNK
-from fengqiao.simulation.scenario import _count, _positive, _share
+from fengqiao.simulation.scenario import MAX_SCALE, _count, _positive, _share
 from fengqiao.storage.base import Append, EventStore
 
 __all__ = ["HouseholdScenario", "HouseholdSimulationResult", "Village", "simulate_households", "xiqi"]
@@ -156,8 +155,8 @@ class HouseholdScenario:
 
         Shares and days are kept; a village keeps at least one household, a class what rounding gives.
         """
-        if not isinstance(factor, float | int) or isinstance(factor, bool) or not 0 < factor < math.inf:
-            raise ValidationError(f"expected a finite factor above 0, got {factor!r}", "factor")
+        if not isinstance(factor, float | int) or isinstance(factor, bool) or not 0 < factor <= MAX_SCALE:
+            raise ValidationError(f"expected a factor above 0 and at most {MAX_SCALE:,}, got {factor!r}", "factor")
         villages = tuple(
             attrs.evolve(v, households=(n := max(1, round(v.households * factor))), grids=min(v.grids, n))
             for v in self.villages

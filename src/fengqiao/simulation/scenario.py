@@ -28,6 +28,9 @@ __all__ = ["Mix", "Scenario", "Staff", "huaiyang_year", "province", "yongji_2024
 
 V = TypeVar("V", bound=Vocabulary)
 
+MAX_SCALE = 1_000
+"""The largest factor :meth:`Scenario.scaled` takes: a thousand years' worth of a county is plenty."""
+
 Mix = tuple[tuple[Any, float], ...]
 """Weighted choices as ``((member, weight), ...)``; weights need not sum to one."""
 
@@ -134,8 +137,8 @@ class Scenario:
 
         Days, mixes and rates are kept, so proportions are comparable with the full scenario.
         """
-        if not factor > 0:
-            raise ValidationError(f"expected a factor above 0, got {factor!r}", "factor")
+        if not isinstance(factor, float | int) or isinstance(factor, bool) or not 0 < factor <= MAX_SCALE:
+            raise ValidationError(f"expected a factor above 0 and at most {MAX_SCALE:,}, got {factor!r}", "factor")
         return attrs.evolve(self, name=f"{self.name}-x{factor:g}", disputes=max(1, round(self.disputes * factor)))
 
     def with_seed(self, seed: int) -> Scenario:
