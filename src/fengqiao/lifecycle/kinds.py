@@ -20,7 +20,6 @@ watched → assessed → managed → released), declared in :mod:`fengqiao.lifec
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -100,7 +99,7 @@ def _custom(value: object) -> type[Any] | None:
 
 
 def _targets(kind: Kind) -> Mapping[str, Vocabulary]:
-    return MappingProxyType({r.trigger: r.target for r in kind.rows if r.target is not None})
+    return {r.trigger: r.target for r in kind.rows if r.target is not None}  # a dict: every load reads it per event
 
 
 def _internal(kind: Kind) -> frozenset[str]:
