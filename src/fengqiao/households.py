@@ -46,10 +46,12 @@ from fengqiao.lifecycle.household_events import (
     AssessPayload,
     HouseholdEvent,
     HouseholdScreened,
+    HouseholdTransitioned,
     HouseholdTrigger,
     ScreenPayload,
     parse_factors,
 )
+from fengqiao.lifecycle.payloads import TransitionPayload
 from fengqiao.lifecycle.refusals import Decision, Refusal
 from fengqiao.lifecycle.states import TriggerId
 from fengqiao.policies.households import HouseholdBasePolicy, HouseholdPolicy
@@ -107,6 +109,9 @@ class HouseholdWorkflow:
         self.clock: Clock = clock or SystemClock()
         self.graph = Graph(self.policy.graph(), kind=HOUSEHOLD)
         self._ids = ids or random_id
+        self._custom_targets = {
+            e.trigger: e.dest for e in self.policy.graph().edges if e.trigger not in HouseholdTrigger._value2member_map_
+        }
 
     def __repr__(self) -> str:
         return f"HouseholdWorkflow(policy={self.policy.name!r}, clock={self.clock!r})"
@@ -323,8 +328,8 @@ class HouseholdWorkflow:
         self, household: Household, trig: TriggerId, who: Actor, at: datetime, payload: Mapping[str, Any]
     ) -> HouseholdEvent:
         row = _ROWS.get(str(trig))
-        if row is None:  # pragma: no cover - household policies add no triggers yet
-            raise ValidationError(f"{trig} has no event of its own", "trigger")
+        if row is None:  # a trigger the policy added: recorded as HouseholdTransitioned
+            return self._custom_event(household, trig, who, at, payload)
         given = dict(payload)
         try:
             if trig in _ASSESSING:
@@ -339,6 +344,22 @@ class HouseholdWorkflow:
             raise exc.within(str(trig)) from None
         event: HouseholdEvent = row.event(household_id=household.id, at=at, actor=who, payload=body)
         return event
+
+    def _custom_event(
+        self, household: Household, trig: TriggerId, who: Actor, at: datetime, payload: Mapping[str, Any]
+    ) -> HouseholdEvent:
+        target = self._custom_targets[str(trig)]
+        given = dict(payload)
+        for reserved in ("trigger", "target"):
+            if reserved in given:
+                raise ValidationError(f"{reserved} is set by the graph, not given", f"{trig}.{reserved}")
+        try:
+            body = TransitionPayload(trigger=str(trig), target=str(target), **given)
+        except TypeError:
+            raise _unknown_keyword(str(trig), given, TransitionPayload) from None
+        except ValidationError as exc:
+            raise exc.within(str(trig)) from None
+        return HouseholdTransitioned(household_id=household.id, at=at, actor=who, payload=body)
 
     def _decide(
         self, household: object, trigger: object, actor: ActorLike, payload: Mapping[str, Any]

@@ -93,6 +93,14 @@ EXAMPLES: dict[type[Any], st.SearchStrategy[Any]] = {
     **{type(e): st.just(e) for e in _STORY},
     **{type(e.payload): st.just(e.payload) for e in _STORY if type(e.payload).__module__ == hev.__name__},
     hev.HouseholdAssessment: st.just(_STORY[2].payload.assessment),
+    hev.HouseholdTransitioned: st.just(
+        hev.HouseholdTransitioned(
+            household_id="h-1",
+            at=START,
+            actor=fq.Actor.parse("grid_worker:li"),
+            payload=pl.TransitionPayload(trigger="transfer", target="transferred"),
+        )
+    ),
     sim_households.Village: st.just(sim_households.Village("村01", 250, 3)),
     sim_households.HouseholdScenario: st.just(sim_households.xiqi()),
     **{getattr(pl, name): _payload_of(getattr(pl, name)) for name in pl.__all__ if name.endswith("Payload")},

@@ -205,3 +205,33 @@ def test_the_diagram_draws_the_household_graph_in_both_languages() -> None:
     assert "deregistered" in en
     assert "包联管控" in zh
     assert "digraph" in wf.diagram(format="dot")
+
+
+class Transfers(HouseholdBasePolicy):
+    """A policy that adds a state and a trigger of its own: a household moved to another township."""
+
+    name = "transfers"
+
+    def graph(self) -> GraphExtension:
+        return GraphExtension(
+            states=(StateSpec("transferred", "已转出", "transferred out", terminal=True),),
+            edges=(Edge("transfer", ("watched", "managed"), "transferred", zh="转出", en="transfer out"),),
+        )
+
+
+def test_a_policys_own_trigger_is_recorded_replayed_stored_and_read_back() -> None:
+    wf = workflow(Transfers())
+    h = wf.watch(screened(wf), reason="外出务工", actor=GRID)
+    assert wf.check(screened(wf), "transfer", actor=GRID).codes == ("graph.not-allowed",)
+    h = wf.fire(h, "transfer", note="迁往县城", actor=GRID)
+    assert h.state == "transferred"
+    assert wf.graph.is_terminal(h.state)
+    assert wf.triggers(h) == ()
+    assert wf.replay(h.history) == h
+    assert fq.loads(fq.dumps(h), fq.Household) == h
+    with pytest.raises(ValidationError, match="cannot take a household from screened"):
+        HouseholdWorkflow(Transfers()).replay((h.history[0], h.history[-1]))
+    with pytest.raises(ValidationError) as caught:
+        wf.fire(wf.watch(screened(wf), reason="x", actor=GRID), "transfer", target="closed", actor=GRID)
+    assert caught.value.path == "transfer.target"
+    assert "转出" in wf.diagram(lang="zh")

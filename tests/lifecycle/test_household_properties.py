@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from hypothesis import given, settings
 
@@ -10,6 +11,7 @@ import fengqiao as fq
 from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.household import fold
 from fengqiao.lifecycle.household_events import HouseholdEvent
+from fengqiao.storage import MemoryEventStore
 from fengqiao.testing.households import HouseholdLifecycle, household_lifecycles, household_state_machine
 
 
@@ -92,3 +94,22 @@ def test_json_round_trip_keeps_the_household_and_its_events(run: HouseholdLifecy
 
 TestBaseHouseholdHarness = household_state_machine(max_examples=40).TestCase
 TestXiqiHouseholdHarness = household_state_machine("xiqi-family-risk", max_examples=40).TestCase
+
+
+def make_transfers() -> HouseholdWorkflow:
+    from tests.lifecycle.test_household import Transfers
+
+    return HouseholdWorkflow(Transfers(), clock=fq.FixedClock(datetime(2024, 1, 1, tzinfo=UTC)))
+
+
+@settings(max_examples=200)
+@given(household_lifecycles(make_transfers))
+def test_a_policys_own_states_and_triggers_replay_and_round_trip(run: HouseholdLifecycle) -> None:
+    h = run.household
+    assert run.workflow.replay(h.history) == h
+    assert fq.loads(fq.dumps(h), fq.Household) == h
+    store = MemoryEventStore()
+    events: tuple[Any, ...] = h.history
+    store.append(h.id, events, expected_version=0)
+    loaded: tuple[Any, ...] = store.load(h.id)
+    assert run.workflow.replay(loaded) == h

@@ -39,6 +39,7 @@ from fengqiao.lifecycle.household_events import (
     HouseholdReleased,
     HouseholdScreened,
     HouseholdState,
+    HouseholdTransitioned,
     HouseholdTrigger,
     HouseholdWatched,
 )
@@ -201,6 +202,13 @@ def _nothing(h: Household, e: HouseholdEvent) -> dict[str, Any]:
     return {}
 
 
+def _transitioned(h: Household, e: HouseholdTransitioned) -> dict[str, Any]:
+    """A policy's own trigger: its documents go to the file; its target is in its payload."""
+    target = e.payload.target
+    state = HouseholdState(target) if target in HouseholdState._value2member_map_ else target
+    return {"dossier": h.dossier + e.payload.documents, "state": state, "state_since": e.at}
+
+
 _S, _T = HouseholdState, HouseholdTrigger
 _OPEN = tuple(s for s in HouseholdState if s not in HOUSEHOLD_TERMINAL)
 _ACTIVE = (_S.ASSESSED, _S.MANAGED)
@@ -231,15 +239,23 @@ HOUSEHOLD = Kind(
     terminal=HOUSEHOLD_TERMINAL,
     rows=HOUSEHOLD_TRIGGERS,
     opening=HouseholdScreened,
+    custom=HouseholdTransitioned,
 )
 """The household (家庭): screened → watched → assessed → managed → released; deregistered ends it."""
 
 if {row.trigger for row in HOUSEHOLD_TRIGGERS} != set(HouseholdTrigger):  # pragma: no cover - a definition fault
     raise AssertionError("a built-in household trigger has no row")
 
-_STEPS = {row.event: (row.fold, row.target) for row in HOUSEHOLD_TRIGGERS}
+_STEPS: dict[type[Any], tuple[Any, HouseholdState | None]] = {
+    **{row.event: (row.fold, row.target) for row in HOUSEHOLD_TRIGGERS},
+    HouseholdTransitioned: (_transitioned, None),
+}
 
-_CLASSES: tuple[type[HouseholdEvent], ...] = (HouseholdScreened, *(row.event for row in HOUSEHOLD_TRIGGERS))
+_CLASSES: tuple[type[HouseholdEvent], ...] = (
+    HouseholdScreened,
+    *(row.event for row in HOUSEHOLD_TRIGGERS),
+    HouseholdTransitioned,
+)
 HOUSEHOLD_EVENT_TYPES: Mapping[str, type[HouseholdEvent]] = {cls.type: cls for cls in _CLASSES}
 """Every household event class by its ``type`` tag (all begin ``household_``: none is a dispute event's)."""
 

@@ -42,7 +42,7 @@ from fengqiao.domain.party import Party
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle._fields import _tuple_party
-from fengqiao.lifecycle.payloads import AttachPayload, NotePayload
+from fengqiao.lifecycle.payloads import AttachPayload, NotePayload, TransitionPayload
 
 __all__ = [
     "AssessPayload",
@@ -65,6 +65,7 @@ __all__ = [
     "HouseholdReleased",
     "HouseholdScreened",
     "HouseholdState",
+    "HouseholdTransitioned",
     "HouseholdTrigger",
     "HouseholdWatched",
     "IncidentPayload",
@@ -400,3 +401,12 @@ class HouseholdNoted(HouseholdEvent):
     type: ClassVar[str] = "household_noted"
     trigger: ClassVar[str] = HouseholdTrigger.NOTE
     payload: NotePayload
+
+
+@attrs.frozen(kw_only=True)
+class HouseholdTransitioned(HouseholdEvent):
+    """A trigger that a household policy added to the graph fired (its target state is in its payload)."""
+
+    type: ClassVar[str] = "household_transitioned"
+    trigger: ClassVar[str] = "custom"
+    payload: TransitionPayload

@@ -121,9 +121,9 @@ _PAYLOADS = _payloads()
 def household_payloads_for(
     trigger: TriggerId, wf: HouseholdWorkflow, household: Household
 ) -> st.SearchStrategy[Mapping[str, Any]]:
-    """A strategy of valid keyword payloads for a built-in household ``trigger``."""
+    """A strategy of valid keyword payloads for ``trigger``: a built-in one's, or a note for a policy's own."""
     if trigger not in _PAYLOADS:
-        raise ValidationError(f"no payload strategy for {trigger!r}: pass one in payloads=", "trigger")
+        return st.fixed_dictionaries({}, optional={"note": texts()})
     return _PAYLOADS[str(trigger)]
 
 
