@@ -33,13 +33,14 @@ from fengqiao.domain.clock import FixedClock
 from fengqiao.domain.terms import Category, Channel
 from fengqiao.errors import TransitionRefused
 from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.lifecycle.refusals import Decision, Refusal
 from fengqiao.policies.base import CHINA_TZ, DeadlineStatus, Policy
 from fengqiao.serde import dumps, loads
 from fengqiao.testing.commands import ACTORS, payloads_for
 from fengqiao.testing.strategies import texts, vocabulary
-from fengqiao.workflow import Workflow, replay
+from fengqiao.workflow import DeadlineCheck, Workflow, replay
 
-__all__ = ["Invariant", "PolicyStateMachine", "policy_state_machine"]
+__all__ = ["Invariant", "PolicyStateMachine", "check_deadlines", "check_refusal", "policy_state_machine"]
 
 Invariant = Callable[[Workflow, Dispute], None]
 """A check of your own: raise ``AssertionError`` when ``dispute`` breaks your rule."""
@@ -97,12 +98,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
         except TransitionRefused as refused:
             refusals = refused.refusals
         if new is None:
-            assert not decision.allowed, "check() allowed what fire() refused"
-            assert refusals == decision.refusals, "check() and fire() gave different refusals"
-            for r in refusals:
-                assert r.code, f"refusal without a code: {r!r}"
-                assert r.zh, f"refusal without a Chinese message: {r!r}"
-                assert r.en, f"refusal without an English message: {r!r}"
+            check_refusal(decision, refusals)
             assert dumps(d) == before, "a refused command changed the dispute"
             return
         assert decision.allowed, f"check() refused what fire() allowed: {decision.codes}"
@@ -137,14 +133,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
         """A deadline is overdue exactly when it is unmet and its due time has passed."""
         now = self.clock.now()
         for d in self.disputes:
-            for check in self.workflow.deadlines(d, at=now):
-                dl = check.deadline
-                if dl.met_at is None:
-                    expected = DeadlineStatus.OVERDUE if now > dl.due else DeadlineStatus.PENDING
-                else:
-                    expected = DeadlineStatus.MET if dl.met_at <= dl.due else DeadlineStatus.LATE
-                assert check.status is expected, (dl.code, check.status, expected)
-                assert dl.code, "a deadline without a code"
+            check_deadlines(self.workflow.deadlines(d, at=now), now)
 
     @invariant()
     def your_invariants_hold(self) -> None:
@@ -152,6 +141,28 @@ class PolicyStateMachine(RuleBasedStateMachine):
         for check in self.extra_invariants:
             for d in self.disputes:
                 check(self.workflow, d)
+
+
+def check_refusal(decision: Decision, refusals: tuple[Refusal, ...]) -> None:
+    """What a refused command must show: check() refused it too, with the same refusals, each coded, zh and en."""
+    assert not decision.allowed, "check() allowed what fire() refused"
+    assert refusals == decision.refusals, "check() and fire() gave different refusals"
+    for r in refusals:
+        assert r.code, f"refusal without a code: {r!r}"
+        assert r.zh, f"refusal without a Chinese message: {r!r}"
+        assert r.en, f"refusal without an English message: {r!r}"
+
+
+def check_deadlines(checks: Iterable[DeadlineCheck], now: datetime) -> None:
+    """Each deadline's status is what its due time, its meeting and ``now`` make it; each has a code."""
+    for check in checks:
+        dl = check.deadline
+        if dl.met_at is None:
+            expected = DeadlineStatus.OVERDUE if now > dl.due else DeadlineStatus.PENDING
+        else:
+            expected = DeadlineStatus.MET if dl.met_at <= dl.due else DeadlineStatus.LATE
+        assert check.status is expected, (dl.code, check.status, expected)
+        assert dl.code, "a deadline without a code"
 
 
 def policy_state_machine(

@@ -39,10 +39,11 @@ from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.household import Household
 from fengqiao.lifecycle.household_events import HouseholdTrigger
 from fengqiao.lifecycle.states import TriggerId
-from fengqiao.policies.base import CHINA_TZ, DeadlineStatus
+from fengqiao.policies.base import CHINA_TZ
 from fengqiao.policies.households import HouseholdPolicy
 from fengqiao.serde import dumps, loads
 from fengqiao.testing.commands import Step
+from fengqiao.testing.harness import check_deadlines, check_refusal
 from fengqiao.testing.strategies import names, parties, texts, vocabulary
 
 __all__ = [
@@ -284,12 +285,7 @@ class HouseholdStateMachine(RuleBasedStateMachine):
         except TransitionRefused as refused:
             refusals = refused.refusals
         if new is None:
-            assert not decision.allowed, "check() allowed what fire() refused"
-            assert refusals == decision.refusals, "check() and fire() gave different refusals"
-            for r in refusals:
-                assert r.code, f"refusal without a code: {r!r}"
-                assert r.zh, f"refusal without a Chinese message: {r!r}"
-                assert r.en, f"refusal without an English message: {r!r}"
+            check_refusal(decision, refusals)
             assert dumps(h) == before, "a refused command changed the household"
             return
         assert decision.allowed, f"check() refused what fire() allowed: {decision.codes}"
@@ -323,13 +319,7 @@ class HouseholdStateMachine(RuleBasedStateMachine):
         """A deadline is overdue exactly when it is unmet and its due time has passed."""
         now = self.clock.now()
         for h in self.households:
-            for check in self.workflow.deadlines(h, at=now):
-                dl = check.deadline
-                if dl.met_at is None:
-                    expected = DeadlineStatus.OVERDUE if now > dl.due else DeadlineStatus.PENDING
-                else:
-                    expected = DeadlineStatus.MET if dl.met_at <= dl.due else DeadlineStatus.LATE
-                assert check.status is expected, (dl.code, check.status, expected)
+            check_deadlines(self.workflow.deadlines(h, at=now), now)
 
     @invariant()
     def your_invariants_hold(self) -> None:
