@@ -10,6 +10,10 @@ wants (see :func:`HouseholdAgent.findings`). It always assigns a cadre and files
 team before ``manage`` (一事一方案，一案一专班，包联). A refusal it did not expect leaves the
 household where it stands: counted in ``refusals`` and ``given_up``. Only
 :class:`~fengqiao.errors.TransitionRefused` is caught.
+
+Also here: each village's daily reports over the year (:func:`reports_of`), the days missing
+from them (:func:`missing_days`) and when and how a watched household comes onto the list
+(:func:`story_of`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -28,8 +32,23 @@ from fengqiao.domain.household import FactorId, HelpDepartment, HouseholdFactor,
 from fengqiao.errors import TransitionRefused
 from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.household import Household
+from fengqiao.policies.rhythms import PlaceCheck
 
-__all__ = ["FACTOR_WEIGHTS", "HELP_FOR", "MAX_DRAWS", "ROOM_DAYS", "SERIOUS", "HouseholdAgent", "Story"]
+if TYPE_CHECKING:
+    from fengqiao.simulation.households import HouseholdScenario
+
+__all__ = [
+    "FACTOR_WEIGHTS",
+    "HELP_FOR",
+    "MAX_DRAWS",
+    "ROOM_DAYS",
+    "SERIOUS",
+    "HouseholdAgent",
+    "Story",
+    "missing_days",
+    "reports_of",
+    "story_of",
+]
 
 ROOM_DAYS = 36
 """Days a classed household's work needs after the day it is watched: assessment (≤ 7⅓ days),
@@ -212,3 +231,36 @@ def _draw(rng: random.Random, size: int, *, serious: bool = False) -> frozenset[
     while len(found) < size:
         found.add(rng.choices(_FACTORS, _WEIGHTS)[0])
     return frozenset(found)
+
+
+def missing_days(check: PlaceCheck, end: datetime) -> int:
+    """Days due by ``end`` with no report (the day that begins at ``end`` is not yet due)."""
+    return sum(1 for p in check.periods if p.filing is None and p.period.due <= end)
+
+
+def reports_of(scenario: HouseholdScenario, first: datetime, rng: random.Random) -> list[datetime | None]:
+    """One village's daily report per day: when it was filed (17:00 to 22:00), or ``None`` if missed."""
+    out: list[datetime | None] = []
+    for day in range(scenario.days):
+        missed = rng.random() < scenario.missed_report_share
+        minute = rng.randint(17 * 60, 22 * 60 - 1)
+        out.append(None if missed else first + _DAY * day + _MINUTE * minute)
+    return out
+
+
+def story_of(
+    scenario: HouseholdScenario,
+    first: datetime,
+    screened: datetime,
+    reports: list[datetime | None],
+    want: RiskClass | None,
+    seed: int,
+) -> Story:
+    """When a watched household goes on the list, and how: from its own seed."""
+    rng = random.Random(seed)
+    last = scenario.days - 1 - (ROOM_DAYS if want is not None else 0)
+    day = rng.randint((screened - first) // _DAY + 1, last)
+    filed = reports[day]
+    if rng.random() < scenario.incident_share and filed is not None:
+        return Story(filed, True, want, rng)
+    return Story(first + _DAY * day + _MINUTE * rng.randint(540, 1079), False, want, rng)

@@ -35,7 +35,7 @@ from fengqiao.lifecycle.household_events import HouseholdEvent
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.policies.households import HouseholdPolicy
 from fengqiao.policies.rhythms import XIQI_DAILY_REPORT, Filing, PlaceCheck
-from fengqiao.simulation._household_agent import ROOM_DAYS, HouseholdAgent, Story
+from fengqiao.simulation._household_agent import ROOM_DAYS, HouseholdAgent, missing_days, reports_of, story_of
 from fengqiao.simulation.run import CHUNK
 from fengqiao.simulation.scenario import MAX_SCALE, _count, _positive, _share
 from fengqiao.storage.base import Append, EventStore
@@ -314,7 +314,7 @@ def simulate_households(
         _check_empty(store, {home[0] for home in homes}, scenario.name)
     rng = random.Random(scenario.seed)
     first = datetime.combine(scenario.start, time(0), tzinfo=CHINA_TZ)
-    reports = {v.name: _reports(scenario, first, rng) for v in scenario.villages}
+    reports = {v.name: reports_of(scenario, first, rng) for v in scenario.villages}
     clock = FixedClock(first)
     wf = HouseholdWorkflow(policy, clock=clock)
     agent = HouseholdAgent(wf, clock, scenario.help_report_rate)
@@ -334,7 +334,7 @@ def simulate_households(
             household_id=household_id, village=village.name, grid=grid, at=screened_at[index], worker=worker
         )
         if index in stories:
-            story = _story(scenario, first, screened_at[index], reports[village.name], *stories[index])
+            story = story_of(scenario, first, screened_at[index], reports[village.name], *stories[index])
             if story.by_incident:
                 incidents[village.name].add((story.watched_at - first) // _DAY)
             h = agent.follow(h, story, worker=worker, secretary=f"party_secretary:{tag}", township=_TOWNSHIP)
@@ -358,7 +358,7 @@ def simulate_households(
         households=tuple(households),
         metrics=dict(wf.policy.metrics(households)),
         filings=filings,
-        missing_daily_reports={name: _missing(check, end) for name, check in checks.items()},
+        missing_daily_reports={name: missing_days(check, end) for name, check in checks.items()},
         refusals=dict(sorted(agent.refusals.items())),
         given_up=agent.given_up,
         unmatched=agent.unmatched,
@@ -386,36 +386,3 @@ def _check_empty(store: EventStore, ids: set[str], name: str) -> None:
 def _events(events: tuple[HouseholdEvent, ...]) -> tuple[Any, ...]:
     """``events`` as the store's protocol takes them (it names dispute events; it stores any kind)."""
     return events
-
-
-def _missing(check: PlaceCheck, end: datetime) -> int:
-    """Days due by ``end`` with no report (the day that begins at ``end`` is not yet due)."""
-    return sum(1 for p in check.periods if p.filing is None and p.period.due <= end)
-
-
-def _reports(scenario: HouseholdScenario, first: datetime, rng: random.Random) -> list[datetime | None]:
-    """One village's daily report per day: when it was filed (17:00 to 22:00), or ``None`` if missed."""
-    out: list[datetime | None] = []
-    for day in range(scenario.days):
-        missed = rng.random() < scenario.missed_report_share
-        minute = rng.randint(17 * 60, 22 * 60 - 1)
-        out.append(None if missed else first + _DAY * day + _MINUTE * minute)
-    return out
-
-
-def _story(
-    scenario: HouseholdScenario,
-    first: datetime,
-    screened: datetime,
-    reports: list[datetime | None],
-    want: RiskClass | None,
-    seed: int,
-) -> Story:
-    """When a watched household goes on the list, and how: from its own seed."""
-    rng = random.Random(seed)
-    last = scenario.days - 1 - (ROOM_DAYS if want is not None else 0)
-    day = rng.randint((screened - first) // _DAY + 1, last)
-    filed = reports[day]
-    if rng.random() < scenario.incident_share and filed is not None:
-        return Story(filed, True, want, rng)
-    return Story(first + _DAY * day + _MINUTE * rng.randint(540, 1079), False, want, rng)
