@@ -271,3 +271,22 @@ def test_report_refuses_a_dispute_policy_in_one_line(tmp_path: Path) -> None:
     referred(db, ["tian"])
     line = one_line(run_main("households", "report", "--db", str(db), "--policy", "yongji-54333"))
     assert line.startswith("error: policy: unknown household policy 'yongji-54333'")
+
+
+def test_policies_lists_the_household_policies_and_describes_one() -> None:
+    runner = CliRunner()
+    listed = runner.invoke(app, ["policies"], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    line = next(row for row in listed.output.splitlines() if "xiqi-family-risk" in row)
+    assert "households" in line
+    described = runner.invoke(app, ["policies", "xiqi-family-risk"], env={"COLUMNS": "200"})
+    assert described.exit_code == 0, described.output
+    assert "(households)" in described.output
+    assert "xiqi.manage.no-cadre" in described.output
+
+
+def test_diagram_draws_a_household_policys_graph() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["diagram", "--policy", "xiqi-family-risk", "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    assert result.output == fq.HouseholdWorkflow("xiqi-family-risk").diagram(lang="zh")

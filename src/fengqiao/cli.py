@@ -33,6 +33,7 @@ from fengqiao.demo import garage_entrance
 from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import FengqiaoError, ValidationError
+from fengqiao.households import HouseholdWorkflow
 from fengqiao.ledger import LedgerProblem, open_ledger, what_if
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
@@ -121,13 +122,23 @@ def policies(
     if name is None:
         table = Table(title="fengqiao policies")
         table.add_column("name")
+        table.add_column("for")
         table.add_column("grades")
         table.add_column("what it is")
         for each in registry.names():
             policy = registry.get(each)
             first = inspect.cleandoc(type(policy).__doc__ or "").partition("\n")[0]
-            table.add_row(each, ", ".join(policy.grades), escape(first))
+            table.add_row(each, "disputes", ", ".join(policy.grades), escape(first))
+        for each in registry.household_names():
+            household_policy = registry.get_household(each)
+            first = inspect.cleandoc(type(household_policy).__doc__ or "").partition("\n")[0]
+            table.add_row(each, "households", "I, II, III", escape(first))
         console.print(table)
+        return
+    if name in registry.household_names():
+        households = HouseholdWorkflow(name)
+        console.print(f"[bold]{name}[/bold]  (households)")
+        console.print(escape(inspect.cleandoc(type(households.policy).__doc__ or "")))
         return
     wf = Workflow(name)
     policy = wf.policy
@@ -155,8 +166,9 @@ def diagram(
     lang: LangOption = Language.en,
     format: Annotated[Format, typer.Option("--format", help="mermaid or Graphviz dot.")] = Format.mermaid,
 ) -> None:
-    """Print a policy's lifecycle as a mermaid state diagram or Graphviz dot source."""
-    typer.echo(Workflow(policy).diagram(lang=lang.value, format=format.value), nl=False)
+    """Print a policy's lifecycle (a dispute's, or a household's) as a mermaid state diagram or Graphviz dot source."""
+    chosen = HouseholdWorkflow(policy) if policy in registry.household_names() else Workflow(policy)
+    typer.echo(chosen.diagram(lang=lang.value, format=format.value), nl=False)
 
 
 class ScenarioName(StrEnum):

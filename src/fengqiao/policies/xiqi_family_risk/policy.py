@@ -67,7 +67,17 @@ ASSESSORS = frozenset({Role.POLITICAL_LEGAL_MEMBER, Role.PARTY_SECRETARY})
 
 
 class XiqiFamilyRisk(HouseholdBasePolicy):
-    """Xiqi township's household risk work; see the module docs for every rule.
+    """Xiqi township's household risk work (西歧乡 "摸排 + 评估 + 化解").
+
+    - Assessment by the 14-factor table: risk class I/II/III and kinds of work.
+    - Only the political-legal member or a village party secretary may assess (auth.role-required).
+    - Management needs a cadre (xiqi.manage.no-cadre), a plan (xiqi.manage.no-plan) and a team
+      (xiqi.manage.no-team).
+    - Release waits for every department to report in (xiqi.release.help-pending) and for a due
+      reassessment (xiqi.release.reassessment-due).
+    - Deadlines: a department reports in within help_days (xiqi.help.report-in); a household due
+      for reassessment is reassessed within reassess_days (xiqi.reassess).
+    - A factor the catalogue does not know is refused (xiqi.factor.unknown).
 
     Args:
         table: the assessment table (the default: the 14 factors and Xiqi's reading).
