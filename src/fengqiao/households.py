@@ -1,16 +1,11 @@
 """``HouseholdWorkflow``: one household policy, one clock, one validated graph; the way to handle households.
 
-It works as :class:`~fengqiao.workflow.Workflow` does for disputes, on the same engine (the
-graph, refusals with codes and zh/en text, deadlines on read, roles, replay, diagrams):
-
-1. the trigger must be known, the actor well-formed and the payload valid, else
-   :class:`~fengqiao.errors.ValidationError` (nothing happens);
-2. the graph, the policy's roles, preconditions and refusals are all asked, and every
-   refusal is collected;
-3. :meth:`HouseholdWorkflow.check` returns them as a :class:`~fengqiao.lifecycle.refusals.Decision`;
-   :meth:`HouseholdWorkflow.fire` raises :class:`~fengqiao.errors.TransitionRefused` with all of
-   them, or appends the event and returns the new household. The household passed in is never
-   changed.
+It decides as :class:`~fengqiao.workflow.Workflow` does for disputes, on the same engine: bad
+input is a :class:`~fengqiao.errors.ValidationError` (nothing happens); the graph, the
+policy's roles, preconditions and refusals are all asked; :meth:`HouseholdWorkflow.check`
+returns every refusal as a ``Decision``, :meth:`HouseholdWorkflow.fire` raises
+:class:`~fengqiao.errors.TransitionRefused` with all of them or returns the new household.
+The household passed in is never changed.
 
 >>> from datetime import UTC, datetime
 >>> import fengqiao as fq
@@ -43,14 +38,12 @@ from fengqiao.lifecycle.diagram import DiagramFormat, draw
 from fengqiao.lifecycle.graph import Graph
 from fengqiao.lifecycle.household import HOUSEHOLD, HOUSEHOLD_TRIGGERS, Household, apply, fold, start
 from fengqiao.lifecycle.household_events import (
-    AssessPayload,
     HouseholdEvent,
     HouseholdScreened,
     HouseholdTransitioned,
     HouseholdTrigger,
-    ScreenPayload,
-    parse_factors,
 )
+from fengqiao.lifecycle.household_payloads import AssessPayload, ScreenPayload, parse_factors
 from fengqiao.lifecycle.payloads import TransitionPayload
 from fengqiao.lifecycle.refusals import Decision, Refusal
 from fengqiao.lifecycle.states import TriggerId

@@ -22,6 +22,7 @@ from fengqiao.domain import party, records
 from fengqiao.domain._checks import TextKind, text_fault
 from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import household_events as hev
+from fengqiao.lifecycle import household_payloads as hpl
 from fengqiao.lifecycle import payloads as pl
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.policies import rhythms
@@ -91,8 +92,8 @@ EXAMPLES: dict[type[Any], st.SearchStrategy[Any]] = {
     **{cls: fst.events((cls,)) for cls in EVENT_TYPES.values()},
     hev.HouseholdEvent: st.builds(hev.HouseholdEvent, household_id=fst.names(), at=st.just(START), actor=fst.actors()),
     **{type(e): st.just(e) for e in _STORY},
-    **{type(e.payload): st.just(e.payload) for e in _STORY if type(e.payload).__module__ == hev.__name__},
-    hev.HouseholdAssessment: st.just(_STORY[2].payload.assessment),
+    **{type(e.payload): st.just(e.payload) for e in _STORY if type(e.payload).__module__ == hpl.__name__},
+    hpl.HouseholdAssessment: st.just(_STORY[2].payload.assessment),
     hev.HouseholdTransitioned: st.just(
         hev.HouseholdTransitioned(
             household_id="h-1",

@@ -16,12 +16,12 @@ from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.household import Household
 from fengqiao.lifecycle.household_events import (
     HouseholdAssessed,
-    HouseholdAssessment,
     HouseholdEvent,
     HouseholdIncident,
     HouseholdManaged,
     HouseholdState,
 )
+from fengqiao.lifecycle.household_payloads import HouseholdAssessment
 from fengqiao.lifecycle.states import TriggerId
 from fengqiao.policies.households import HouseholdBasePolicy
 from fengqiao.simulation import CHUNK, HouseholdScenario, HouseholdSimulationResult, Village, simulate_households, xiqi

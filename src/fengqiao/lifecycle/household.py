@@ -26,7 +26,6 @@ from fengqiao.lifecycle.household_events import (
     CadreAssigned,
     DisputeLinked,
     HouseholdAssessed,
-    HouseholdAssessment,
     HouseholdAttached,
     HouseholdDeregistered,
     HouseholdEvent,
@@ -43,6 +42,7 @@ from fengqiao.lifecycle.household_events import (
     HouseholdTrigger,
     HouseholdWatched,
 )
+from fengqiao.lifecycle.household_payloads import HouseholdAssessment
 from fengqiao.lifecycle.kinds import Kind
 from fengqiao.lifecycle.triggers import TriggerSpec
 

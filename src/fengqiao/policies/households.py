@@ -18,7 +18,8 @@ from fengqiao.domain.actor import Role
 from fengqiao.domain.household import FactorId, HouseholdFactor, RiskClass, WorkKind
 from fengqiao.lifecycle.graph import GraphExtension
 from fengqiao.lifecycle.household import Household
-from fengqiao.lifecycle.household_events import HouseholdAssessment, HouseholdEvent, HouseholdState
+from fengqiao.lifecycle.household_events import HouseholdEvent, HouseholdState
+from fengqiao.lifecycle.household_payloads import HouseholdAssessment
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import TriggerId
 from fengqiao.policies.base import CHINA_TZ, Deadline

@@ -47,12 +47,8 @@ from fengqiao.domain.actor import Role
 from fengqiao.domain.household import FactorId
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.household import Household
-from fengqiao.lifecycle.household_events import (
-    HouseholdAssessment,
-    HouseholdEvent,
-    HouseholdManaged,
-    HouseholdTrigger,
-)
+from fengqiao.lifecycle.household_events import HouseholdEvent, HouseholdManaged, HouseholdTrigger
+from fengqiao.lifecycle.household_payloads import HouseholdAssessment
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import TriggerId
 from fengqiao.policies.base import Deadline
