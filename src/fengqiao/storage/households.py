@@ -19,7 +19,6 @@ its parties belongs to (``Party.household`` names the household's id)::
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,7 +52,6 @@ class HouseholdRepository:
             raise ValidationError(f"expected a HouseholdWorkflow, got {type(workflow).__name__}", "workflow")
         self.workflow = workflow
         self.store = store
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"HouseholdRepository({self.workflow!r}, {self.store!r})"
