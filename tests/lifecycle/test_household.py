@@ -235,3 +235,27 @@ def test_a_policys_own_trigger_is_recorded_replayed_stored_and_read_back() -> No
         wf.fire(wf.watch(screened(wf), reason="x", actor=GRID), "transfer", target="closed", actor=GRID)
     assert caught.value.path == "transfer.target"
     assert "转出" in wf.diagram(lang="zh")
+
+
+@pytest.mark.parametrize(
+    ("call", "path"),
+    [
+        (lambda wf, h: wf.watch(h, reasn="x", actor=GRID), "watch.reasn"),
+        (lambda wf, h: wf.watch(h, actor=GRID), "watch.reason"),
+        (lambda wf, h: wf.manage(h, "plan", actor=GRID), "manage"),
+        (lambda wf, h: wf.note(actor=GRID, text="x"), "note.household"),
+        (lambda wf, h: wf.screen(villag="x", actor=GRID), "screen.villag"),
+    ],
+)
+def test_a_typed_method_called_with_the_wrong_shape_is_a_validation_error(call: object, path: str) -> None:
+    wf = workflow()
+    h = screened(wf)
+    with pytest.raises(ValidationError) as caught:
+        call(wf, h)  # type: ignore[operator]
+    assert caught.value.path == path
+
+
+def test_an_unknown_keyword_to_a_typed_method_suggests_the_closest() -> None:
+    wf = workflow()
+    with pytest.raises(ValidationError, match="did you mean 'reason'"):
+        wf.watch(screened(wf), reasn="x", actor=GRID)  # type: ignore[call-arg]
