@@ -150,11 +150,6 @@ class Kind:
     auto_internal: tuple[str, ...] = attrs.field(init=False, default=attrs.Factory(_auto_internal, takes_self=True))
     """The internal triggers every non-terminal state a policy adds gets without asking."""
 
-    @property
-    def open_states(self) -> tuple[Vocabulary, ...]:
-        """The built-in states a case is still handled in."""
-        return tuple(s for s in self.states if s not in self.terminal)
-
     def target(self, trigger: str) -> Vocabulary | None:
         """Where built-in ``trigger`` leads (``None``: it keeps the state, or is not built in)."""
         return self.targets.get(trigger)

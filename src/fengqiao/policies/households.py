@@ -15,7 +15,7 @@ from datetime import datetime, tzinfo
 from typing import ClassVar, Protocol, runtime_checkable
 
 from fengqiao.domain.actor import Role
-from fengqiao.domain.household import FactorId, HouseholdFactor, RiskClass, WorkKind
+from fengqiao.domain.household import FactorId, RiskClass, WorkKind
 from fengqiao.lifecycle.graph import GraphExtension
 from fengqiao.lifecycle.household import Household
 from fengqiao.lifecycle.household_events import HouseholdEvent, HouseholdState
@@ -70,30 +70,12 @@ class HouseholdPolicy(Protocol):
         ...
 
 
-_WORK_OF: Mapping[FactorId, WorkKind] = {
-    HouseholdFactor.DISPUTE: WorkKind.DISPUTE_MEDIATION,
-    HouseholdFactor.MARRIAGE_CRISIS: WorkKind.DISPUTE_MEDIATION,
-    HouseholdFactor.MENTAL_ILLNESS: WorkKind.KEY_PERSON_CONTROL,
-    HouseholdFactor.VIOLENCE_THREAT: WorkKind.KEY_PERSON_CONTROL,
-    HouseholdFactor.DOMESTIC_VIOLENCE: WorkKind.KEY_PERSON_CONTROL,
-    HouseholdFactor.COMMUNITY_CORRECTION: WorkKind.KEY_PERSON_CONTROL,
-    HouseholdFactor.RELEASED_PRISONER: WorkKind.KEY_PERSON_CONTROL,
-    HouseholdFactor.DRUG_USER: WorkKind.KEY_PERSON_CONTROL,
-    HouseholdFactor.ALCOHOL_GAMBLING: WorkKind.KEY_PERSON_CONTROL,
-    HouseholdFactor.PETITION: WorkKind.DISPUTE_MEDIATION,
-    HouseholdFactor.ILLNESS_HARDSHIP: WorkKind.HARDSHIP_HELP,
-    HouseholdFactor.DISASTER_HARDSHIP: WorkKind.HARDSHIP_HELP,
-    HouseholdFactor.DISABILITY: WorkKind.HARDSHIP_HELP,
-    HouseholdFactor.LEFT_BEHIND: WorkKind.HARDSHIP_HELP,
-}
-
-
 class HouseholdBasePolicy:
     """Defaults for every part of :class:`HouseholdPolicy`: subclass and override what you need.
 
-    The default assessment puts every household in class III and derives its kinds of work
-    from its factors (a dispute → dispute mediation; a person at risk → key-person control;
-    hardship → hardship help); anyone may do anything; nothing is refused or due.
+    The default assessment puts every household in class III with the kinds of work its
+    factors usually call for (the default factor catalogue's ``work``; dispute mediation if
+    none); anyone may do anything; nothing is refused or due.
     """
 
     name: ClassVar[str] = "household-base"
@@ -101,7 +83,12 @@ class HouseholdBasePolicy:
 
     def assess(self, household: Household, factors: frozenset[FactorId], at: datetime) -> HouseholdAssessment:
         """Class III, with the kinds of work the factors call for (dispute mediation if none)."""
-        work = frozenset(_WORK_OF[f] for f in factors if f in _WORK_OF) or frozenset({WorkKind.DISPUTE_MEDIATION})
+        # The factors' usual work has one source, the default catalogue (imported here: the
+        # catalogue's package imports this module for its policy).
+        from fengqiao.policies.xiqi_family_risk.catalogue import default_catalogue
+
+        catalogue = default_catalogue()
+        work = catalogue.work(f for f in factors if f in catalogue) or frozenset({WorkKind.DISPUTE_MEDIATION})
         return HouseholdAssessment(risk_class=RiskClass.III, work=work, rule=f"{self.name}.default")
 
     def graph(self) -> GraphExtension:
