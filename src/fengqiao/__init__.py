@@ -31,6 +31,7 @@ from fengqiao.errors import (
     DisputeNotFound,
     FengqiaoError,
     HouseholdNotFound,
+    PlaceNotFound,
     PolicyDefinitionError,
     SerializationError,
     StorageError,
@@ -65,8 +66,11 @@ from fengqiao.lifecycle.household import Household
 from fengqiao.lifecycle.household_events import HouseholdState, HouseholdTrigger
 from fengqiao.lifecycle.kinds import Kind
 from fengqiao.lifecycle.payloads import Assessment, Grading
+from fengqiao.lifecycle.place import FiledReport, Place
+from fengqiao.lifecycle.place_events import PlaceState, PlaceTrigger
 from fengqiao.lifecycle.refusals import Decision, Refusal
 from fengqiao.lifecycle.states import State, Trigger
+from fengqiao.places import PlaceWorkflow
 from fengqiao.policies import (
     BasePolicy,
     Deadline,
@@ -117,6 +121,7 @@ __all__ = [
     "Escalation",
     "Event",
     "FengqiaoError",
+    "FiledReport",
     "FixedClock",
     "Graded",
     "Grading",
@@ -138,6 +143,11 @@ __all__ = [
     "Party",
     "PartyKind",
     "PartyRole",
+    "Place",
+    "PlaceNotFound",
+    "PlaceState",
+    "PlaceTrigger",
+    "PlaceWorkflow",
     "Policy",
     "PolicyDefinitionError",
     "Referral",

@@ -23,6 +23,8 @@ from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.household import HOUSEHOLD_EVENT_TYPES
 from fengqiao.lifecycle.household_events import HouseholdEvent, HouseholdState
+from fengqiao.lifecycle.place import PLACE_EVENT_TYPES
+from fengqiao.lifecycle.place_events import PlaceEvent
 from fengqiao.lifecycle.states import State, StateId
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 
@@ -160,7 +162,11 @@ def make(
         return structure_event
 
     structures: dict[type[Any], Callable[[Any, Any], Any]] = {}
-    classes: tuple[type[Any], ...] = (*EVENT_TYPES.values(), *HOUSEHOLD_EVENT_TYPES.values())
+    classes: tuple[type[Any], ...] = (
+        *EVENT_TYPES.values(),
+        *HOUSEHOLD_EVENT_TYPES.values(),
+        *PLACE_EVENT_TYPES.values(),
+    )
     for cls in classes:
         structures[cls] = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
         fields = make_dict_unstructure_fn(cls, conv)
@@ -174,7 +180,9 @@ def make(
     conv.register_structure_hook(Event, union_of(EVENT_TYPES))
     conv.register_unstructure_hook(HouseholdEvent, unstructure_event)
     conv.register_structure_hook(HouseholdEvent, union_of(HOUSEHOLD_EVENT_TYPES))
-    conv.register_structure_hook(CaseEvent, union_of({**EVENT_TYPES, **HOUSEHOLD_EVENT_TYPES}))
+    conv.register_unstructure_hook(PlaceEvent, unstructure_event)
+    conv.register_structure_hook(PlaceEvent, union_of(PLACE_EVENT_TYPES))
+    conv.register_structure_hook(CaseEvent, union_of({**EVENT_TYPES, **HOUSEHOLD_EVENT_TYPES, **PLACE_EVENT_TYPES}))
     return conv
 
 

@@ -11,6 +11,7 @@
         ├── ConcurrencyConflict   a writer's expected version was stale
         ├── DisputeNotFound       no stored history for a dispute id
         ├── HouseholdNotFound     no stored history for a household id
+        ├── PlaceNotFound         no stored history for a place id
         └── UnreadableEventError  a stored event is corrupt or newer than this fengqiao
             └── BrokenStreamError     a stream's versions or hash chain do not hold
 
@@ -34,6 +35,7 @@ __all__ = [
     "DisputeNotFound",
     "FengqiaoError",
     "HouseholdNotFound",
+    "PlaceNotFound",
     "PolicyDefinitionError",
     "SerializationError",
     "StorageError",
@@ -132,6 +134,17 @@ class HouseholdNotFound(StorageError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.household_id,))
+
+
+class PlaceNotFound(StorageError):
+    """No history is stored for ``place_id`` (or what is stored there is not a place's)."""
+
+    def __init__(self, place_id: str) -> None:
+        super().__init__(f"no place {quote(place_id)} in the event store")
+        self.place_id = place_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.place_id,))
 
 
 class UnreadableEventError(StorageError):

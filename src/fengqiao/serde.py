@@ -39,6 +39,9 @@ from fengqiao.lifecycle.fold import fold
 from fengqiao.lifecycle.household import HOUSEHOLD_EVENT_TYPES, Household
 from fengqiao.lifecycle.household import fold as fold_household
 from fengqiao.lifecycle.household_events import HouseholdEvent
+from fengqiao.lifecycle.place import PLACE_EVENT_TYPES, Place
+from fengqiao.lifecycle.place import fold as fold_place
+from fengqiao.lifecycle.place_events import PlaceEvent
 from fengqiao.lifecycle.states import StateId
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 
@@ -75,7 +78,7 @@ With ``FENGQIAO_PLAIN=1`` it is ``converter`` itself.
 """
 
 
-def read_event(raw: dict[str, Any]) -> Event:  # or a HouseholdEvent: stores hold both kinds
+def read_event(raw: dict[str, Any]) -> Event:  # or a household's or a place's: stores hold every kind
     """The event in ``raw``, a document of this schema version that the caller owns: it is consumed.
 
     The store codec's hot path: what ``structure(raw, Event)`` does through the fast
@@ -171,6 +174,8 @@ def structure(data: Any, cls: type[T]) -> T:
         _check_folds(value, fold, "dispute")
     elif cls is Household:
         _check_folds(value, fold_household, "household")
+    elif cls is Place:
+        _check_folds(value, fold_place, "place")
     return value
 
 
@@ -222,7 +227,9 @@ def json_schema(cls: type[Any] = Dispute) -> dict[str, Any]:
         root = _schema_for(cls, defs)
     except (TypeError, KeyError, AttributeError) as exc:  # not a class this converter knows
         raise ValidationError(f"no JSON Schema for {quote(cls)}", "cls") from exc
-    if "oneOf" in root:  # ``Event``, ``HouseholdEvent``: one of the event documents, each with its version key
+    if (
+        "oneOf" in root
+    ):  # ``Event``, ``HouseholdEvent``, ``PlaceEvent``: one of the event documents, each with its version key
         top = {"oneOf": [_document(defs[ref["$ref"].rpartition("/")[2]]) for ref in root["oneOf"]]}
     else:
         top = _document(defs[cls.__name__] if "$ref" in root else root)
@@ -273,6 +280,8 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
         return {"oneOf": [_schema_for(c, defs) for c in EVENT_TYPES.values()]}
     if tp is HouseholdEvent:
         return {"oneOf": [_schema_for(c, defs) for c in HOUSEHOLD_EVENT_TYPES.values()]}
+    if tp is PlaceEvent:
+        return {"oneOf": [_schema_for(c, defs) for c in PLACE_EVENT_TYPES.values()]}
     if isinstance(tp, type) and attrs.has(tp):
         name = tp.__name__
         if name not in defs:
@@ -280,7 +289,7 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
             hints = typing.get_type_hints(tp)
             props: dict[str, Any] = {}
             required: list[str] = []
-            if isinstance(tp, type) and issubclass(tp, Event | HouseholdEvent):
+            if isinstance(tp, type) and issubclass(tp, Event | HouseholdEvent | PlaceEvent):
                 props["type"] = {"const": tp.type}
                 required.append("type")
             for field in attrs.fields(tp):

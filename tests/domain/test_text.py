@@ -24,11 +24,13 @@ from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import household_events as hev
 from fengqiao.lifecycle import household_payloads as hpl
 from fengqiao.lifecycle import payloads as pl
+from fengqiao.lifecycle import place_events as pev
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.policies import rhythms
 from fengqiao.simulation import households as sim_households
 from fengqiao.testing import strategies as fst
 from fengqiao.testing.households import household_story
+from fengqiao.testing.places import place_story
 from tests.stages import START
 
 KINDS: dict[Any, TextKind] = {
@@ -66,6 +68,8 @@ def _payload_of(cls: type[Any]) -> st.SearchStrategy[Any]:
 _RECORD = {"at": st.just(START), "by": st.just("officer:xiao")}
 _STORY: tuple[Any, ...] = household_story().history
 """One household event of each class (and so one payload of each household payload class)."""
+_PLACE: tuple[Any, ...] = place_story().history
+"""One place event of each class, and one payload of each place payload class."""
 EXAMPLES: dict[type[Any], st.SearchStrategy[Any]] = {
     fq.Party: fst.parties(),
     fq.Alert: fst.alerts(),
@@ -102,6 +106,9 @@ EXAMPLES: dict[type[Any], st.SearchStrategy[Any]] = {
             payload=pl.TransitionPayload(trigger="transfer", target="transferred"),
         )
     ),
+    **{type(e): st.just(e) for e in _PLACE},
+    **{type(e.payload): st.just(e.payload) for e in _PLACE},
+    pev.PlaceEvent: st.builds(pev.PlaceEvent, place_id=fst.names(), at=st.just(START), actor=fst.actors()),
     sim_households.Village: st.just(sim_households.Village("村01", 250, 3)),
     sim_households.HouseholdScenario: st.just(sim_households.xiqi()),
     **{getattr(pl, name): _payload_of(getattr(pl, name)) for name in pl.__all__ if name.endswith("Payload")},

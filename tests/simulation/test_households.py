@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -25,7 +26,7 @@ from fengqiao.lifecycle.household_payloads import HouseholdAssessment
 from fengqiao.lifecycle.states import TriggerId
 from fengqiao.policies.households import HouseholdBasePolicy
 from fengqiao.simulation import CHUNK, HouseholdScenario, HouseholdSimulationResult, Village, simulate_households, xiqi
-from fengqiao.storage import Append, MemoryEventStore
+from fengqiao.storage import Append, MemoryEventStore, PlaceRepository
 
 REPORT = {"screened": 3027, "watched": 257, "class.I": 5, "class.II": 23, "class.III": 185, "unclassed": 44}
 SMALL = xiqi().scaled(0.1)
@@ -275,11 +276,34 @@ class CountingStore(MemoryEventStore):
 def test_a_store_receives_every_households_history_in_batches_of_chunk() -> None:
     store = CountingStore()
     result = simulate_households(xiqi(), "xiqi-family-risk", store=store)
-    assert store.batches == [CHUNK, CHUNK, CHUNK, 27]
+    assert store.batches == [CHUNK, CHUNK, CHUNK, 27, 12]  # the households, then the 12 villages' reports
     stored = [HouseholdWorkflow("xiqi-family-risk").replay(store.load(h.id)) for h in result.households]  # type: ignore[arg-type]
     assert tuple(stored) == result.households
-    assert sum(len(store.load(s)) for s in store.streams()) == result.events
+    places = PlaceRepository(fq.PlaceWorkflow("xiqi-family-risk"), store)
+    assert tuple(places.places()) == result.places
+    reports = sum(p.version - 1 for p in result.places)
+    assert reports == sum(len(f) for f in result.filings.values())
+    assert sum(len(store.load(s)) for s in store.streams()) == result.events + reports + len(result.places)
     assert store.verify().ok
+
+
+def test_the_stored_reports_miss_the_days_the_simulation_missed() -> None:
+    store = MemoryEventStore()
+    result = simulate_households(SMALL, store=store)
+    places = PlaceRepository(fq.PlaceWorkflow("xiqi-family-risk"), store)
+    after_the_end = result.end + timedelta(microseconds=1)
+    stored = {
+        p.name: len(c["xiqi.daily-report"].missed)
+        for p in places.places()
+        for c in [places.workflow.checks(p, at=after_the_end)]
+    }
+    assert stored == dict(result.missing_daily_reports)
+    assert sum(stored.values()) > 0
+    incidents = [r for p in result.places for r in p.reports if not r.quiet]
+    assert incidents
+    assert all(r.households for r in incidents)
+    watched_by_report = {i.by for h in result.households for i in h.incidents if i.daily_report}
+    assert watched_by_report
 
 
 def test_a_simulation_into_a_store_returns_what_it_returns_without() -> None:
@@ -290,7 +314,7 @@ def test_a_store_that_holds_the_simulations_households_is_refused_and_nothing_mo
     store = MemoryEventStore()
     simulate_households(SMALL, store=store)
     before = store.digest()
-    with pytest.raises(fq.ValidationError, match=f"already holds household {SMALL.name}-01-0001") as caught:
+    with pytest.raises(fq.ValidationError, match=rf"already holds (place:)?{re.escape(SMALL.name)}-01") as caught:
         simulate_households(SMALL.with_seed(7), store=store)
     assert caught.value.path == "store"
     after = store.digest()
@@ -301,7 +325,8 @@ def test_another_scale_of_the_same_preset_goes_into_the_same_store() -> None:
     store = MemoryEventStore()
     simulate_households(SMALL, store=store)
     simulate_households(xiqi().scaled(0.05), store=store)
-    assert len(list(store.streams())) == SMALL.households + xiqi().scaled(0.05).households
+    villages = 2 * len(SMALL.villages)
+    assert len(list(store.streams())) == SMALL.households + xiqi().scaled(0.05).households + villages
 
 
 def test_something_other_than_a_store_is_refused() -> None:

@@ -32,6 +32,7 @@ from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.fold import apply, fold
 from fengqiao.lifecycle.household_events import HouseholdEvent
+from fengqiao.lifecycle.place_events import PlaceEvent
 from fengqiao.lifecycle.states import State
 from fengqiao.storage.base import StoredEvent
 
@@ -139,8 +140,8 @@ S = TypeVar("S", bound=_InStream)
 
 
 def not_disputes(run: Sequence[object]) -> bool:
-    """Whether ``run`` is wholly another kind of case's events (a household's): the dispute ledger has no row for it."""
-    return all(isinstance(s, StoredEvent) and isinstance(s.event, HouseholdEvent) for s in run)
+    """Whether ``run`` is wholly another kind of case's events (a household's, a place's): no dispute row."""
+    return all(isinstance(s, StoredEvent) and isinstance(s.event, HouseholdEvent | PlaceEvent) for s in run)
 
 
 def runs(events: Iterable[S]) -> Iterator[tuple[S, ...]]:

@@ -14,13 +14,13 @@ from typing import Any
 
 import attrs
 
-from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import DossierItem, DossierKind
 from fengqiao.domain.household import FactorId, HelpDepartment, RiskClass, WorkKind
 from fengqiao.domain.party import Party
 from fengqiao.domain.records import Assignment
 from fengqiao.errors import ValidationError
+from fengqiao.lifecycle._folding import fold_case
 from fengqiao.lifecycle.household_events import (
     HOUSEHOLD_TERMINAL,
     CadreAssigned,
@@ -304,25 +304,16 @@ def fold(history: Iterable[HouseholdEvent]) -> Household:
         ValidationError: the history is empty, does not begin with ``HouseholdScreened``, has a
             second one, or mixes households; ``path`` names the event (``history[3]``).
     """
-    try:
-        events = iter(history)
-    except TypeError:
-        raise ValidationError(f"expected a sequence of household events, got {quote(history)}", "history") from None
-    first = next(events, None)
-    if not isinstance(first, HouseholdScreened):
-        raise ValidationError("a household's history must begin with a HouseholdScreened event", "history[0]")
-    household = start(first)
-    for index, event in enumerate(events, start=1):
-        if not isinstance(event, HouseholdEvent):
-            raise ValidationError(f"expected a household event, got {quote(event)}", f"history[{index}]")
-        if event.household_id != household.id:
-            raise ValidationError(
-                f"event belongs to household {event.household_id}, not {household.id}", f"history[{index}]"
-            )
-        if isinstance(event, HouseholdScreened):
-            raise ValidationError("only the first event may be HouseholdScreened", f"history[{index}]")
-        try:
-            household = apply(household, event)
-        except ValidationError as exc:
-            raise exc.within(f"history[{index}]") from None
-    return household
+    return fold_case(
+        history,
+        noun="household",
+        opening=HouseholdScreened,
+        base=HouseholdEvent,
+        start=start,
+        apply=apply,
+        stream_of=_stream_of,
+    )
+
+
+def _stream_of(household: Household) -> str:
+    return household.id

@@ -32,6 +32,9 @@ from fengqiao.households import HouseholdWorkflow
 from fengqiao.ledger.households import household_figures
 from fengqiao.lifecycle.household import Household
 from fengqiao.lifecycle.household_events import HouseholdEvent
+from fengqiao.lifecycle.place import Place
+from fengqiao.lifecycle.place_events import PlaceEvent
+from fengqiao.places import PlaceWorkflow
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.policies.households import HouseholdPolicy
 from fengqiao.policies.rhythms import XIQI_DAILY_REPORT, Filing, PlaceCheck
@@ -238,6 +241,8 @@ class HouseholdSimulationResult:
     """The policy's ``metrics()`` over every household."""
     filings: Mapping[str, tuple[Filing, ...]] = attrs.field(repr=False)
     """Village → its daily reports, in time order (kind ``"incident"`` or ``"all_quiet"``)."""
+    places: tuple[Place, ...] = attrs.field(repr=False)
+    """Every village as a place, with its daily reports as events (what ``store=`` stores)."""
     missing_daily_reports: Mapping[str, int]
     """Village → days with no daily report, checked at the end of the scenario's last day."""
     refusals: Mapping[str, int]
@@ -295,12 +300,13 @@ def simulate_households(
 
     With ``store``, every household's history is appended to it too, :data:`CHUNK` households
     per ``append_many`` (one transaction each), in the order of their ids; the result is the
-    same as without. The daily reports are not stored (they are not events of a case).
+    same as without; then each village's daily reports, as a place's stream (``place:`` and
+    the village's tag, :class:`~fengqiao.PlaceWorkflow`), all in one ``append_many``.
 
     Raises:
-        ValidationError: ``store`` is not an event store, or already holds a household of
-            this scenario (its ids are the scenario's name, village and number: another
-            scenario name, e.g. scaled, does not clash); nothing was stored.
+        ValidationError: ``store`` is not an event store, or already holds a household or a
+            village of this scenario (its ids are the scenario's name, village and number:
+            another scenario name, e.g. scaled, does not clash); nothing was stored.
 
     >>> from fengqiao.simulation import HouseholdScenario, Village, simulate_households
     >>> from datetime import date
@@ -311,7 +317,8 @@ def simulate_households(
     """
     homes = _homes(scenario)
     if store is not None:
-        _check_empty(store, {home[0] for home in homes}, scenario.name)
+        villages = {place_id(f"{scenario.name}-{vi + 1:02d}") for vi in range(len(scenario.villages))}
+        _check_empty(store, {home[0] for home in homes} | villages, scenario.name)
     rng = random.Random(scenario.seed)
     first = datetime.combine(scenario.start, time(0), tzinfo=CHINA_TZ)
     reports = {v.name: reports_of(scenario, first, rng) for v in scenario.villages}
@@ -325,7 +332,7 @@ def simulate_households(
     wanted: list[RiskClass | None] = [c for c, n in scenario.classes for _ in range(n)]
     wanted += [None] * scenario.unclassed
     stories = {index: (want, rng.getrandbits(64)) for index, want in zip(chosen, wanted, strict=True)}
-    incidents: dict[str, set[int]] = {v.name: set() for v in scenario.villages}
+    incidents: dict[str, dict[int, list[str]]] = {v.name: {} for v in scenario.villages}
     households = []
     for index, (household_id, tag, village, i) in enumerate(homes):
         grid = str(i % village.grids + 1)
@@ -336,7 +343,7 @@ def simulate_households(
         if index in stories:
             story = story_of(scenario, first, screened_at[index], reports[village.name], *stories[index])
             if story.by_incident:
-                incidents[village.name].add((story.watched_at - first) // _DAY)
+                incidents[village.name].setdefault((story.watched_at - first) // _DAY, []).append(household_id)
             h = agent.follow(h, story, worker=worker, secretary=f"party_secretary:{tag}", township=_TOWNSHIP)
         households.append(h)
     filings = {
@@ -347,9 +354,11 @@ def simulate_households(
         )
         for name, times in reports.items()
     }
+    places = _places(scenario, first, reports, incidents)
     if store is not None:
         for n in range(0, len(households), CHUNK):
             store.append_many(Append(h.id, _events(h.history), expected_version=0) for h in households[n : n + CHUNK])
+        store.append_many(Append(p.id, _events(p.history), expected_version=0) for p in places)
     end = first + _DAY * scenario.days
     checks = XIQI_DAILY_REPORT.check_places(dict.fromkeys(filings, first), filings, at=end)
     return HouseholdSimulationResult(
@@ -358,12 +367,47 @@ def simulate_households(
         households=tuple(households),
         metrics=dict(wf.policy.metrics(households)),
         filings=filings,
+        places=places,
         missing_daily_reports={name: missing_days(check, end) for name, check in checks.items()},
         refusals=dict(sorted(agent.refusals.items())),
         given_up=agent.given_up,
         unmatched=agent.unmatched,
         events=sum(h.version for h in households),
     )
+
+
+def _places(
+    scenario: HouseholdScenario,
+    first: datetime,
+    reports: Mapping[str, list[datetime | None]],
+    incidents: Mapping[str, Mapping[int, list[str]]],
+) -> tuple[Place, ...]:
+    """Every village as a place owing the daily report from ``first``, with each report it filed, as events.
+
+    A report on a day a household went on the watch list through it names that household
+    (有事报事); any other report says all is quiet.
+    """
+    clock = FixedClock(first)
+    wf = PlaceWorkflow([XIQI_DAILY_REPORT], clock=clock)
+    places = []
+    for vi, village in enumerate(scenario.villages):
+        clock.set(first)
+        tag = f"{scenario.name}-{vi + 1:02d}"
+        place = wf.register(name=village.name, place_id=place_id(tag), actor=f"grid_worker:{tag}-g1")
+        for day, at in enumerate(reports[village.name]):
+            if at is None:
+                continue
+            clock.set(at)
+            named = incidents[village.name].get(day, [])
+            said = [f"{household} 有新情况，列为重点关注" for household in named]
+            place = wf.file(place, XIQI_DAILY_REPORT, incidents=said, households=named, actor=f"grid_worker:{tag}-g1")
+        places.append(place)
+    return tuple(places)
+
+
+def place_id(village_tag: str) -> str:
+    """The stream id of a simulated village's reports: ``place:`` and its tag (``place:xiqi-03``)."""
+    return f"place:{village_tag}"
 
 
 def _homes(scenario: HouseholdScenario) -> list[tuple[str, str, Village, int]]:
@@ -378,11 +422,9 @@ def _check_empty(store: EventStore, ids: set[str], name: str) -> None:
         raise ValidationError(f"expected an event store, got {type(store).__name__}", "store")
     clash = next((stream_id for stream_id in store.streams() if stream_id in ids), None)
     if clash is not None:
-        raise ValidationError(
-            f"the store already holds household {clash} of the simulation {name}; nothing was stored", "store"
-        )
+        raise ValidationError(f"the store already holds {clash} of the simulation {name}; nothing was stored", "store")
 
 
-def _events(events: tuple[HouseholdEvent, ...]) -> tuple[Any, ...]:
+def _events(events: tuple[HouseholdEvent, ...] | tuple[PlaceEvent, ...]) -> tuple[Any, ...]:
     """``events`` as the store's protocol takes them (it names dispute events; it stores any kind)."""
     return events

@@ -25,6 +25,7 @@ from fengqiao.storage.base import (
 )
 from fengqiao.storage.households import HouseholdRepository
 from fengqiao.storage.memory import MemoryEventStore
+from fengqiao.storage.places import PlaceRepository
 from fengqiao.storage.prepared import Prepared, prepare
 from fengqiao.storage.repository import Repository
 from fengqiao.storage.rows import RowBatch, RowStore
@@ -40,6 +41,7 @@ __all__ = [
     "Head",
     "HouseholdRepository",
     "MemoryEventStore",
+    "PlaceRepository",
     "PostgresEventStore",
     "Prepared",
     "Problem",

@@ -49,6 +49,7 @@ from fengqiao.errors import (
     UnreadableEventError,
 )
 from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.household_events import HouseholdEvent
 from fengqiao.storage._arguments import shown
 from fengqiao.storage._chain import link, link_utf8
 from fengqiao.storage.base import StoredEvent
@@ -241,11 +242,11 @@ def decode(stream_id: str, version: int, schema_version: int, data: str) -> Even
         except (ValueError, TypeError) as exc:
             raise UnreadableEventError(stream_id, version, f"corrupt JSON: {exc}") from exc
         try:
-            event = cast(Event, serde.structure(raw, CaseEvent))  # an Event, or a HouseholdEvent: stores hold both
+            event = cast(Event, serde.structure(raw, CaseEvent))  # an event of any kind: stores hold them all
         except SerializationError as exc:
             raise UnreadableEventError(stream_id, version, f"not a readable event: {exc}") from exc
     if event.stream_id != stream_id:
-        noun = "dispute" if isinstance(event, Event) else "household"
+        noun = "dispute" if isinstance(event, Event) else "household" if isinstance(event, HouseholdEvent) else "place"
         raise UnreadableEventError(stream_id, version, f"the event belongs to {noun} {quote(event.stream_id)}")
     return event
 

@@ -14,6 +14,7 @@ from fengqiao.domain._quote import quote
 from fengqiao.errors import ConcurrencyConflict, ValidationError
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.household_events import HouseholdEvent
+from fengqiao.lifecycle.place_events import PlaceEvent
 from fengqiao.storage._arguments import iterate, shown
 from fengqiao.storage._chain import GENESIS
 from fengqiao.storage.base import Append
@@ -80,10 +81,12 @@ def check_append(stream_id: object, events: Iterable[Event], expected_version: o
         raise ValidationError(f"expected a version of 0 or more, got {shown(expected_version)}", "expected_version")
     batch = tuple(iterate(events, "events", "events"))
     for index, event in enumerate(batch):
-        if not isinstance(event, Event | HouseholdEvent):
+        if not isinstance(event, Event | HouseholdEvent | PlaceEvent):
             raise ValidationError(f"expected an event, got {type(event).__name__}", f"events[{index}]")
         if event.stream_id != stream_id:
-            noun = "dispute" if isinstance(event, Event) else "household"
+            noun = (
+                "dispute" if isinstance(event, Event) else "household" if isinstance(event, HouseholdEvent) else "place"
+            )
             raise ValidationError(
                 f"event of {noun} {quote(event.stream_id)} cannot go to stream {quote(stream_id)}", f"events[{index}]"
             )

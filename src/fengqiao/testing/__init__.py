@@ -18,6 +18,7 @@ from fengqiao.testing.households import (
     household_state_machine,
     household_story,
 )
+from fengqiao.testing.places import PlaceLifecycle, place_lifecycles, place_story
 from fengqiao.testing.strategies import (
     actors,
     alerts,
@@ -47,6 +48,7 @@ __all__ = [
     "LedgerContract",
     "Lifecycle",
     "PayloadStrategy",
+    "PlaceLifecycle",
     "PolicyContract",
     "PolicyStateMachine",
     "Step",
@@ -65,6 +67,8 @@ __all__ = [
     "names",
     "parties",
     "payloads_for",
+    "place_lifecycles",
+    "place_story",
     "policy_state_machine",
     "refused_texts",
     "texts",

@@ -1,4 +1,4 @@
-"""The store contract's checks for more than one kind of case in one store: disputes and households."""
+"""The store contract's checks for more than one kind of case in one store: disputes, households and places."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from fengqiao.errors import ConcurrencyConflict, HouseholdNotFound, TransitionRe
 from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.household_events import HouseholdEvent
-from fengqiao.storage import Append, EventStore, HouseholdRepository, Repository
+from fengqiao.lifecycle.place_events import PlaceEvent
+from fengqiao.storage import Append, EventStore, HouseholdRepository, PlaceRepository, Repository
 from fengqiao.testing.contracts.support import discover, with_notes, workflow
 from fengqiao.testing.households import household_story
+from fengqiao.testing.places import place_story
 
 
 class _Kinds:
@@ -53,6 +55,47 @@ class _Kinds:
             store.append("other", events[:1], expected_version=0)
         assert caught.value.path == "events[0]"
         assert list(store.streams()) == []
+
+    def test_a_place_and_its_reports_share_the_store_with_both_kinds_of_case(self, store: EventStore) -> None:
+        wf = workflow()
+        d = with_notes(wf, discover(wf), 1)
+        h, p = household_story(), place_story()
+        households: tuple[Any, ...] = h.history
+        places: tuple[Any, ...] = p.history
+        store.append_many(
+            [
+                Append(d.id, d.history, expected_version=0),
+                Append(h.id, households, expected_version=0),
+                Append(p.id, places, expected_version=0),
+            ]
+        )
+        loaded: tuple[Any, ...] = store.load(p.id)
+        assert loaded == places
+        assert all(isinstance(e, PlaceEvent) for e in loaded)
+        assert PlaceRepository(fq.PlaceWorkflow("xiqi-family-risk"), store).get(p.id) == p
+        assert [x.id for x in PlaceRepository(fq.PlaceWorkflow("xiqi-family-risk"), store).places()] == [p.id]
+        assert [x.id for x in HouseholdRepository(HouseholdWorkflow(), store).households()] == [h.id]
+        assert store.verify().ok
+        assert store.verify().events == len(d.history) + len(h.history) + len(p.history)
+        assert [e.event for e in store.read_all()] == [*d.history, *households, *places]
+        with pytest.raises(fq.PlaceNotFound):
+            PlaceRepository(fq.PlaceWorkflow("xiqi-family-risk"), store).get(h.id)
+
+    def test_a_place_repository_stores_what_its_workflow_decides(self, store: EventStore) -> None:
+        clock = _clock()
+        repo = PlaceRepository(fq.PlaceWorkflow("xiqi-family-risk", clock=clock), store)
+        place = repo.register(name="西歧村", actor="grid_worker:li", rhythms=["xiqi.daily-report"])
+        place = repo.file(
+            place, "xiqi.daily-report", incidents=["田某持刀"], households=["tian"], actor="grid_worker:li"
+        )
+        with pytest.raises(TransitionRefused, match=r"place\.rhythm-not-owed"):
+            repo.file(place, "xiqi.weekly-push", actor="grid_worker:li")
+        with pytest.raises(ConcurrencyConflict):
+            repo.register(name="西歧村", actor="grid_worker:li")
+        assert repo.get(place.id) == place
+        assert len(store.load(place.id)) == 2
+        clock.advance(timedelta(days=3))
+        assert repo.missing(at=clock.now()) == {place.id: {"xiqi.daily-report": 2}}
 
     # -- the household repository and the link ------------------------------------------
     def test_a_household_repository_stores_what_its_workflow_decides(self, store: EventStore) -> None:
