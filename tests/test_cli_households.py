@@ -290,3 +290,25 @@ def test_diagram_draws_a_household_policys_graph() -> None:
     result = runner.invoke(app, ["diagram", "--policy", "xiqi-family-risk", "--lang", "zh"])
     assert result.exit_code == 0, result.output
     assert result.output == fq.HouseholdWorkflow("xiqi-family-risk").diagram(lang="zh")
+
+
+def test_report_counts_each_villages_missed_daily_reports_from_the_stored_reports(small_db: tuple[Path, str]) -> None:
+    db, _ = small_db
+    output = report(db, "--at", "2024-12-31")
+    end = expected().end  # 24:00 on 31 December: that day's report is due, not yet overdue
+    wf = fq.PlaceWorkflow("xiqi-family-risk")
+    missed = {p.name: len(wf.checks(p, at=end)["xiqi.daily-report"].missed) for p in expected().places}
+    assert sum(missed.values()) > 0
+    for village, days in missed.items():
+        assert cells(output, village) == [f"{days} / 365"]
+    assert cells(output, "total") == [f"{sum(missed.values())} / {365 * 12}"]
+    chinese = report(db, "--at", "2024-12-31", "--lang", "zh")
+    assert "各村报告缺报" in chinese
+    assert cells(chinese, "合计") == [f"{sum(missed.values())} / {365 * 12}"]
+
+
+def test_report_of_a_store_without_places_shows_no_reports_table(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    referred(db, ["h-1"])
+    output = report(db, "--at", "2024-12-31")
+    assert "reports missed per place" not in output

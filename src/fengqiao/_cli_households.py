@@ -23,9 +23,11 @@ from fengqiao.domain.household import RiskClass, WorkKind
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import ValidationError
 from fengqiao.ledger.households import HouseholdReport, household_report
+from fengqiao.ledger.places import PlaceReport, place_report
 from fengqiao.lifecycle.household_events import HouseholdState
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.policies.registry import get_household
+from fengqiao.policies.rhythms import PlaceCheck
 from fengqiao.simulation.households import HouseholdSimulationResult, simulate_households, xiqi
 from fengqiao.storage import SQLiteEventStore
 
@@ -50,6 +52,10 @@ _WORDS: Mapping[str, tuple[str, str]] = {
     "village": ("村", "village"),
     "missing": ("各村日报告缺报", "daily reports missing, per village"),
     "days": ("缺报天数", "days without one"),
+    "reports": (
+        "各村报告缺报（据已存报告：缺报 / 应报）",
+        "reports missed per place (from the stored reports: missed / owed)",
+    ),
     "states": ("状态", "states"),
     "classes": ("风险等级", "risk classes"),
     "work": ("工作类别", "kinds of work"),
@@ -86,9 +92,9 @@ def households_simulate(
 ) -> None:
     """Simulate Xiqi township's year (the ``xiqi`` preset) into the SQLite store; print its figures by the report's.
 
-    Every household's history is stored; the daily reports are simulated and their missing
-    days counted per village, but not stored. A store that already holds this simulation's
-    households is refused (another ``--scale`` is another simulation).
+    Every household's history is stored, and every village's daily reports as a place's
+    stream (``households report`` counts the missing days from them). A store that already
+    holds this simulation is refused (another ``--scale`` is another simulation).
     """
     code: Lang = lang.value
     if not (scale > 0 and math.isfinite(scale)):
@@ -155,13 +161,38 @@ def households_report(
     end_of_day = datetime.combine(day + timedelta(days=1), time(), CHINA_TZ)
     if not db.is_file():
         raise ValidationError(f"{db} is not a file", "db")
+    rhythms = getattr(get_household(policy), "rhythms", None)
     with SQLiteEventStore(db, upgrade=False) as store:
         report = household_report(store, policy, at=end_of_day)
+        places = None if rhythms is None else place_report(store, rhythms, at=end_of_day)
     if not report.households:
         console.print(escape(f"{db}: no households" if code == "en" else f"{db}：没有家庭"))
-        return
-    _print_figures(report, db, code)
-    _print_overdue(report, day, code)
+    else:
+        _print_figures(report, db, code)
+        _print_overdue(report, day, code)
+    if places is not None and places.places:
+        _print_places(places, code)
+
+
+def _print_places(report: PlaceReport, code: Lang) -> None:
+    """Each place's missed periods per rhythm it owes, from its stored reports, and the totals."""
+    codes = list(dict.fromkeys(c for by in report.checks.values() for c in by))
+    table = Table(title=_word("reports", code))
+    table.add_column(_word("village", code))
+    for rhythm_code in codes:
+        rhythm = next(by[rhythm_code].rhythm for by in report.checks.values() if rhythm_code in by)
+        table.add_column(escape(rhythm.message(code)), justify="right")
+    for place in report.places:
+        by = report.checks[place.id]
+        cells = [f"{len(by[c].missed)} / {_due(by[c], report.at)}" if c in by else "—" for c in codes]
+        table.add_row(escape(place.name), *cells)
+    totals = [f"{sum(len(by[c].missed) for by in report.checks.values() if c in by)} / {report.owed(c)}" for c in codes]
+    table.add_row(_word("total", code), *totals)
+    console.print(table)
+
+
+def _due(check: PlaceCheck, at: datetime) -> int:
+    return sum(1 for p in check.periods if p.deadline.due < at)
 
 
 def _print_figures(report: HouseholdReport, db: Path, code: Lang) -> None:

@@ -42,6 +42,7 @@ from fengqiao.ledger._frames import to_dataframe
 from fengqiao.ledger.base import Ledger
 from fengqiao.ledger.households import HouseholdOverdue, HouseholdReport, household_figures, household_report
 from fengqiao.ledger.memory import MemoryLedger
+from fengqiao.ledger.places import PlaceOverdue, PlaceReport, place_report
 from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow, OverdueRow, Period, ResolutionRate
 from fengqiao.ledger.sqlite import SQLiteLedger
 from fengqiao.ledger.whatif import Divergence, DivergenceKind, WhatIf, what_if
@@ -61,6 +62,8 @@ __all__ = [
     "MemoryLedger",
     "OverdueRow",
     "Period",
+    "PlaceOverdue",
+    "PlaceReport",
     "PolicyBook",
     "PolicyChoice",
     "PostgresLedger",
@@ -70,6 +73,7 @@ __all__ = [
     "household_figures",
     "household_report",
     "open_ledger",
+    "place_report",
     "to_dataframe",
     "what_if",
 ]
