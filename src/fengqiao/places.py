@@ -56,7 +56,7 @@ from fengqiao.lifecycle.place_events import (
     ReportFiled,
 )
 from fengqiao.lifecycle.refusals import Decision, Refusal
-from fengqiao.policies.registry import get_household
+from fengqiao.policies.registry import get, get_household, household_names
 from fengqiao.policies.rhythms import Filing, PlaceCheck, Rhythm
 
 __all__ = ["PlaceWorkflow"]
@@ -69,8 +69,11 @@ _PAYLOADS: dict[PlaceTrigger, tuple[type[Any], type[ReportFiled | PlaceClosed]]]
 
 def _rhythms(source: object) -> dict[str, Rhythm]:
     """The rhythms of ``source``: a household policy (its name) with ``rhythms``, or the rhythms themselves."""
-    if isinstance(source, str):
-        source = get_household(source)
+    named = source if isinstance(source, str) else None
+    if named is not None:
+        source = get_household(named) if named in household_names() else get(named)
+        if not hasattr(source, "rhythms"):
+            raise ValidationError(f"the policy {quote(named)} has no rhythms a place could owe", "rhythms")
     owned = getattr(source, "rhythms", source)
     if isinstance(owned, str | bytes) or not isinstance(owned, Iterable):
         raise ValidationError(
@@ -98,8 +101,9 @@ class PlaceWorkflow:
     """The rhythms places owe, a clock, and the place graph (reporting → closed).
 
     Args:
-        rhythms: the rhythms a place may owe — a household policy with a ``rhythms`` attribute
-            or its registered name (``"xiqi-family-risk"``: Xiqi's four), or the
+        rhythms: the rhythms a place may owe — a policy with a ``rhythms`` attribute or its
+            registered name (``"xiqi-family-risk"``: Xiqi's four; ``"jiang-daily-monthly"``:
+            Jiang's monthly settlement report …), or the
             :class:`~fengqiao.policies.rhythms.Rhythm` values themselves.
         clock: where time comes from; the system clock (UTC) by default.
         filers: the roles that may file and close (any actor by default). Xiqi's reports are

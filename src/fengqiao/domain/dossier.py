@@ -97,6 +97,7 @@ class DossierKind(Vocabulary):
     REVIEW_FINDING = "review_finding", "执法评查意见", "review finding"
     CORRECTION_RECORD = "correction_record", "整改记录", "correction record"
     COMMITTEE_REPORT = "committee_report", "报政法委材料", "report to the political-legal committee"
+    CARRY_OVER_STATEMENT = "carry_over_statement", "结转说明", "carry-over statement"
     OTHER = "other", "其他材料", "other"
 
     @property
@@ -132,7 +133,7 @@ _KIND_SECTION: dict[DossierKind, DossierSection] = {
         _S.PUBLICITY,
     ),
     **dict.fromkeys(
-        (_K.SUPERVISION_NOTICE, _K.REVIEW_FINDING, _K.CORRECTION_RECORD, _K.COMMITTEE_REPORT),
+        (_K.SUPERVISION_NOTICE, _K.REVIEW_FINDING, _K.CORRECTION_RECORD, _K.COMMITTEE_REPORT, _K.CARRY_OVER_STATEMENT),
         _S.SUPERVISION,
     ),
     _K.OTHER: _S.OTHER,

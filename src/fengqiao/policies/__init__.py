@@ -20,6 +20,7 @@ from fengqiao.policies.compose import Composite, compose
 from fengqiao.policies.households import HouseholdBasePolicy, HouseholdPolicy
 from fengqiao.policies.huainan_two_clears import HuainanTwoClears
 from fengqiao.policies.huaiyang_ten_categories import HuaiyangTenCategories
+from fengqiao.policies.jiang_daily_monthly import JiangDailyMonthly
 from fengqiao.policies.registry import (
     ENTRY_POINT_GROUP,
     get,
@@ -67,6 +68,7 @@ __all__ = [
     "HouseholdPolicy",
     "HuainanTwoClears",
     "HuaiyangTenCategories",
+    "JiangDailyMonthly",
     "LateFiling",
     "Period",
     "PeriodCheck",
@@ -88,6 +90,7 @@ __all__ = [
 register("baseline", Baseline)
 register("huainan-two-clears", HuainanTwoClears)
 register("huaiyang-ten-categories", HuaiyangTenCategories)
+register("jiang-daily-monthly", JiangDailyMonthly)
 register("yongji-54333", Yongji54333)
 register_household("household-base", HouseholdBasePolicy)
 register_household("xiqi-family-risk", XiqiFamilyRisk)
