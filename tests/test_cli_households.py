@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 import subprocess
 import sys
 from datetime import datetime
@@ -271,6 +272,65 @@ def test_report_refuses_a_dispute_policy_in_one_line(tmp_path: Path) -> None:
     referred(db, ["tian"])
     line = one_line(run_main("households", "report", "--db", str(db), "--policy", "yongji-54333"))
     assert line.startswith("error: policy: unknown household policy 'yongji-54333'")
+
+
+def test_report_reads_the_households_from_the_ledger_table_it_keeps_in_the_file(tmp_path: Path) -> None:
+    db = tmp_path / "town.db"
+    referred(db, ["tian", "wang"])
+    assert "overdue at the end of 2024-03-08: 2" in report(db, "--at", "2024-03-08")
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT id, policy, pending_help FROM household_ledger ORDER BY id").fetchall()
+    assert rows == [("tian", "xiqi-family-risk", 1), ("wang", "xiqi-family-risk", 1)]
+
+
+# -- fengqiao report: the households section ---------------------------------------------------
+def dispute_report(db: Path, *args: str) -> str:
+    result = CliRunner().invoke(app, ["report", "--db", str(db), *args], env=WIDE)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_dispute_report_counts_the_households_from_the_ledger(small_db: tuple[Path, str]) -> None:
+    db, _ = small_db
+    output = dispute_report(db, "--day", "2024-12-31")
+    figures = expected().figures()
+    assert "no disputes\n" in output
+    assert "households · xiqi-family-risk" in output
+    for key, label in (("screened", "households screened"), ("watched", "households watched")):
+        assert cells(output, label) == [str(figures[key])]
+    for c in fq.RiskClass:
+        assert cells(output, c.label("en")) == [str(figures[f"class.{c}"])]
+    assert cells(output, "watched, not classed") == [str(figures["unclassed"])]
+    assert cells(output, "household deadlines overdue (2024-12-31)") == ["0"]
+
+
+def test_the_dispute_report_in_chinese_labels_the_households_section(small_db: tuple[Path, str]) -> None:
+    db, _ = small_db
+    output = dispute_report(db, "--day", "2024-12-31", "--lang", "zh")
+    figures = expected().figures()
+    assert "家庭 · xiqi-family-risk" in output
+    assert cells(output, "摸排户数") == [str(figures["screened"])]
+    assert cells(output, "二类") == [str(figures["class.II"])]
+    assert cells(output, "关注未定级") == [str(figures["unclassed"])]
+    assert cells(output, "家庭逾期（2024-12-31 日终）") == ["0"]
+
+
+def test_the_dispute_report_counts_household_deadlines_overdue_at_the_end_of_the_day(tmp_path: Path) -> None:
+    db = tmp_path / "town.db"
+    assert CliRunner().invoke(app, ["demo", "--db", str(db)], env=WIDE).exit_code == 0
+    referred(db, ["tian", "wang"])
+    assert cells(dispute_report(db, "--day", "2024-03-07"), "household deadlines overdue (2024-03-07)") == ["0"]
+    output = dispute_report(db, "--day", "2024-03-08")
+    assert cells(output, "household deadlines overdue (2024-03-08)") == ["2"]
+    assert cells(output, "closed") == ["1"]  # the demo's dispute, above the households
+
+
+def test_the_dispute_report_of_a_store_without_households_shows_nothing_of_them(tmp_path: Path) -> None:
+    db = tmp_path / "station.db"
+    assert CliRunner().invoke(app, ["demo", "--db", str(db)], env=WIDE).exit_code == 0
+    output = dispute_report(db)
+    assert "closed" in output
+    assert "household" not in output
 
 
 def test_policies_lists_the_household_policies_and_describes_one() -> None:

@@ -1,5 +1,7 @@
 """``fengqiao households``: simulate Xiqi's household year into a store, and report on the households in a store.
 
+Also the households section of ``fengqiao report`` (:func:`print_household_section`).
+
 Private; registered on the command line by :mod:`fengqiao.cli`. User mistakes raise
 :class:`~fengqiao.errors.ValidationError`, which ``fengqiao.cli.main`` prints as one line
 (exit code 2).
@@ -22,6 +24,7 @@ from fengqiao.domain._quote import quote
 from fengqiao.domain.household import RiskClass, WorkKind
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import ValidationError
+from fengqiao.ledger import Ledger, open_ledger
 from fengqiao.ledger.households import HouseholdReport, household_report
 from fengqiao.ledger.places import PlaceReport, place_report
 from fengqiao.lifecycle.household_events import HouseholdState
@@ -31,7 +34,7 @@ from fengqiao.policies.rhythms import PlaceCheck
 from fengqiao.simulation.households import HouseholdSimulationResult, simulate_households, xiqi
 from fengqiao.storage import SQLiteEventStore
 
-__all__ = ["households_app"]
+__all__ = ["households_app", "print_household_section"]
 
 households_app = typer.Typer(
     help="Households (家庭): Xiqi's family-risk work — simulate a year into a store, report on its households.",
@@ -61,6 +64,8 @@ _WORDS: Mapping[str, tuple[str, str]] = {
     "work": ("工作类别", "kinds of work"),
     "count": ("户数", "households"),
     "total": ("合计", "total"),
+    "households": ("家庭", "households"),
+    "overdue": ("家庭逾期", "household deadlines overdue"),
 }
 """The command's own labels (zh, en); states, classes and kinds of work use their vocabularies' ``label``."""
 
@@ -154,17 +159,18 @@ def households_report(
 ) -> None:
     """The households in the store: screened, watched, by class and kind of work, pending help; overdue deadlines.
 
-    Every household in the store is read and replayed (there is no household table yet).
+    Read from the ledger's household table in the same file (made, and filled from the stored
+    events, the first time a ledger opens the file), not by replaying every household.
     """
     code: Lang = lang.value
     day = _day(at) if at is not None else datetime.now(CHINA_TZ).date()
     end_of_day = datetime.combine(day + timedelta(days=1), time(), CHINA_TZ)
     if not db.is_file():
         raise ValidationError(f"{db} is not a file", "db")
-    rhythms = getattr(get_household(policy), "rhythms", None)
-    with SQLiteEventStore(db, upgrade=False) as store:
-        report = household_report(store, policy, at=end_of_day)
-        places = None if rhythms is None else place_report(store, rhythms, at=end_of_day)
+    rhythms = getattr(get_household(policy), "rhythms", None)  # an unknown name is refused before the file is touched
+    with open_ledger(db, household_policy=policy) as ledger:
+        report = household_report(ledger, policy, at=end_of_day)
+        places = None if rhythms is None else place_report(ledger, rhythms, at=end_of_day)
     if not report.households:
         console.print(escape(f"{db}: no households" if code == "en" else f"{db}：没有家庭"))
     else:
@@ -237,3 +243,23 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationError(f"{quote(text)} is not a day; write it as YYYY-MM-DD", "at") from None
+
+
+def print_household_section(ledger: Ledger, day: date, code: Lang) -> None:
+    """``fengqiao report``'s households: screened, watched, classes, not classed, overdue at the end of ``day``.
+
+    Counted from the ledger's household rows; nothing is printed when the store holds no household.
+    """
+    figures = ledger.household_figures()
+    if not figures["screened"]:
+        return
+    overdue = ledger.household_overdue(datetime.combine(day + timedelta(days=1), time(), CHINA_TZ))
+    name = ledger.book.households.policy.name
+    table = Table(title=escape(f"{_word('households', code)} · {name}"))
+    table.add_column(_word("figure", code))
+    table.add_column(_word("count", code), justify="right")
+    for key in ("screened", "watched", *(f"class.{c}" for c in RiskClass), "unclassed"):
+        table.add_row(_label(key, code), str(figures[key]))
+    when = f" ({day})" if code == "en" else f"（{day} 日终）"
+    table.add_row(_word("overdue", code) + when, str(len(overdue)))
+    console.print(table)

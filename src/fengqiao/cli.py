@@ -28,7 +28,7 @@ from fengqiao import _cli_quarantine as quarantine
 from fengqiao import simulation
 from fengqiao._cli_common import LangOption, Language, console, errors
 from fengqiao._cli_db import db_app
-from fengqiao._cli_households import households_app
+from fengqiao._cli_households import households_app, print_household_section
 from fengqiao.demo import garage_entrance
 from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
@@ -246,18 +246,24 @@ def report(
         str | None, typer.Option(help="Day of the dispatch view, YYYY-MM-DD (the latest by default).")
     ] = None,
     station: Annotated[str | None, typer.Option(help="Only this station.")] = None,
+    household_policy: Annotated[
+        str, typer.Option(help="The household policy the households were handled under.")
+    ] = "xiqi-family-risk",
     lang: LangOption = Language.en,
 ) -> None:
     """The ledger (台账): disputes by state and grade, overdue deadlines, the daily dispatch view.
 
-    Events the ledger could not project (quarantined) are listed last, with how to retry them.
+    When the store holds households, a short section counts them (screened, watched, by class,
+    not classed) and their overdue deadlines. Events the ledger could not project (quarantined)
+    are listed last, with how to retry them.
     """
     code: Lang = lang.value
-    with open_ledger(db, policy=policy) as ledger:
+    with open_ledger(db, policy=policy, household_policy=household_policy) as ledger:
         rows = ledger.disputes(station=station)
         problems = ledger.problems()
         if not rows:
             console.print(f"{db}: no disputes" + (f" at {station}" if station else ""))
+            print_household_section(ledger, _day(day) if day else datetime.now(CHINA_TZ).date(), code)
             _print_quarantine(problems, code, db, policy)
             return
         when = _day(day) if day else max(r.received_at for r in rows).astimezone(CHINA_TZ).date()
@@ -285,6 +291,7 @@ def report(
         dispatch = reports_of(ledger.book.policy(policy)).get("dispatch")  # the policy's daily view, if any
         if dispatch is not None:
             _print_daily_view(dispatch(ledger, when, station=station), when, code)
+        print_household_section(ledger, when, code)
         _print_quarantine(problems, code, db, policy)
 
 

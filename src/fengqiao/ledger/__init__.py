@@ -22,8 +22,12 @@ policy offers (Huainan's ``"dispatch"``, Huaiyang's ``"rewards"``, a third party
 ledger imports no region.
 :func:`to_dataframe` turns rows into a pandas ``DataFrame`` when pandas is installed.
 :func:`what_if` re-decides stored histories under another policy.
-:func:`household_report` reads every household in a store (no projected table yet) and gives
-a household policy's figures and the overdue deadlines.
+Households have a row each too (``household_ledger``), kept by the same projector under the
+ledger's one household policy (``household_policy=``): :meth:`Ledger.households`,
+:meth:`Ledger.household_count`, :meth:`Ledger.household`, :meth:`Ledger.household_figures`,
+:meth:`Ledger.household_overdue`; :func:`household_report` gives a household policy's figures
+and the overdue deadlines from them (or, from a bare store, by reading every household).
+A stream of any other family of events is passed over: neither a row nor a problem.
 
 Which policy handles each dispute is the ledger's to know (events do not say): one policy
 for all, or a function of the dispute (see :class:`PolicyBook`).
@@ -40,10 +44,19 @@ from fengqiao.errors import ValidationError
 from fengqiao.ledger._book import PolicyBook, PolicyChoice
 from fengqiao.ledger._frames import to_dataframe
 from fengqiao.ledger.base import Ledger
-from fengqiao.ledger.households import HouseholdOverdue, HouseholdReport, household_figures, household_report
+from fengqiao.ledger.households import HouseholdReport, household_figures, household_report
 from fengqiao.ledger.memory import MemoryLedger
 from fengqiao.ledger.places import PlaceOverdue, PlaceReport, place_report
-from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow, OverdueRow, Period, ResolutionRate
+from fengqiao.ledger.rows import (
+    DossierRow,
+    HouseholdOverdue,
+    HouseholdRow,
+    LedgerProblem,
+    LedgerRow,
+    OverdueRow,
+    Period,
+    ResolutionRate,
+)
 from fengqiao.ledger.sqlite import SQLiteLedger
 from fengqiao.ledger.whatif import Divergence, DivergenceKind, WhatIf, what_if
 
@@ -56,6 +69,7 @@ __all__ = [
     "DossierRow",
     "HouseholdOverdue",
     "HouseholdReport",
+    "HouseholdRow",
     "Ledger",
     "LedgerProblem",
     "LedgerRow",

@@ -7,6 +7,10 @@ station, channel, category, id — so a dispute keeps its policy for life; it is
 every append, and by :meth:`~fengqiao.ledger.Ledger.rebuild`, with the same disputes, so
 a rebuild still equals the incremental result. A row keeps the policy it was projected
 under: after changing the choice, :meth:`~fengqiao.ledger.Ledger.rebuild`.
+
+Households are handled under one household policy (``household_policy``: a registered name
+or a :class:`~fengqiao.policies.households.HouseholdPolicy` object; the base policy
+``household-base`` by default), with one :class:`~fengqiao.households.HouseholdWorkflow`.
 """
 
 from __future__ import annotations
@@ -16,16 +20,20 @@ from collections.abc import Callable, Iterable
 
 from fengqiao.domain._quote import quote, said
 from fengqiao.errors import ValidationError
+from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies import registry
 from fengqiao.policies.base import Policy
+from fengqiao.policies.households import HouseholdPolicy
 from fengqiao.storage._arguments import iterate
 from fengqiao.workflow import Workflow
 
-__all__ = ["PolicyBook", "PolicyChoice"]
+__all__ = ["HouseholdPolicyChoice", "PolicyBook", "PolicyChoice"]
 
 PolicyChoice = str | Policy | Callable[[Dispute], str]
 """A policy name, a policy object, or a function giving a dispute's policy name."""
+HouseholdPolicyChoice = str | HouseholdPolicy
+"""A registered household policy's name, or a household policy object."""
 
 
 class PolicyBook:
@@ -35,12 +43,24 @@ class PolicyBook:
         policy: every dispute's policy (a name or an object), or a function naming it.
         policies: policy objects to use for their names instead of the registry's default
             instances (a Yongji policy with its own thresholds, an unregistered policy).
+        household_policy: every household's policy: a registered household policy's name or
+            a household policy object.
 
     Raises:
-        ValidationError: ``policy`` is none of the above, or names an unknown policy.
+        ValidationError: ``policy`` is none of the above, or names an unknown policy;
+            ``household_policy`` is not a household policy or the name of one (path
+            ``household_policy``).
     """
 
-    def __init__(self, policy: PolicyChoice = "baseline", policies: Iterable[Policy] = ()) -> None:
+    def __init__(
+        self,
+        policy: PolicyChoice = "baseline",
+        policies: Iterable[Policy] = (),
+        *,
+        household_policy: HouseholdPolicyChoice = "household-base",
+    ) -> None:
+        self.households = _household_workflow(household_policy)
+        """The one workflow every household is checked and judged by (its policy, its graph)."""
         self._known: dict[str, Policy] = {}
         self._workflows: dict[str, Workflow] = {}
         self._lock = threading.Lock()
@@ -121,3 +141,17 @@ class PolicyBook:
     def _check(policy: object) -> None:
         if isinstance(policy, type) or not isinstance(policy, Policy):
             raise ValidationError(f"expected a policy object, got {quote(policy)}", "policies")
+
+
+def _household_workflow(policy: object) -> HouseholdWorkflow:
+    """The workflow of ``policy``, a household policy or its registered name.
+
+    Raises:
+        ValidationError: anything else (path ``household_policy``); a dispute policy's name says so.
+    """
+    if isinstance(policy, str) or (isinstance(policy, HouseholdPolicy) and not isinstance(policy, type)):
+        try:
+            return HouseholdWorkflow(policy)
+        except ValidationError as exc:
+            raise ValidationError(exc.message, "household_policy") from None
+    raise ValidationError(f"expected a household policy or its name, got {quote(policy)}", "household_policy")

@@ -97,8 +97,8 @@ class Dialect(abc.ABC, Generic[Tx]):
         """An optional time as stored."""
         return None if at is None else self.ts(at)
 
-    def upgrade(self, tx: Tx, where: str) -> None:
-        """Create or migrate the ledger's tables in ``tx``."""
+    def upgrade(self, tx: Tx, where: str) -> int:
+        """Create or migrate the ledger's tables in ``tx``; return the layout version found (0: none)."""
         self.run(tx, STATE_TABLE)
         found = self.run(tx, "SELECT schema_version FROM dispute_ledger_state")
         current = int(found[0][0]) if found else 0
@@ -113,6 +113,7 @@ class Dialect(abc.ABC, Generic[Tx]):
             )
         else:
             self.run(tx, "UPDATE dispute_ledger_state SET schema_version = ?", (latest(self.migrations),))
+        return current
 
 
 def index_statements() -> tuple[str, ...]:

@@ -31,10 +31,7 @@ from fengqiao.ledger.rows import DossierRow, LedgerRow, utc
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.fold import apply, fold
-from fengqiao.lifecycle.household_events import HouseholdEvent
-from fengqiao.lifecycle.place_events import PlaceEvent
 from fengqiao.lifecycle.states import State
-from fengqiao.storage.base import StoredEvent
 
 __all__ = ["Projected", "check_steps", "fold_onto", "project", "reason_of", "runs"]
 
@@ -137,11 +134,6 @@ class _InStream(Protocol):
 
 
 S = TypeVar("S", bound=_InStream)
-
-
-def not_disputes(run: Sequence[object]) -> bool:
-    """Whether ``run`` is wholly another kind of case's events (a household's, a place's): no dispute row."""
-    return all(isinstance(s, StoredEvent) and isinstance(s.event, HouseholdEvent | PlaceEvent) for s in run)
 
 
 def runs(events: Iterable[S]) -> Iterator[tuple[S, ...]]:

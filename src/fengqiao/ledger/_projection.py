@@ -33,17 +33,29 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
-from typing import Generic, TypeVar, cast
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from typing import Any, Generic, TypeVar, cast
 
 from fengqiao import serde
 from fengqiao.errors import BrokenStreamError
 from fengqiao.ledger._book import PolicyBook
 from fengqiao.ledger._dialect import UPSERT, Dialect, encode
-from fengqiao.ledger._facts import Projected, check_steps, fold_onto, not_disputes, project, reason_of, runs
+from fengqiao.ledger._facts import Projected, check_steps, fold_onto, project, reason_of, runs
+from fengqiao.ledger._household_facts import (
+    HouseholdProjected,
+    RunKind,
+    check_household_steps,
+    fold_household_onto,
+    kind_of,
+    project_household,
+)
+from fengqiao.ledger._household_sql import HOUSEHOLD_UPSERT, encode_household
 from fengqiao.ledger.rows import LedgerProblem
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.events import Assigned
+from fengqiao.lifecycle.events import Assigned, Event
+from fengqiao.lifecycle.household import Household
+from fengqiao.lifecycle.household_events import HouseholdEvent
 from fengqiao.storage._loading import decode_chain, read_row
 from fengqiao.storage.base import StoredEvent
 
@@ -57,6 +69,8 @@ _EVENTS = (
 )
 _PAGE = 500
 _NO_END = 2**62
+HOUSEHOLDS_LAYOUT = 3
+"""The first ledger layout with the ``household_ledger`` table (in every dialect's migrations)."""
 
 
 class SQLProjection(Generic[Tx]):
@@ -89,6 +103,18 @@ class SQLProjection(Generic[Tx]):
             self._apply(tx, events, isolate=False)
             self.dialect.run(tx, "UPDATE dispute_ledger_state SET position = ?", (events[-1].position,))
 
+    def upgrade(self, tx: Tx, where: str) -> None:
+        """Create or migrate the ledger's tables; a ledger from before households projects the stored households.
+
+        A ledger whose layout predates the household table has passed over every household
+        event it applied: those (up to its position) are projected now, in the same transaction.
+        """
+        before = self.dialect.upgrade(tx, where)
+        if 0 < before < HOUSEHOLDS_LAYOUT:
+            with self._lock:
+                position = self._position(tx)
+                self._apply(tx, self.read_events(tx, after=0, before=position + 1), isolate=True, only="household")
+
     def catch_up(self, tx: Tx) -> int:
         """Apply every event after the ledger's position; return how many."""
         with self._lock:
@@ -104,6 +130,7 @@ class SQLProjection(Generic[Tx]):
             self._position(tx)  # takes the state row's lock first
             self.dialect.run(tx, "DELETE FROM dispute_ledger_assignees")
             self.dialect.run(tx, "DELETE FROM dispute_ledger")
+            self.dialect.run(tx, "DELETE FROM household_ledger")
             self.dialect.run(tx, "DELETE FROM dispute_ledger_problems")
             self._cache.clear()
             count, last = self._apply(tx, self.read_events(tx, after=0), isolate=True)
@@ -111,10 +138,10 @@ class SQLProjection(Generic[Tx]):
             return count
 
     def retry(self, tx: Tx) -> int:
-        """Fold every quarantined dispute again from its whole history; return how many now project.
+        """Fold every quarantined dispute or household again from its whole history; return how many now project.
 
-        A dispute that projects is taken out of quarantine; one that still fails keeps its
-        problems, with the new reason.
+        One that projects is taken out of quarantine; one that still fails keeps its problems,
+        with the new reason. A stream of neither kind (now readable) simply leaves quarantine.
         """
         with self._lock:
             self._position(tx)
@@ -123,10 +150,8 @@ class SQLProjection(Generic[Tx]):
             for (sid,) in streams:
                 self.dialect.run(tx, "SAVEPOINT fengqiao_retry")
                 try:
-                    d, head, position = self._whole(tx, sid)
-                    check_steps(self.book, None, d, d.history)
-                    projected = project(d, self.book, head_hash=head, position=position)
-                    self._write(tx, projected, assignees=True)
+                    events, head, position = self._whole(tx, sid)
+                    d = self._rewrite(tx, events, head, position)
                     self.dialect.run(tx, "DELETE FROM dispute_ledger_problems WHERE stream_id = ?", (sid,))
                 except Exception as exc:  # still poison: keep it set aside, say why now
                     self.dialect.run(tx, "ROLLBACK TO SAVEPOINT fengqiao_retry")
@@ -134,7 +159,8 @@ class SQLProjection(Generic[Tx]):
                         tx, "UPDATE dispute_ledger_problems SET reason = ? WHERE stream_id = ?", (reason_of(exc), sid)
                     )
                 else:
-                    self._remember(sid, head, d)
+                    if d is not None:
+                        self._remember(sid, head, d)
                     healed += 1
                 self.dialect.run(tx, "RELEASE SAVEPOINT fengqiao_retry")
             return healed
@@ -175,47 +201,96 @@ class SQLProjection(Generic[Tx]):
         found = self.dialect.run(tx, "SELECT position FROM dispute_ledger_state" + self.dialect.lock_state)
         return int(found[0][0])
 
-    def _apply(self, tx: Tx, events: Iterable[StoredEvent | LedgerProblem], *, isolate: bool) -> tuple[int, int]:
+    def _apply(
+        self,
+        tx: Tx,
+        events: Iterable[StoredEvent | LedgerProblem],
+        *,
+        isolate: bool,
+        only: RunKind | None = None,
+    ) -> tuple[int, int]:
         """Apply ``events``; return how many and the last position.
 
         An event that cannot be projected is quarantined (a row in ``dispute_ledger_problems``)
         and the rest go on. With ``isolate`` (events already committed by others: catch-up,
         rebuild) even a database error in writing a row is set aside, behind a savepoint;
-        without it (the append's own events) such an error fails the append.
+        without it (the append's own events) such an error fails the append. A run of events
+        of neither kind (see :func:`~fengqiao.ledger._household_facts.kind_of`) is passed over.
+        ``only`` projects that kind's runs alone and sets nothing aside (the upgrade's backfill).
         """
         count = last = 0
         for run in runs(events):
             count += len(run)
             last = run[-1].position
-            if not_disputes(run):
-                continue  # a household's events: no dispute row
             bad = next((e for e in run if isinstance(e, LedgerProblem)), None)
             if bad is not None:
-                self._quarantine(tx, bad)
+                if only is None:
+                    self._quarantine(tx, bad)
                 continue
             stored = cast("tuple[StoredEvent, ...]", run)
+            kind = kind_of(stored)
+            if kind != "dispute":
+                if kind == "household" and only in (None, "household"):
+                    self._apply_household(tx, stored, isolate=isolate)
+                continue  # a household's (its own table) or another family's events: no dispute row
+            if only is not None:
+                continue
             try:
                 projected, healed = self._projected(tx, stored)
             except Exception as exc:  # the dispute cannot be projected: set it aside, go on
                 self._quarantine(tx, _problem(stored[0], exc))
                 continue
-            if isolate:
-                self.dialect.run(tx, "SAVEPOINT fengqiao_project")
-            try:
-                self._write(tx, projected, assignees=healed or any(isinstance(s.event, Assigned) for s in stored))
-                if healed:
-                    self.dialect.run(tx, "DELETE FROM dispute_ledger_problems WHERE stream_id = ?", (projected.row.id,))
-            except Exception as exc:
-                if not isolate:
-                    raise
-                self.dialect.run(tx, "ROLLBACK TO SAVEPOINT fengqiao_project")
-                self.dialect.run(tx, "RELEASE SAVEPOINT fengqiao_project")
-                self._quarantine(tx, _problem(stored[0], exc))
-                continue
-            if isolate:
-                self.dialect.run(tx, "RELEASE SAVEPOINT fengqiao_project")
-            self._remember(stored[-1].stream_id, stored[-1].hash, projected.dispute)
+            assignees = healed or any(isinstance(s.event, Assigned) for s in stored)
+            if self._guarded(tx, stored[0], isolate, partial(self._write, tx, projected, assignees=assignees), healed):
+                self._remember(stored[-1].stream_id, stored[-1].hash, projected.dispute)
         return count, last
+
+    def _guarded(self, tx: Tx, first: StoredEvent, isolate: bool, write: Callable[[], None], healed: bool) -> bool:
+        """Run ``write`` (a stream's row), behind a savepoint when ``isolate``; return whether it was written.
+
+        A healed stream (folded from its whole history) leaves quarantine with the write.
+        """
+        if isolate:
+            self.dialect.run(tx, "SAVEPOINT fengqiao_project")
+        try:
+            write()
+            if healed:
+                self.dialect.run(tx, "DELETE FROM dispute_ledger_problems WHERE stream_id = ?", (first.stream_id,))
+        except Exception as exc:
+            if not isolate:
+                raise
+            self.dialect.run(tx, "ROLLBACK TO SAVEPOINT fengqiao_project")
+            self.dialect.run(tx, "RELEASE SAVEPOINT fengqiao_project")
+            self._quarantine(tx, _problem(first, exc))
+            return False
+        if isolate:
+            self.dialect.run(tx, "RELEASE SAVEPOINT fengqiao_project")
+        return True
+
+    def _apply_household(self, tx: Tx, run: tuple[StoredEvent, ...], *, isolate: bool) -> None:
+        """Project one run of a household's events into ``household_ledger``, or set it aside."""
+        workflow = self.book.households
+        try:
+            previous, healed = (None, False) if run[0].version == 1 else self._previous_household(tx, run[0])
+            events = tuple(cast("HouseholdEvent", s.event) for s in run)
+            h = fold_household_onto(previous, events)
+            check_household_steps(workflow, previous, h, events)
+            projected = project_household(h, workflow, head_hash=run[-1].hash, position=run[-1].position)
+        except Exception as exc:  # the household cannot be projected: set it aside, go on
+            self._quarantine(tx, _problem(run[0], exc))
+            return
+        self._guarded(tx, run[0], isolate, partial(self._write_household, tx, projected), healed)
+
+    def _write_household(self, tx: Tx, projected: HouseholdProjected) -> None:
+        self.dialect.run(tx, HOUSEHOLD_UPSERT, encode_household(projected, self.dialect))
+
+    def _previous_household(self, tx: Tx, first: StoredEvent) -> tuple[Household, bool]:
+        """The household before ``first``: its row's JSON if the row is at that version, else folded from its events."""
+        sid, version = first.stream_id, first.version - 1
+        head = self.dialect.run(tx, "SELECT version, household FROM household_ledger WHERE id = ?", (sid,))
+        if head and int(head[0][0]) == version:
+            return serde.loads(head[0][1], Household), False
+        return fold_household_onto(None, self._stored(tx, sid, version)), True
 
     def _projected(self, tx: Tx, run: tuple[StoredEvent, ...]) -> tuple[Projected, bool]:
         """The record ``run`` makes of its dispute, and whether it was folded from the whole history."""
@@ -238,8 +313,8 @@ class SQLProjection(Generic[Tx]):
             (problem.position, problem.stream_id, problem.version, problem.reason),
         )
 
-    def _whole(self, tx: Tx, sid: str) -> tuple[Dispute, str, int]:
-        """``sid``'s dispute folded from its whole stored history (chain checked), its head hash and position."""
+    def _whole(self, tx: Tx, sid: str) -> tuple[tuple[Any, ...], str, int]:
+        """``sid``'s whole stored history (chain checked), its head hash and its last event's position."""
         rows = self.dialect.run(
             tx,
             "SELECT version, schema_version, data, hash, position FROM fengqiao_events WHERE stream_id = ?"
@@ -247,7 +322,39 @@ class SQLProjection(Generic[Tx]):
             (sid,),
         )
         events, head = decode_chain(sid, [(int(v), int(s), d, h, p) for v, s, d, h, p in rows])
-        return fold_onto(None, events), head, int(rows[-1][4])
+        return tuple(events), head, int(rows[-1][4])
+
+    def _rewrite(self, tx: Tx, events: tuple[Any, ...], head: str, position: int) -> Dispute | None:
+        """Project a whole history into its kind's row; return the dispute, if it is one."""
+        if isinstance(events[0], HouseholdEvent):
+            workflow = self.book.households
+            h = fold_household_onto(None, events)
+            check_household_steps(workflow, None, h, events)
+            self._write_household(tx, project_household(h, workflow, head_hash=head, position=position))
+            return None
+        if not isinstance(events[0], Event):
+            return None  # another family's stream: nothing of the ledger's
+        d = fold_onto(None, events)
+        check_steps(self.book, None, d, d.history)
+        self._write(tx, project(d, self.book, head_hash=head, position=position), assignees=True)
+        return d
+
+    def _stored(self, tx: Tx, sid: str, version: int) -> tuple[Any, ...]:
+        """``sid``'s stored events up to ``version`` (chain checked).
+
+        Raises:
+            BrokenStreamError: a version is missing.
+        """
+        rows = self.dialect.run(
+            tx,
+            "SELECT version, schema_version, data, hash, position FROM fengqiao_events"
+            " WHERE stream_id = ? AND version <= ? ORDER BY version",
+            (sid, version),
+        )
+        events, _ = decode_chain(sid, [(int(v), int(s), d, h, p) for v, s, d, h, p in rows])
+        if len(events) != version:
+            raise BrokenStreamError(sid, len(events) + 1, f"version {len(events) + 1} is missing", "missing")
+        return tuple(events)
 
     def _previous(self, tx: Tx, first: StoredEvent) -> tuple[Dispute, bool]:
         sid, version = first.stream_id, first.version - 1
@@ -259,16 +366,7 @@ class SQLProjection(Generic[Tx]):
                 return cached[1], False
             text = self.dialect.run(tx, "SELECT dispute FROM dispute_ledger WHERE id = ?", (sid,))[0][0]
             return serde.loads(text, Dispute), False
-        rows = self.dialect.run(
-            tx,
-            "SELECT version, schema_version, data, hash, position FROM fengqiao_events"
-            " WHERE stream_id = ? AND version <= ? ORDER BY version",
-            (sid, version),
-        )
-        events, _ = decode_chain(sid, [(int(v), int(s), d, h, p) for v, s, d, h, p in rows])
-        if len(events) != version:
-            raise BrokenStreamError(sid, len(events) + 1, f"version {len(events) + 1} is missing", "missing")
-        return fold_onto(None, events), True
+        return fold_onto(None, self._stored(tx, sid, version)), True
 
     def _remember(self, sid: str, head_hash: str, dispute: Dispute) -> None:
         self._cache[sid] = (head_hash, dispute)

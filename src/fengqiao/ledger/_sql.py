@@ -14,10 +14,13 @@ from typing import Any, Generic, TypeVar
 from fengqiao import serde
 from fengqiao.ledger._dialect import COLUMNS, dossier_from, row_from
 from fengqiao.ledger._filters import Filters
+from fengqiao.ledger._household_filters import HouseholdFilters
+from fengqiao.ledger._household_sql import HOUSEHOLD_COLUMNS, household_row_from
 from fengqiao.ledger._projection import SQLProjection
 from fengqiao.ledger.base import Ledger
-from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow
+from fengqiao.ledger.rows import DossierRow, HouseholdRow, LedgerProblem, LedgerRow
 from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.lifecycle.household import Household
 
 __all__ = ["SQLLedger"]
 
@@ -84,6 +87,36 @@ class SQLLedger(Ledger, Generic[Tx]):
         if not found:
             return None
         return row_from(found[0], self.projection.dialect), serde.loads(found[0][-1], Dispute)
+
+    def _household_rows(self, f: HouseholdFilters, limit: int | None) -> tuple[HouseholdRow, ...]:
+        where, params = f.where(self.projection.dialect.ts)
+        tail = "" if limit is None else " LIMIT ?"
+        found = self._select(
+            f"SELECT {HOUSEHOLD_COLUMNS} FROM household_ledger WHERE {where} ORDER BY id{tail}",
+            params if limit is None else [*params, limit],
+        )
+        return tuple(household_row_from(v, self.projection.dialect) for v in found)
+
+    def _household_count(self, f: HouseholdFilters) -> int:
+        where, params = f.where(self.projection.dialect.ts)
+        return int(self._select(f"SELECT count(*) FROM household_ledger WHERE {where}", params)[0][0])
+
+    def _households(self, f: HouseholdFilters) -> Iterator[tuple[HouseholdRow, Household]]:
+        where, params = f.where(self.projection.dialect.ts)
+        q = self.projection.dialect
+        with self._read() as tx:  # one query, fetched a page at a time
+            for values in q.stream(
+                tx, f"SELECT {HOUSEHOLD_COLUMNS}, household FROM household_ledger WHERE {where} ORDER BY id", params
+            ):
+                yield household_row_from(values, q), serde.loads(values[-1], Household)
+
+    def _find_household(self, household_id: str) -> tuple[HouseholdRow, Household] | None:
+        found = self._select(
+            f"SELECT {HOUSEHOLD_COLUMNS}, household FROM household_ledger WHERE id = ?", [household_id]
+        )
+        if not found:
+            return None
+        return household_row_from(found[0], self.projection.dialect), serde.loads(found[0][-1], Household)
 
     @property
     def position(self) -> int:

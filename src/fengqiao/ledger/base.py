@@ -10,6 +10,10 @@ narrowing the candidates with an indexed condition:
 - ``dossier_completeness()``: columns only; the requirements' texts via ``dossier_gaps(id)``;
 - ``report(policy, name, …)``: a report the policy offers (``reports()``), run over
   :meth:`Ledger.select`; the ledger knows no region (see :mod:`fengqiao.policies.reports`).
+
+Households have their own queries (:meth:`Ledger.households`, :meth:`Ledger.household_count`,
+:meth:`Ledger.household`, :meth:`Ledger.household_figures`, :meth:`Ledger.household_overdue` …),
+from :mod:`fengqiao.ledger._household_queries`.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from fengqiao.domain.clock import Clock
 from fengqiao.errors import DisputeNotFound, ValidationError
 from fengqiao.ledger._book import PolicyBook
 from fengqiao.ledger._filters import FILTER_NAMES, Filters, Value, check_conditions, check_limit, filters
+from fengqiao.ledger._household_queries import HouseholdQueries
 from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow, OverdueRow, Period, ResolutionRate, utc
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies import registry
@@ -47,8 +52,8 @@ _REWARDS = ("huaiyang-ten-categories", "rewards")
 """Where the deprecated :meth:`Ledger.dispatch_report` and :meth:`Ledger.reward_eligible` find their reports."""
 
 
-class Ledger(abc.ABC):
-    """The ledger (台账) of one event store: a row per dispute, kept with every append.
+class Ledger(HouseholdQueries):
+    """The ledger (台账) of one event store: a row per dispute and per household, kept with every append.
 
     Open one with :class:`~fengqiao.ledger.MemoryLedger`, :class:`~fengqiao.ledger.SQLiteLedger`,
     :class:`~fengqiao.ledger.PostgresLedger` or :func:`~fengqiao.ledger.open_ledger`; append

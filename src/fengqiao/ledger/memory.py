@@ -22,19 +22,29 @@ therefore never sees an append the store dropped.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
 
 import attrs
 
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import StorageError
-from fengqiao.ledger._book import PolicyBook, PolicyChoice
-from fengqiao.ledger._facts import Projected, check_steps, fold_onto, not_disputes, project, reason_of, runs
+from fengqiao.ledger._book import HouseholdPolicyChoice, PolicyBook, PolicyChoice
+from fengqiao.ledger._facts import Projected, check_steps, fold_onto, project, reason_of, runs
 from fengqiao.ledger._filters import Filters
+from fengqiao.ledger._household_facts import (
+    HouseholdProjected,
+    check_household_steps,
+    fold_household_onto,
+    kind_of,
+    project_household,
+)
+from fengqiao.ledger._household_filters import HouseholdFilters
 from fengqiao.ledger.base import Ledger
-from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow
+from fengqiao.ledger.rows import DossierRow, HouseholdRow, LedgerProblem, LedgerRow
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.household import Household
 from fengqiao.policies.base import Policy
 from fengqiao.storage._arguments import check_projectors
 from fengqiao.storage.base import Projector, StoredEvent
@@ -43,11 +53,15 @@ from fengqiao.storage.memory import MemoryEventStore
 __all__ = ["MemoryLedger"]
 
 
+Record = Projected | HouseholdProjected
+"""What the ledger keeps of one stream: a dispute's record or a household's."""
+
+
 @attrs.frozen
 class _Held:
-    """A quarantined dispute's history as far as it is stored, and its last event's hash and position."""
+    """A quarantined stream's history as far as it is stored, and its last event's hash and position."""
 
-    history: tuple[Event, ...]
+    history: tuple[Any, ...]
     hash: str
     position: int
 
@@ -60,7 +74,7 @@ class _Pending:
     last: int
     hash: str
     """The hash of the batch's first event, to recognise it in the store."""
-    undo: dict[str, Projected | None]
+    undo: dict[str, Record | None]
     before: int
     """The ledger's position before the batch."""
     problems: dict[int, LedgerProblem]
@@ -77,6 +91,11 @@ class MemoryLedger(Ledger):
         policies: policy objects to use for their names instead of the registry's.
         projectors: more projectors for the store, run after the ledger's.
         clock: the store's ``recorded_at`` clock and the default time of :meth:`overdue`.
+        household_policy: every household's policy: a registered household policy's name or
+            a household policy object (``household-base`` by default).
+
+    Raises:
+        ValidationError: an unknown policy or household policy.
     """
 
     store: MemoryEventStore
@@ -88,10 +107,12 @@ class MemoryLedger(Ledger):
         policies: Iterable[Policy] = (),
         projectors: Sequence[Projector[None]] = (),
         clock: Clock | None = None,
+        household_policy: HouseholdPolicyChoice = "household-base",
     ) -> None:
-        super().__init__(PolicyBook(policy, policies), clock)
+        super().__init__(PolicyBook(policy, policies, household_policy=household_policy), clock)
         self._lock = threading.Lock()
         self._records: dict[str, Projected] = {}
+        self._household_records: dict[str, HouseholdProjected] = {}
         self._position = 0
         self._pending: _Pending | None = None
         self._problems: dict[int, LedgerProblem] = {}
@@ -101,7 +122,10 @@ class MemoryLedger(Ledger):
         self.store = MemoryEventStore(projectors=[self._project, *check_projectors(projectors)], clock=self.clock)
 
     def __repr__(self) -> str:
-        return f"MemoryLedger({len(self._records)} disputes, position {self._position})"
+        return (
+            f"MemoryLedger({len(self._records)} disputes, {len(self._household_records)} households,"
+            f" position {self._position})"
+        )
 
     # -- the projector ------------------------------------------------------------------------
     def _project(self, _tx: None, events: tuple[StoredEvent, ...], /) -> None:
@@ -109,8 +133,8 @@ class MemoryLedger(Ledger):
             if self._pending is not None:
                 self._settle(committed=events[0].position > self._pending.last)
             problems, held = dict(self._problems), dict(self._held)
-            changed = self._fold(events, self._records, problems, held)
-            undo = {sid: self._records.get(sid) for sid in changed}
+            changed = self._fold(events, self._current, problems, held)
+            undo = {sid: self._current(sid) for sid in changed}
             self._pending = _Pending(
                 events[0].position,
                 events[-1].position,
@@ -120,44 +144,77 @@ class MemoryLedger(Ledger):
                 self._problems,
                 self._held,
             )
-            self._records.update(changed)
+            self._put(changed)
             self._problems, self._held = problems, held
             self._position = events[-1].position
+
+    def _current(self, sid: str) -> Record | None:
+        return self._records.get(sid) or self._household_records.get(sid)
+
+    def _put(self, records: Mapping[str, Record | None]) -> None:
+        """Keep each record in its kind's table (``None``: the stream has no row)."""
+        for sid, record in records.items():
+            if isinstance(record, HouseholdProjected):
+                self._household_records[sid] = record
+            elif record is not None:
+                self._records[sid] = record
+            else:
+                self._records.pop(sid, None)
+                self._household_records.pop(sid, None)
+
+    def _record(
+        self, history: tuple[Any, ...], previous: Record | None, new: tuple[Any, ...], head: tuple[str, int]
+    ) -> Record:
+        """The record ``new`` makes, folded onto ``previous`` (or ``history`` whole, when given), steps checked.
+
+        ``head`` is the hash and the position of the stream's last event.
+        """
+        head_hash, position = head
+        if isinstance((history or new)[0], Event):
+            before = None if previous is None else cast("Projected", previous).dispute
+            d = fold_onto(None, history) if history else fold_onto(before, new)
+            check_steps(self.book, before if not history else None, d, history or new)
+            return project(d, self.book, head_hash=head_hash, position=position)
+        household = None if previous is None else cast("HouseholdProjected", previous).household
+        h = fold_household_onto(None, history) if history else fold_household_onto(household, new)
+        check_household_steps(self.book.households, household if not history else None, h, history or new)
+        return project_household(h, self.book.households, head_hash=head_hash, position=position)
 
     def _fold(
         self,
         events: Iterable[StoredEvent],
-        base: Mapping[str, Projected],
+        base: Callable[[str], Record | None],
         problems: dict[int, LedgerProblem],
         held: dict[str, _Held],
-    ) -> dict[str, Projected]:
-        """The records ``events`` make, folded onto ``base``'s disputes; what cannot be projected goes to ``problems``.
+    ) -> dict[str, Record]:
+        """The records ``events`` make, folded onto ``base``'s; what cannot be projected goes to ``problems``.
 
-        A quarantined dispute's history is kept in ``held``, and its next events are folded
-        onto the whole of it: the dispute heals when they project.
+        Disputes and households are projected, each by its kind's rules; a stream of neither
+        kind is passed over. A quarantined stream's history is kept in ``held``, and its next
+        events are folded onto the whole of it: it heals when they project.
         """
-        changed: dict[str, Projected] = {}
+        changed: dict[str, Record] = {}
         for run in runs(events):
-            if not_disputes(run):
+            if kind_of(run) == "other":
                 continue
             sid = run[0].stream_id
-            before = changed.get(sid) or base.get(sid)
+            before = changed.get(sid) or base(sid)
             if sid in held:
                 previous, prior = None, held[sid].history
             else:
-                previous = None if run[0].version == 1 or before is None else before.dispute
+                previous = None if run[0].version == 1 or before is None else before
                 prior = ()
             new = tuple(s.event for s in run)
             try:
-                d = fold_onto(None, prior + new) if prior else fold_onto(previous, new)
-                check_steps(self.book, previous if not prior else None, d, prior + new if prior else new)
-                changed[sid] = project(d, self.book, head_hash=run[-1].hash, position=run[-1].position)
+                changed[sid] = self._record(
+                    prior + new if prior else (), previous, new, (run[-1].hash, run[-1].position)
+                )
             except Exception as exc:  # set aside; the rest go on
                 first = run[0]
                 problems[first.position] = LedgerProblem(
                     position=first.position, stream_id=sid, version=first.version, reason=reason_of(exc)
                 )
-                history = (prior or (() if previous is None else previous.history)) + new
+                history = (prior or (() if previous is None else _history(previous))) + new
                 held[sid] = _Held(history, run[-1].hash, run[-1].position)
                 changed.pop(sid, None)
                 continue
@@ -171,19 +228,22 @@ class MemoryLedger(Ledger):
         pending, self._pending = self._pending, None
         if pending is None or committed:
             return
-        for sid, record in pending.undo.items():
-            if record is None:
-                self._records.pop(sid, None)
-            else:
-                self._records[sid] = record
+        self._put(pending.undo)
         self._position = pending.before
         self._problems, self._held = pending.problems, pending.held
 
     def _snapshot(self) -> dict[str, Projected]:
-        """A copy of the records as committed."""
+        """A copy of the disputes' records as committed."""
         self._settled()
         with self._lock:
             return dict(self._records)
+
+    def _household_snapshot(self, f: HouseholdFilters) -> list[HouseholdProjected]:
+        """The households' records as committed that meet ``f``, by id."""
+        self._settled()
+        with self._lock:
+            records = dict(self._household_records)
+        return [records[k] for k in sorted(records) if f.match(records[k].row)]
 
     def _settled(self) -> None:
         """Settle a pending batch: look it up in the store, and undo it if the store dropped it."""
@@ -225,6 +285,22 @@ class MemoryLedger(Ledger):
             found = self._records.get(dispute_id)
         return None if found is None else (found.row, found.dispute)
 
+    def _household_rows(self, f: HouseholdFilters, limit: int | None) -> tuple[HouseholdRow, ...]:
+        chosen = self._household_snapshot(f)
+        return tuple(p.row for p in (chosen if limit is None else chosen[:limit]))
+
+    def _household_count(self, f: HouseholdFilters) -> int:
+        return len(self._household_snapshot(f))
+
+    def _households(self, f: HouseholdFilters) -> Iterator[tuple[HouseholdRow, Household]]:
+        return iter([(p.row, p.household) for p in self._household_snapshot(f)])
+
+    def _find_household(self, household_id: str) -> tuple[HouseholdRow, Household] | None:
+        self._settled()
+        with self._lock:
+            found = self._household_records.get(household_id)
+        return None if found is None else (found.row, found.household)
+
     @property
     def position(self) -> int:
         """The global position of the last event the ledger applied (0: none)."""
@@ -243,10 +319,12 @@ class MemoryLedger(Ledger):
             last = events[-1].position if events else 0
             problems: dict[int, LedgerProblem] = {}
             held: dict[str, _Held] = {}
-            records = self._fold(events, {}, problems, held)
+            records = self._fold(events, lambda _sid: None, problems, held)
             with self._lock:
                 if self._pending is None and self._position == last:
-                    self._records, self._problems, self._held = records, problems, held
+                    self._records, self._household_records = {}, {}
+                    self._put(records)
+                    self._problems, self._held = problems, held
                     return len(events)
 
     def catch_up(self) -> int:
@@ -260,21 +338,19 @@ class MemoryLedger(Ledger):
             return tuple(self._problems[p] for p in sorted(self._problems))
 
     def retry(self) -> int:
-        """Project every quarantined dispute again from its whole history; return how many now project."""
+        """Project every quarantined dispute or household again from its whole history; return how many now project."""
         self._settled()
         healed = 0
         with self._lock:
             for sid, held in sorted(self._held.items()):
                 mine = sorted(p for p, problem in self._problems.items() if problem.stream_id == sid)
                 try:
-                    d = fold_onto(None, held.history)
-                    check_steps(self.book, None, d, held.history)
-                    record = project(d, self.book, head_hash=held.hash, position=held.position)
+                    record = self._record(held.history, None, held.history, (held.hash, held.position))
                 except Exception as exc:  # still poison
                     for p in mine:
                         self._problems[p] = attrs.evolve(self._problems[p], reason=reason_of(exc))
                     continue
-                self._records[sid] = record
+                self._put({sid: record})
                 del self._held[sid]
                 for p in mine:
                     del self._problems[p]
@@ -286,3 +362,8 @@ class MemoryLedger(Ledger):
         with self._lock:
             self._closed = True
         self.store.close()
+
+
+def _history(record: Record) -> tuple[Any, ...]:
+    """The history a record was folded from."""
+    return record.dispute.history if isinstance(record, Projected) else record.household.history

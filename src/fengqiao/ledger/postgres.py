@@ -26,8 +26,9 @@ from psycopg_pool import ConnectionPool
 
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import StorageError
-from fengqiao.ledger._book import PolicyBook, PolicyChoice
+from fengqiao.ledger._book import HouseholdPolicyChoice, PolicyBook, PolicyChoice
 from fengqiao.ledger._dialect import PAGE, Dialect, index_statements
+from fengqiao.ledger._household_sql import household_index_statements
 from fengqiao.ledger._projection import SQLProjection
 from fengqiao.ledger._sql import SQLLedger
 from fengqiao.policies.base import Policy
@@ -97,6 +98,35 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX dispute_ledger_problems_stream ON dispute_ledger_problems (stream_id)",
         ),
     ),
+    Migration(
+        3,
+        "household ledger",
+        (
+            """CREATE TABLE household_ledger (
+                id TEXT COLLATE "C" PRIMARY KEY,
+                village TEXT COLLATE "C" NOT NULL,
+                grid TEXT COLLATE "C" NOT NULL,
+                state TEXT COLLATE "C" NOT NULL,
+                is_open BOOLEAN NOT NULL,
+                risk_class TEXT COLLATE "C",
+                work TEXT NOT NULL,
+                factors TEXT NOT NULL,
+                disputes INTEGER NOT NULL,
+                pending_help INTEGER NOT NULL,
+                reassessment_due BOOLEAN NOT NULL,
+                screened_at TIMESTAMPTZ NOT NULL,
+                updated_at TIMESTAMPTZ NOT NULL,
+                state_since TIMESTAMPTZ NOT NULL,
+                version INTEGER NOT NULL,
+                policy TEXT COLLATE "C" NOT NULL,
+                next_due TIMESTAMPTZ,
+                position BIGINT NOT NULL,
+                head_hash TEXT NOT NULL,
+                household TEXT NOT NULL
+            )""",
+            *household_index_statements(),
+        ),
+    ),
 )
 """The PostgreSQL ledger layout's history (its version is kept in ``dispute_ledger_state``)."""
 
@@ -151,11 +181,14 @@ class PostgresLedger(SQLLedger[Connection]):
         policies: policy objects to use for their names instead of the registry's.
         projectors: more projectors for the store, run after the ledger's.
         clock: the store's ``recorded_at`` clock and the default time of :meth:`overdue`.
+        household_policy: every household's policy: a registered household policy's name or
+            a household policy object (``household-base`` by default).
         max_size: the most connections an owned pool opens.
         timeout: seconds to wait for a connection.
 
     Raises:
         StorageError: the database cannot be reached, or its ledger layout is newer than this fengqiao.
+        ValidationError: an unknown policy or household policy.
     """
 
     store: PostgresEventStore
@@ -169,10 +202,11 @@ class PostgresLedger(SQLLedger[Connection]):
         policies: Iterable[Policy] = (),
         projectors: Sequence[Projector[Connection]] = (),
         clock: Clock | None = None,
+        household_policy: HouseholdPolicyChoice = "household-base",
         max_size: int = 8,
         timeout: float = 10.0,
     ) -> None:
-        super().__init__(PolicyBook(policy, policies), clock)
+        super().__init__(PolicyBook(policy, policies, household_policy=household_policy), clock)
         self.projection = SQLProjection(PostgresDialect(), self.book)
         self._closed = False
         self._owns_pool = isinstance(target, str)
@@ -194,7 +228,7 @@ class PostgresLedger(SQLLedger[Connection]):
             )
             self._key = lock_key("ledger", self.store.schema)
             with self._write() as tx:
-                self.projection.dialect.upgrade(tx, f"PostgreSQL ledger in schema {self.store.schema}")
+                self.projection.upgrade(tx, f"PostgreSQL ledger in schema {self.store.schema}")
                 self.projection.catch_up(tx)
         except BaseException:
             self.close()

@@ -14,12 +14,24 @@ import attrs
 
 from fengqiao.domain._checks import require_aware
 from fengqiao.domain.actor import Role
+from fengqiao.domain.household import FactorId, RiskClass, WorkKind
 from fengqiao.domain.terms import Category, Channel, Department, Route
+from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import ValidationError
+from fengqiao.lifecycle.household_events import HouseholdState
 from fengqiao.lifecycle.states import StateId
 from fengqiao.policies.base import CHINA_TZ
 
-__all__ = ["DossierRow", "LedgerProblem", "LedgerRow", "OverdueRow", "Period", "ResolutionRate"]
+__all__ = [
+    "DossierRow",
+    "HouseholdOverdue",
+    "HouseholdRow",
+    "LedgerProblem",
+    "LedgerRow",
+    "OverdueRow",
+    "Period",
+    "ResolutionRate",
+]
 
 
 def utc(at: datetime) -> datetime:
@@ -91,6 +103,51 @@ class LedgerRow:
 
 
 @attrs.frozen(kw_only=True)
+class HouseholdRow:
+    """One household as the ledger (台账) lists it: where it stands, its class and work, what is pending."""
+
+    id: str
+    village: str
+    grid: str
+    state: StateId
+    open: bool
+    """Not in a terminal state of the household policy's graph (``deregistered`` by default)."""
+    risk_class: RiskClass | None
+    """The latest assessment's class; ``None`` before the first assessment."""
+    work: tuple[WorkKind, ...]
+    """The latest assessment's kinds of work, by their value (empty before the first)."""
+    factors: tuple[FactorId, ...]
+    """The risk factors on file, by their value."""
+    disputes: int
+    """How many disputes are linked to the household."""
+    pending_help: int
+    """Help referrals no department has reported on yet (中心吹哨、部门报到)."""
+    reassessment_due: bool
+    """A new incident or a linked dispute since the latest assessment."""
+    screened_at: datetime
+    updated_at: datetime
+    state_since: datetime
+    version: int
+    policy: str
+    """The name of the household policy the ledger handles the household under."""
+    next_due: datetime | None
+    """The earliest due time among the policy's deadlines not met yet; ``None`` if none is pending."""
+
+    @property
+    def watched(self) -> bool:
+        """On the watch list now, or assessed or managed since (as the figures count ``watched``)."""
+        return str(self.state) in _WATCHED
+
+    @property
+    def unclassed(self) -> bool:
+        """Watched and never assessed (Xiqi's 257 watched less its 213 classed)."""
+        return self.state == HouseholdState.WATCHED and self.risk_class is None
+
+
+_WATCHED = frozenset(str(s) for s in (HouseholdState.WATCHED, HouseholdState.ASSESSED, HouseholdState.MANAGED))
+
+
+@attrs.frozen(kw_only=True)
 class DossierRow:
     """One dispute's dossier against its policy's requirements, by volume (A卷 process, B卷 people)."""
 
@@ -130,6 +187,24 @@ class OverdueRow:
     due: datetime
     zh: str
     en: str
+
+
+@attrs.frozen(kw_only=True)
+class HouseholdOverdue:
+    """One household deadline unmet and past due at the time asked."""
+
+    household_id: str
+    village: str
+    state: StateId
+    code: str
+    """The deadline's code (``xiqi.help.report-in``, ``xiqi.reassess`` …)."""
+    due: datetime
+    zh: str
+    en: str
+
+    def message(self, lang: Lang = "en") -> str:
+        """What was due, in ``lang`` (``"zh"`` or ``"en"``)."""
+        return self.zh if lang == "zh" else self.en
 
 
 def _aware(_instance: object, attribute: attrs.Attribute[datetime], value: datetime) -> None:

@@ -32,8 +32,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fengqiao.domain.clock import Clock
-from fengqiao.ledger._book import PolicyBook, PolicyChoice
+from fengqiao.ledger._book import HouseholdPolicyChoice, PolicyBook, PolicyChoice
 from fengqiao.ledger._dialect import PAGE, Dialect, index_statements
+from fengqiao.ledger._household_sql import household_index_statements
 from fengqiao.ledger._projection import SQLProjection
 from fengqiao.ledger._sql import SQLLedger
 from fengqiao.policies.base import Policy
@@ -104,6 +105,35 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX dispute_ledger_problems_stream ON dispute_ledger_problems (stream_id)",
         ),
     ),
+    Migration(
+        3,
+        "household ledger",
+        (
+            """CREATE TABLE household_ledger (
+                id TEXT PRIMARY KEY,
+                village TEXT NOT NULL,
+                grid TEXT NOT NULL,
+                state TEXT NOT NULL,
+                is_open INTEGER NOT NULL,
+                risk_class TEXT,
+                work TEXT NOT NULL,
+                factors TEXT NOT NULL,
+                disputes INTEGER NOT NULL,
+                pending_help INTEGER NOT NULL,
+                reassessment_due INTEGER NOT NULL,
+                screened_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                state_since INTEGER NOT NULL,
+                version INTEGER NOT NULL,
+                policy TEXT NOT NULL,
+                next_due INTEGER,
+                position INTEGER NOT NULL,
+                head_hash TEXT NOT NULL,
+                household TEXT NOT NULL
+            )""",
+            *household_index_statements(),
+        ),
+    ),
 )
 """The SQLite ledger layout's history (its version is kept in ``dispute_ledger_state``).
 
@@ -158,11 +188,14 @@ class SQLiteLedger(SQLLedger[sqlite3.Connection]):
         policies: policy objects to use for their names instead of the registry's.
         projectors: more projectors for the store, run after the ledger's.
         clock: the store's ``recorded_at`` clock and the default time of :meth:`overdue`.
+        household_policy: every household's policy: a registered household policy's name or
+            a household policy object (``household-base`` by default).
         synchronous: the store's durability (see :class:`~fengqiao.storage.SQLiteEventStore`).
         busy_timeout: seconds to wait for another writer.
 
     Raises:
         StorageError: the file cannot be opened, or its ledger layout is newer than this fengqiao.
+        ValidationError: an unknown policy or household policy.
     """
 
     store: SQLiteEventStore
@@ -175,11 +208,12 @@ class SQLiteLedger(SQLLedger[sqlite3.Connection]):
         policies: Iterable[Policy] = (),
         projectors: Sequence[Projector[sqlite3.Connection]] = (),
         clock: Clock | None = None,
+        household_policy: HouseholdPolicyChoice = "household-base",
         synchronous: Synchronous = "NORMAL",
         busy_timeout: float = 5.0,
     ) -> None:
         self.path = check_path(path)
-        super().__init__(PolicyBook(policy, policies), clock)
+        super().__init__(PolicyBook(policy, policies, household_policy=household_policy), clock)
         self.projection = SQLProjection(SQLiteDialect(), self.book)
         self._db: SQLiteConnection | None = None
         self.store = SQLiteEventStore(
@@ -197,7 +231,7 @@ class SQLiteLedger(SQLLedger[sqlite3.Connection]):
                 closed=f"the ledger on {self.path} is closed",
             )
             with self._write() as tx:
-                self.projection.dialect.upgrade(tx, f"SQLite ledger {self.path}")
+                self.projection.upgrade(tx, f"SQLite ledger {self.path}")
                 self.projection.catch_up(tx)
         except BaseException:
             self.close()

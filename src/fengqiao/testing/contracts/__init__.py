@@ -19,6 +19,7 @@ a failure shows the values compared.
 import pytest
 
 pytest.register_assert_rewrite(
+    "fengqiao.testing.contracts._ledger_households",
     "fengqiao.testing.contracts._ledger_queries",
     "fengqiao.testing.contracts._sql_tampering",
     "fengqiao.testing.contracts._store_reads",

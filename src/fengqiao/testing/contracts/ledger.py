@@ -12,6 +12,7 @@ from fengqiao.errors import DisputeNotFound, StorageError
 from fengqiao.ledger import Ledger, MemoryLedger
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.storage import Append
+from fengqiao.testing.contracts._ledger_households import _Households
 from fengqiao.testing.contracts._ledger_queries import _Queries
 from fengqiao.testing.contracts.ledger_support import (
     DAY,
@@ -32,7 +33,7 @@ from fengqiao.testing.contracts.support import (
 from fengqiao.testing.households import household_story
 
 
-class LedgerContract(_Queries):
+class LedgerContract(_Queries, _Households):
     """Behaviour every ledger back-end shares. Subclasses provide ``make_ledger``."""
 
     @pytest.fixture
@@ -86,7 +87,7 @@ class LedgerContract(_Queries):
         for dispute_id, d in stored.items():
             assert ledger.get(dispute_id) == fq.replay(ledger.store.load(dispute_id)) == d
 
-    def test_households_in_the_same_store_are_neither_rows_nor_problems(self, make_ledger: LedgerFactory) -> None:
+    def test_households_in_the_same_store_are_household_rows_not_dispute_rows(self, make_ledger: LedgerFactory) -> None:
         ledger = make_ledger()
         d = discover(workflow())
         household: tuple[Any, ...] = household_story().history  # the store protocol names dispute events only
@@ -94,12 +95,14 @@ class LedgerContract(_Queries):
         ledger.store.append(d.id, d.history, expected_version=0)
         ledger.store.append("story-1", household[3:], expected_version=3)
         assert [row.id for row in ledger.disputes()] == [d.id]
+        assert [row.id for row in ledger.households()] == ["story-1"]
         assert ledger.problems() == ()
         assert ledger.position == len(household) + len(d.history)
         with pytest.raises(DisputeNotFound):
             ledger.row("story-1")
         assert ledger.rebuild() == len(household) + len(d.history)
         assert [row.id for row in ledger.disputes()] == [d.id]
+        assert [row.id for row in ledger.households()] == ["story-1"]
         assert ledger.problems() == ()
 
     def test_an_unknown_dispute_is_not_found(self, ledger: Ledger) -> None:

@@ -16,6 +16,13 @@ import fengqiao as fq
 from fengqiao.errors import DisputeNotFound, StorageError
 from fengqiao.ledger import Ledger, MemoryLedger
 from fengqiao.storage import EventStore, StoredEvent
+from fengqiao.testing.contracts._ledger_households import (
+    XIQI,
+    history,
+    household_scenarios,
+    household_snapshot,
+    mixed_ledger,
+)
 from fengqiao.testing.contracts.ledger import LedgerContract
 from fengqiao.testing.contracts.ledger_support import (
     POLICIES,
@@ -26,6 +33,7 @@ from fengqiao.testing.contracts.ledger_support import (
     store_all,
 )
 from fengqiao.testing.contracts.sql_support import Raw
+from fengqiao.testing.households import household_story
 
 
 class PlainStore(Protocol):
@@ -62,7 +70,7 @@ class SQLLedgerContract(LedgerContract):
 
         ledger = make_ledger(projectors=[look])
         d = scenarios()[0]
-        ledger.store.append(d.id, d.history[:1], expected_version=0)
+        ledger.store.append(d.id, history(d)[:1], expected_version=0)
         assert (inside, outside) == ([1], [0])
         assert raw("SELECT id, version FROM dispute_ledger") == [(d.id, 1)]
 
@@ -81,14 +89,14 @@ class SQLLedgerContract(LedgerContract):
         ledger = make_ledger(policy=choose_policy, policies=POLICIES)
         store_all(plain_store(), rest)
         assert ledger.count() == 0
-        ledger.store.append(first.id, first.history, expected_version=0)
+        ledger.store.append(first.id, history(first), expected_version=0)
         assert snapshot(ledger)[:5] == snapshot(memory_twin([first, *rest]))[:5]
 
     def test_a_row_out_of_step_with_its_stream_is_folded_again_from_its_events(self, ledger: Ledger, raw: Raw) -> None:
         d = scenarios()[0]
-        ledger.store.append(d.id, d.history[:5], expected_version=0)
+        ledger.store.append(d.id, history(d)[:5], expected_version=0)
         raw("UPDATE dispute_ledger SET version = 2, dispute = '{}' WHERE id = ?", (d.id,))
-        ledger.store.append(d.id, d.history[5:], expected_version=5)
+        ledger.store.append(d.id, history(d)[5:], expected_version=5)
         assert ledger.get(d.id) == d
         assert ledger.disputes(assignee="民警肖某") == (ledger.row(d.id),)
 
@@ -135,5 +143,54 @@ class SQLLedgerContract(LedgerContract):
         store_all(plain_store(), [*rest, d])
         ledger = make_ledger(policy=choose_policy, policies=POLICIES)  # catches up: the stray one is set aside
         assert [p.stream_id for p in ledger.problems()] == [d.id]
-        ledger.store.append(first.id, first.history, expected_version=0)
+        ledger.store.append(first.id, history(first), expected_version=0)
         assert snapshot(ledger)[:5] == snapshot(memory_twin([first, *rest]))[:5]
+
+    # -- households ---------------------------------------------------------------------------
+    def test_a_household_row_commits_in_the_appends_transaction(self, make_ledger: LedgerFactory, raw: Raw) -> None:
+        inside: list[int] = []
+        outside: list[int] = []
+
+        def look(tx: Any, events: tuple[StoredEvent, ...]) -> None:
+            inside.append(len(tx.execute("SELECT id FROM household_ledger").fetchall()))
+            outside.append(len(raw("SELECT id FROM household_ledger")))
+
+        ledger = make_ledger(projectors=[look])
+        h = household_story()
+        ledger.store.append(h.id, history(h)[:1], expected_version=0)
+        assert (inside, outside) == ([1], [0])
+        assert raw("SELECT id, version FROM household_ledger") == [(h.id, 1)]
+
+    def test_households_stored_without_the_ledger_are_applied_when_it_opens(
+        self, make_ledger: LedgerFactory, plain_store: PlainStore
+    ) -> None:
+        cases: list[Any] = [*scenarios(), *household_scenarios()]
+        store_all(plain_store(), cases, chunk=3)
+        ledger = make_ledger(policy=choose_policy, policies=POLICIES, household_policy=XIQI)
+        twin, _ = mixed_ledger(lambda **options: MemoryLedger(**options))
+        assert household_snapshot(ledger) == household_snapshot(twin)
+        assert ledger.disputes() == twin.disputes()
+
+    def test_a_ledger_from_before_households_projects_the_stored_households_on_opening(
+        self, make_ledger: LedgerFactory, raw: Raw
+    ) -> None:
+        ledger, _ = mixed_ledger(make_ledger)
+        before, disputes = household_snapshot(ledger), ledger.disputes()
+        ledger.close()
+        raw("DROP TABLE household_ledger")  # the layout of version 2: households were passed over
+        raw("UPDATE dispute_ledger_state SET schema_version = 2")
+        reopened = make_ledger(policy=choose_policy, policies=POLICIES, household_policy=XIQI)
+        assert raw("SELECT schema_version FROM dispute_ledger_state") == [(3,)]
+        assert (household_snapshot(reopened), reopened.disputes()) == (before, disputes)
+        assert reopened.problems() == ()
+
+    def test_a_household_row_out_of_step_with_its_stream_is_folded_again(
+        self, make_ledger: LedgerFactory, raw: Raw
+    ) -> None:
+        ledger = make_ledger(household_policy=XIQI)
+        tian = household_scenarios()[3]
+        ledger.store.append(tian.id, history(tian)[:3], expected_version=0)
+        raw("UPDATE household_ledger SET version = 1, household = '{}' WHERE id = ?", (tian.id,))
+        ledger.store.append(tian.id, history(tian)[3:], expected_version=3)
+        assert ledger.get_household(tian.id) == tian
+        assert ledger.problems() == ()
