@@ -39,6 +39,7 @@ from fengqiao.errors import (
     ValidationError,
 )
 from fengqiao.households import HouseholdWorkflow
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import (
     AlertLinked,
@@ -94,6 +95,7 @@ __all__ = [
     "AttemptRecorded",
     "BasePolicy",
     "BrokenStreamError",
+    "CaseEvent",
     "CaseKind",
     "Category",
     "Channel",

@@ -35,6 +35,7 @@ from fengqiao.domain.actor import Actor, ActorLike
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import TransitionRefused, ValidationError
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.lifecycle.diagram import DiagramFormat, draw
 from fengqiao.lifecycle.graph import Graph
 from fengqiao.lifecycle.household import HOUSEHOLD, HOUSEHOLD_TRIGGERS, Household, apply, fold, start
@@ -193,8 +194,12 @@ class HouseholdWorkflow(HouseholdTriggerMethods):
         return tuple(DeadlineCheck(dl, dl.status(when), when) for dl in self.policy.deadlines(household))
 
     @checked_call()
-    def replay(self, history: Iterable[HouseholdEvent]) -> Household:
-        """Rebuild a household from its events, checking each step against this workflow's graph."""
+    def replay(self, history: Iterable[CaseEvent]) -> Household:
+        """Rebuild a household from its events, checking each step against this workflow's graph.
+
+        ``history`` may come straight from a store's ``load``; one that is not a household's is
+        refused (``ValidationError``).
+        """
         household = fold(history)
         self.graph.walk(HOUSEHOLD.initial, household.history, policy=self.policy.name)
         return household
@@ -301,6 +306,6 @@ def _unknown_keyword(trigger: str, given: Mapping[str, Any], payload: type[Any])
     )
 
 
-def replay_household(history: Iterable[HouseholdEvent], policy: str | HouseholdPolicy | None = None) -> Household:
+def replay_household(history: Iterable[CaseEvent], policy: str | HouseholdPolicy | None = None) -> Household:
     """Rebuild a household from its events, checked against ``policy``'s graph (the base graph by default)."""
     return HouseholdWorkflow(policy).replay(history)

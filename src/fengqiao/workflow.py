@@ -46,6 +46,7 @@ from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.terms import Category, Channel, RiskFactor
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import TransitionRefused, ValidationError
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.lifecycle.diagram import DiagramFormat, draw
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Discovered, Event, Graded, Merged, Transitioned
@@ -220,8 +221,12 @@ class Workflow(TriggerMethods):
         return tuple(r for r in self.policy.dossier_requirements(dispute) if not r.met_by(dispute))
 
     @checked_call()
-    def replay(self, history: Iterable[Event]) -> Dispute:
-        """Rebuild a dispute from its events, checking each transition against this graph."""
+    def replay(self, history: Iterable[CaseEvent]) -> Dispute:
+        """Rebuild a dispute from its events, checking each transition against this graph.
+
+        ``history`` may come straight from a store's ``load``; one that is not a dispute's is
+        refused (``ValidationError``).
+        """
         return replay_on(history, self.graph, self.policy.name)
 
     @checked_call()

@@ -33,8 +33,8 @@ from fengqiao.ledger._facts import Projected, check_steps, fold_onto, not_disput
 from fengqiao.ledger._filters import Filters
 from fengqiao.ledger.base import Ledger
 from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.events import Event
 from fengqiao.policies.base import Policy
 from fengqiao.storage._arguments import check_projectors
 from fengqiao.storage.base import Projector, StoredEvent
@@ -47,7 +47,7 @@ __all__ = ["MemoryLedger"]
 class _Held:
     """A quarantined dispute's history as far as it is stored, and its last event's hash and position."""
 
-    history: tuple[Event, ...]
+    history: tuple[CaseEvent, ...]
     hash: str
     position: int
 

@@ -31,7 +31,6 @@ from fengqiao.errors import ValidationError
 from fengqiao.households import HouseholdWorkflow
 from fengqiao.ledger.households import household_figures
 from fengqiao.lifecycle.household import Household
-from fengqiao.lifecycle.household_events import HouseholdEvent
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.policies.households import HouseholdPolicy
 from fengqiao.policies.rhythms import XIQI_DAILY_REPORT, Filing, PlaceCheck
@@ -349,7 +348,7 @@ def simulate_households(
     }
     if store is not None:
         for n in range(0, len(households), CHUNK):
-            store.append_many(Append(h.id, _events(h.history), expected_version=0) for h in households[n : n + CHUNK])
+            store.append_many(Append(h.id, h.history, expected_version=0) for h in households[n : n + CHUNK])
     end = first + _DAY * scenario.days
     checks = XIQI_DAILY_REPORT.check_places(dict.fromkeys(filings, first), filings, at=end)
     return HouseholdSimulationResult(
@@ -381,8 +380,3 @@ def _check_empty(store: EventStore, ids: set[str], name: str) -> None:
         raise ValidationError(
             f"the store already holds household {clash} of the simulation {name}; nothing was stored", "store"
         )
-
-
-def _events(events: tuple[HouseholdEvent, ...]) -> tuple[Any, ...]:
-    """``events`` as the store's protocol takes them (it names dispute events; it stores any kind)."""
-    return events

@@ -64,7 +64,7 @@ class HouseholdRepository:
             ValidationError, TransitionRefused: as :meth:`HouseholdWorkflow.screen`.
         """
         household = self.workflow.screen(**kwargs)
-        self.store.append(household.id, _events(household.history), expected_version=0)
+        self.store.append(household.id, household.history, expected_version=0)
         return household
 
     def fire(self, household: Household, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Household:
@@ -77,7 +77,7 @@ class HouseholdRepository:
         """
         current = self._current(household)
         new = self.workflow.fire(current, trigger, actor=actor, **payload)
-        self.store.append(new.id, _events(new.history[current.version :]), expected_version=current.version)
+        self.store.append(new.id, new.history[current.version :], expected_version=current.version)
         return new
 
     def get(self, household_id: str) -> Household:
@@ -91,7 +91,7 @@ class HouseholdRepository:
         """
         if not isinstance(household_id, str):
             raise ValidationError(f"expected a household id, got {type(household_id).__name__}", "household_id")
-        history: tuple[Any, ...] = self.store.load(household_id)
+        history = self.store.load(household_id)
         if not history or not isinstance(history[0], HouseholdEvent):
             raise HouseholdNotFound(household_id)
         return self.workflow.replay(history)
@@ -107,7 +107,7 @@ class HouseholdRepository:
             ValidationError: a history takes a step this workflow's graph does not allow.
         """
         for stream_id in self.store.streams():
-            history: tuple[Any, ...] = self.store.load(stream_id)
+            history = self.store.load(stream_id)
             if history and isinstance(history[0], HouseholdEvent):
                 yield self.workflow.replay(history)
 
@@ -178,7 +178,7 @@ class HouseholdRepository:
             self.workflow.fire(h, HouseholdTrigger.LINK_DISPUTE, actor=actor, dispute_id=dispute.id) for h in chosen
         ]
         appends = [Append(noted.id, noted.history[current.version :], expected_version=current.version)]
-        appends += [Append(h.id, _events(h.history[-1:]), expected_version=h.version - 1) for h in linked]
+        appends += [Append(h.id, h.history[-1:], expected_version=h.version - 1) for h in linked]
         self.store.append_many(appends)
         disputes._remember(noted)
         return noted, tuple(linked)
@@ -192,8 +192,3 @@ class HouseholdRepository:
         if stored != household:
             raise ValidationError(f"household {household.id} is not the stored one: reload it with get()", "household")
         return stored
-
-
-def _events(events: tuple[HouseholdEvent, ...]) -> tuple[Any, ...]:
-    """``events`` as the store's protocol takes them (it names dispute events; it stores any kind)."""
-    return events

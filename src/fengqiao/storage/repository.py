@@ -37,7 +37,7 @@ import attrs
 
 from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, TransitionRefused, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.events import Merged
+from fengqiao.lifecycle.events import Event, Merged
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import Trigger, TriggerId
 from fengqiao.storage.base import Append, EventStore
@@ -159,7 +159,8 @@ class Repository:
         """Load ``dispute_id`` and replay it through the workflow's graph.
 
         Raises:
-            DisputeNotFound: nothing is stored under ``dispute_id``.
+            DisputeNotFound: nothing is stored under ``dispute_id``, or what is stored is another
+                kind of case (a household).
             BrokenStreamError: a stored event is missing or its hash chain does not hold.
             UnreadableEventError: a stored event cannot be read.
             ValidationError: the history takes a step this workflow's graph does not allow.
@@ -167,7 +168,7 @@ class Repository:
         if not isinstance(dispute_id, str):
             raise ValidationError(f"expected a dispute id, got {type(dispute_id).__name__}", "dispute_id")
         history = self.store.load(dispute_id)
-        if not history:
+        if not history or not isinstance(history[0], Event):
             raise DisputeNotFound(dispute_id)
         dispute = self.workflow.replay(history)
         self._remember(dispute)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import attrs
 import pytest
 
 import fengqiao as fq
-from fengqiao.errors import ConcurrencyConflict, HouseholdNotFound, TransitionRefused, ValidationError
+from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, HouseholdNotFound, TransitionRefused, ValidationError
 from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.household_events import HouseholdEvent
@@ -25,11 +24,10 @@ class _Kinds:
         wf = workflow()
         d = with_notes(wf, discover(wf), 2)
         h = household_story()
-        events: tuple[Any, ...] = h.history  # the store's protocol still names dispute events only
-        store.append_many([Append(d.id, d.history, expected_version=0), Append(h.id, events, expected_version=0)])
+        store.append_many([Append(d.id, d.history, expected_version=0), Append(h.id, h.history, expected_version=0)])
         assert store.load(d.id) == d.history
-        loaded: tuple[Any, ...] = store.load(h.id)
-        assert loaded == events
+        loaded = store.load(h.id)
+        assert loaded == h.history
         assert all(isinstance(e, Event) for e in store.load(d.id))
         assert all(isinstance(e, HouseholdEvent) for e in loaded)
         assert HouseholdWorkflow().replay(loaded) == h
@@ -41,14 +39,14 @@ class _Kinds:
         assert [e.event for e in store.read_all()] == [*d.history, *h.history]
 
     def test_a_household_event_appended_one_at_a_time_chains_like_a_dispute_event(self, store: EventStore) -> None:
-        events: tuple[Any, ...] = household_story().history
+        events = household_story().history
         for version, event in enumerate(events):
             assert store.append("story-1", (event,), expected_version=version) == version + 1
         assert store.load("story-1") == events
         assert store.verify("story-1").ok
 
     def test_a_household_event_for_another_stream_is_refused(self, store: EventStore) -> None:
-        events: tuple[Any, ...] = household_story().history
+        events = household_story().history
         with pytest.raises(ValidationError, match="event of household 'story-1' cannot go to stream 'other'") as caught:
             store.append("other", events[:1], expected_version=0)
         assert caught.value.path == "events[0]"
@@ -75,6 +73,8 @@ class _Kinds:
             repo.get(d.id)
         with pytest.raises(HouseholdNotFound):
             repo.get("nobody")
+        with pytest.raises(DisputeNotFound):
+            Repository(wf, store).get("h-1")
 
     def test_a_dispute_and_a_household_are_linked_in_one_transaction(self, store: EventStore) -> None:
         clock = _clock()
