@@ -40,7 +40,9 @@ from fengqiao.lifecycle.diagram import DiagramFormat, draw
 from fengqiao.lifecycle.graph import Graph
 from fengqiao.lifecycle.household import HOUSEHOLD, HOUSEHOLD_TRIGGERS, Household, apply, fold, start
 from fengqiao.lifecycle.household_events import (
+    HouseholdAssessed,
     HouseholdEvent,
+    HouseholdReassessed,
     HouseholdScreened,
     HouseholdTransitioned,
     HouseholdTrigger,
@@ -286,6 +288,70 @@ class HouseholdWorkflow(HouseholdTriggerMethods):
         refusals.extend(self.policy.preconditions(h, trig, at))
         refusals.extend(self.policy.refusals(h, event))
         return trig, event, tuple(refusals)
+
+    def admit(self, household: Household | None, event: HouseholdEvent) -> Household:
+        """Apply an event made elsewhere as :meth:`fire` would have decided it; return the new household.
+
+        For code that stores events it did not get from :meth:`fire` (``HouseholdRepository.save``,
+        an import): ``event`` must be one this workflow accepts from ``household`` — of this
+        household, not dated before its last event, a step the graph allows to the state the
+        event records, by an actor with the roles, refused by no policy rule, and, for an
+        assessment, assessed as the policy assesses those factors. With ``household`` ``None``,
+        the event must be a screening by an actor who may screen.
+
+        Raises:
+            TransitionRefused: the graph, a role, the clock or the policy refuses the event.
+            ValidationError: not an event of this household, or one that records something
+                other than what this workflow decides (another target state, another assessment).
+        """
+        if household is None:
+            if not isinstance(event, HouseholdScreened):
+                raise ValidationError(
+                    f"a household's history begins with a screening, not {type(event).__name__}", "event"
+                )
+            refusal = self._role_refusal(event.actor, "screen")
+            if refusal is not None:
+                raise TransitionRefused(event.household_id, "screen", (refusal,), kind="household")
+            return start(event)
+        h = _check_household(household)
+        if not isinstance(event, HouseholdEvent) or isinstance(event, HouseholdScreened):
+            raise ValidationError(f"expected a household event after screening, got {type(event).__name__}", "event")
+        if event.household_id != h.id:
+            raise ValidationError(f"the event belongs to household {event.household_id}, not {h.id}", "event")
+        kind, state = self.graph.kind, h.state
+        recorded: object  # the state the event says it leads to (None: it keeps the state)
+        if isinstance(event, HouseholdTransitioned):
+            trig, recorded = kind.trigger(event.payload.trigger), kind.state(event.payload.target)
+        else:
+            trig, recorded = kind.trigger(event.trigger), kind.target(event.trigger)
+        refusals: list[Refusal] = []
+        if not self.graph.allows(state, trig):
+            refusals.append(graph_refusal(self.graph, state, trig))
+        elif (recorded or state) != self.graph.target(state, trig):
+            raise ValidationError(
+                f"{trig} takes a household from {state} to {self.graph.target(state, trig)}, "
+                f"not to {recorded or state}, under policy {self.policy.name}",
+                "event",
+            )
+        role = self._role_refusal(event.actor, trig)
+        if role is not None:
+            refusals.append(role)
+        if event.at < h.updated_at:
+            refusals.append(time_refusal(self.graph, event.at, h.updated_at))
+        refusals.extend(self.policy.preconditions(h, trig, event.at))
+        refusals.extend(self.policy.refusals(h, event))
+        if refusals:
+            raise TransitionRefused(h.id, str(trig), tuple(refusals), kind="household")
+        if isinstance(event, HouseholdAssessed | HouseholdReassessed):
+            decided = self.policy.assess(h, event.payload.factors, event.at)
+            if decided != event.payload.assessment:
+                raise ValidationError(
+                    f"the event records class {event.payload.assessment.risk_class} by rule "
+                    f"{event.payload.assessment.rule}, but policy {self.policy.name} assesses those factors "
+                    f"class {decided.risk_class} by rule {decided.rule}",
+                    "event.payload.assessment",
+                )
+        return apply(h, event)
 
     def _role_refusal(self, actor: Actor, action: TriggerId) -> Refusal | None:
         roles = self.policy.required_roles(action)

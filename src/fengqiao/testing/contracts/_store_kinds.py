@@ -76,6 +76,58 @@ class _Kinds:
         with pytest.raises(DisputeNotFound):
             Repository(wf, store).get("h-1")
 
+    def test_a_household_repository_saves_typed_workflow_commands_together(self, store: EventStore) -> None:
+        wf = HouseholdWorkflow("xiqi-family-risk", clock=_clock())
+        repo = HouseholdRepository(wf, store)
+        h = repo.screen(village="西歧村", actor="grid_worker:li", household_id="h-1")
+        later = wf.assess(wf.watch(h, reason="争吵", factors=["dispute"], actor="grid_worker:li"), actor=_LEAD)
+        assert repo.save(later, expected_version=h.version) is later
+        assert store.load("h-1") == later.history
+        assert HouseholdRepository(wf, store).get("h-1") == later
+        with pytest.raises(ConcurrencyConflict):
+            repo.save(wf.note(later, text="x", actor="grid_worker:li"), expected_version=h.version)
+        fresh = wf.screen(village="西歧村", actor="grid_worker:li", household_id="h-2")
+        assert repo.save(wf.note(fresh, text="新户", actor="grid_worker:li"), expected_version=0).version == 2
+        assert store.load("h-1") == later.history
+
+    def test_a_household_repository_save_refuses_what_the_policy_refuses_and_stores_nothing(
+        self, store: EventStore
+    ) -> None:
+        wf = HouseholdWorkflow("xiqi-family-risk", clock=_clock())
+        repo = HouseholdRepository(wf, store)
+        h = repo.screen(village="西歧村", actor="grid_worker:li", household_id="h-1")
+        h = repo.fire(h, "watch", reason="争吵", factors=["dispute"], actor="grid_worker:li")
+        h = repo.fire(h, "assess", actor=_LEAD)
+        lenient = HouseholdWorkflow(clock=wf.clock)  # the base policy: management asks nothing
+        forged = lenient.manage(h, actor="grid_worker:li")
+        with pytest.raises(TransitionRefused) as caught:
+            repo.save(forged, expected_version=h.version)
+        assert {"xiqi.manage.no-cadre", "xiqi.manage.no-plan"} <= {r.code for r in caught.value.refusals}
+        assert store.load("h-1") == h.history
+
+    def test_a_household_repository_refuses_a_household_edited_by_hand_naming_the_field(
+        self, store: EventStore
+    ) -> None:
+        wf = HouseholdWorkflow(clock=_clock())
+        repo = HouseholdRepository(wf, store)
+        h = repo.screen(village="西歧村", actor="grid_worker:li", household_id="h-1")
+        doctored = attrs.evolve(wf.watch(h, reason="争吵", actor="grid_worker:li"), village="别村")
+        with pytest.raises(ValidationError, match="its village differs") as caught:
+            repo.save(doctored, expected_version=h.version)
+        assert caught.value.path == "household.village"
+        with pytest.raises(ValidationError, match="not the stored one: its grid differs") as caught:
+            repo.fire(attrs.evolve(h, grid="9"), "note", text="x", actor="grid_worker:li")
+        assert caught.value.path == "household.grid"
+        other = attrs.evolve(h.history[0], actor=fq.Actor.parse("grid_worker:evil"))
+        with pytest.raises(ValidationError, match="event 1 is not the stored one of household h-1") as caught:
+            HouseholdRepository(wf, store).save(
+                wf.note(wf.replay((other,)), text="x", actor="grid_worker:li"), expected_version=1
+            )
+        assert caught.value.path == "history[0]"
+        with pytest.raises(ValidationError, match="outside the household's history"):
+            repo.save(h, expected_version=2)
+        assert store.load("h-1") == h.history
+
     def test_a_dispute_and_a_household_are_linked_in_one_transaction(self, store: EventStore) -> None:
         clock = _clock()
         disputes = Repository(fq.Workflow(clock=clock), store)
@@ -108,6 +160,9 @@ class _Kinds:
             households.link(disputes, d, "deng", actor="auxiliary_officer:zhang")
         assert (store.load("d-1"), store.load("peng")) == before
         assert store.verify().ok
+
+
+_LEAD = "political_legal_member:peng"
 
 
 def _clock() -> fq.FixedClock:
