@@ -120,7 +120,7 @@ def test_a_history_begins_with_a_screening() -> None:
     assert wf.admit(None, h.history[0]) == fold(h.history[:1])
     with pytest.raises(fq.ValidationError, match="begins with a screening"):
         wf.admit(None, h.history[1])
-    with pytest.raises(fq.ValidationError, match="expected a household event after screening"):
+    with pytest.raises(fq.ValidationError, match="expected an event after screening"):
         wf.admit(h, h.history[0])
 
 
