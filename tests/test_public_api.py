@@ -16,6 +16,7 @@ PUBLIC_API = [
     "AttemptRecorded",
     "BasePolicy",
     "BrokenStreamError",
+    "CaseEvent",
     "CaseKind",
     "Category",
     "Channel",

@@ -40,6 +40,7 @@ from fengqiao.errors import (
     ValidationError,
 )
 from fengqiao.households import HouseholdWorkflow
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import (
     AlertLinked,
@@ -98,6 +99,7 @@ __all__ = [
     "AttemptRecorded",
     "BasePolicy",
     "BrokenStreamError",
+    "CaseEvent",
     "CaseKind",
     "Category",
     "Channel",

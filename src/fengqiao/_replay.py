@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from fengqiao.domain._calls import checked_call
 from fengqiao.domain._quote import quote
 from fengqiao.errors import ValidationError
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.fold import fold
 from fengqiao.lifecycle.graph import Graph
 from fengqiao.lifecycle.states import State
@@ -34,14 +34,14 @@ def check_dispute(dispute: object) -> None:
         raise ValidationError(f"expected a Dispute, got {type(dispute).__name__}", "dispute")
 
 
-def replay_on(history: Iterable[Event], graph: Graph, policy_name: str) -> Dispute:
+def replay_on(history: Iterable[CaseEvent], graph: Graph, policy_name: str) -> Dispute:
     events = _history(history)
     dispute = fold(events)
     graph.walk(State.DISCOVERED, events[1:], first=1, policy=policy_name)
     return dispute
 
 
-def _history(history: Iterable[Event]) -> tuple[Event, ...]:
+def _history(history: Iterable[CaseEvent]) -> tuple[CaseEvent, ...]:
     try:
         events = iter(history)
     except TypeError:
@@ -50,10 +50,12 @@ def _history(history: Iterable[Event]) -> tuple[Event, ...]:
 
 
 @checked_call()
-def replay(history: Iterable[Event], policy: str | Policy | None = None) -> Dispute:
+def replay(history: Iterable[CaseEvent], policy: str | Policy | None = None) -> Dispute:
     """Rebuild the exact dispute from its events: ``replay(d.history) == d``.
 
-    With ``policy``, every transition is also checked against that policy's graph.
+    With ``policy``, every transition is also checked against that policy's graph. ``history``
+    may come straight from a store's ``load`` (:data:`~fengqiao.CaseEvent` values); a history
+    that is not a dispute's is refused.
 
     Raises:
         ValidationError: the history is not a sequence of events or is malformed, or (with

@@ -20,6 +20,7 @@ from cattrs.preconf.json import make_converter
 from fengqiao.domain._quote import quote
 from fengqiao.domain.household import FactorId, HouseholdFactor
 from fengqiao.domain.vocabulary import Vocabulary
+from fengqiao.lifecycle.cases import CASE_EVENT_TYPES, CaseEvent
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.household import HOUSEHOLD_EVENT_TYPES
 from fengqiao.lifecycle.household_events import HouseholdEvent, HouseholdState
@@ -28,7 +29,7 @@ from fengqiao.lifecycle.place_events import PlaceEvent
 from fengqiao.lifecycle.states import State, StateId
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 
-__all__ = ["SCHEMA_VERSION", "CaseEvent", "EventStructure", "HouseholdStateId", "Refused", "Unstructure", "make"]
+__all__ = ["SCHEMA_VERSION", "EventStructure", "HouseholdStateId", "Refused", "Unstructure", "make"]
 
 SCHEMA_VERSION = 1
 """The version of the JSON layout this fengqiao writes and reads."""
@@ -162,12 +163,7 @@ def make(
         return structure_event
 
     structures: dict[type[Any], Callable[[Any, Any], Any]] = {}
-    classes: tuple[type[Any], ...] = (
-        *EVENT_TYPES.values(),
-        *HOUSEHOLD_EVENT_TYPES.values(),
-        *PLACE_EVENT_TYPES.values(),
-    )
-    for cls in classes:
+    for cls in CASE_EVENT_TYPES.values():
         structures[cls] = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
         fields = make_dict_unstructure_fn(cls, conv)
         conv.register_unstructure_hook(cls, _tagged_unstructure(fields, cls.type))
@@ -182,12 +178,9 @@ def make(
     conv.register_structure_hook(HouseholdEvent, union_of(HOUSEHOLD_EVENT_TYPES))
     conv.register_unstructure_hook(PlaceEvent, unstructure_event)
     conv.register_structure_hook(PlaceEvent, union_of(PLACE_EVENT_TYPES))
-    conv.register_structure_hook(CaseEvent, union_of({**EVENT_TYPES, **HOUSEHOLD_EVENT_TYPES, **PLACE_EVENT_TYPES}))
+    conv.register_structure_hook_func(_is(CaseEvent), union_of(CASE_EVENT_TYPES))
+    conv.register_unstructure_hook_func(_is(CaseEvent), unstructure_event)
     return conv
-
-
-class CaseEvent:
-    """What ``structure(data, CaseEvent)`` reads: an event of any kind of case, by its ``type`` tag."""
 
 
 def _is(union: Any) -> Callable[[Any], bool]:

@@ -115,7 +115,7 @@ class ConcurrencyConflict(StorageError):
 
 
 class DisputeNotFound(StorageError):
-    """No history is stored for ``dispute_id``: it was never saved, or saved elsewhere."""
+    """No dispute is stored under ``dispute_id``: never saved, saved elsewhere, or the id is another kind of case's."""
 
     def __init__(self, dispute_id: str) -> None:
         super().__init__(f"no dispute {quote(dispute_id)} in the event store")

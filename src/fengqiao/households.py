@@ -21,36 +21,34 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
+from fengqiao._case_workflow import CaseWorkflow, DeadlineCheck
 from fengqiao._household_typed import HouseholdTriggerMethods
-from fengqiao._ids import random_id
-from fengqiao._refusing import graph_refusal, listed_triggers, role_refusal, time_refusal
 from fengqiao.domain._calls import checked_call, suggestion
-from fengqiao.domain._checks import require_aware
 from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Actor, ActorLike
-from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.domain.clock import Clock
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import TransitionRefused, ValidationError
-from fengqiao.lifecycle.diagram import DiagramFormat, draw
-from fengqiao.lifecycle.graph import Graph
+from fengqiao.lifecycle.cases import CaseEvent
+from fengqiao.lifecycle.diagram import DiagramFormat
 from fengqiao.lifecycle.household import HOUSEHOLD, HOUSEHOLD_TRIGGERS, Household, apply, fold, start
 from fengqiao.lifecycle.household_events import (
+    HouseholdAssessed,
     HouseholdEvent,
+    HouseholdReassessed,
     HouseholdScreened,
     HouseholdTransitioned,
     HouseholdTrigger,
 )
 from fengqiao.lifecycle.household_payloads import AssessPayload, ScreenPayload, parse_factors
 from fengqiao.lifecycle.payloads import TransitionPayload
-from fengqiao.lifecycle.refusals import Decision, Refusal
 from fengqiao.lifecycle.states import TriggerId
 from fengqiao.policies.households import HouseholdBasePolicy, HouseholdPolicy
 from fengqiao.policies.registry import get_household
-from fengqiao.workflow import DeadlineCheck
 
 __all__ = ["HouseholdWorkflow", "replay_household"]
 
@@ -59,6 +57,8 @@ _ASSESSING = (HouseholdTrigger.ASSESS, HouseholdTrigger.REASSESS)
 
 
 def _resolve(policy: object) -> HouseholdPolicy:
+    if policy is None:
+        return HouseholdBasePolicy()
     if isinstance(policy, str):
         return get_household(policy)
     if not isinstance(policy, HouseholdPolicy):
@@ -72,7 +72,7 @@ def _check_household(household: object) -> Household:
     return household
 
 
-class HouseholdWorkflow(HouseholdTriggerMethods):
+class HouseholdWorkflow(HouseholdTriggerMethods, CaseWorkflow[Household, HouseholdEvent, HouseholdPolicy]):
     """A household policy, a clock and the household graph they build.
 
     Args:
@@ -95,20 +95,14 @@ class HouseholdWorkflow(HouseholdTriggerMethods):
         clock: Clock | None = None,
         ids: Callable[[], str] | None = None,
     ) -> None:
-        if clock is not None and not isinstance(clock, Clock):
-            raise ValidationError(f"expected a Clock (an object with now()), got {quote(clock)}", "clock")
-        if ids is not None and not callable(ids):
-            raise ValidationError(f"expected a function that makes a household id, got {quote(ids)}", "ids")
-        self.policy: HouseholdPolicy = HouseholdBasePolicy() if policy is None else _resolve(policy)
-        self.clock: Clock = clock or SystemClock()
-        self.graph = Graph(self.policy.graph(), kind=HOUSEHOLD)
-        self._ids = ids or random_id
-        self._custom_targets = {
-            e.trigger: e.dest for e in self.policy.graph().edges if e.trigger not in HouseholdTrigger._value2member_map_
-        }
+        self._configure(policy, clock, ids, _resolve)
 
-    def __repr__(self) -> str:
-        return f"HouseholdWorkflow(policy={self.policy.name!r}, clock={self.clock!r})"
+    _kind: ClassVar = HOUSEHOLD
+    _event_class: ClassVar = HouseholdEvent
+    _opening_noun: ClassVar = "screening"
+    _check_case = staticmethod(_check_household)
+    _start = staticmethod(start)
+    _apply = staticmethod(apply)
 
     # -- the core ------------------------------------------------------------------------
     @checked_call()
@@ -150,51 +144,22 @@ class HouseholdWorkflow(HouseholdTriggerMethods):
         return start(HouseholdScreened(household_id=payload.household_id, at=at, actor=who, payload=payload))
 
     @checked_call()
-    def check(self, household: Household, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Decision:
-        """Every reason ``trigger`` may not fire now, as a ``Decision``; never refuses by raising.
-
-        Raises:
-            ValidationError: malformed input (unknown trigger, bad payload), not a refusal.
-        """
-        trig, _event, refusals = self._decide(household, trigger, actor, payload)
-        return Decision(trig, refusals)
-
-    @checked_call()
-    def fire(self, household: Household, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Household:
-        """Apply ``trigger`` and return the new household; ``household`` itself is unchanged.
-
-        Raises:
-            TransitionRefused: the graph or the policy refused; every reason is attached.
-            ValidationError: malformed input (unknown trigger, bad payload).
-        """
-        trig, event, refusals = self._decide(household, trigger, actor, payload)
-        if refusals:
-            raise TransitionRefused(household.id, str(trig), refusals, kind="household")
-        return apply(household, event)
-
-    @checked_call()
     def triggers(self, household: Household, *, actor: ActorLike | None = None) -> tuple[TriggerId, ...]:
         """The triggers that may fire now: the graph allows them, the policy's preconditions hold, the actor may."""
-        h = _check_household(household)
-        who = None if actor is None else Actor.parse(actor)
-        return listed_triggers(
-            self.graph,
-            h.state,
-            self._now(),
-            lambda trig: who is not None and self._role_refusal(who, trig) is not None,
-            lambda trig, at: self.policy.preconditions(h, trig, at),
-        )
+        return self._triggers(household, actor)
 
     @checked_call()
     def deadlines(self, household: Household, *, at: datetime | None = None) -> tuple[DeadlineCheck, ...]:
         """The policy's deadlines for ``household`` and their status at ``at`` (now by default)."""
-        _check_household(household)
-        when = self._now() if at is None else require_aware(at, "at")
-        return tuple(DeadlineCheck(dl, dl.status(when), when) for dl in self.policy.deadlines(household))
+        return self._deadlines(household, at)
 
     @checked_call()
-    def replay(self, history: Iterable[HouseholdEvent]) -> Household:
-        """Rebuild a household from its events, checking each step against this workflow's graph."""
+    def replay(self, history: Iterable[CaseEvent]) -> Household:
+        """Rebuild a household from its events, checking each step against this workflow's graph.
+
+        ``history`` may come straight from a store's ``load``; one that is not a household's is
+        refused (``ValidationError``).
+        """
         household = fold(history)
         self.graph.walk(HOUSEHOLD.initial, household.history, policy=self.policy.name)
         return household
@@ -204,27 +169,9 @@ class HouseholdWorkflow(HouseholdTriggerMethods):
         self, *, lang: Lang = "en", household: Household | None = None, format: DiagramFormat = "mermaid"
     ) -> str:
         """The household graph as a mermaid ``stateDiagram-v2`` (or Graphviz ``dot``), in ``lang``."""
-        if household is not None:
-            _check_household(household)
-        return draw(
-            self.graph,
-            format=format,
-            lang=lang,
-            title=f"fengqiao · {self.policy.name}",
-            current=None if household is None else household.state,
-        )
+        return self._diagram(lang, household, format)
 
     # -- internals -----------------------------------------------------------------------
-    def _now(self) -> datetime:
-        return require_aware(self.clock.now(), "clock.now()")
-
-    def _trigger(self, trigger: object) -> TriggerId:
-        if isinstance(trigger, str) and self.graph.knows(trigger):
-            return self.graph.kind.trigger(trigger)
-        known = ", ".join(str(t) for t in self.graph.triggers)
-        hint = suggestion(trigger, map(str, self.graph.triggers)) if isinstance(trigger, str) else ""
-        raise ValidationError(f"unknown trigger {quote(trigger)}{hint}; this workflow knows: {known}", "trigger")
-
     def _event(
         self, household: Household, trig: TriggerId, who: Actor, at: datetime, payload: Mapping[str, Any]
     ) -> HouseholdEvent:
@@ -262,31 +209,33 @@ class HouseholdWorkflow(HouseholdTriggerMethods):
             raise exc.within(str(trig)) from None
         return HouseholdTransitioned(household_id=household.id, at=at, actor=who, payload=body)
 
-    def _decide(
-        self, household: object, trigger: object, actor: ActorLike, payload: Mapping[str, Any]
-    ) -> tuple[TriggerId, HouseholdEvent, tuple[Refusal, ...]]:
-        h = _check_household(household)
-        trig = self._trigger(trigger)
-        who = Actor.parse(actor)
-        at = self._now()
-        event = self._event(h, trig, who, at, payload)
-        refusals: list[Refusal] = []
-        if not self.graph.allows(h.state, trig):
-            refusals.append(graph_refusal(self.graph, h.state, trig))
-        role = self._role_refusal(who, trig)
-        if role is not None:
-            refusals.append(role)
-        if at < h.updated_at:
-            refusals.append(time_refusal(self.graph, at, h.updated_at))
-        refusals.extend(self.policy.preconditions(h, trig, at))
-        refusals.extend(self.policy.refusals(h, event))
-        return trig, event, tuple(refusals)
+    def admit(self, household: Household | None, event: HouseholdEvent) -> Household:
+        """Apply an event made elsewhere as :meth:`fire` would have decided it; return the new household.
 
-    def _role_refusal(self, actor: Actor, action: TriggerId) -> Refusal | None:
-        roles = self.policy.required_roles(action)
-        if roles is None or actor.has_any(roles):
-            return None
-        return role_refusal(self.graph, actor, action, roles)
+        For code that stores events it did not get from :meth:`fire` (``HouseholdRepository.save``,
+        an import): ``event`` must be one this workflow accepts from ``household`` — of this
+        household, not dated before its last event, a step the graph allows to the state the
+        event records, by an actor with the roles, refused by no policy rule, and, for an
+        assessment, assessed as the policy assesses those factors. With ``household`` ``None``,
+        the event must be a screening by an actor who may screen.
+
+        Raises:
+            TransitionRefused: the graph, a role, the clock or the policy refuses the event.
+            ValidationError: not an event of this household, or one that records something
+                other than what this workflow decides (another target state, another assessment).
+        """
+        return self._admit(household, event)
+
+    def _check_decided(self, household: Household, event: HouseholdEvent) -> None:
+        if isinstance(event, HouseholdAssessed | HouseholdReassessed):
+            decided = self.policy.assess(household, event.payload.factors, event.at)
+            if decided != event.payload.assessment:
+                raise ValidationError(
+                    f"the event records class {event.payload.assessment.risk_class} by rule "
+                    f"{event.payload.assessment.rule}, but policy {self.policy.name} assesses those factors "
+                    f"class {decided.risk_class} by rule {decided.rule}",
+                    "event.payload.assessment",
+                )
 
 
 def _unknown_keyword(trigger: str, given: Mapping[str, Any], payload: type[Any]) -> ValidationError:
@@ -301,6 +250,6 @@ def _unknown_keyword(trigger: str, given: Mapping[str, Any], payload: type[Any])
     )
 
 
-def replay_household(history: Iterable[HouseholdEvent], policy: str | HouseholdPolicy | None = None) -> Household:
+def replay_household(history: Iterable[CaseEvent], policy: str | HouseholdPolicy | None = None) -> Household:
     """Rebuild a household from its events, checked against ``policy``'s graph (the base graph by default)."""
     return HouseholdWorkflow(policy).replay(history)

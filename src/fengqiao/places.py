@@ -42,6 +42,7 @@ from fengqiao.domain.actor import Actor, ActorLike, Role
 from fengqiao.domain.clock import Clock, SystemClock
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import TransitionRefused, ValidationError
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.lifecycle.diagram import DiagramFormat, draw
 from fengqiao.lifecycle.graph import Graph, GraphExtension
 from fengqiao.lifecycle.place import PLACE, Place, apply, fold, start
@@ -295,7 +296,7 @@ class PlaceWorkflow:
         return tuple(PlaceTrigger(str(t)) for t in found)
 
     @checked_call()
-    def replay(self, history: Iterable[PlaceEvent]) -> Place:
+    def replay(self, history: Iterable[CaseEvent]) -> Place:
         """Rebuild a place from its events, checking each step against the place graph and its rhythms."""
         place = fold(history)
         self.graph.walk(PLACE.initial, place.history, policy="places")

@@ -23,7 +23,7 @@ import json
 import types
 import typing
 from datetime import datetime
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin, overload
 
 import attrs
 import cattrs
@@ -33,6 +33,7 @@ from fengqiao.domain._codegen import PLAIN
 from fengqiao.domain._quote import quote, said
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import SerializationError, ValidationError
+from fengqiao.lifecycle.cases import CASE_EVENT_TYPES, CaseEvent
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.fold import fold
@@ -78,7 +79,7 @@ With ``FENGQIAO_PLAIN=1`` it is ``converter`` itself.
 """
 
 
-def read_event(raw: dict[str, Any]) -> Event:  # or a household's or a place's: stores hold every kind
+def read_event(raw: dict[str, Any]) -> CaseEvent:
     """The event in ``raw``, a document of this schema version that the caller owns: it is consumed.
 
     The store codec's hot path: what ``structure(raw, Event)`` does through the fast
@@ -88,7 +89,7 @@ def read_event(raw: dict[str, Any]) -> Event:  # or a household's or a place's: 
     """
     del raw["schema"]
     cls, build = _FAST_EVENTS[raw.pop("type")]
-    event: Event = build(raw, cls)
+    event: CaseEvent = build(raw, cls)
     return event
 
 
@@ -143,7 +144,11 @@ def unstructure(value: Any) -> dict[str, Any]:
     return {"schema": SCHEMA_VERSION, **data}
 
 
-def structure(data: Any, cls: type[T]) -> T:
+@overload
+def structure(data: Any, cls: type[T]) -> T: ...
+@overload
+def structure(data: Any, cls: types.UnionType) -> Any: ...
+def structure(data: Any, cls: Any) -> Any:
     """The value of type ``cls`` in ``data`` (a dict as written by :func:`unstructure`).
 
     Raises:
@@ -197,8 +202,14 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
     return json.dumps(unstructure(value), ensure_ascii=False, indent=indent)
 
 
-def loads(text: str | bytes, cls: type[T]) -> T:
+@overload
+def loads(text: str | bytes, cls: type[T]) -> T: ...
+@overload
+def loads(text: str | bytes, cls: types.UnionType) -> Any: ...
+def loads(text: str | bytes, cls: Any) -> Any:
     """The value of type ``cls`` in JSON ``text``: ``loads(dumps(d), Dispute) == d``.
+
+    ``cls`` may also be :data:`~fengqiao.CaseEvent`: an event of any kind of case, by its ``type`` tag.
 
     Raises:
         SerializationError: corrupt JSON, an unknown schema version, or wrong types; the
@@ -229,13 +240,13 @@ def json_schema(cls: type[Any] = Dispute) -> dict[str, Any]:
         raise ValidationError(f"no JSON Schema for {quote(cls)}", "cls") from exc
     if (
         "oneOf" in root
-    ):  # ``Event``, ``HouseholdEvent``, ``PlaceEvent``: one of the event documents, each with its version key
+    ):  # ``Event``, ``HouseholdEvent``, ``CaseEvent``: one of the event documents, each with its version key
         top = {"oneOf": [_document(defs[ref["$ref"].rpartition("/")[2]]) for ref in root["oneOf"]]}
     else:
         top = _document(defs[cls.__name__] if "$ref" in root else root)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"fengqiao {cls.__name__}",
+        "title": f"fengqiao {'CaseEvent' if cls == CaseEvent else cls.__name__}",
         **top,
         "$defs": defs,
     }
@@ -253,6 +264,8 @@ def _document(schema: dict[str, Any]) -> dict[str, Any]:
 def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if tp is StateId or tp == StateId:
         return {"type": "string", "description": "a built-in state or one a policy added"}
+    if tp == CaseEvent:
+        return {"oneOf": [_schema_for(c, defs) for c in CASE_EVENT_TYPES.values()]}
     origin = get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = [_schema_for(a, defs) for a in get_args(tp)]
@@ -289,7 +302,7 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
             hints = typing.get_type_hints(tp)
             props: dict[str, Any] = {}
             required: list[str] = []
-            if isinstance(tp, type) and issubclass(tp, Event | HouseholdEvent | PlaceEvent):
+            if isinstance(tp, type) and issubclass(tp, CaseEvent):
                 props["type"] = {"const": tp.type}
                 required.append("type")
             for field in attrs.fields(tp):

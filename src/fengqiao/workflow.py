@@ -27,35 +27,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-import attrs
-
+from fengqiao._case_workflow import CaseWorkflow, DeadlineCheck
 from fengqiao._commands import grading_of, make_event
-from fengqiao._ids import random_id
-from fengqiao._refusing import graph_refusal, listed_triggers, role_refusal, time_refusal
+from fengqiao._refusing import time_refusal
 from fengqiao._replay import check_dispute, replay, replay_on, resolve_policy
 from fengqiao._typed import TriggerMethods
-from fengqiao.domain._calls import checked_call, suggestion
+from fengqiao.domain._calls import checked_call
 from fengqiao.domain._checks import require_aware
-from fengqiao.domain._quote import quote
-from fengqiao.domain.actor import Actor, ActorLike, Role
-from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.domain.actor import Actor, ActorLike
+from fengqiao.domain.clock import Clock
 from fengqiao.domain.party import Alert, Party
 from fengqiao.domain.terms import Category, Channel, RiskFactor
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import TransitionRefused, ValidationError
-from fengqiao.lifecycle.diagram import DiagramFormat, draw
+from fengqiao.lifecycle.cases import CaseEvent
+from fengqiao.lifecycle.diagram import DiagramFormat
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.events import Discovered, Event, Graded, Merged, Transitioned
+from fengqiao.lifecycle.events import Discovered, Event, Graded, Merged
 from fengqiao.lifecycle.fold import apply, start
 from fengqiao.lifecycle.graph import Graph
+from fengqiao.lifecycle.kinds import DISPUTE
 from fengqiao.lifecycle.payloads import DiscoveryPayload
-from fengqiao.lifecycle.refusals import Decision, Refusal
-from fengqiao.lifecycle.states import StateId, Trigger, TriggerId
-from fengqiao.lifecycle.triggers import target_of
-from fengqiao.policies.base import Deadline, DeadlineStatus, DossierRequirement, Policy
+from fengqiao.lifecycle.refusals import Refusal
+from fengqiao.lifecycle.states import Trigger, TriggerId
+from fengqiao.policies.base import DossierRequirement, Policy
 
 __all__ = ["ActorLike", "DeadlineCheck", "Workflow", "replay"]
 
@@ -68,16 +66,7 @@ _AWARE_ZONES = (timezone, ZoneInfo)
 """tzinfo types whose ``utcoffset`` is never ``None``: a ``datetime`` with one is aware (no ``require_aware`` call)."""
 
 
-@attrs.frozen
-class DeadlineCheck:
-    """A deadline and where it stands at ``at``."""
-
-    deadline: Deadline
-    status: DeadlineStatus
-    at: datetime
-
-
-class Workflow(TriggerMethods):
+class Workflow(TriggerMethods, CaseWorkflow[Dispute, Event, Policy]):
     """A policy, a clock and the lifecycle graph they build: the way to handle disputes.
 
     Args:
@@ -100,23 +89,16 @@ class Workflow(TriggerMethods):
         clock: Clock | None = None,
         ids: Callable[[], str] | None = None,
     ) -> None:
-        if clock is not None and not isinstance(clock, Clock):
-            raise ValidationError(f"expected a Clock (an object with now()), got {quote(clock)}", "clock")
-        if ids is not None and not callable(ids):
-            raise ValidationError(f"expected a function that makes a dispute id, got {quote(ids)}", "ids")
-        self.policy: Policy = resolve_policy(policy)
-        self.clock: Clock = clock or SystemClock()
-        self.graph = Graph(self.policy.graph())
-        self._edges = self.graph.table
-        self._ids = ids or random_id
+        self._configure(policy, clock, ids, resolve_policy)  # type: ignore[arg-type]  # it checks what it is given
         self._last_actor: tuple[str, Actor] = (_FIRST_ACTOR, Actor.parse(_FIRST_ACTOR))
         """The last actor text a command named and the actor it reads as (one tuple, replaced whole)."""
-        self._custom_targets = {
-            e.trigger: e.dest for e in self.policy.graph().edges if e.trigger not in Trigger._value2member_map_
-        }
 
-    def __repr__(self) -> str:
-        return f"Workflow(policy={self.policy.name!r}, clock={self.clock!r})"
+    _kind: ClassVar = DISPUTE
+    _event_class: ClassVar = Event
+    _opening_noun: ClassVar = "discovery"
+    _check_case = staticmethod(check_dispute)
+    _start = staticmethod(start)
+    _apply = staticmethod(apply)
 
     # -- the core ------------------------------------------------------------------------
     @checked_call()
@@ -170,48 +152,18 @@ class Workflow(TriggerMethods):
         return start(Discovered(dispute_id=payload.dispute_id, at=at, actor=who, payload=payload))
 
     @checked_call()
-    def check(self, dispute: Dispute, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Decision:
-        """Every reason ``trigger`` may not fire now, as a :class:`Decision`; never refuses by raising.
-
-        Raises:
-            ValidationError: malformed input (unknown trigger, bad payload), not a refusal.
-        """
-        trig, _event, refusals = self._decide(dispute, trigger, actor, payload)
-        return Decision(trig, refusals)
-
-    @checked_call()
-    def fire(self, dispute: Dispute, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Dispute:
-        """Apply ``trigger`` and return the new dispute; ``dispute`` itself is unchanged.
-
-        Raises:
-            TransitionRefused: the graph or the policy refused; every reason is attached.
-            ValidationError: malformed input (unknown trigger, bad payload).
-        """
-        return self._fire(dispute, trigger, actor, payload)
-
-    @checked_call()
     def triggers(self, dispute: Dispute, *, actor: ActorLike | None = None) -> tuple[TriggerId, ...]:
         """The triggers that may fire now, policy included.
 
         A trigger is listed when the graph allows it, the policy's preconditions hold and (if
         ``actor`` is given) the actor has a required role. Payload checks still apply on fire.
         """
-        check_dispute(dispute)
-        who = None if actor is None else Actor.parse(actor)
-        return listed_triggers(
-            self.graph,
-            dispute.state,
-            self._now(),
-            lambda trig: who is not None and self._role_refusal(who, trig) is not None,
-            lambda trig, at: self.policy.preconditions(dispute, trig, at),
-        )
+        return self._triggers(dispute, actor)
 
     @checked_call()
     def deadlines(self, dispute: Dispute, *, at: datetime | None = None) -> tuple[DeadlineCheck, ...]:
         """The policy's deadlines for ``dispute`` and their status at ``at`` (now by default)."""
-        check_dispute(dispute)
-        when = self._now() if at is None else require_aware(at, "at")
-        return tuple(DeadlineCheck(dl, dl.status(when), when) for dl in self.policy.deadlines(dispute))
+        return self._deadlines(dispute, at)
 
     @checked_call()
     def dossier_gaps(self, dispute: Dispute) -> tuple[DossierRequirement, ...]:
@@ -220,8 +172,12 @@ class Workflow(TriggerMethods):
         return tuple(r for r in self.policy.dossier_requirements(dispute) if not r.met_by(dispute))
 
     @checked_call()
-    def replay(self, history: Iterable[Event]) -> Dispute:
-        """Rebuild a dispute from its events, checking each transition against this graph."""
+    def replay(self, history: Iterable[CaseEvent]) -> Dispute:
+        """Rebuild a dispute from its events, checking each transition against this graph.
+
+        ``history`` may come straight from a store's ``load``; one that is not a dispute's is
+        refused (``ValidationError``).
+        """
         return replay_on(history, self.graph, self.policy.name)
 
     @checked_call()
@@ -235,15 +191,7 @@ class Workflow(TriggerMethods):
         Raises:
             ValidationError: an unknown ``format`` or ``lang``, or a ``dispute`` that is not a Dispute.
         """
-        if dispute is not None:
-            check_dispute(dispute)
-        return draw(
-            self.graph,
-            format=format,
-            lang=lang,
-            title=f"fengqiao · {self.policy.name}",
-            current=None if dispute is None else dispute.state,
-        )
+        return self._diagram(lang, dispute, format)
 
     # -- internals -----------------------------------------------------------------------
     def _fire(self, dispute: Dispute, trigger: object, actor: ActorLike, payload: Mapping[str, Any]) -> Dispute:
@@ -252,28 +200,6 @@ class Workflow(TriggerMethods):
         if refusals:
             raise TransitionRefused(dispute.id, str(trig), refusals)
         return apply(dispute, event)
-
-    def _now(self) -> datetime:
-        return require_aware(self.clock.now(), "clock.now()")
-
-    def _trigger(self, trigger: object) -> TriggerId:
-        if isinstance(trigger, Trigger):
-            return trigger
-        if isinstance(trigger, str) and self.graph.knows(trigger):
-            return Trigger(trigger) if trigger in Trigger._value2member_map_ else trigger
-        known = ", ".join(str(t) for t in self.graph.triggers)
-        hint = suggestion(trigger, map(str, self.graph.triggers)) if isinstance(trigger, str) else ""
-        raise ValidationError(f"unknown trigger {quote(trigger)}{hint}; this workflow knows: {known}", "trigger")
-
-    def _role_refusal(self, actor: Actor, action: TriggerId) -> Refusal | None:
-        roles = self.policy.required_roles(action)
-        if roles is None or actor.has_any(roles):
-            return None
-        return self._roles_refusal(actor, action, roles)
-
-    def _roles_refusal(self, actor: Actor, action: TriggerId, roles: frozenset[Role]) -> Refusal:
-        """The refusal for ``actor``, who holds none of ``roles``, the roles ``action`` needs."""
-        return role_refusal(self.graph, actor, action, roles)
 
     def _decide(
         self, dispute: Dispute, trigger: object, actor: ActorLike, payload: Mapping[str, Any]
@@ -323,37 +249,12 @@ class Workflow(TriggerMethods):
             ValidationError: not an event of this dispute, or one that records something
                 other than what this workflow decides (another target state, another grade).
         """
-        if dispute is None:
-            if not isinstance(event, Discovered):
-                raise ValidationError(f"a history begins with a discovery, not {type(event).__name__}", "event")
-            refusal = self._role_refusal(event.actor, "discover")
-            if refusal is not None:
-                raise TransitionRefused(event.dispute_id, "discover", (refusal,))
-            return start(event)
-        check_dispute(dispute)
-        if not isinstance(event, Event) or isinstance(event, Discovered):
-            raise ValidationError(f"expected an event after discovery, got {type(event).__name__}", "event")
-        if event.dispute_id != dispute.id:
-            raise ValidationError(f"the event belongs to dispute {event.dispute_id}, not {dispute.id}", "event")
-        trig = event.payload.trigger if isinstance(event, Transitioned) else event.trigger
-        state = dispute.state
-        refusals: list[Refusal] = []
-        if not self.graph.allows(state, trig):
-            refusals.append(self._graph_refusal(state, trig))
-        elif (target_of(event) or state) != self.graph.target(state, trig):
-            raise ValidationError(
-                f"{trig} takes a dispute from {state} to {self.graph.target(state, trig)}, "
-                f"not to {target_of(event)}, under policy {self.policy.name}",
-                "event",
-            )
-        role = self._role_refusal(event.actor, trig)
-        if role is not None:
-            refusals.append(role)
-        refusals.extend(_own_refusals(dispute, event))
-        refusals.extend(self.policy.preconditions(dispute, trig, event.at))
-        refusals.extend(self.policy.refusals(dispute, event))
-        if refusals:
-            raise TransitionRefused(dispute.id, str(trig), tuple(refusals))
+        return self._admit(dispute, event)
+
+    def _own_refusals(self, dispute: Dispute, event: Event) -> list[Refusal]:
+        return _own_refusals(dispute, event)
+
+    def _check_decided(self, dispute: Dispute, event: Event) -> None:
         if isinstance(event, Graded):
             decided = grading_of(self.policy, dispute, event.payload.assessment, event.at)
             if decided != event.payload.grading:
@@ -362,10 +263,6 @@ class Workflow(TriggerMethods):
                     f"grades that assessment {decided.grade}",
                     "event.payload.grading",
                 )
-        return apply(dispute, event)
-
-    def _graph_refusal(self, state: StateId, trig: TriggerId) -> Refusal:
-        return graph_refusal(self.graph, state, trig)
 
 
 def _own_refusals(dispute: Dispute, event: Event) -> list[Refusal]:

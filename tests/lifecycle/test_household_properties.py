@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from hypothesis import given, settings
 
@@ -109,7 +108,5 @@ def test_a_policys_own_states_and_triggers_replay_and_round_trip(run: HouseholdL
     assert run.workflow.replay(h.history) == h
     assert fq.loads(fq.dumps(h), fq.Household) == h
     store = MemoryEventStore()
-    events: tuple[Any, ...] = h.history
-    store.append(h.id, events, expected_version=0)
-    loaded: tuple[Any, ...] = store.load(h.id)
-    assert run.workflow.replay(loaded) == h
+    store.append(h.id, h.history, expected_version=0)
+    assert run.workflow.replay(store.load(h.id)) == h

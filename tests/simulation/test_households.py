@@ -277,7 +277,7 @@ def test_a_store_receives_every_households_history_in_batches_of_chunk() -> None
     store = CountingStore()
     result = simulate_households(xiqi(), "xiqi-family-risk", store=store)
     assert store.batches == [CHUNK, CHUNK, CHUNK, 27, 12]  # the households, then the 12 villages' reports
-    stored = [HouseholdWorkflow("xiqi-family-risk").replay(store.load(h.id)) for h in result.households]  # type: ignore[arg-type]
+    stored = [HouseholdWorkflow("xiqi-family-risk").replay(store.load(h.id)) for h in result.households]
     assert tuple(stored) == result.households
     places = PlaceRepository(fq.PlaceWorkflow("xiqi-family-risk"), store)
     assert tuple(places.places()) == result.places

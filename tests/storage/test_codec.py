@@ -23,12 +23,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fengqiao import serde
-from fengqiao._serde_hooks import CaseEvent
 from fengqiao.domain._checks import text_fault
 from fengqiao.domain.actor import Actor, Role
 from fengqiao.errors import SerializationError, UnreadableEventError, ValidationError
 from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import payloads as pl
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.storage import _codec as codec

@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Iterable
 
 import fengqiao as fq
-from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.storage import MemoryEventStore, Repository
 from fengqiao.testing.contracts.support import OFFICER, noise, workflow
 
@@ -17,7 +17,7 @@ class CountingStore(MemoryEventStore):
 
     loads = 0
 
-    def load(self, stream_id: str) -> tuple[Event, ...]:
+    def load(self, stream_id: str) -> tuple[CaseEvent, ...]:
         self.loads += 1
         return super().load(stream_id)
 

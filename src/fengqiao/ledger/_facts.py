@@ -25,9 +25,10 @@ import attrs
 from fengqiao.domain._quote import said
 from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import Volume
-from fengqiao.errors import FengqiaoError
+from fengqiao.errors import FengqiaoError, ValidationError
 from fengqiao.ledger._book import PolicyBook
 from fengqiao.ledger.rows import DossierRow, LedgerRow, utc
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.fold import apply, fold
@@ -100,7 +101,7 @@ def project(dispute: Dispute, book: PolicyBook, *, head_hash: str, position: int
     return Projected(row, dossier, dispute, head_hash, position)
 
 
-def check_steps(book: PolicyBook, before: Dispute | None, after: Dispute, events: Sequence[Event]) -> None:
+def check_steps(book: PolicyBook, before: Dispute | None, after: Dispute, events: Sequence[CaseEvent]) -> None:
     """Check that ``events``, taking ``before`` to ``after``, are steps the graph of ``after``'s policy allows.
 
     The ledger folds what the store holds; a step the dispute's own workflow would refuse to
@@ -114,16 +115,19 @@ def check_steps(book: PolicyBook, before: Dispute | None, after: Dispute, events
     book.workflow(name).graph.walk(state, events, first=after.version - len(events), policy=name)
 
 
-def fold_onto(previous: Dispute | None, events: Iterable[Event]) -> Dispute:
+def fold_onto(previous: Dispute | None, events: Iterable[CaseEvent]) -> Dispute:
     """``previous`` with ``events`` applied (the pure fold); ``None`` when they begin the history.
 
     Raises:
-        ValidationError: a history that does not begin with ``Discovered``, or no events at all.
+        ValidationError: a history that does not begin with ``Discovered``, no events at all,
+            or an event of another kind of case.
     """
     if previous is None:
         return fold(events)
     dispute = previous
     for event in events:
+        if not isinstance(event, Event):
+            raise ValidationError(f"expected an event of a dispute, got {type(event).__name__}", "event")
         dispute = apply(dispute, event)
     return dispute
 

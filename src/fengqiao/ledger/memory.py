@@ -42,6 +42,7 @@ from fengqiao.ledger._household_facts import (
 from fengqiao.ledger._household_filters import HouseholdFilters
 from fengqiao.ledger.base import Ledger
 from fengqiao.ledger.rows import DossierRow, HouseholdRow, LedgerProblem, LedgerRow
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.household import Household
@@ -61,7 +62,7 @@ Record = Projected | HouseholdProjected
 class _Held:
     """A quarantined stream's history as far as it is stored, and its last event's hash and position."""
 
-    history: tuple[Any, ...]
+    history: tuple[CaseEvent, ...]
     hash: str
     position: int
 

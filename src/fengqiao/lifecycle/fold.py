@@ -21,7 +21,7 @@ The compiled copies live with all of fengqiao's generated code in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -36,6 +36,9 @@ from fengqiao.lifecycle.events import (
 )
 from fengqiao.lifecycle.states import State, StateId
 from fengqiao.lifecycle.triggers import TRIGGERS, Current, Handler, fold_transitioned
+
+if TYPE_CHECKING:
+    from fengqiao.lifecycle.cases import CaseEvent
 
 __all__ = ["apply", "fold", "start"]
 
@@ -187,15 +190,18 @@ def apply(dispute: Dispute, event: Event) -> Dispute:
     return _COPIES[tuple(changes)](dispute, changes)
 
 
-def fold(history: Iterable[Event]) -> Dispute:
+def fold(history: Iterable[CaseEvent]) -> Dispute:
     """Fold a whole history into its dispute.
+
+    It takes a stream as a store gives it (of any kind of case) and refuses one that is not a dispute's.
 
     Raises:
         ValidationError: the history is empty, does not begin with ``Discovered``, has a
-            second ``Discovered``, or mixes disputes; ``path`` names the event (``history[3]``).
+            second ``Discovered``, holds another kind's event, or mixes disputes; ``path`` names
+            the event (``history[3]``).
     """
     try:
-        events = iter(history)
+        events = iter(cast("Iterable[Event]", history))  # another kind's event is refused below, by its class
     except TypeError:  # None, a number …: text is iterable, and refused below as not beginning with Discovered
         raise ValidationError(f"expected a sequence of events, got {quote(history)}", "history") from None
     first = next(events, None)

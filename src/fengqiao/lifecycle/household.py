@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -45,6 +45,9 @@ from fengqiao.lifecycle.household_events import (
 from fengqiao.lifecycle.household_payloads import HouseholdAssessment
 from fengqiao.lifecycle.kinds import Kind
 from fengqiao.lifecycle.triggers import TriggerSpec
+
+if TYPE_CHECKING:
+    from fengqiao.lifecycle.cases import CaseEvent
 
 __all__ = [
     "HOUSEHOLD",
@@ -297,8 +300,10 @@ def apply(household: Household, event: HouseholdEvent) -> Household:
     return attrs.evolve(household, **changes)
 
 
-def fold(history: Iterable[HouseholdEvent]) -> Household:
+def fold(history: Iterable[CaseEvent]) -> Household:
     """Fold a whole history into its household (no graph check: see ``HouseholdWorkflow.replay``).
+
+    It takes a stream as a store gives it (of any kind of case) and refuses one that is not a household's.
 
     Raises:
         ValidationError: the history is empty, does not begin with ``HouseholdScreened``, has a

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -38,6 +38,9 @@ from fengqiao.lifecycle.place_events import (
     ReportFiled,
 )
 from fengqiao.lifecycle.triggers import TriggerSpec
+
+if TYPE_CHECKING:
+    from fengqiao.lifecycle.cases import CaseEvent
 
 __all__ = ["PLACE", "PLACE_EVENT_TYPES", "PLACE_TRIGGERS", "FiledReport", "Place", "apply", "fold", "start"]
 
@@ -159,7 +162,7 @@ def apply(place: Place, event: PlaceEvent) -> Place:
     return attrs.evolve(place, **changes)
 
 
-def fold(history: Iterable[PlaceEvent]) -> Place:
+def fold(history: Iterable[CaseEvent]) -> Place:
     """Fold a whole history into its place (no graph check: see ``PlaceWorkflow.replay``).
 
     Raises:

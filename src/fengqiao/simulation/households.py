@@ -31,9 +31,7 @@ from fengqiao.errors import ValidationError
 from fengqiao.households import HouseholdWorkflow
 from fengqiao.ledger.households import household_figures
 from fengqiao.lifecycle.household import Household
-from fengqiao.lifecycle.household_events import HouseholdEvent
 from fengqiao.lifecycle.place import Place
-from fengqiao.lifecycle.place_events import PlaceEvent
 from fengqiao.places import PlaceWorkflow
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.policies.households import HouseholdPolicy
@@ -357,8 +355,8 @@ def simulate_households(
     places = _places(scenario, first, reports, incidents)
     if store is not None:
         for n in range(0, len(households), CHUNK):
-            store.append_many(Append(h.id, _events(h.history), expected_version=0) for h in households[n : n + CHUNK])
-        store.append_many(Append(p.id, _events(p.history), expected_version=0) for p in places)
+            store.append_many(Append(h.id, h.history, expected_version=0) for h in households[n : n + CHUNK])
+        store.append_many(Append(p.id, p.history, expected_version=0) for p in places)
     end = first + _DAY * scenario.days
     checks = XIQI_DAILY_REPORT.check_places(dict.fromkeys(filings, first), filings, at=end)
     return HouseholdSimulationResult(
@@ -423,8 +421,3 @@ def _check_empty(store: EventStore, ids: set[str], name: str) -> None:
     clash = next((stream_id for stream_id in store.streams() if stream_id in ids), None)
     if clash is not None:
         raise ValidationError(f"the store already holds {clash} of the simulation {name}; nothing was stored", "store")
-
-
-def _events(events: tuple[HouseholdEvent, ...] | tuple[PlaceEvent, ...]) -> tuple[Any, ...]:
-    """``events`` as the store's protocol takes them (it names dispute events; it stores any kind)."""
-    return events

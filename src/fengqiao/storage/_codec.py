@@ -34,12 +34,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import orjson
 
 from fengqiao import serde
-from fengqiao._serde_hooks import CaseEvent
 from fengqiao.domain._codegen import PLAIN
 from fengqiao.domain._quote import quote, said
 from fengqiao.errors import (
@@ -48,8 +47,7 @@ from fengqiao.errors import (
     StorageError,
     UnreadableEventError,
 )
-from fengqiao.lifecycle.events import Event
-from fengqiao.lifecycle.household_events import HouseholdEvent
+from fengqiao.lifecycle.cases import CaseEvent, kind_of
 from fengqiao.storage._arguments import shown
 from fengqiao.storage._chain import link, link_utf8
 from fengqiao.storage.base import StoredEvent
@@ -73,7 +71,7 @@ _MAX_SAME_TEXT = 256
 """At most this many types are remembered; others are checked each time."""
 
 
-def canonical_json(event: Event) -> str:
+def canonical_json(event: CaseEvent) -> str:
     """The one text an event is stored and hashed as.
 
     The same text as ``json.dumps(serde.unstructure(event), sort_keys=True,
@@ -165,7 +163,7 @@ class Record(NamedTuple):
     data: str
     prev_hash: str
     hash: str
-    event: Event | None
+    event: CaseEvent | None
     """The event, or ``None`` if the record came encoded (a prepared history): read from ``data`` when asked."""
 
     def stored(self, position: int, recorded_at: datetime) -> StoredEvent:
@@ -204,7 +202,7 @@ def project_all(projectors: Iterable[Any], tx: Any, stored: tuple[StoredEvent, .
             ) from exc
 
 
-def encode(stream_id: str, events: tuple[Event, ...], *, after: int, prev_hash: str) -> tuple[Record, ...]:
+def encode(stream_id: str, events: tuple[CaseEvent, ...], *, after: int, prev_hash: str) -> tuple[Record, ...]:
     """Rows for ``events``, versions ``after + 1`` onwards, chained from ``prev_hash``."""
     records: list[Record] = []
     schema_version = serde.SCHEMA_VERSION
@@ -220,7 +218,7 @@ def encode(stream_id: str, events: tuple[Event, ...], *, after: int, prev_hash: 
     return tuple(records)
 
 
-def decode(stream_id: str, version: int, schema_version: int, data: str) -> Event:
+def decode(stream_id: str, version: int, schema_version: int, data: str) -> CaseEvent:
     """The event stored in one row.
 
     Raises:
@@ -242,12 +240,13 @@ def decode(stream_id: str, version: int, schema_version: int, data: str) -> Even
         except (ValueError, TypeError) as exc:
             raise UnreadableEventError(stream_id, version, f"corrupt JSON: {exc}") from exc
         try:
-            event = cast(Event, serde.structure(raw, CaseEvent))  # an event of any kind: stores hold them all
+            event = serde.structure(raw, CaseEvent)  # stores hold every kind of case
         except SerializationError as exc:
             raise UnreadableEventError(stream_id, version, f"not a readable event: {exc}") from exc
     if event.stream_id != stream_id:
-        noun = "dispute" if isinstance(event, Event) else "household" if isinstance(event, HouseholdEvent) else "place"
-        raise UnreadableEventError(stream_id, version, f"the event belongs to {noun} {quote(event.stream_id)}")
+        raise UnreadableEventError(
+            stream_id, version, f"the event belongs to {kind_of(event).name} {quote(event.stream_id)}"
+        )
     return event
 
 
@@ -256,7 +255,7 @@ def _version(value: object) -> str:
     return repr(value) if value is None or (isinstance(value, str) and len(value) <= 20) else shown(value)
 
 
-def quick_event(data: str) -> Event | None:
+def quick_event(data: str) -> CaseEvent | None:
     """The event in ``data`` read by way of orjson, or ``None``: then read it the stdlib's way.
 
     Where orjson accepts a text it parses it as the stdlib does, but for numbers: an int

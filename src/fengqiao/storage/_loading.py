@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from fengqiao.errors import BrokenStreamError, UnreadableEventError
-from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.serde import SCHEMA_VERSION
 from fengqiao.storage._chain import GENESIS, link, unsealed_time
 from fengqiao.storage._codec import decode, quick_event
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-def decode_chain(stream_id: str, rows: Iterable[Sequence[Any]]) -> tuple[tuple[Event, ...], str]:
+def decode_chain(stream_id: str, rows: Iterable[Sequence[Any]]) -> tuple[tuple[CaseEvent, ...], str]:
     """A stream's events from its rows ``(version, schema_version, data, hash, _)`` in version order, checked.
 
     The versions must run 1, 2, … without a gap, and each row's hash must seal its data and
@@ -42,7 +42,7 @@ def decode_chain(stream_id: str, rows: Iterable[Sequence[Any]]) -> tuple[tuple[E
             stream, the version and what was found.
         UnreadableEventError: an event that cannot be decoded.
     """
-    events: list[Event] = []
+    events: list[CaseEvent] = []
     prev = GENESIS
     expected = 1
     for version, schema_version, data, digest, _ in rows:
@@ -63,7 +63,7 @@ def decode_chain(stream_id: str, rows: Iterable[Sequence[Any]]) -> tuple[tuple[E
     return tuple(events), prev
 
 
-def decode_stream(stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int, str] | None) -> tuple[Event, ...]:
+def decode_stream(stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int, str] | None) -> tuple[CaseEvent, ...]:
     """:func:`decode_chain`, and the stream's recorded ``head`` (version, hash) must be its last event.
 
     ``head`` is ``None`` when the store has no head for the stream; then there must be no
@@ -78,7 +78,7 @@ def decode_stream(stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int
     return events
 
 
-def serve_rows(stream_id: str, head: Head | None, rows: Sequence[Row]) -> tuple[Event, ...]:
+def serve_rows(stream_id: str, head: Head | None, rows: Sequence[Row]) -> tuple[CaseEvent, ...]:
     """A :class:`~fengqiao.storage.RowStore`'s ``load``: the events of ``rows``, checked as :func:`decode_stream` does.
 
     A row that carries the event the store wrote (:attr:`Row.stored <fengqiao.storage.Row.stored>`,
@@ -91,7 +91,7 @@ def serve_rows(stream_id: str, head: Head | None, rows: Sequence[Row]) -> tuple[
         BrokenStreamError: a missing version, a broken or tampered link, or a head that disagrees.
         UnreadableEventError: an event that cannot be decoded.
     """
-    events: list[Event] = []
+    events: list[CaseEvent] = []
     keep = events.append
     prev = GENESIS
     for row in rows:  # a loop kept tight: every load of a store in memory runs it
@@ -105,9 +105,9 @@ def serve_rows(stream_id: str, head: Head | None, rows: Sequence[Row]) -> tuple[
     return tuple(events)
 
 
-def _serve_read(stream_id: str, head: Head | None, rows: Iterable[Row]) -> tuple[Event, ...]:
+def _serve_read(stream_id: str, head: Head | None, rows: Iterable[Row]) -> tuple[CaseEvent, ...]:
     """:func:`serve_rows` for rows read back (or broken ones): every version and link checked, every message exact."""
-    events: list[Event] = []
+    events: list[CaseEvent] = []
     prev = GENESIS
     expected = 1
     for row in rows:
@@ -150,7 +150,7 @@ def _check_head(stream_id: str, last: int, prev: str, head: tuple[int, str] | No
         )
 
 
-def read_row(stream_id: str, version: int, schema_version: int, data: str, prev_hash: str, digest: str) -> Event:
+def read_row(stream_id: str, version: int, schema_version: int, data: str, prev_hash: str, digest: str) -> CaseEvent:
     """The event of one row read out of stream order (``read_all``): its own seal checked, then decoded.
 
     Out of stream order the link to the event before cannot be followed, but the row's hash

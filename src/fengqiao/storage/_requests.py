@@ -12,9 +12,7 @@ from typing import Protocol, TypeVar
 from fengqiao.domain._checks import require_text
 from fengqiao.domain._quote import quote
 from fengqiao.errors import ConcurrencyConflict, ValidationError
-from fengqiao.lifecycle.events import Event
-from fengqiao.lifecycle.household_events import HouseholdEvent
-from fengqiao.lifecycle.place_events import PlaceEvent
+from fengqiao.lifecycle.cases import CaseEvent, kind_of
 from fengqiao.storage._arguments import iterate, shown
 from fengqiao.storage._chain import GENESIS
 from fengqiao.storage.base import Append
@@ -65,7 +63,7 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def check_append(stream_id: object, events: Iterable[Event], expected_version: object) -> tuple[Event, ...]:
+def check_append(stream_id: object, events: Iterable[CaseEvent], expected_version: object) -> tuple[CaseEvent, ...]:
     """The events of an ``append`` call, after checking its arguments.
 
     Raises:
@@ -81,14 +79,12 @@ def check_append(stream_id: object, events: Iterable[Event], expected_version: o
         raise ValidationError(f"expected a version of 0 or more, got {shown(expected_version)}", "expected_version")
     batch = tuple(iterate(events, "events", "events"))
     for index, event in enumerate(batch):
-        if not isinstance(event, Event | HouseholdEvent | PlaceEvent):
+        if not isinstance(event, CaseEvent):
             raise ValidationError(f"expected an event, got {type(event).__name__}", f"events[{index}]")
         if event.stream_id != stream_id:
-            noun = (
-                "dispute" if isinstance(event, Event) else "household" if isinstance(event, HouseholdEvent) else "place"
-            )
             raise ValidationError(
-                f"event of {noun} {quote(event.stream_id)} cannot go to stream {quote(stream_id)}", f"events[{index}]"
+                f"event of {kind_of(event).name} {quote(event.stream_id)} cannot go to stream {quote(stream_id)}",
+                f"events[{index}]",
             )
     return batch
 

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from fengqiao.domain._checks import require_aware
 from fengqiao.domain.clock import Clock
-from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.storage._audit import audit
 from fengqiao.storage._chain import sealed_time
 from fengqiao.storage._codec import project_all
@@ -134,7 +134,7 @@ class SQLEventStore(abc.ABC, Generic[C]):
         """Close the store; further use raises ``StorageError``."""
 
     # -- the protocol ----------------------------------------------------------------------
-    def append(self, stream_id: str, events: Iterable[Event], *, expected_version: int) -> int:
+    def append(self, stream_id: str, events: Iterable[CaseEvent], *, expected_version: int) -> int:
         """Append ``events`` after ``expected_version`` in one transaction; return the new version.
 
         Raises:
@@ -172,7 +172,7 @@ class SQLEventStore(abc.ABC, Generic[C]):
         items = check_prepared(prepared)
         return self._append(items, f"append_prepared of {len(items)} streams")
 
-    def load(self, stream_id: str) -> tuple[Event, ...]:
+    def load(self, stream_id: str) -> tuple[CaseEvent, ...]:
         """Every event of ``stream_id`` in version order; empty if unknown.
 
         Raises:

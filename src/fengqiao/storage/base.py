@@ -1,7 +1,8 @@
 """The ``EventStore`` protocol and the values it deals in.
 
-An event store keeps one *stream* of events per dispute (the stream id is the dispute id)
-and one global order over all streams:
+An event store keeps one *stream* of events per case, of any kind (the stream id is the
+dispute's or the household's id; its events are :data:`~fengqiao.lifecycle.cases.CaseEvent`
+values) and one global order over all streams:
 
 - ``append`` is atomic and optimistic: the writer says which version it read
   (``expected_version``, the number of events it saw; 0 creates the stream) and either all
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol, TypeVar
 import attrs
 
 from fengqiao.errors import UnreadableEventError, ValidationError
-from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.cases import CaseEvent
 
 if TYPE_CHECKING:
     from fengqiao.storage.anchor import Anchor
@@ -63,7 +64,7 @@ class StoredEvent:
     stream_id: str
     version: int
     """The event's place in its stream, from 1; the stream's version after it was appended."""
-    event: Event
+    event: CaseEvent
     hash: str
     """The hex SHA-256 link of the stream's hash chain ending at this event."""
     recorded_at: datetime
@@ -114,7 +115,7 @@ class Head(NamedTuple):
     hash: str
 
 
-def _events(value: Iterable[Event]) -> tuple[Event, ...]:
+def _events(value: Iterable[CaseEvent]) -> tuple[CaseEvent, ...]:
     if isinstance(value, str | bytes):
         raise ValidationError(f"expected events, got {type(value).__name__}", "events")
     try:
@@ -135,7 +136,7 @@ class Append:
     """
 
     stream_id: str
-    events: tuple[Event, ...] = attrs.field(converter=_events)
+    events: tuple[CaseEvent, ...] = attrs.field(converter=_events)
     expected_version: int = attrs.field(kw_only=True)
 
 
@@ -241,9 +242,9 @@ class VerificationReport:
 
 
 class EventStore(Protocol):
-    """Where dispute histories live. Every back-end passes one shared contract test suite."""
+    """Where the histories of every kind of case live. Every back-end passes one shared contract test suite."""
 
-    def append(self, stream_id: str, events: Iterable[Event], *, expected_version: int) -> int:
+    def append(self, stream_id: str, events: Iterable[CaseEvent], *, expected_version: int) -> int:
         """Append ``events`` after version ``expected_version``, atomically; return the new version.
 
         ``expected_version`` is how many events the writer saw in the stream (0 creates
@@ -289,7 +290,7 @@ class EventStore(Protocol):
         """
         ...
 
-    def load(self, stream_id: str) -> tuple[Event, ...]:
+    def load(self, stream_id: str) -> tuple[CaseEvent, ...]:
         """Every event of ``stream_id`` in version order; empty if the stream is unknown.
 
         Before serving, the versions must run 1 to the stream's recorded head without a gap

@@ -3,7 +3,13 @@
 It does for households what :class:`~fengqiao.storage.Repository` does for disputes: every
 command is decided on the *stored* household and appended with the version it was read at
 (:class:`~fengqiao.errors.ConcurrencyConflict` if another writer got there first; nothing is
-stored). Households and disputes may share one store.
+stored). A household the repository handed out (and the caller still holds) is known to be the
+stored one, with no reload: the repository remembers its values weakly. Any other value is
+compared with the stored household first, and refused if it differs (a value edited by hand).
+:meth:`HouseholdRepository.save` stores the events a household gained through the workflow's
+own methods, each replayed through :meth:`HouseholdWorkflow.admit
+<fengqiao.households.HouseholdWorkflow.admit>` on the stored household. Households and
+disputes may share one store.
 
 A dispute and a household are linked in **one transaction**: the household records the
 dispute (``link_dispute``: an assessed or managed household becomes due for reassessment) and
@@ -20,7 +26,7 @@ its parties belongs to (``Party.household`` names the household's id)::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from fengqiao.domain.actor import ActorLike
 from fengqiao.errors import ConcurrencyConflict, HouseholdNotFound, TransitionRefused, ValidationError
@@ -30,6 +36,7 @@ from fengqiao.lifecycle.household import Household
 from fengqiao.lifecycle.household_events import HouseholdEvent, HouseholdState, HouseholdTrigger
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import Trigger, TriggerId
+from fengqiao.storage._case_repository import CaseRepository, differs
 from fengqiao.storage.base import Append, EventStore
 from fengqiao.storage.repository import Repository
 
@@ -39,8 +46,11 @@ WATCHED_STATES = frozenset({HouseholdState.WATCHED, HouseholdState.ASSESSED, Hou
 """The states in which a household counts as watched: where a dispute of one of its members is linked."""
 
 
-class HouseholdRepository:
+class HouseholdRepository(CaseRepository[Household]):
     """Handle households through ``workflow`` and keep their histories in ``store``.
+
+    Like :class:`~fengqiao.storage.Repository`, it remembers, weakly, the last value it stored
+    or loaded of each household: a command on a value it handed out needs no reload.
 
     Args:
         workflow: decides every command (policy, clock, graph).
@@ -50,8 +60,12 @@ class HouseholdRepository:
     def __init__(self, workflow: HouseholdWorkflow, store: EventStore) -> None:
         if not isinstance(workflow, HouseholdWorkflow):
             raise ValidationError(f"expected a HouseholdWorkflow, got {type(workflow).__name__}", "workflow")
+        super().__init__()
         self.workflow = workflow
         self.store = store
+
+    _case: ClassVar[type[Any]] = Household
+    _noun: ClassVar[str] = "household"
 
     def __repr__(self) -> str:
         return f"HouseholdRepository({self.workflow!r}, {self.store!r})"
@@ -64,7 +78,7 @@ class HouseholdRepository:
             ValidationError, TransitionRefused: as :meth:`HouseholdWorkflow.screen`.
         """
         household = self.workflow.screen(**kwargs)
-        self.store.append(household.id, _events(household.history), expected_version=0)
+        self._store(None, household)
         return household
 
     def fire(self, household: Household, trigger: TriggerId, /, *, actor: ActorLike, **payload: Any) -> Household:
@@ -72,13 +86,34 @@ class HouseholdRepository:
 
         Raises:
             ConcurrencyConflict: the stored household moved on since ``household`` was read.
-            ValidationError: ``household`` is not the stored one (edited by hand); malformed input.
+            ValidationError: ``household`` is not the stored one (edited by hand: the error names
+                the first differing field); malformed input.
             TransitionRefused: as :meth:`HouseholdWorkflow.fire`. Nothing was stored.
         """
         current = self._current(household)
         new = self.workflow.fire(current, trigger, actor=actor, **payload)
-        self.store.append(new.id, _events(new.history[current.version :]), expected_version=current.version)
+        self._store(current, new)
         return new
+
+    def save(self, household: Household, *, expected_version: int) -> Household:
+        """Store the events ``household`` gained since version ``expected_version``; return it.
+
+        For code that calls the typed :class:`HouseholdWorkflow` methods itself::
+
+            h2 = wf.manage(wf.assign_cadre(h, person="村主任田某", actor=...), plan=..., actor=...)
+            repo.save(h2, expected_version=h.version)   # both events, or neither
+
+        The first ``expected_version`` events must be the stored history, and each new event
+        must be one the workflow accepts (:meth:`HouseholdWorkflow.admit`) from the stored household.
+
+        Raises:
+            ConcurrencyConflict: the stored household is not at ``expected_version``.
+            ValidationError: ``expected_version`` is not between 0 and ``household.version``; the
+                history differs from the stored one; or ``household`` is not what its history
+                folds to (the error names the first differing field). Nothing was stored.
+            TransitionRefused: the workflow refuses a new event (``history[k]`` says which).
+        """
+        return self._save(household, expected_version)
 
     def get(self, household_id: str) -> Household:
         """Load ``household_id`` and replay it through the workflow's graph.
@@ -91,10 +126,12 @@ class HouseholdRepository:
         """
         if not isinstance(household_id, str):
             raise ValidationError(f"expected a household id, got {type(household_id).__name__}", "household_id")
-        history: tuple[Any, ...] = self.store.load(household_id)
+        history = self.store.load(household_id)
         if not history or not isinstance(history[0], HouseholdEvent):
             raise HouseholdNotFound(household_id)
-        return self.workflow.replay(history)
+        household = self.workflow.replay(history)
+        self._remember(household)
+        return household
 
     def households(self) -> Iterator[Household]:
         """Every household in the store, replayed through the workflow's graph, in the order of their ids.
@@ -107,7 +144,7 @@ class HouseholdRepository:
             ValidationError: a history takes a step this workflow's graph does not allow.
         """
         for stream_id in self.store.streams():
-            history: tuple[Any, ...] = self.store.load(stream_id)
+            history = self.store.load(stream_id)
             if history and isinstance(history[0], HouseholdEvent):
                 yield self.workflow.replay(history)
 
@@ -178,22 +215,30 @@ class HouseholdRepository:
             self.workflow.fire(h, HouseholdTrigger.LINK_DISPUTE, actor=actor, dispute_id=dispute.id) for h in chosen
         ]
         appends = [Append(noted.id, noted.history[current.version :], expected_version=current.version)]
-        appends += [Append(h.id, _events(h.history[-1:]), expected_version=h.version - 1) for h in linked]
+        appends += [Append(h.id, h.history[-1:], expected_version=h.version - 1) for h in linked]
         self.store.append_many(appends)
         disputes._remember(noted)
+        for h in linked:
+            self._remember(h)
         return noted, tuple(linked)
 
     def _current(self, household: Household) -> Household:
+        """The stored household ``household`` claims to be, or the reason it is not."""
         if not isinstance(household, Household):
             raise ValidationError(f"expected a Household, got {type(household).__name__}", "household")
+        if self._held(household.id) is household:
+            return household
         stored = self.get(household.id)
         if stored.version != household.version:
             raise ConcurrencyConflict(household.id, household.version, stored.version)
         if stored != household:
-            raise ValidationError(f"household {household.id} is not the stored one: reload it with get()", "household")
+            raise differs(household, stored, "the stored one", "household")
         return stored
 
+    def _admit(self, current: Household | None, event: Any) -> Household:
+        return self.workflow.admit(current, event)
 
-def _events(events: tuple[HouseholdEvent, ...]) -> tuple[Any, ...]:
-    """``events`` as the store's protocol takes them (it names dispute events; it stores any kind)."""
-    return events
+    def _store(self, before: Household | None, after: Household) -> None:
+        version = 0 if before is None else before.version
+        self.store.append(after.id, after.history[version:], expected_version=version)
+        self._remember(after)

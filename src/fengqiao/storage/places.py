@@ -17,8 +17,8 @@ Examples:
     'place:西歧村'
     >>> _ = clock.advance(timedelta(days=3))
     >>> village = places.file(village, "xiqi.daily-report", actor="grid_worker:li")
-    >>> places.missing(at=clock.now())
-    {'place:西歧村': {'xiqi.daily-report': 2}}
+    >>> places.missing(at=clock.now())  # 1, 2 and 3 April missed; 4 April met
+    {'place:西歧村': {'xiqi.daily-report': 3}}
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class PlaceRepository:
         if kwargs.get("place_id") is None and isinstance(kwargs.get("name"), str):
             kwargs["place_id"] = f"place:{kwargs['name']}"
         place = self.workflow.register(**kwargs)
-        self.store.append(place.id, _events(place.history), expected_version=0)
+        self.store.append(place.id, place.history, expected_version=0)
         return place
 
     def file(self, place: Place, rhythm: str | Rhythm, /, **kwargs: Any) -> Place:
@@ -95,7 +95,7 @@ class PlaceRepository:
         """
         if not isinstance(place_id, str):
             raise ValidationError(f"expected a place id, got {type(place_id).__name__}", "place_id")
-        history: tuple[Any, ...] = self.store.load(place_id)
+        history = self.store.load(place_id)
         if not history or not isinstance(history[0], PlaceEvent):
             raise PlaceNotFound(place_id)
         return self.workflow.replay(history)
@@ -106,7 +106,7 @@ class PlaceRepository:
         It reads every stream of the store, one at a time, and passes over the cases.
         """
         for stream_id in self.store.streams():
-            history: tuple[Any, ...] = self.store.load(stream_id)
+            history = self.store.load(stream_id)
             if history and isinstance(history[0], PlaceEvent):
                 yield self.workflow.replay(history)
 
@@ -133,10 +133,5 @@ class PlaceRepository:
         return stored
 
     def _store(self, before: Place, after: Place) -> Place:
-        self.store.append(after.id, _events(after.history[before.version :]), expected_version=before.version)
+        self.store.append(after.id, after.history[before.version :], expected_version=before.version)
         return after
-
-
-def _events(events: tuple[PlaceEvent, ...]) -> tuple[Any, ...]:
-    """``events`` as the store's protocol takes them (it names dispute events; it stores any kind)."""
-    return events

@@ -34,7 +34,7 @@ import attrs
 
 from fengqiao import serde
 from fengqiao.errors import ValidationError
-from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 from fengqiao.storage._chain import GENESIS, link, seals
 from fengqiao.storage._codec import Record, encode
@@ -67,7 +67,7 @@ class Prepared:
         return 0
 
 
-def prepare(stream_id: str, events: Iterable[Event]) -> Prepared:
+def prepare(stream_id: str, events: Iterable[CaseEvent]) -> Prepared:
     """Encode ``events`` as the whole history of the new stream ``stream_id``.
 
     Raises:

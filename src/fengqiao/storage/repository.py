@@ -29,27 +29,21 @@ storage layer beneath: it checks versions, streams and hashes, not the workflow.
 
 from __future__ import annotations
 
-import threading
-import weakref
-from typing import Any
-
-import attrs
+from typing import Any, ClassVar
 
 from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, TransitionRefused, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.events import Merged
+from fengqiao.lifecycle.events import Event, Merged
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import Trigger, TriggerId
+from fengqiao.storage._case_repository import CaseRepository, differs
 from fengqiao.storage.base import Append, EventStore
 from fengqiao.workflow import ActorLike, Workflow
 
 __all__ = ["Repository"]
 
-_PRUNE_AT = 1024
-"""How many remembered disputes (live or dead) a repository holds before it forgets the dead."""
 
-
-class Repository:
+class Repository(CaseRepository[Dispute]):
     """Handle disputes through ``workflow`` and keep their histories in ``store``.
 
     The repository remembers, weakly, the last value it stored or loaded of each dispute: a
@@ -65,12 +59,12 @@ class Repository:
     def __init__(self, workflow: Workflow, store: EventStore) -> None:
         if not isinstance(workflow, Workflow):
             raise ValidationError(f"expected a Workflow, got {type(workflow).__name__}", "workflow")
+        super().__init__()
         self.workflow = workflow
         self.store = store
-        self._known: dict[str, weakref.ref[Dispute]] = {}
-        """Each dispute's last value handed out, weakly (a ``WeakValueDictionary`` costs three times as much)."""
-        self._prune_at = _PRUNE_AT
-        self._lock = threading.Lock()
+
+    _case: ClassVar[type[Any]] = Dispute
+    _noun: ClassVar[str] = "dispute"
 
     def __repr__(self) -> str:
         return f"Repository({self.workflow!r}, {self.store!r})"
@@ -132,34 +126,14 @@ class Repository:
                 folds to. Nothing was stored.
             TransitionRefused: the workflow refuses a new event (``history[k]`` says which).
         """
-        if not isinstance(dispute, Dispute):
-            raise ValidationError(f"expected a Dispute, got {type(dispute).__name__}", "dispute")
-        if isinstance(expected_version, bool) or not isinstance(expected_version, int):
-            raise ValidationError(f"expected a version, got {type(expected_version).__name__}", "expected_version")
-        if not 0 <= expected_version <= dispute.version:
-            raise ValidationError(
-                f"expected_version {expected_version} is outside the dispute's history (0 to {dispute.version})",
-                "expected_version",
-            )
-        base = self._prefix(dispute, expected_version)
-        current = base
-        for index in range(expected_version, dispute.version):
-            try:
-                current = self.workflow.admit(current, dispute.history[index])
-            except ValidationError as exc:
-                raise exc.within(f"history[{index}]") from None
-        if current is None:
-            raise ValidationError("a dispute without a history cannot be stored", "dispute.history")
-        if current != dispute:
-            raise _differs(dispute, current, "what its history folds to")
-        self._store(base, dispute)
-        return dispute
+        return self._save(dispute, expected_version)
 
     def get(self, dispute_id: str) -> Dispute:
         """Load ``dispute_id`` and replay it through the workflow's graph.
 
         Raises:
-            DisputeNotFound: nothing is stored under ``dispute_id``.
+            DisputeNotFound: nothing is stored under ``dispute_id``, or what is stored is another
+                kind of case (a household).
             BrokenStreamError: a stored event is missing or its hash chain does not hold.
             UnreadableEventError: a stored event cannot be read.
             ValidationError: the history takes a step this workflow's graph does not allow.
@@ -167,7 +141,7 @@ class Repository:
         if not isinstance(dispute_id, str):
             raise ValidationError(f"expected a dispute id, got {type(dispute_id).__name__}", "dispute_id")
         history = self.store.load(dispute_id)
-        if not history:
+        if not history or not isinstance(history[0], Event):
             raise DisputeNotFound(dispute_id)
         dispute = self.workflow.replay(history)
         self._remember(dispute)
@@ -184,25 +158,11 @@ class Repository:
         if stored.version != dispute.version:
             raise ConcurrencyConflict(dispute.id, dispute.version, stored.version)
         if stored != dispute:
-            raise _differs(dispute, stored, "the stored dispute")
+            raise differs(dispute, stored, "the stored dispute", "dispute")
         return stored
 
-    def _prefix(self, dispute: Dispute, version: int) -> Dispute | None:
-        """The stored dispute at ``version``, whose history must begin ``dispute``'s; ``None`` at 0."""
-        if version == 0:
-            return None
-        known = self._held(dispute.id)
-        if known is not None and known.version == version and known.history == dispute.history[:version]:
-            return known
-        stored = self.get(dispute.id)
-        if stored.version != version:
-            raise ConcurrencyConflict(dispute.id, version, stored.version)
-        for index, (mine, theirs) in enumerate(zip(dispute.history, stored.history, strict=False)):
-            if mine != theirs:
-                raise ValidationError(
-                    f"event {index + 1} is not the stored one of dispute {dispute.id}", f"history[{index}]"
-                )
-        return stored
+    def _admit(self, current: Dispute | None, event: Any) -> Dispute:
+        return self.workflow.admit(current, event)
 
     def _store(self, before: Dispute | None, after: Dispute) -> None:
         """Append what ``after`` gained over ``before``, with the other side of any merge, in one transaction."""
@@ -255,27 +215,3 @@ class Repository:
         text = f"纠纷 {dispute.id} 已并入本纠纷 / dispute {dispute.id} was merged into this one"
         noted = self.workflow.fire(target, Trigger.NOTE, actor=merged.actor, text=text)
         return target, noted
-
-    def _held(self, dispute_id: str) -> Dispute | None:
-        """The last value of ``dispute_id`` handed out, if someone still holds it."""
-        known = self._known.get(dispute_id)
-        return None if known is None else known()
-
-    def _remember(self, dispute: Dispute) -> None:
-        with self._lock:
-            known = self._known
-            known[dispute.id] = weakref.ref(dispute)
-            if len(known) > self._prune_at:  # forget the dead: amortised O(1), at most twice the live
-                for dispute_id in [k for k, held in known.items() if held() is None]:
-                    del known[dispute_id]
-                self._prune_at = max(_PRUNE_AT, 2 * len(known))
-
-
-def _differs(given: Dispute, expected: Dispute, what: str) -> ValidationError:
-    """A refusal naming the first field in which ``given`` is not ``expected``."""
-    for field in attrs.fields(Dispute):
-        if getattr(given, field.name) != getattr(expected, field.name):
-            return ValidationError(
-                f"the dispute given is not {what}: its {field.name} differs", f"dispute.{field.name}"
-            )
-    return ValidationError(f"the dispute given is not {what}", "dispute")  # pragma: no cover - equal fields

@@ -41,7 +41,7 @@ from fengqiao.domain._checks import require_aware
 from fengqiao.domain._quote import quote, said
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, FengqiaoError, StorageError
-from fengqiao.lifecycle.events import Event
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.storage._arguments import check_clock, check_projectors
 from fengqiao.storage._audit import audit
 from fengqiao.storage._chain import GENESIS
@@ -171,7 +171,7 @@ class RowStore(abc.ABC, Generic[TxT]):
         """Atomically: ``rows, heads = batch.encode(heads held now, first=next position, tx=...)``, then keep both."""
 
     # -- the protocol ----------------------------------------------------------------------
-    def append(self, stream_id: str, events: Iterable[Event], *, expected_version: int) -> int:
+    def append(self, stream_id: str, events: Iterable[CaseEvent], *, expected_version: int) -> int:
         """Append ``events`` after ``expected_version``, all or nothing; return the new version.
 
         Raises:
@@ -203,7 +203,7 @@ class RowStore(abc.ABC, Generic[TxT]):
         """
         return self._append(check_prepared(prepared), "append_prepared")
 
-    def load(self, stream_id: str) -> tuple[Event, ...]:
+    def load(self, stream_id: str) -> tuple[CaseEvent, ...]:
         """Every event of ``stream_id`` in version order, checked; empty if unknown.
 
         Raises:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import attrs
 import pytest
 
 import fengqiao as fq
-from fengqiao.errors import ConcurrencyConflict, HouseholdNotFound, TransitionRefused, ValidationError
+from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, HouseholdNotFound, TransitionRefused, ValidationError
 from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.household_events import HouseholdEvent
@@ -27,11 +26,10 @@ class _Kinds:
         wf = workflow()
         d = with_notes(wf, discover(wf), 2)
         h = household_story()
-        events: tuple[Any, ...] = h.history  # the store's protocol still names dispute events only
-        store.append_many([Append(d.id, d.history, expected_version=0), Append(h.id, events, expected_version=0)])
+        store.append_many([Append(d.id, d.history, expected_version=0), Append(h.id, h.history, expected_version=0)])
         assert store.load(d.id) == d.history
-        loaded: tuple[Any, ...] = store.load(h.id)
-        assert loaded == events
+        loaded = store.load(h.id)
+        assert loaded == h.history
         assert all(isinstance(e, Event) for e in store.load(d.id))
         assert all(isinstance(e, HouseholdEvent) for e in loaded)
         assert HouseholdWorkflow().replay(loaded) == h
@@ -43,14 +41,14 @@ class _Kinds:
         assert [e.event for e in store.read_all()] == [*d.history, *h.history]
 
     def test_a_household_event_appended_one_at_a_time_chains_like_a_dispute_event(self, store: EventStore) -> None:
-        events: tuple[Any, ...] = household_story().history
+        events = household_story().history
         for version, event in enumerate(events):
             assert store.append("story-1", (event,), expected_version=version) == version + 1
         assert store.load("story-1") == events
         assert store.verify("story-1").ok
 
     def test_a_household_event_for_another_stream_is_refused(self, store: EventStore) -> None:
-        events: tuple[Any, ...] = household_story().history
+        events = household_story().history
         with pytest.raises(ValidationError, match="event of household 'story-1' cannot go to stream 'other'") as caught:
             store.append("other", events[:1], expected_version=0)
         assert caught.value.path == "events[0]"
@@ -60,8 +58,7 @@ class _Kinds:
         wf = workflow()
         d = with_notes(wf, discover(wf), 1)
         h, p = household_story(), place_story()
-        households: tuple[Any, ...] = h.history
-        places: tuple[Any, ...] = p.history
+        households, places = h.history, p.history
         store.append_many(
             [
                 Append(d.id, d.history, expected_version=0),
@@ -69,7 +66,7 @@ class _Kinds:
                 Append(p.id, places, expected_version=0),
             ]
         )
-        loaded: tuple[Any, ...] = store.load(p.id)
+        loaded = store.load(p.id)
         assert loaded == places
         assert all(isinstance(e, PlaceEvent) for e in loaded)
         assert PlaceRepository(fq.PlaceWorkflow("xiqi-family-risk"), store).get(p.id) == p
@@ -118,6 +115,60 @@ class _Kinds:
             repo.get(d.id)
         with pytest.raises(HouseholdNotFound):
             repo.get("nobody")
+        with pytest.raises(DisputeNotFound):
+            Repository(wf, store).get("h-1")
+
+    def test_a_household_repository_saves_typed_workflow_commands_together(self, store: EventStore) -> None:
+        wf = HouseholdWorkflow("xiqi-family-risk", clock=_clock())
+        repo = HouseholdRepository(wf, store)
+        h = repo.screen(village="西歧村", actor="grid_worker:li", household_id="h-1")
+        later = wf.assess(wf.watch(h, reason="争吵", factors=["dispute"], actor="grid_worker:li"), actor=_LEAD)
+        assert repo.save(later, expected_version=h.version) is later
+        assert store.load("h-1") == later.history
+        assert HouseholdRepository(wf, store).get("h-1") == later
+        with pytest.raises(ConcurrencyConflict):
+            repo.save(wf.note(later, text="x", actor="grid_worker:li"), expected_version=h.version)
+        fresh = wf.screen(village="西歧村", actor="grid_worker:li", household_id="h-2")
+        assert repo.save(wf.note(fresh, text="新户", actor="grid_worker:li"), expected_version=0).version == 2
+        assert store.load("h-1") == later.history
+
+    def test_a_household_repository_save_refuses_what_the_policy_refuses_and_stores_nothing(
+        self, store: EventStore
+    ) -> None:
+        wf = HouseholdWorkflow("xiqi-family-risk", clock=_clock())
+        repo = HouseholdRepository(wf, store)
+        h = repo.screen(village="西歧村", actor="grid_worker:li", household_id="h-1")
+        h = repo.fire(h, "watch", reason="争吵", factors=["dispute"], actor="grid_worker:li")
+        h = repo.fire(h, "assess", actor=_LEAD)
+        lenient = HouseholdWorkflow(clock=wf.clock)  # the base policy: management asks nothing
+        forged = lenient.manage(h, actor="grid_worker:li")
+        with pytest.raises(TransitionRefused) as caught:
+            repo.save(forged, expected_version=h.version)
+        assert {"xiqi.manage.no-cadre", "xiqi.manage.no-plan"} <= {r.code for r in caught.value.refusals}
+        assert store.load("h-1") == h.history
+
+    def test_a_household_repository_refuses_a_household_edited_by_hand_naming_the_field(
+        self, store: EventStore
+    ) -> None:
+        wf = HouseholdWorkflow(clock=_clock())
+        repo = HouseholdRepository(wf, store)
+        h = repo.screen(village="西歧村", actor="grid_worker:li", household_id="h-1")
+        doctored = attrs.evolve(wf.watch(h, reason="争吵", actor="grid_worker:li"), village="别村")
+        with pytest.raises(ValidationError, match="its village differs") as caught:
+            repo.save(doctored, expected_version=h.version)
+        assert caught.value.path == "household.village"
+        with pytest.raises(ValidationError, match="not the stored one: its grid differs") as caught:
+            repo.fire(attrs.evolve(h, grid="9"), "note", text="x", actor="grid_worker:li")
+        assert caught.value.path == "household.grid"
+        other = attrs.evolve(h.history[0], actor=fq.Actor.parse("grid_worker:evil"))
+        with pytest.raises(ValidationError, match="event 1 is not the stored one of household h-1") as caught:
+            HouseholdRepository(wf, store).save(
+                wf.note(wf.replay((other,)), text="x", actor="grid_worker:li"), expected_version=1
+            )
+        assert caught.value.path == "history[0]"
+        with pytest.raises(ValidationError, match="outside the household's history"):
+            repo.save(h, expected_version=2)
+        assert store.load("h-1") == h.history
 
     def test_a_dispute_and_a_household_are_linked_in_one_transaction(self, store: EventStore) -> None:
         clock = _clock()
@@ -151,6 +202,9 @@ class _Kinds:
             households.link(disputes, d, "deng", actor="auxiliary_officer:zhang")
         assert (store.load("d-1"), store.load("peng")) == before
         assert store.verify().ok
+
+
+_LEAD = "political_legal_member:peng"
 
 
 def _clock() -> fq.FixedClock:

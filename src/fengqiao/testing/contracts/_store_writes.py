@@ -164,7 +164,7 @@ class _Writes:
         reference.append(b.id, b.history, expected_version=0)
         reference.append(c.id, c.history[1:], expected_version=1)
 
-        def rows(s: EventStore) -> list[tuple[str, int, str, fq.Event]]:
+        def rows(s: EventStore) -> list[tuple[str, int, str, fq.CaseEvent]]:
             return [(e.stream_id, e.version, e.hash, e.event) for e in s.read_all()]
 
         assert rows(store) == rows(reference)
@@ -283,7 +283,7 @@ class _Writes:
         reference.append_many([Append(d.id, d.history, expected_version=0) for d in ds])
         assert store.append_prepared([prepare(d.id, d.history) for d in ds]) == tuple(d.version for d in ds)
 
-        def rows(s: EventStore) -> list[tuple[str, int, str, fq.Event]]:
+        def rows(s: EventStore) -> list[tuple[str, int, str, fq.CaseEvent]]:
             return [(e.stream_id, e.version, e.hash, e.event) for e in s.read_all()]
 
         assert rows(store) == rows(reference)

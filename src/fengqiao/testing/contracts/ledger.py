@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import pytest
 
@@ -90,7 +89,7 @@ class LedgerContract(_Queries, _Households):
     def test_households_in_the_same_store_are_household_rows_not_dispute_rows(self, make_ledger: LedgerFactory) -> None:
         ledger = make_ledger()
         d = discover(workflow())
-        household: tuple[Any, ...] = household_story().history  # the store protocol names dispute events only
+        household = household_story().history
         ledger.store.append("story-1", household[:3], expected_version=0)
         ledger.store.append(d.id, d.history, expected_version=0)
         ledger.store.append("story-1", household[3:], expected_version=3)

@@ -1,0 +1,137 @@
+"""What every repository does, whatever the kind of case: remember its values, save a history event by event.
+
+Private to :mod:`fengqiao.storage`: :class:`~fengqiao.storage.Repository` (disputes) and
+:class:`~fengqiao.storage.HouseholdRepository` build on :class:`CaseRepository`, which holds
+
+- the memory of the values handed out: the last value of each case, *weakly* (a dict of
+  ``weakref.ref``, pruned as it grows), so that a command on a value the caller still holds
+  needs no reload, and a value the caller drops is forgotten with it;
+- ``save``'s checks: the history's first ``expected_version`` events must be the stored ones,
+  each later event must be one the workflow admits from the stored value, and the value must
+  be what they fold to (a value edited by hand is refused, naming the first differing field).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+import attrs
+
+from fengqiao.errors import ConcurrencyConflict, ValidationError
+
+__all__ = ["CaseRepository", "differs"]
+
+_PRUNE_AT = 1024
+"""How many remembered values (live or dead) a repository holds before it forgets the dead."""
+
+
+class _Case(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def history(self) -> tuple[Any, ...]: ...
+
+
+CaseT = TypeVar("CaseT", bound=_Case)
+
+
+class CaseRepository(Generic[CaseT]):
+    """The part of a repository that is the same for every kind of case.
+
+    A subclass names its value class and noun, and supplies :meth:`get` (load and replay),
+    :meth:`_admit` (its workflow's ``admit``) and :meth:`_store` (append what a value gained).
+    """
+
+    _case: ClassVar[type[Any]]
+    """The value class of the kind (``Dispute``, ``Household``)."""
+    _noun: ClassVar[str]
+    """The kind's name in messages and paths (``"dispute"``)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, weakref.ref[CaseT]] = {}
+        """Each case's last value handed out, weakly (a ``WeakValueDictionary`` costs three times as much)."""
+        self._prune_at = _PRUNE_AT
+        self._lock = threading.Lock()
+
+    def get(self, case_id: str) -> CaseT:  # pragma: no cover - every subclass has its own
+        """The stored case ``case_id``, replayed."""
+        raise NotImplementedError
+
+    def _admit(self, current: CaseT | None, event: Any) -> CaseT:  # pragma: no cover - every subclass has its own
+        """``current`` after ``event``, as the workflow admits it."""
+        raise NotImplementedError
+
+    def _store(self, before: CaseT | None, after: CaseT) -> None:  # pragma: no cover - every subclass has its own
+        """Append what ``after`` gained over ``before`` (the stored value, ``None`` for a new case)."""
+        raise NotImplementedError
+
+    def _save(self, value: CaseT, expected_version: int) -> CaseT:
+        """``save``: check ``value``'s history against the store and the workflow, then store its new events."""
+        noun = self._noun
+        if not isinstance(value, self._case):
+            raise ValidationError(f"expected a {self._case.__name__}, got {type(value).__name__}", noun)
+        if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+            raise ValidationError(f"expected a version, got {type(expected_version).__name__}", "expected_version")
+        if not 0 <= expected_version <= value.version:
+            raise ValidationError(
+                f"expected_version {expected_version} is outside the {noun}'s history (0 to {value.version})",
+                "expected_version",
+            )
+        base = self._prefix(value, expected_version)
+        current = base
+        for index in range(expected_version, value.version):
+            try:
+                current = self._admit(current, value.history[index])
+            except ValidationError as exc:
+                raise exc.within(f"history[{index}]") from None
+        if current is None:
+            raise ValidationError(f"a {noun} without a history cannot be stored", f"{noun}.history")
+        if current != value:
+            raise differs(value, current, "what its history folds to", noun)
+        self._store(base, value)
+        return value
+
+    def _prefix(self, value: CaseT, version: int) -> CaseT | None:
+        """The stored case at ``version``, whose history must begin ``value``'s; ``None`` at 0."""
+        if version == 0:
+            return None
+        known = self._held(value.id)
+        if known is not None and known.version == version and known.history == value.history[:version]:
+            return known
+        stored = self.get(value.id)
+        if stored.version != version:
+            raise ConcurrencyConflict(value.id, version, stored.version)
+        for index, (mine, theirs) in enumerate(zip(value.history, stored.history, strict=False)):
+            if mine != theirs:
+                raise ValidationError(
+                    f"event {index + 1} is not the stored one of {self._noun} {value.id}", f"history[{index}]"
+                )
+        return stored
+
+    def _held(self, case_id: str) -> CaseT | None:
+        """The last value of ``case_id`` handed out, if someone still holds it."""
+        known = self._known.get(case_id)
+        return None if known is None else known()
+
+    def _remember(self, value: CaseT) -> None:
+        with self._lock:
+            known = self._known
+            known[value.id] = weakref.ref(value)
+            if len(known) > self._prune_at:  # forget the dead: amortised O(1), at most twice the live
+                for case_id in [k for k, held in known.items() if held() is None]:
+                    del known[case_id]
+                self._prune_at = max(_PRUNE_AT, 2 * len(known))
+
+
+def differs(given: Any, expected: Any, what: str, noun: str) -> ValidationError:
+    """A refusal naming the first field in which ``given`` is not ``expected`` (two values of one attrs class)."""
+    for field in attrs.fields(type(expected)):
+        if getattr(given, field.name) != getattr(expected, field.name):
+            return ValidationError(f"the {noun} given is not {what}: its {field.name} differs", f"{noun}.{field.name}")
+    return ValidationError(f"the {noun} given is not {what}", noun)  # pragma: no cover - equal fields
