@@ -29,22 +29,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
-from fengqiao._ids import random_id
-from fengqiao._refusing import graph_refusal, listed_triggers, role_refusal, time_refusal
+from fengqiao._case_workflow import CaseWorkflow
 from fengqiao.domain._calls import checked_call, suggestion, unknown_keyword
 from fengqiao.domain._checks import parse_set, require_aware
 from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Actor, ActorLike, Role
-from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.domain.clock import Clock
 from fengqiao.domain.vocabulary import Lang
-from fengqiao.errors import TransitionRefused, ValidationError
+from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.cases import CaseEvent
-from fengqiao.lifecycle.diagram import DiagramFormat, draw
-from fengqiao.lifecycle.graph import Graph, GraphExtension
+from fengqiao.lifecycle.diagram import DiagramFormat
+from fengqiao.lifecycle.graph import GraphExtension
 from fengqiao.lifecycle.place import PLACE, Place, apply, fold, start
 from fengqiao.lifecycle.place_events import (
     ClosePlacePayload,
@@ -56,7 +55,9 @@ from fengqiao.lifecycle.place_events import (
     RegisterPlacePayload,
     ReportFiled,
 )
-from fengqiao.lifecycle.refusals import Decision, Refusal
+from fengqiao.lifecycle.refusals import Refusal
+from fengqiao.lifecycle.states import TriggerId
+from fengqiao.policies.base import Deadline
 from fengqiao.policies.registry import get, get_household, household_names
 from fengqiao.policies.rhythms import Filing, PlaceCheck, Rhythm
 
@@ -69,7 +70,7 @@ _PAYLOADS: dict[PlaceTrigger, tuple[type[Any], type[ReportFiled | PlaceClosed]]]
 
 
 def _rhythms(source: object) -> dict[str, Rhythm]:
-    """The rhythms of ``source``: a household policy (its name) with ``rhythms``, or the rhythms themselves."""
+    """The rhythms of ``source``: a policy (its name) with ``rhythms``, or the rhythms themselves."""
     named = source if isinstance(source, str) else None
     if named is not None:
         source = get_household(named) if named in household_names() else get(named)
@@ -98,8 +99,44 @@ def _check_place(place: object) -> Place:
     return place
 
 
-class PlaceWorkflow:
+@attrs.frozen
+class _PlaceRules:
+    """What a place workflow decides by, in the shape the shared workflow base asks a policy for."""
+
+    rhythms: Mapping[str, Rhythm]
+    filers: frozenset[Role] | None
+    name: str = "places"
+
+    def graph(self) -> GraphExtension:
+        return GraphExtension()
+
+    def required_roles(self, action: object) -> frozenset[Role] | None:
+        return self.filers
+
+    def preconditions(self, place: Place, trigger: object, at: datetime) -> Iterable[Refusal]:
+        return ()
+
+    def refusals(self, place: Place, event: PlaceEvent) -> Iterable[Refusal]:
+        if isinstance(event, ReportFiled) and event.payload.rhythm not in place.rhythms:
+            rhythm = self.rhythms.get(event.payload.rhythm)
+            zh, en = (rhythm.zh, rhythm.en) if rhythm is not None else (event.payload.rhythm, event.payload.rhythm)
+            yield Refusal("place.rhythm-not-owed", f"{place.name} 不承担“{zh}”", f"{place.name} does not owe the {en}")
+
+    def deadlines(self, place: Place) -> Iterable[Deadline]:
+        return ()
+
+
+def _rules(rules: object) -> _PlaceRules:
+    assert isinstance(rules, _PlaceRules)  # made by PlaceWorkflow itself
+    return rules
+
+
+class PlaceWorkflow(CaseWorkflow[Place, PlaceEvent, _PlaceRules]):
     """The rhythms places owe, a clock, and the place graph (reporting → closed).
+
+    It is the shared workflow base's third kind (as :class:`~fengqiao.Workflow` and
+    :class:`~fengqiao.HouseholdWorkflow` are its first two): ``check``, ``fire``,
+    ``triggers``, ``admit`` and ``diagram`` decide as theirs do.
 
     Args:
         rhythms: the rhythms a place may owe — a policy with a ``rhythms`` attribute or its
@@ -107,8 +144,8 @@ class PlaceWorkflow:
             Jiang's monthly settlement report …), or the
             :class:`~fengqiao.policies.rhythms.Rhythm` values themselves.
         clock: where time comes from; the system clock (UTC) by default.
-        filers: the roles that may file and close (any actor by default). Xiqi's reports are
-            kept by village auxiliary police and grid workers; say so with
+        filers: the roles that may register, file and close (any actor by default). Xiqi's
+            reports are kept by village auxiliary police and grid workers; say so with
             ``filers=["auxiliary_officer", "grid_worker"]``.
         ids: makes a place id when ``register`` is given none; random UUID hex by default.
 
@@ -126,17 +163,20 @@ class PlaceWorkflow:
         filers: Iterable[Role | str] | None = None,
         ids: Callable[[], str] | None = None,
     ) -> None:
-        if clock is not None and not isinstance(clock, Clock):
-            raise ValidationError(f"expected a Clock (an object with now()), got {quote(clock)}", "clock")
-        if ids is not None and not callable(ids):
-            raise ValidationError(f"expected a function that makes a place id, got {quote(ids)}", "ids")
-        self.rhythms: Mapping[str, Rhythm] = _rhythms(rhythms)
+        owed = _rhythms(rhythms)
+        roles = None if filers is None else parse_set(Role, filers, "filers")
+        self._configure(_PlaceRules(owed, roles), clock, ids, _rules)
+        self.rhythms: Mapping[str, Rhythm] = owed
         """The rhythms a place may owe, by code."""
-        self.clock: Clock = clock or SystemClock()
-        self.filers: frozenset[Role] | None = None if filers is None else parse_set(Role, filers, "filers")
+        self.filers: frozenset[Role] | None = roles
         """The roles that may register, file and close; ``None``: anyone."""
-        self.graph = Graph(GraphExtension(), kind=PLACE)
-        self._ids = ids or random_id
+
+    _kind: ClassVar = PLACE
+    _event_class: ClassVar = PlaceEvent
+    _opening_noun: ClassVar = "registration"
+    _check_case = staticmethod(_check_place)
+    _start = staticmethod(start)
+    _apply = staticmethod(apply)
 
     def __repr__(self) -> str:
         return f"PlaceWorkflow(rhythms={list(self.rhythms)!r}, clock={self.clock!r})"
@@ -177,10 +217,7 @@ class PlaceWorkflow:
             )
         except ValidationError as exc:
             raise exc.within("register") from None
-        refusal = self._role_refusal(who, "register")
-        if refusal is not None:
-            raise TransitionRefused(payload.place_id, "register", (refusal,), kind="place")
-        return start(PlaceRegistered(place_id=payload.place_id, at=at, actor=who, payload=payload))
+        return self.admit(None, PlaceRegistered(place_id=payload.place_id, at=at, actor=who, payload=payload))
 
     @checked_call()
     def file(
@@ -203,33 +240,13 @@ class PlaceWorkflow:
             ValidationError: malformed input, or a rhythm this workflow does not know.
         """
         code = rhythm.code if isinstance(rhythm, Rhythm) else rhythm
-        return self.fire(
-            place, PlaceTrigger.FILE, actor=actor, rhythm=code, incidents=incidents, households=households, note=note
-        )
+        values = {"rhythm": code, "incidents": incidents, "households": households, "note": note}
+        return self._fire(place, PlaceTrigger.FILE, actor, values)
 
     @checked_call()
     def close(self, place: Place, /, *, actor: ActorLike, reason: str) -> Place:
         """The place stops reporting (merged, renamed, dissolved): it owes nothing after now."""
-        return self.fire(place, PlaceTrigger.CLOSE, actor=actor, reason=reason)
-
-    @checked_call()
-    def check(self, place: Place, trigger: str, /, *, actor: ActorLike, **payload: Any) -> Decision:
-        """Every reason ``trigger`` (``"file"``, ``"close"``) may not fire now, as a ``Decision``."""
-        trig, _event, refusals = self._decide(place, trigger, actor, payload)
-        return Decision(trig, refusals)
-
-    @checked_call()
-    def fire(self, place: Place, trigger: str, /, *, actor: ActorLike, **payload: Any) -> Place:
-        """Apply ``trigger`` and return the new place; ``place`` itself is unchanged.
-
-        Raises:
-            TransitionRefused: the graph, the rhythms or the roles refused; every reason is attached.
-            ValidationError: malformed input (unknown trigger, bad payload).
-        """
-        trig, event, refusals = self._decide(place, trigger, actor, payload)
-        if refusals:
-            raise TransitionRefused(place.id, str(trig), refusals, kind="place")
-        return apply(place, event)
+        return self._fire(place, PlaceTrigger.CLOSE, actor, {"reason": reason})
 
     @checked_call()
     def admit(self, place: Place | None, event: PlaceEvent) -> Place:
@@ -243,22 +260,9 @@ class PlaceWorkflow:
             TransitionRefused: the graph, the rhythms or the roles refuse the event.
             ValidationError: ``event`` is not a place event, or not of ``place``.
         """
-        if place is None:
-            if not isinstance(event, PlaceRegistered):
-                raise ValidationError("a place's first event registers it", "event")
+        if place is None and isinstance(event, PlaceRegistered):
             self._codes(event.payload.rhythms)
-            refusal = self._role_refusal(event.actor, "register")
-            if refusal is not None:
-                raise TransitionRefused(event.place_id, "register", (refusal,), kind="place")
-            return start(event)
-        p = _check_place(place)
-        if not isinstance(event, ReportFiled | PlaceClosed) or event.place_id != p.id:
-            raise ValidationError(f"expected a later event of place {p.id}, got {quote(event)}", "event")
-        trig = PlaceTrigger(event.trigger)
-        refusals = self._refusals(p, trig, event)
-        if refusals:
-            raise TransitionRefused(p.id, str(trig), refusals, kind="place")
-        return apply(p, event)
+        return self._admit(place, event)
 
     # -- reading -----------------------------------------------------------------------------
     @checked_call()
@@ -282,24 +286,15 @@ class PlaceWorkflow:
         return found
 
     @checked_call()
-    def triggers(self, place: Place, *, actor: ActorLike | None = None) -> tuple[PlaceTrigger, ...]:
+    def triggers(self, place: Place, *, actor: ActorLike | None = None) -> tuple[TriggerId, ...]:
         """The triggers that may fire now: the graph allows them and the actor may."""
-        p = _check_place(place)
-        who = None if actor is None else Actor.parse(actor)
-        found = listed_triggers(
-            self.graph,
-            p.state,
-            self._now(),
-            lambda trig: who is not None and self._role_refusal(who, trig) is not None,
-            lambda _trig, _at: (),
-        )
-        return tuple(PlaceTrigger(str(t)) for t in found)
+        return self._triggers(place, actor)
 
     @checked_call()
     def replay(self, history: Iterable[CaseEvent]) -> Place:
         """Rebuild a place from its events, checking each step against the place graph and its rhythms."""
         place = fold(history)
-        self.graph.walk(PLACE.initial, place.history, policy="places")
+        self.graph.walk(PLACE.initial, place.history, policy=self.policy.name)
         self._codes(place.rhythms)
         for i, report in enumerate(place.reports):
             if report.rhythm not in place.rhythms:
@@ -311,15 +306,27 @@ class PlaceWorkflow:
     @checked_call()
     def diagram(self, *, lang: Lang = "en", place: Place | None = None, format: DiagramFormat = "mermaid") -> str:
         """The place graph as a mermaid ``stateDiagram-v2`` (or Graphviz ``dot``), in ``lang``."""
-        if place is not None:
-            _check_place(place)
-        current = None if place is None else place.state
-        return draw(self.graph, format=format, lang=lang, title="fengqiao · places", current=current)
+        return self._diagram(lang, place, format)
+
+    # -- what the base asks of a kind ----------------------------------------------------------
+    def _event(self, case: Place, trig: TriggerId, who: Actor, at: datetime, payload: Mapping[str, Any]) -> PlaceEvent:
+        body_class, event_class = _PAYLOADS[PlaceTrigger(str(trig))]
+        given = dict(payload)
+        try:
+            body = body_class(**given)
+        except TypeError:
+            known = tuple(f.name for f in attrs.fields(body_class))
+            wrong = sorted(k for k in given if k not in known)
+            if wrong:
+                raise unknown_keyword(str(trig), wrong[0], known) from None
+            raise ValidationError(f"missing {', '.join(k for k in known if k not in given)}", str(trig)) from None
+        except ValidationError as exc:
+            raise exc.within(str(trig)) from None
+        if isinstance(body, FilePayload):
+            self._rhythm(body.rhythm, f"{trig}.rhythm")
+        return event_class(place_id=case.id, at=at, actor=who, payload=body)
 
     # -- internals -----------------------------------------------------------------------------
-    def _now(self) -> datetime:
-        return require_aware(self.clock.now(), "clock.now()")
-
     def _rhythm(self, code: object, path: str) -> Rhythm:
         if isinstance(code, str) and code in self.rhythms:
             return self.rhythms[code]
@@ -334,59 +341,3 @@ class PlaceWorkflow:
         for i, code in enumerate(codes):
             self._rhythm(code, f"rhythms[{i}]")
         return codes
-
-    def _trigger(self, trigger: object) -> PlaceTrigger:
-        if isinstance(trigger, str) and trigger in PlaceTrigger._value2member_map_:
-            return PlaceTrigger(trigger)
-        known = ", ".join(str(t) for t in PlaceTrigger)
-        hint = suggestion(trigger, [str(t) for t in PlaceTrigger]) if isinstance(trigger, str) else ""
-        raise ValidationError(f"unknown trigger {quote(trigger)}{hint}; a place knows: {known}", "trigger")
-
-    def _decide(
-        self, place: object, trigger: object, actor: ActorLike, payload: Mapping[str, Any]
-    ) -> tuple[PlaceTrigger, PlaceEvent, tuple[Refusal, ...]]:
-        p = _check_place(place)
-        trig = self._trigger(trigger)
-        who = Actor.parse(actor)
-        at = self._now()
-        body_class, event_class = _PAYLOADS[trig]
-        given = dict(payload)
-        try:
-            body = body_class(**given)
-        except TypeError:
-            known = tuple(f.name for f in attrs.fields(body_class))
-            wrong = sorted(k for k in given if k not in known)
-            if wrong:
-                raise unknown_keyword(str(trig), wrong[0], known) from None
-            raise ValidationError(f"missing {', '.join(k for k in known if k not in given)}", str(trig)) from None
-        except ValidationError as exc:
-            raise exc.within(str(trig)) from None
-        if trig is PlaceTrigger.FILE:
-            self._rhythm(body.rhythm, f"{trig}.rhythm")
-        event = event_class(place_id=p.id, at=at, actor=who, payload=body)
-        return trig, event, self._refusals(p, trig, event)
-
-    def _refusals(self, place: Place, trig: PlaceTrigger, event: PlaceEvent) -> tuple[Refusal, ...]:
-        refusals: list[Refusal] = []
-        if not self.graph.allows(place.state, trig):
-            refusals.append(graph_refusal(self.graph, place.state, trig))
-        role = self._role_refusal(event.actor, trig)
-        if role is not None:
-            refusals.append(role)
-        if event.at < place.updated_at:
-            refusals.append(time_refusal(self.graph, event.at, place.updated_at))
-        if isinstance(event, ReportFiled) and event.payload.rhythm not in place.rhythms:
-            rhythm = self._rhythm(event.payload.rhythm, "rhythm")
-            refusals.append(
-                Refusal(
-                    "place.rhythm-not-owed",
-                    f"{place.name} 不承担“{rhythm.zh}”",
-                    f"{place.name} does not owe the {rhythm.en}",
-                )
-            )
-        return tuple(refusals)
-
-    def _role_refusal(self, actor: Actor, action: object) -> Refusal | None:
-        if self.filers is None or actor.has_any(self.filers):
-            return None
-        return role_refusal(self.graph, actor, str(action), self.filers)

@@ -209,7 +209,7 @@ def test_replay_and_admit_accept_what_the_workflow_decides_and_nothing_else() ->
     other = fq.PlaceWorkflow([Rhythm("jiang.cleared-daily", "日清", "cleared daily", Cadence.DAILY)])
     with pytest.raises(ValidationError, match="unknown rhythm"):
         other.replay(story.history)
-    with pytest.raises(ValidationError, match="first event registers"):
+    with pytest.raises(ValidationError, match="a history begins with a registration"):
         wf.admit(None, weekly)
 
 
@@ -254,3 +254,36 @@ def test_the_repository_stores_reports_and_refuses_stale_or_doctored_places() ->
     place = repo.close(place, actor="party_secretary:tian", reason="并入龙头村")
     assert [p.id for p in repo.places()] == ["place:西歧村"]
     assert repo.get(place.id).state is fq.PlaceState.CLOSED
+
+
+def test_the_repository_saves_what_the_workflow_admits_and_remembers_what_it_hands_out() -> None:
+    clock = fq.FixedClock(START)
+    store = MemoryEventStore()
+    repo = PlaceRepository(fq.PlaceWorkflow("xiqi-family-risk", clock=clock), store)
+    place = repo.register(name="西歧村", actor="grid_worker:li", rhythms=[DAILY])
+    clock.advance(timedelta(hours=2))
+    two = repo.workflow.file(repo.workflow.file(place, DAILY, actor="grid_worker:li"), DAILY, actor="grid_worker:li")
+    assert repo.save(two, expected_version=place.version) is two
+    assert len(store.load(place.id)) == 3
+    loads = 0
+    original = store.load
+
+    def counting(stream_id: str) -> Any:
+        nonlocal loads
+        loads += 1
+        return original(stream_id)
+
+    store.load = counting  # type: ignore[method-assign]
+    latest = repo.file(two, DAILY, actor="grid_worker:li")  # the value it handed out: no reload
+    assert loads == 0
+    weekly = ReportFiled(
+        place_id=place.id,
+        at=clock.now(),
+        actor=fq.Actor.parse("grid_worker:li"),
+        payload=FilePayload(rhythm="xiqi.weekly-push"),
+    )
+    doctored = attrs.evolve(latest, history=(*latest.history, weekly))
+    with pytest.raises(TransitionRefused) as refused:  # a report for a rhythm it does not owe
+        repo.save(doctored, expected_version=latest.version)
+    assert [r.code for r in refused.value.refusals] == ["place.rhythm-not-owed"]
+    assert len(original(place.id)) == 4

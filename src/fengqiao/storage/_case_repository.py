@@ -114,6 +114,25 @@ class CaseRepository(Generic[CaseT]):
                 )
         return stored
 
+    def _current(self, value: CaseT) -> CaseT:
+        """The stored case ``value`` claims to be (no reload while the caller holds what it was given), or why not.
+
+        Raises:
+            ValidationError: ``value`` is not a case of the kind, or not the stored one (the
+                error names the first differing field).
+            ConcurrencyConflict: the stored case moved on since ``value`` was read.
+        """
+        if not isinstance(value, self._case):
+            raise ValidationError(f"expected a {self._case.__name__}, got {type(value).__name__}", self._noun)
+        if self._held(value.id) is value:
+            return value
+        stored = self.get(value.id)
+        if stored.version != value.version:
+            raise ConcurrencyConflict(value.id, value.version, stored.version)
+        if stored != value:
+            raise differs(value, stored, "the stored one", self._noun)
+        return stored
+
     def _held(self, case_id: str) -> CaseT | None:
         """The last value of ``case_id`` handed out, if someone still holds it."""
         known = self._known.get(case_id)

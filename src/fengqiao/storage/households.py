@@ -29,14 +29,14 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from fengqiao.domain.actor import ActorLike
-from fengqiao.errors import ConcurrencyConflict, HouseholdNotFound, TransitionRefused, ValidationError
+from fengqiao.errors import HouseholdNotFound, TransitionRefused, ValidationError
 from fengqiao.households import HouseholdWorkflow
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.household import Household
 from fengqiao.lifecycle.household_events import HouseholdEvent, HouseholdState, HouseholdTrigger
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import Trigger, TriggerId
-from fengqiao.storage._case_repository import CaseRepository, differs
+from fengqiao.storage._case_repository import CaseRepository
 from fengqiao.storage.base import Append, EventStore
 from fengqiao.storage.repository import Repository
 
@@ -221,19 +221,6 @@ class HouseholdRepository(CaseRepository[Household]):
         for h in linked:
             self._remember(h)
         return noted, tuple(linked)
-
-    def _current(self, household: Household) -> Household:
-        """The stored household ``household`` claims to be, or the reason it is not."""
-        if not isinstance(household, Household):
-            raise ValidationError(f"expected a Household, got {type(household).__name__}", "household")
-        if self._held(household.id) is household:
-            return household
-        stored = self.get(household.id)
-        if stored.version != household.version:
-            raise ConcurrencyConflict(household.id, household.version, stored.version)
-        if stored != household:
-            raise differs(household, stored, "the stored one", "household")
-        return stored
 
     def _admit(self, current: Household | None, event: Any) -> Household:
         return self.workflow.admit(current, event)

@@ -25,20 +25,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from fengqiao.errors import ConcurrencyConflict, PlaceNotFound, ValidationError
+from fengqiao.errors import PlaceNotFound, ValidationError
 from fengqiao.lifecycle.place import Place
 from fengqiao.lifecycle.place_events import PlaceEvent
 from fengqiao.places import PlaceWorkflow
 from fengqiao.policies.rhythms import PlaceCheck, Rhythm
+from fengqiao.storage._case_repository import CaseRepository
 from fengqiao.storage.base import EventStore
 
 __all__ = ["PlaceRepository"]
 
 
-class PlaceRepository:
+class PlaceRepository(CaseRepository[Place]):
     """Register places, file their reports through ``workflow`` and keep them in ``store``.
+
+    Like the other repositories, it remembers, weakly, the last value it stored or loaded of
+    each place: a command on a value it handed out needs no reload.
 
     Args:
         workflow: decides every command (rhythms, clock, roles).
@@ -48,8 +52,12 @@ class PlaceRepository:
     def __init__(self, workflow: PlaceWorkflow, store: EventStore) -> None:
         if not isinstance(workflow, PlaceWorkflow):
             raise ValidationError(f"expected a PlaceWorkflow, got {type(workflow).__name__}", "workflow")
+        super().__init__()
         self.workflow = workflow
         self.store = store
+
+    _case: ClassVar[type[Any]] = Place
+    _noun: ClassVar[str] = "place"
 
     def __repr__(self) -> str:
         return f"PlaceRepository({self.workflow!r}, {self.store!r})"
@@ -66,7 +74,7 @@ class PlaceRepository:
         if kwargs.get("place_id") is None and isinstance(kwargs.get("name"), str):
             kwargs["place_id"] = f"place:{kwargs['name']}"
         place = self.workflow.register(**kwargs)
-        self.store.append(place.id, place.history, expected_version=0)
+        self._store(None, place)
         return place
 
     def file(self, place: Place, rhythm: str | Rhythm, /, **kwargs: Any) -> Place:
@@ -78,12 +86,27 @@ class PlaceRepository:
             TransitionRefused: as :meth:`PlaceWorkflow.file`. Nothing was stored.
         """
         current = self._current(place)
-        return self._store(current, self.workflow.file(current, rhythm, **kwargs))
+        new = self.workflow.file(current, rhythm, **kwargs)
+        self._store(current, new)
+        return new
 
     def close(self, place: Place, /, **kwargs: Any) -> Place:
         """Close the stored place and store it; takes :meth:`PlaceWorkflow.close`'s arguments."""
         current = self._current(place)
-        return self._store(current, self.workflow.close(current, **kwargs))
+        new = self.workflow.close(current, **kwargs)
+        self._store(current, new)
+        return new
+
+    def save(self, place: Place, *, expected_version: int) -> Place:
+        """Store the events ``place`` gained since version ``expected_version`` (each admitted); return it.
+
+        Raises:
+            ConcurrencyConflict: the stored place is not at ``expected_version``.
+            ValidationError: the history differs from the stored one, or ``place`` is not what
+                it folds to. Nothing was stored.
+            TransitionRefused: the workflow refuses a new event (``history[k]`` says which).
+        """
+        return self._save(place, expected_version)
 
     def get(self, place_id: str) -> Place:
         """Load ``place_id`` and replay it through the workflow (its graph and rhythms).
@@ -98,7 +121,9 @@ class PlaceRepository:
         history = self.store.load(place_id)
         if not history or not isinstance(history[0], PlaceEvent):
             raise PlaceNotFound(place_id)
-        return self.workflow.replay(history)
+        place = self.workflow.replay(history)
+        self._remember(place)
+        return place
 
     def places(self) -> Iterator[Place]:
         """Every place in the store, replayed through the workflow, in the order of their ids.
@@ -121,17 +146,11 @@ class PlaceRepository:
             for place_id, by_rhythm in self.checks(at=at).items()
         }
 
-    # -- internals ------------------------------------------------------------------------
-    def _current(self, place: Place) -> Place:
-        if not isinstance(place, Place):
-            raise ValidationError(f"expected a Place, got {type(place).__name__}", "place")
-        stored = self.get(place.id)
-        if stored.version != place.version:
-            raise ConcurrencyConflict(place.id, place.version, stored.version)
-        if stored != place:
-            raise ValidationError(f"place {place.id} is not the stored one: reload it with get()", "place")
-        return stored
+    # -- what the base asks of a repository ------------------------------------------------
+    def _admit(self, current: Place | None, event: Any) -> Place:
+        return self.workflow.admit(current, event)
 
-    def _store(self, before: Place, after: Place) -> Place:
-        self.store.append(after.id, after.history[before.version :], expected_version=before.version)
-        return after
+    def _store(self, before: Place | None, after: Place) -> None:
+        version = 0 if before is None else before.version
+        self.store.append(after.id, after.history[version:], expected_version=version)
+        self._remember(after)
