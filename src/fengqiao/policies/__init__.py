@@ -20,6 +20,7 @@ from fengqiao.policies.compose import Composite, compose
 from fengqiao.policies.households import HouseholdBasePolicy, HouseholdPolicy
 from fengqiao.policies.huainan_two_clears import HuainanTwoClears
 from fengqiao.policies.huaiyang_ten_categories import HuaiyangTenCategories
+from fengqiao.policies.mashan_beinong import MashanBeinong
 from fengqiao.policies.registry import (
     ENTRY_POINT_GROUP,
     get,
@@ -68,6 +69,7 @@ __all__ = [
     "HuainanTwoClears",
     "HuaiyangTenCategories",
     "LateFiling",
+    "MashanBeinong",
     "Period",
     "PeriodCheck",
     "PlaceCheck",
@@ -88,6 +90,7 @@ __all__ = [
 register("baseline", Baseline)
 register("huainan-two-clears", HuainanTwoClears)
 register("huaiyang-ten-categories", HuaiyangTenCategories)
+register("mashan-beinong", MashanBeinong)
 register("yongji-54333", Yongji54333)
 register_household("household-base", HouseholdBasePolicy)
 register_household("xiqi-family-risk", XiqiFamilyRisk)
