@@ -37,6 +37,7 @@ class Role(Vocabulary):
     POLITICAL_LEGAL_MEMBER = "political_legal_member", "政法委员", "township political-legal member"
     PARTY_SECRETARY = "party_secretary", "村支部书记", "village party secretary"
     CADRE = "cadre", "包联干部", "responsible cadre"
+    COURT_OFFICER = "court_officer", "法院干警", "court officer"
     SYSTEM = "system", "系统", "system"
 
 

@@ -71,10 +71,12 @@ class DossierKind(Vocabulary):
     HOMESTEAD_PROOF = "homestead_proof", "宅基地证明", "homestead proof"
     BOUNDARY_PROOF = "boundary_proof", "地界证明", "boundary proof"
     RIVERBANK_PROOF = "riverbank_proof", "河滩地证明", "riverbank proof"
+    SEARCH_RECORD = "search_record", "查人找物记录", "record of the people and property found"
     POLICE_MEDIATION_NOTICE = "police_mediation_notice", "公调对接通知单", "police-mediation docking notice"
     JOINT_HANDLING_NOTICE = "joint_handling_notice", "联调联处通知单", "joint-handling notice"
     MEDIATION_ENTRUSTMENT = "mediation_entrustment", "委托调解函", "letter entrusting mediation"
     FOLLOW_UP_RECORD = "follow_up_record", "回访记录", "follow-up record"
+    PERFORMANCE_RECORD = "performance_record", "协议履行记录", "record of the agreement performed"
     MEDIATION_AGREEMENT = "mediation_agreement", "调解协议书", "mediation agreement"
     RESULT_REPORT = "result_report", "处理结果", "result report"
     COURT_CONFIRMATION = "court_confirmation", "司法确认书", "court confirmation"
@@ -120,11 +122,12 @@ _KIND_SECTION: dict[DossierKind, DossierSection] = {
             _K.HOMESTEAD_PROOF,
             _K.BOUNDARY_PROOF,
             _K.RIVERBANK_PROOF,
+            _K.SEARCH_RECORD,
         ),
         _S.EVIDENCE,
     ),
     **dict.fromkeys((_K.POLICE_MEDIATION_NOTICE, _K.JOINT_HANDLING_NOTICE, _K.MEDIATION_ENTRUSTMENT), _S.HANDOVER),
-    _K.FOLLOW_UP_RECORD: _S.FOLLOW_UP,
+    **dict.fromkeys((_K.FOLLOW_UP_RECORD, _K.PERFORMANCE_RECORD), _S.FOLLOW_UP),
     **dict.fromkeys((_K.MEDIATION_AGREEMENT, _K.RESULT_REPORT, _K.COURT_CONFIRMATION), _S.RESULT),
     **dict.fromkeys((_K.PARTY_INFO, _K.HOUSEHOLD_INFO), _S.PARTIES),
     **dict.fromkeys((_K.STANDARD_ADDRESS, _K.REAL_POPULATION, _K.REAL_HOUSING, _K.REAL_UNITS), _S.REGISTRATION),

@@ -46,6 +46,7 @@ class Category(Vocabulary):
     )
     WAGE_ARREARS = "wage_arrears", "欠薪纠纷", "unpaid wages"
     BOUNDARY_DRAINAGE = "boundary_drainage", "宅基地、地界及排水纠纷", "boundary and drainage"
+    FOREST_LAND = "forest_land", "山林土地纠纷", "forest and land ownership"
     PROPERTY_MANAGEMENT = "property_management", "物业纠纷", "property management"
     TRAFFIC = "traffic", "交通事故纠纷", "traffic accident"
     CONSUMER = "consumer", "消费纠纷", "consumer"
@@ -68,6 +69,7 @@ class Channel(Vocabulary):
     SECURITY_INFORMANT = "security_informant", "治安信息员", "security informant"
     HOUSE_VISIT = "house_visit", "社区民警走访", "community officer's house visit"
     COURT_PRE_FILING = "court_pre_filing", "法院诉前移交（警法联调）", "court pre-filing referral"
+    FILED_SUIT = "filed_suit", "法院已立案的诉讼", "a suit filed in court"
     WALK_IN = "walk_in", "群众来访", "walk-in"
 
     @property
@@ -106,6 +108,8 @@ class MediationForce(Vocabulary):
     JUDICIAL_PROFESSIONAL = "judicial_professional", "司法专职调解", "professional judicial mediation"
     COURT = "court", "法院调解", "court mediation"
     LAWYER = "lawyer", "值班律师调解", "lawyer on duty"
+    BEINONG = "beinong", "“贝侬”调解", "Beinong mediators (kin and elders)"
+    AGRICULTURE = "agriculture", "农业农村部门", "agriculture and rural affairs bureau"
 
 
 class VisitKind(Vocabulary):

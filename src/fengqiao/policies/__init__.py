@@ -21,6 +21,7 @@ from fengqiao.policies.households import HouseholdBasePolicy, HouseholdPolicy
 from fengqiao.policies.huainan_two_clears import HuainanTwoClears
 from fengqiao.policies.huaiyang_ten_categories import HuaiyangTenCategories
 from fengqiao.policies.jiang_daily_monthly import JiangDailyMonthly
+from fengqiao.policies.mashan_beinong import MashanBeinong
 from fengqiao.policies.registry import (
     ENTRY_POINT_GROUP,
     get,
@@ -70,6 +71,7 @@ __all__ = [
     "HuaiyangTenCategories",
     "JiangDailyMonthly",
     "LateFiling",
+    "MashanBeinong",
     "Period",
     "PeriodCheck",
     "PlaceCheck",
@@ -91,6 +93,7 @@ register("baseline", Baseline)
 register("huainan-two-clears", HuainanTwoClears)
 register("huaiyang-ten-categories", HuaiyangTenCategories)
 register("jiang-daily-monthly", JiangDailyMonthly)
+register("mashan-beinong", MashanBeinong)
 register("yongji-54333", Yongji54333)
 register_household("household-base", HouseholdBasePolicy)
 register_household("xiqi-family-risk", XiqiFamilyRisk)
