@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fengqiao.cli import app
-from fengqiao.errors import StorageError, UnreadableEventError
+from fengqiao.errors import StorageError, UnreadableEventError, ValidationError
 from fengqiao.ledger import Ledger, PostgresLedger
 from fengqiao.storage import EventStore, PostgresEventStore
 from fengqiao.storage._chain import GENESIS, link
@@ -113,3 +113,16 @@ def test_the_cli_retries_the_quarantine_of_a_postgresql_ledger_named_by_its_dsn(
     with PostgresLedger(conninfo) as again:
         assert again.problems() == ()
         assert again.get(d.id) == d
+
+
+@pytest.mark.parametrize(
+    ("options", "path"),
+    [({"max_size": [[1]]}, "max_size"), ({"max_size": 0}, "max_size"), ({"timeout": -1}, "timeout")],
+)
+def test_a_malformed_pool_size_or_timeout_is_refused_before_any_connection(
+    conninfo: str, options: dict[str, Any], path: str
+) -> None:
+    # Found by the constructor fuzz test: psycopg_pool raised a bare TypeError for max_size=[[1]].
+    with pytest.raises(ValidationError) as caught:
+        PostgresLedger(conninfo, **options)
+    assert caught.value.path == path

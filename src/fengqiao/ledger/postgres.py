@@ -32,11 +32,11 @@ from fengqiao.ledger._household_sql import household_index_statements
 from fengqiao.ledger._projection import SQLProjection
 from fengqiao.ledger._sql import SQLLedger
 from fengqiao.policies.base import Policy
-from fengqiao.storage._arguments import check_projectors
+from fengqiao.storage._arguments import check_count, check_projectors, check_seconds
 from fengqiao.storage._migrations import Migration
 from fengqiao.storage._sql_dialect import driver_errors
 from fengqiao.storage.base import Projector
-from fengqiao.storage.postgres import PostgresEventStore, lock_key
+from fengqiao.storage.postgres import MAX_POOL_SIZE, MAX_TIMEOUT, PostgresEventStore, lock_key
 
 __all__ = ["MIGRATIONS", "PostgresDialect", "PostgresLedger"]
 
@@ -211,11 +211,13 @@ class PostgresLedger(SQLLedger[Connection]):
         self._closed = False
         self._owns_pool = isinstance(target, str)
         if isinstance(target, str):
+            size = check_count(max_size, "max_size", least=1, most=MAX_POOL_SIZE)
+            wait = check_seconds(timeout, "timeout", zero=False, most=MAX_TIMEOUT)
             pool: ConnectionPool[Connection] = ConnectionPool(
-                target, min_size=1, max_size=max_size, timeout=timeout, open=False, name="fengqiao-ledger"
+                target, min_size=1, max_size=size, timeout=wait, open=False, name="fengqiao-ledger"
             )
             with _errors("connecting"):
-                pool.open(wait=True, timeout=timeout)
+                pool.open(wait=True, timeout=wait)
             self._pool = pool
         else:
             self._pool = target
