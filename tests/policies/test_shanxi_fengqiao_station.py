@@ -7,8 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 import fengqiao as fq
+from fengqiao.cli import app
 from fengqiao.policies.shanxi_fengqiao_station import (
     DEFAULT_DUTIES,
     LOCAL_METHODS,
@@ -299,3 +301,14 @@ def test_the_other_named_methods_and_rooms_are_data_in_the_reports_order() -> No
 def test_the_default_duties_cover_every_trigger_but_the_bookkeeping_ones() -> None:
     listed = set(DEFAULT_DUTIES) - {"discover"}
     assert {str(t) for t in T} - listed == {"attach", "note"}
+
+
+def test_the_cli_lists_the_policy_and_draws_it_in_chinese() -> None:
+    runner = CliRunner()
+    listed = runner.invoke(app, ["policies"], env={"COLUMNS": "200"})
+    assert "shanxi-fengqiao-station" in listed.output
+    assert "case, key, general" in listed.output
+    drawn = runner.invoke(app, ["diagram", "--policy", "shanxi-fengqiao-station", "--lang", "zh"])
+    assert drawn.exit_code == 0, drawn.output
+    assert "title: fengqiao · shanxi-fengqiao-station" in drawn.output
+    assert "follow_up --> closed: 销号" in drawn.output
