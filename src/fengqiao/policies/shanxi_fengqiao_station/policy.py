@@ -131,7 +131,7 @@ class ShanxiFengqiaoStation(BasePolicy):
             yield Refusal("shanxi.record_attempt.survey-missing", *_survey_missing())
         if isinstance(event, Resolved) and self._needs_survey(dispute):
             return  # refused already as shanxi.resolve.survey-missing, which also covers its papers
-        if filed_by(event):
+        if filed_by(event) and self.applies(dispute):
             yield from order_refusals(dispute, event, event.trigger)
 
     # -- deadlines, dossier, figures ------------------------------------------------------
