@@ -5,11 +5,12 @@ Imported as ``from tests.stages import ...``: ``tests`` is a package, found from
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import fengqiao as fq
+from fengqiao.testing import Lifecycle, Step
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2024, 1, 31, 9, 0, tzinfo=SHANGHAI)
@@ -81,3 +82,13 @@ class Disputes:
 
     def closed(self) -> fq.Dispute:
         return self.wf.close(self.visited(), actor=OFFICER)
+
+
+def commands(run: Lifecycle) -> Iterator[tuple[fq.Dispute, Step]]:
+    """Each command of a random lifecycle with the dispute it was given."""
+    accepted = iter(run.disputes)
+    before = next(accepted)
+    for step in run.steps:
+        yield before, step
+        if step.accepted:
+            before = next(accepted)

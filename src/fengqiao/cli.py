@@ -178,6 +178,7 @@ class ScenarioName(StrEnum):
     yuncheng = "yuncheng"
     huaiyang = "huaiyang"
     province = "province"
+    shanxi = "shanxi"
 
 
 _CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -188,6 +189,7 @@ _SCENARIOS = {
     ScenarioName.yuncheng: simulation.yuncheng_2024,
     ScenarioName.huaiyang: simulation.huaiyang_year,
     ScenarioName.province: simulation.province,
+    ScenarioName.shanxi: simulation.shanxi_three_years,
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,8 @@ import fengqiao as fq
 from fengqiao.policies import CHINA_TZ
 from fengqiao.policies.tables import Facts
 from fengqiao.policies.yongji_54333 import FOUR_FORCES, THREE_VISITS, Yongji54333, default_grading_table
-from fengqiao.testing import Lifecycle, PayloadStrategy, Step, lifecycles, vocabulary
+from fengqiao.testing import Lifecycle, PayloadStrategy, lifecycles, vocabulary
+from tests.stages import commands
 
 START = datetime(2024, 1, 31, 9, 0, tzinfo=CHINA_TZ)
 K, T = fq.DossierKind, fq.Trigger
@@ -83,16 +84,6 @@ PAYLOADS: dict[fq.Trigger | str, PayloadStrategy] = {
     T.RECORD_VISIT: _visit,
 }
 RUNS = lifecycles(make, max_steps=30, payloads=PAYLOADS)
-
-
-def commands(run: Lifecycle) -> Iterator[tuple[fq.Dispute, Step]]:
-    """Each command with the dispute it was given."""
-    accepted = iter(run.disputes)
-    before = next(accepted)
-    for step in run.steps:
-        yield before, step
-        if step.accepted:
-            before = next(accepted)
 
 
 def visit_kinds_since_resolution(d: fq.Dispute) -> set[fq.VisitKind]:

@@ -23,7 +23,10 @@ __all__ = ["OFFICER_ROLES", "Actor", "ActorLike", "Role"]
 
 
 class Role(Vocabulary):
-    """A role an actor holds, and a role an assignment gives (包片、包村、包点、责任领导、督办)."""
+    """A role an actor holds, and a role an assignment gives (包片、包村、包点、责任领导、督办).
+
+    The three teams of a Shanxi "两队一室" station (社区警务队、综合指挥室、案件办理队) are roles too.
+    """
 
     OFFICER = "officer", "民警", "police officer"
     COMMUNITY_OFFICER = "community_officer", "社区民警", "community officer"
@@ -38,6 +41,9 @@ class Role(Vocabulary):
     PARTY_SECRETARY = "party_secretary", "村支部书记", "village party secretary"
     CADRE = "cadre", "包联干部", "responsible cadre"
     COURT_OFFICER = "court_officer", "法院干警", "court officer"
+    CASE_TEAM = "case_team", "案件办理队", "case-handling team"
+    COMMAND_ROOM = "command_room", "综合指挥室", "command room"
+    COMMUNITY_TEAM = "community_team", "社区警务队", "community policing team"
     SYSTEM = "system", "系统", "system"
 
 

@@ -100,6 +100,9 @@ class DossierKind(Vocabulary):
     CORRECTION_RECORD = "correction_record", "整改记录", "correction record"
     COMMITTEE_REPORT = "committee_report", "报政法委材料", "report to the political-legal committee"
     CARRY_OVER_STATEMENT = "carry_over_statement", "结转说明", "carry-over statement"
+    LEGAL_EDUCATION = "legal_education", "典型案例教育记录", "legal-education record (typical cases)"
+    SETTLEMENT_RECORD = "settlement_record", "赔偿结算记录", "compensation settlement record"
+    SITE_SURVEY = "site_survey", "现场勘查记录（事实与责任）", "on-site survey record (facts and liability)"
     OTHER = "other", "其他材料", "other"
 
     @property
@@ -123,16 +126,24 @@ _KIND_SECTION: dict[DossierKind, DossierSection] = {
             _K.BOUNDARY_PROOF,
             _K.RIVERBANK_PROOF,
             _K.SEARCH_RECORD,
+            _K.SITE_SURVEY,
         ),
         _S.EVIDENCE,
     ),
     **dict.fromkeys((_K.POLICE_MEDIATION_NOTICE, _K.JOINT_HANDLING_NOTICE, _K.MEDIATION_ENTRUSTMENT), _S.HANDOVER),
     **dict.fromkeys((_K.FOLLOW_UP_RECORD, _K.PERFORMANCE_RECORD), _S.FOLLOW_UP),
-    **dict.fromkeys((_K.MEDIATION_AGREEMENT, _K.RESULT_REPORT, _K.COURT_CONFIRMATION), _S.RESULT),
+    **dict.fromkeys((_K.MEDIATION_AGREEMENT, _K.RESULT_REPORT, _K.COURT_CONFIRMATION, _K.SETTLEMENT_RECORD), _S.RESULT),
     **dict.fromkeys((_K.PARTY_INFO, _K.HOUSEHOLD_INFO), _S.PARTIES),
     **dict.fromkeys((_K.STANDARD_ADDRESS, _K.REAL_POPULATION, _K.REAL_HOUSING, _K.REAL_UNITS), _S.REGISTRATION),
     **dict.fromkeys(
-        (_K.ANTI_FRAUD, _K.ANTI_DRUG, _K.TRICYCLE_PASSENGERS, _K.HELMET_SEATBELT, _K.SAFETY_REMINDER),
+        (
+            _K.ANTI_FRAUD,
+            _K.ANTI_DRUG,
+            _K.TRICYCLE_PASSENGERS,
+            _K.HELMET_SEATBELT,
+            _K.SAFETY_REMINDER,
+            _K.LEGAL_EDUCATION,
+        ),
         _S.PUBLICITY,
     ),
     **dict.fromkeys(

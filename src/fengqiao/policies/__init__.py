@@ -46,6 +46,7 @@ from fengqiao.policies.rhythms import (
     Rhythm,
     Weekday,
 )
+from fengqiao.policies.shanxi_fengqiao_station import ShanxiFengqiaoStation
 from fengqiao.policies.xiqi_family_risk import XiqiFamilyRisk
 from fengqiao.policies.yongji_54333 import Yongji54333
 
@@ -77,6 +78,7 @@ __all__ = [
     "PlaceCheck",
     "Policy",
     "Rhythm",
+    "ShanxiFengqiaoStation",
     "Weekday",
     "XiqiFamilyRisk",
     "Yongji54333",
@@ -94,6 +96,7 @@ register("huainan-two-clears", HuainanTwoClears)
 register("huaiyang-ten-categories", HuaiyangTenCategories)
 register("jiang-daily-monthly", JiangDailyMonthly)
 register("mashan-beinong", MashanBeinong)
+register("shanxi-fengqiao-station", ShanxiFengqiaoStation)
 register("yongji-54333", Yongji54333)
 register_household("household-base", HouseholdBasePolicy)
 register_household("xiqi-family-risk", XiqiFamilyRisk)

@@ -19,7 +19,15 @@ from fengqiao.simulation.households import (
     xiqi,
 )
 from fengqiao.simulation.run import CHUNK, Progress, SimulationResult, simulate
-from fengqiao.simulation.scenario import Scenario, Staff, huaiyang_year, province, yongji_2024, yuncheng_2024
+from fengqiao.simulation.scenario import (
+    Scenario,
+    Staff,
+    huaiyang_year,
+    province,
+    shanxi_three_years,
+    yongji_2024,
+    yuncheng_2024,
+)
 
 __all__ = [
     "CHUNK",
@@ -33,6 +41,7 @@ __all__ = [
     "Village",
     "huaiyang_year",
     "province",
+    "shanxi_three_years",
     "simulate",
     "simulate_households",
     "xiqi",

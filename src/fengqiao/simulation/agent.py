@@ -4,8 +4,10 @@ discover → grade → route (mediate with forces / refer with a department and 
 escalate) → attempts → resolve → follow-up visits → close, and a relapse reopens.
 
 The officer knows no policy. It does the plain thing first and reads what a refusal says
-(:class:`~fengqiao.errors.TransitionRefused` and its codes): it assigns a responsible leader,
-officer or supervisor when one is missing, files what ``wf.dossier_gaps(d)`` lists, records
+(:class:`~fengqiao.errors.TransitionRefused` and its codes): it hands a command its role may
+not do to the station's member of a role the policy requires (Shanxi's command room or
+case-handling team), assigns a responsible leader, officer or supervisor when one is missing,
+files what ``wf.dossier_gaps(d)`` lists (also when a refusal says a record is missing), records
 the visits a close is waiting for, regrades up when a new risk demands it and down a step at
 a time when only a lower grade may close, lets time pass when a period has to run, and
 remembers payload lessons (a hand-over paper, a joint-handling notice, the court among the
@@ -19,7 +21,7 @@ import random
 from collections import Counter
 from datetime import timedelta
 
-from fengqiao.domain.actor import Role
+from fengqiao.domain.actor import Actor, Role
 from fengqiao.domain.clock import FixedClock
 from fengqiao.domain.dossier import DossierItem, DossierKind
 from fengqiao.domain.party import Alert
@@ -106,6 +108,8 @@ class Officer:
         """The dispute's officer, as an actor (``community_officer:station-001-01``)."""
         self._leader = ""
         """The station's responsible leader, as an actor."""
+        self._hands: dict[TriggerId, Role] = {}
+        """Triggers the officer's role may not fire → the role the policy wants (learned from refusals)."""
 
     # -- one dispute -----------------------------------------------------------------------
     def handle(self, case: Case) -> Dispute:
@@ -252,14 +256,16 @@ class Officer:
     ) -> Dispute:
         """Fire ``trigger``, answering refusals up to ``tries`` times; on giving up, mark it."""
         who = actor or self._officer
+        if trigger in self._hands:
+            who = f"{self._hands[trigger].value}:{self._station}"
         for _ in range(tries):
             try:
                 return self.wf.fire(d, trigger, actor=who, **payload(d))
             except TransitionRefused as refused:
                 self._count(refused)
                 self._last = codes = tuple(r.code for r in refused.refusals)
-            if "auth.role-required" in codes and who != self._officer:
-                who = self._officer
+            if "auth.role-required" in codes and (stand_in := self._stand_in(trigger, who)) is not None:
+                who = stand_in
                 continue
             d, progressed = self._answer(d, trigger, codes, depth)
             if not progressed:
@@ -314,8 +320,27 @@ class Officer:
                 progressed = True
             elif what == "review-uncorrected":
                 d = self._fire(d, Trigger.ATTACH, correction_payload, depth=depth + 1)
+            elif what.endswith("-missing"):
+                d = self._attach_gaps(d, depth)  # a record the policy lists as a gap (Shanxi's survey …)
             progressed |= d.version > before
         return d, progressed
+
+    def _stand_in(self, trigger: TriggerId, who: str) -> str | None:
+        """Who else may do ``trigger`` after ``who`` was refused for their role, or ``None``.
+
+        The dispute's officer if the policy lets officers do it; else the station's member of
+        the first role the policy requires (``command_room:station-001``), remembered for
+        every later dispute.
+        """
+        roles = self.wf.policy.required_roles(trigger)
+        if who != self._officer and (roles is None or Actor.parse(self._officer).has_any(roles)):
+            return self._officer
+        if not roles:
+            return None
+        role = min(roles, key=lambda r: r.value)
+        self._hands[trigger] = role
+        stand_in = f"{role.value}:{self._station}"
+        return None if stand_in == who else stand_in
 
     # -- the actions answers are made of -------------------------------------------------------
     def _assign(self, d: Dispute, person: str, role: Role, depth: int, *, actor: str | None = None) -> Dispute:
