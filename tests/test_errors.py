@@ -112,3 +112,8 @@ def test_a_concurrency_conflict_says_what_was_expected_and_what_was_found() -> N
     assert (error.stream, error.expected, error.actual) == ("D-0001", 3, 5)
     assert "expected version 3" in str(error)
     assert "at 5" in str(error)
+
+
+def test_a_concurrency_conflict_names_no_kind_of_case_it_may_not_be() -> None:
+    message = str(fq.ConcurrencyConflict("place:西歧村", 3, 4))
+    assert message == "stream place:西歧村: expected version 3, but it is at 4; reload the stream and retry"

@@ -104,7 +104,7 @@ class ConcurrencyConflict(StorageError):
 
     def __init__(self, stream: str, expected: int, actual: int) -> None:
         super().__init__(
-            f"stream {stream}: expected version {expected}, but it is at {actual}; reload the dispute and retry"
+            f"stream {stream}: expected version {expected}, but it is at {actual}; reload the stream and retry"
         )
         self.stream = stream
         self.expected = expected
