@@ -38,7 +38,7 @@ class Category(Vocabulary):
     LAND_CONTRACT = "land_contract", "土地承包纠纷", "land contracting"
     ELDER_SUPPORT = "elder_support", "赡养纠纷", "elder support"
     PRIVATE_LOAN = "private_loan", "小额民间借贷纠纷", "small private loan"
-    TRADE = "trade", "买卖纠纷", "trade"
+    TRADE = "trade", "行业纠纷", "sector (trade) dispute"
     INJURY_COMPENSATION = (
         "injury_compensation",
         "人身损害及财产损害赔偿纠纷",
@@ -57,7 +57,7 @@ class Channel(Vocabulary):
     """How a dispute reached the system (来源渠道)."""
 
     ALARM_110 = "alarm_110", "110接处警", "110 emergency call"
-    LEGAL_SUPERVISION = "legal_supervision", "执法监督平台", "legal-supervision platform"
+    LEGAL_SUPERVISION = "legal_supervision", "法制监督平台", "legal-supervision platform"
     ONLINE_OPINION = "online_opinion", "网络舆情平台", "online-opinion platform"
     PUBLIC_SENTIMENT = "public_sentiment", "社情民意", "public sentiment"
     CYBERSPACE_OFFICE = "cyberspace_office", "网信办", "cyberspace office"
