@@ -59,7 +59,10 @@ TEN_CATEGORIES = frozenset(
 )
 """Huaiyang's ten categories of major disputes (十类重大矛盾纠纷), as the library's default.
 
-The report names eight and gives unpaid wages and drainage/boundary quarrels by example.
+The report names the ten categories but never lists them. The default is the seven kinds
+the court hands over before filing (family, land contract, neighbour, elder support, small
+loans, 行业纠纷 sector disputes, injury), with emotional disputes, unpaid wages and
+drainage/boundary quarrels, which the report's examples show.
 """
 
 DEFAULT_AMOUNTS: Mapping[str, int] = MappingProxyType({"red": 500, "yellow": 300, "blue": 200})
