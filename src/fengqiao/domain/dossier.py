@@ -98,7 +98,7 @@ class DossierKind(Vocabulary):
     SUPERVISION_NOTICE = "supervision_notice", "挂牌督办通知", "named-supervision notice"
     REVIEW_FINDING = "review_finding", "执法评查意见", "review finding"
     CORRECTION_RECORD = "correction_record", "整改记录", "correction record"
-    COMMITTEE_REPORT = "committee_report", "报政法委材料", "report to the political-legal committee"
+    COMMITTEE_REPORT = "committee_report", "上报属地政法部门材料", "report to the local political-legal departments"
     CARRY_OVER_STATEMENT = "carry_over_statement", "结转说明", "carry-over statement"
     LEGAL_EDUCATION = "legal_education", "典型案例教育记录", "legal-education record (typical cases)"
     SETTLEMENT_RECORD = "settlement_record", "赔偿结算记录", "compensation settlement record"

@@ -278,7 +278,7 @@ def huaiyang_year(*, seed: int = 2022) -> Scenario:
     - **100% resolved**: nothing meets the case threshold ("no homicide"), mediation succeeds
       90% per attempt over up to five attempts, and every department reports back, so the
       only unresolved disputes are those the agent could not finish.
-    - **Not police business 8%** (reported to the political-legal committee and pushed to the
+    - **Not police business 8%** (reported to the local political-legal departments and pushed to the
       department); **complex 15%** (many forces); **relapse 5%** (the example's monthly visits
       for half a year).
     - **Staff**: 20 stations and 120 officers (not in the report); 6,415 grid workers.

@@ -6,7 +6,7 @@ work on it together, and each red case gets its own discussion and ledger entry 
 responsible leader and responsible officer (一案一议一台账). After a period of mediation, still
 under control, red becomes yellow; once resolved, yellow becomes blue and the dispute is
 watched for a relapse; it is closed only when truly resolved (不化解不销案). Disputes that are
-not police business are reported to the political-legal committee and pushed to the
+not police business are reported to the local political-legal departments (属地政法部门) and pushed to the
 department; the court hands seven kinds of dispute to the police before filing for joint
 mediation (警法联调); informants whose report defuses a major dispute earn 200–500 yuan.
 

@@ -247,9 +247,9 @@ class HuaiyangTenCategories(BasePolicy):
                 yield refusal(
                     _T.REFER,
                     "committee-report-missing",
-                    "非公安管辖的纠纷须先报告政法委，再推送责任部门；请附报政法委材料",
-                    "a dispute that is not police business is reported to the political-legal committee "
-                    "before it is pushed to the department: attach the committee report",
+                    "非公安管辖的纠纷须先上报属地政法部门，再推送责任部门；请附上报材料",
+                    "a dispute that is not police business is reported to the local political-legal "
+                    "departments before it is pushed to the department: attach the report",
                 )
         elif isinstance(event, Resolved) and dispute.state is State.REFERRED and event.payload.reported_by is None:
             yield refusal(
@@ -309,14 +309,14 @@ class HuaiyangTenCategories(BasePolicy):
                 )
 
     def dossier_requirements(self, dispute: Dispute) -> Iterable[DossierRequirement]:
-        """A dispute routed to (or handed to) a department needs the report to the committee."""
+        """A dispute routed to (or handed to) a department needs the report to the local political-legal departments."""
         if dispute.route is Route.REFER or dispute.referral is not None:
             yield DossierRequirement(
                 "huaiyang.dossier.committee-report",
                 DossierSection.SUPERVISION,
                 frozenset({DossierKind.COMMITTEE_REPORT}),
-                "非公安管辖的纠纷须报告政法委",
-                "a dispute that is not police business is reported to the political-legal committee",
+                "非公安管辖的纠纷须上报属地政法部门",
+                "a dispute that is not police business is reported to the local political-legal departments",
             )
 
     def metrics(self, disputes: Iterable[Dispute]) -> Mapping[str, float]:
