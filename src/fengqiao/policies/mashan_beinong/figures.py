@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from fengqiao.domain.terms import Outcome
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.states import State, StateId
+from fengqiao.policies._figures import resolution_rate, screened
 from fengqiao.policies.mashan_beinong.levels import (
     AWAITING_CONFIRMATION,
     CONFIRMED,
@@ -23,7 +24,6 @@ from fengqiao.policies.mashan_beinong.levels import (
     WITHDRAWN,
     Trail,
 )
-from fengqiao.policies.yongji_54333.figures import resolution_rate
 
 __all__ = ["SETTLED_STATES", "count_disputes"]
 
@@ -63,14 +63,7 @@ def count_disputes(
         "merged",
     )
     c = dict.fromkeys(keys, 0)
-    for d in disputes:
-        if d.state is State.MERGED:
-            c["merged"] += 1
-            continue
-        if d.state is State.ESCALATED:
-            c["escalated"] += 1
-            continue
-        c["screened"] += 1
+    for d in screened(disputes, c):
         trail = trail_of(d)
         c["confirmed"] += trail.confirmed_at is not None
         c["potentially_major"] += major(d)

@@ -23,9 +23,9 @@ from types import MappingProxyType
 
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Referred
-from fengqiao.lifecycle.states import State
+from fengqiao.policies._figures import resolution_rate
+from fengqiao.policies._figures import screened as screened_disputes
 from fengqiao.policies.shanxi_fengqiao_station.zhao_shuli import STEPS
-from fengqiao.policies.yongji_54333.figures import resolution_rate
 
 __all__ = ["REPORTED", "count_disputes"]
 
@@ -64,14 +64,7 @@ def count_disputes(disputes: Iterable[Dispute], *, decimals: int = 1) -> dict[st
     disputes whose dossier holds all three records of the method).
     """
     counts = dict.fromkeys(("screened", "resolved", "handed_over", "open", "escalated", "merged", "zhao_shuli"), 0)
-    for d in disputes:
-        if d.state is State.MERGED:
-            counts["merged"] += 1
-            continue
-        if d.state is State.ESCALATED:
-            counts["escalated"] += 1
-            continue
-        counts["screened"] += 1
+    for d in screened_disputes(disputes, counts):
         if d.resolved_at is not None:
             counts["resolved"] += 1
             counts["zhao_shuli"] += _protocol_done(d)

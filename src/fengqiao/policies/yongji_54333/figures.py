@@ -19,29 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 
 from fengqiao.domain.terms import Category, Channel
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Resolved
 from fengqiao.lifecycle.states import State
+from fengqiao.policies._figures import resolution_rate, screened
 from fengqiao.policies.yongji_54333.dossier import mediated_jointly
 
 __all__ = ["count_disputes", "resolution_rate", "screening_queue"]
-
-
-def resolution_rate(screened: int, resolved: int, *, decimals: int = 1) -> float:
-    """``resolved / screened`` as a percentage rounded half up to ``decimals`` (0.0 if none screened).
-
-    >>> resolution_rate(1050, 999)
-    95.1
-    >>> resolution_rate(10705, 10457, decimals=2)
-    97.68
-    """
-    if screened <= 0:
-        return 0.0
-    exact = Decimal(resolved) * 100 / Decimal(screened)
-    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
 def _resolved_by_station(d: Dispute) -> bool:
@@ -86,14 +72,7 @@ def count_disputes(
         ),
         0,
     )
-    for d in disputes:
-        if d.state is State.MERGED:
-            c["merged"] += 1
-            continue
-        if d.state is State.ESCALATED:
-            c["escalated"] += 1
-            continue
-        c["screened"] += 1
+    for d in screened(disputes, c):
         if _resolved_by_station(d):
             c["resolved"] += 1
             c["resolved_jointly"] += mediated_jointly(d)
