@@ -1,4 +1,4 @@
-"""The ``fengqiao`` command line: demo, simulate, report, replay, policies, diagram, households, db.
+"""The ``fengqiao`` command line: demo, simulate, figures, report, replay, policies, diagram, households, db.
 
 ``households simulate``/``report`` handle Xiqi-style household work; ``db`` upgrades, digests,
 verifies and retries.
@@ -28,6 +28,7 @@ from fengqiao import _cli_quarantine as quarantine
 from fengqiao import simulation
 from fengqiao._cli_common import LangOption, Language, console, errors
 from fengqiao._cli_db import db_app
+from fengqiao._cli_figures import figures
 from fengqiao._cli_households import households_app, print_household_section
 from fengqiao.demo import garage_entrance
 from fengqiao.domain._quote import quote
@@ -175,6 +176,7 @@ class ScenarioName(StrEnum):
     """A built-in simulation scenario."""
 
     yongji = "yongji"
+    puzhou = "puzhou"
     yuncheng = "yuncheng"
     huaiyang = "huaiyang"
     province = "province"
@@ -186,6 +188,7 @@ _CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else o
 
 _SCENARIOS = {
     ScenarioName.yongji: simulation.yongji_2024,
+    ScenarioName.puzhou: simulation.puzhou_2024,
     ScenarioName.yuncheng: simulation.yuncheng_2024,
     ScenarioName.huaiyang: simulation.huaiyang_year,
     ScenarioName.province: simulation.province,
@@ -352,6 +355,7 @@ def replay(
         console.print(table)
 
 
+app.command()(figures)
 app.add_typer(db_app, name="db")
 app.add_typer(households_app, name="households")
 

@@ -102,6 +102,8 @@ class Officer:
         self._rng = random.Random(0)
         """The dispute's own generator, seeded afresh with each case's seed."""
         self._case: Case | None = None
+        self._spot = False
+        """Whether the dispute is settled on the spot (agreed at once, within the hour)."""
         self._station = ""
         """The dispute's station (``station-001``)."""
         self._officer = ""
@@ -122,12 +124,21 @@ class Officer:
         self._leader = f"responsible_leader:{station}-head"
         rng = self._rng
         rng.seed(case.seed)  # the same state as a new random.Random(case.seed), without making one
+        share = self.scenario.on_the_spot_share
+        self._spot = spot = (
+            case.fate.on_the_spot
+            if case.fate is not None
+            else share > 0  # no draw without a share: a scenario without one draws as it always did
+            and case.police_business
+            and not (case.meets_case_threshold or case.complex)
+            and rng.random() < share
+        )
         self.clock.set(case.arrival)
         d = self._discover(case)
         if case.second_alert:
-            self.clock.advance(rng.randint(10, 240) * _MINUTE)
+            self.clock.advance((rng.randint(1, 10) if spot else rng.randint(10, 240)) * _MINUTE)
             d = self._fire(d, Trigger.LINK_ALERT, lambda _d: {"alert": self._second_alert()})
-        self.clock.advance(rng.randint(15, 240) * _MINUTE)
+        self.clock.advance((rng.randint(5, 20) if spot else rng.randint(15, 240)) * _MINUTE)
         assessment = {
             "police_business": case.police_business,
             "meets_case_threshold": case.meets_case_threshold,
@@ -176,7 +187,12 @@ class Officer:
         d = self._fire(d, Trigger.REFER, lambda x: refer_payload(x, self.learned, reason))
         if d.state is not State.REFERRED:
             return self._reroute(d)
-        if self._rng.random() >= self.scenario.referral_report_rate:
+        fate = self._case.fate if self._case is not None else None
+        if fate is not None and (not fate.police_business or not fate.agrees_at):
+            reports = fate.department_reports  # dealt a hand-over: dealt whether the department reports
+        else:  # drawn; also when the policy routes to a department what the deal kept at the station
+            reports = self._rng.random() < self.scenario.referral_report_rate
+        if not reports:
             return d  # handed over; the department never reports within the period
         self.clock.advance(self._rng.randint(5, 30) * _DAY)
         department = d.referral.department if d.referral is not None else None
@@ -190,7 +206,7 @@ class Officer:
         return self._follow_up(d, relapses) if d.state is State.FOLLOW_UP else d
 
     def _mediate(self, d: Dispute) -> Dispute:
-        self.clock.advance(self._rng.randint(1, 24) * _HOUR)
+        self.clock.advance(self._rng.randint(1, 10) * _MINUTE if self._spot else self._rng.randint(1, 24) * _HOUR)
         d = self._fire(d, Trigger.MEDIATE, lambda x: mediate_payload(x, self._rng, self.learned, self._officer))
         if d.state is not State.MEDIATING:
             return self._reroute(d)
@@ -198,15 +214,24 @@ class Officer:
 
     def _attempts(self, d: Dispute, relapses: int = 0) -> Dispute:
         rng, scenario = self._rng, self.scenario
-        for _ in range(scenario.max_attempts):
-            self.clock.advance(timedelta(days=rng.uniform(2, 10) if d.complex else rng.uniform(0.05, 3)))
-            agreed = rng.random() < scenario.mediation_success
+        fate = self._case.fate if self._case is not None else None
+        # An exact scenario dealt the attempt that agrees; after a relapse, the next one does.
+        agrees_at = None if fate is None else fate.agrees_at if relapses == 0 else 1
+        spot = self._spot and relapses == 0
+        for attempt in range(1, scenario.max_attempts + 1):
+            if spot:
+                self.clock.advance(rng.randint(5, 15) * _MINUTE)
+            else:
+                self.clock.advance(timedelta(days=rng.uniform(2, 10) if d.complex else rng.uniform(0.05, 3)))
+            agreed = spot or (
+                attempt == agrees_at if agrees_at is not None else rng.random() < scenario.mediation_success
+            )
             outcome = Outcome.AGREEMENT if agreed else (Outcome.PARTIAL if rng.random() < 0.5 else Outcome.FAILED)
             d = self._fire(d, Trigger.RECORD_ATTEMPT, attempt_payload(outcome))
             if self.gave_up:
                 return d
             if agreed:
-                self.clock.advance(rng.randint(1, 12) * _HOUR)
+                self.clock.advance(rng.randint(2, 10) * _MINUTE if spot else rng.randint(1, 12) * _HOUR)
                 d = self._fire(d, Trigger.RESOLVE, resolve_payload)
                 return self._follow_up(d, relapses) if d.state is State.FOLLOW_UP else d
         return self._refer(d, reason="多次调解不成，移交责任部门", relapses=relapses)
@@ -226,7 +251,11 @@ class Officer:
     def _follow_up(self, d: Dispute, relapses: int = 0) -> Dispute:
         rng = self._rng
         self.clock.advance(timedelta(days=rng.uniform(1, 7)))
-        relapse = relapses < MAX_RELAPSES and rng.random() < self.scenario.relapse_rate
+        fate = self._case.fate if self._case is not None else None
+        if fate is not None:
+            relapse = relapses == 0 and fate.relapses
+        else:
+            relapse = relapses < MAX_RELAPSES and rng.random() < self.scenario.relapse_rate
         visit = {
             "kind": VisitKind.PHONE,
             "holding": not relapse,

@@ -36,9 +36,10 @@ import attrs
 from fengqiao.domain.clock import FixedClock
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
+from fengqiao.policies._figures import resolution_rate
 from fengqiao.policies.base import CHINA_TZ, Policy
 from fengqiao.simulation.agent import Officer
-from fengqiao.simulation.plan import arrivals, cases, skip
+from fengqiao.simulation.plan import Fate, arrivals, cases, deal, skip
 from fengqiao.simulation.scenario import Scenario
 from fengqiao.storage.base import EventStore
 from fengqiao.storage.prepared import Prepared, prepare
@@ -60,7 +61,8 @@ _AHEAD = 3
 class SimulationResult:
     """What a simulation produced: counts, the policy's figures, the refusals met, and the disputes.
 
-    ``disputes`` is empty when a store was given (the histories are in the store).
+    ``disputes`` is empty when a store was given (the histories are in the store), or
+    ``keep=False``.
     """
 
     scenario: str
@@ -79,6 +81,8 @@ class SimulationResult:
     events: int
     simulated_days: float
     """From the scenario's first day to the last event of any dispute."""
+    stations: int = 0
+    """How many stations handled at least one dispute."""
     disputes: tuple[Dispute, ...] = attrs.field(default=(), repr=False)
 
     @property
@@ -98,14 +102,17 @@ def simulate(
     store: EventStore | None = None,
     progress: Progress | None = None,
     workers: int = 1,
+    keep: bool | None = None,
 ) -> SimulationResult:
     """Run ``scenario`` through ``policy``; write each finished history to ``store`` if given.
 
     Without a store the result keeps every dispute and ``metrics`` is the policy's
-    ``metrics()`` over all of them. With a store the disputes are not kept (a province does
-    not fit in memory): ``metrics()`` is asked per chunk of :data:`CHUNK` disputes,
-    whole-number figures are summed, and ``resolution_rate`` is recomputed as
-    ``resolved / screened``; other fractions are left out, as they cannot be summed.
+    ``metrics()`` over all of them. With a store, or ``keep=False``, the disputes are not
+    kept (a province does not fit in memory): ``metrics()`` is asked per chunk of
+    :data:`CHUNK` disputes, whole-number figures are summed, and ``resolution_rate`` is
+    recomputed as ``resolved / screened`` (and ``resolution_rate_percent``, when the policy
+    gives one, from it, half up to the policy's ``rate_decimals``, or one decimal); other
+    fractions are left out, as they cannot be summed.
 
     ``workers`` processes handle the disputes (``1``: this process alone). The result, and
     what is stored, is the same for any number of workers. Workers are started with
@@ -125,16 +132,18 @@ def simulate(
     rng = random.Random(scenario.seed)
     first = datetime.combine(scenario.start, time(0), tzinfo=CHINA_TZ)
     times = arrivals(scenario, rng)
+    fates = deal(scenario, rng) if scenario.exact else None
     total = len(times)
-    runner = _Runner(scenario, policy, keep=store is None)
+    keep = store is None if keep is None else keep and store is None
+    runner = _Runner(scenario, policy, keep=keep)
     tally = _Tally(first)
     kept: list[Dispute] = []
-    with closing(_chunks(runner, times, rng, workers)) as chunks:  # a failure here stops the workers now
+    with closing(_chunks(runner, times, fates, rng, workers)) as chunks:  # a failure here stops the workers now
         for done in chunks:
             tally.add(done)
-            if store is None:
+            if keep:
                 kept.extend(done.disputes)
-            else:
+            elif store is not None:
                 store.append_prepared(done.prepared)
             if progress is not None:
                 progress(done.first + done.count, total)
@@ -147,11 +156,12 @@ def simulate(
         seed=scenario.seed,
         total=total,
         states=dict(sorted(tally.states.items())),
-        metrics=dict(policy_.metrics(kept)) if store is None else _summed(tally.sums),
+        metrics=dict(policy_.metrics(kept)) if keep else _summed(tally.sums, _rate_decimals(policy_, tally.percent)),
         refusals=dict(sorted(tally.refusals.items())),
         given_up=tally.given_up,
         events=tally.events,
         simulated_days=(tally.last - first) / timedelta(days=1),
+        stations=len(tally.stations),
         disputes=tuple(kept),
     )
 
@@ -170,6 +180,8 @@ class _Job:
     """What the officer knows at the chunk's start (as far as it is known when it is sent)."""
     state: Any = None
     """The random state before the chunk's first draw; ``None``: the runner's own generator is there."""
+    fates: tuple[Fate, ...] | None = None
+    """What an exact scenario dealt the chunk's disputes (``None``: drawn as they go)."""
 
 
 @attrs.frozen
@@ -188,6 +200,9 @@ class _Done:
     last: datetime | None
     sums: Counter[str]
     """The policy's whole-number figures over the chunk (only when the disputes are not kept)."""
+    percent: bool
+    """Whether the policy's figures give a ``resolution_rate_percent`` (when not kept)."""
+    stations: frozenset[int]
     disputes: tuple[Dispute, ...]
     """The disputes, when they are kept (no store)."""
     prepared: tuple[Prepared, ...]
@@ -214,18 +229,23 @@ class _Runner:
         officer.learned = set(job.learned)
         states: Counter[str] = Counter()
         disputes: list[Dispute] = []
+        stations: set[int] = set()
         given_up = events = 0
         last: datetime | None = None
-        for case in cases(self.scenario, job.times, self.rng, first=job.first, total=job.total):
+        for case in cases(self.scenario, job.times, self.rng, first=job.first, total=job.total, fates=job.fates):
             d = officer.handle(case)
+            stations.add(case.station)
             given_up += officer.gave_up
             states[str(d.state)] += 1
             events += d.version
             last = d.updated_at if last is None or d.updated_at > last else last
             disputes.append(d)
         sums: Counter[str] = Counter()
+        percent = False
         if not self.keep:
-            _add(sums, self.wf.policy.metrics(disputes))
+            figures = self.wf.policy.metrics(disputes)
+            _add(sums, figures)
+            percent = "resolution_rate_percent" in figures
         return _Done(
             job.first,
             len(job.times),
@@ -237,6 +257,8 @@ class _Runner:
             events,
             last,
             sums,
+            percent,
+            frozenset(stations),
             tuple(disputes) if self.keep else (),
             () if self.keep else tuple(prepare(d.id, d.history) for d in disputes),
         )
@@ -249,6 +271,8 @@ class _Tally:
         self.states: Counter[str] = Counter()
         self.refusals: Counter[str] = Counter()
         self.sums: Counter[str] = Counter()
+        self.stations: set[int] = set()
+        self.percent = False
         self.given_up = self.events = 0
         self.last = first
 
@@ -256,6 +280,8 @@ class _Tally:
         self.states.update(done.states)
         self.refusals.update(done.refusals)
         self.sums.update(done.sums)
+        self.stations |= done.stations
+        self.percent |= done.percent
         self.given_up += done.given_up
         self.events += done.events
         if done.last is not None:
@@ -263,7 +289,7 @@ class _Tally:
 
 
 def _chunks(
-    runner: _Runner, times: Sequence[datetime], rng: random.Random, workers: int
+    runner: _Runner, times: Sequence[datetime], fates: Sequence[Fate] | None, rng: random.Random, workers: int
 ) -> Generator[_Done, None, None]:
     """Every chunk handled, in arrival order, by ``runner`` here or by ``workers`` processes."""
     total = len(times)
@@ -274,15 +300,26 @@ def _chunks(
         runner.rng = rng
         learned: frozenset[str] = frozenset()
         for start in range(0, total, size):
-            done = runner.run(_Job(start, tuple(times[start : start + size]), total, learned))
+            done = runner.run(
+                _Job(start, tuple(times[start : start + size]), total, learned, fates=_slice(fates, start, size))
+            )
             learned = done.learned_after
             yield done
         return
-    yield from _in_workers(runner, times, rng, workers, size)
+    yield from _in_workers(runner, times, fates, rng, workers, size)
+
+
+def _slice(fates: Sequence[Fate] | None, start: int, size: int) -> tuple[Fate, ...] | None:
+    return None if fates is None else tuple(fates[start : start + size])
 
 
 def _in_workers(
-    runner: _Runner, times: Sequence[datetime], rng: random.Random, workers: int, size: int
+    runner: _Runner,
+    times: Sequence[datetime],
+    fates: Sequence[Fate] | None,
+    rng: random.Random,
+    workers: int,
+    size: int,
 ) -> Iterator[_Done]:
     total = len(times)
 
@@ -291,7 +328,7 @@ def _in_workers(
             chunk = tuple(times[start : start + size])
             state = rng.getstate()
             skip(runner.scenario, len(chunk), rng)
-            yield _Job(start, chunk, total, frozenset(), state)
+            yield _Job(start, chunk, total, frozenset(), state, _slice(fates, start, size))
 
     context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
     start = (runner.scenario, runner.wf.policy, runner.keep)
@@ -354,8 +391,18 @@ def _add(sums: Counter[str], figures: Mapping[str, float]) -> None:
             sums[key] += value
 
 
-def _summed(sums: Mapping[str, int]) -> dict[str, float]:
+def _summed(sums: Mapping[str, int], decimals: int | None = None) -> dict[str, float]:
     out: dict[str, float] = dict(sums)
     screened, resolved = sums.get("screened", 0), sums.get("resolved", 0)
     out["resolution_rate"] = resolved / screened if screened else 0.0
+    if decimals is not None:
+        out["resolution_rate_percent"] = resolution_rate(screened, resolved, decimals=decimals)
     return out
+
+
+def _rate_decimals(policy: Policy, percent: bool) -> int | None:
+    """The decimals of the policy's ``resolution_rate_percent`` (``None``: it gives none)."""
+    if not percent:
+        return None
+    decimals = getattr(policy, "rate_decimals", 1)
+    return decimals if isinstance(decimals, int) and not isinstance(decimals, bool) else 1

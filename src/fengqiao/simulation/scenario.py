@@ -7,9 +7,9 @@ documented on the function that makes the scenario.
 
 >>> s = yongji_2024()
 >>> s.disputes, s.days
-(1050, 366)
+(1061, 366)
 >>> s.scaled(0.1).disputes
-105
+106
 """
 
 from __future__ import annotations
@@ -24,7 +24,17 @@ from fengqiao.domain.terms import Category, Channel, RiskFactor
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import ValidationError
 
-__all__ = ["Mix", "Scenario", "Staff", "huaiyang_year", "province", "yongji_2024", "yuncheng_2024"]
+__all__ = [
+    "Mix",
+    "Scenario",
+    "Staff",
+    "huaiyang_year",
+    "province",
+    "puzhou_2024",
+    "shanxi_three_years",
+    "yongji_2024",
+    "yuncheng_2024",
+]
 
 V = TypeVar("V", bound=Vocabulary)
 
@@ -100,7 +110,9 @@ class Scenario:
     """A seeded synthetic workload: arrivals, mixes, routes, outcomes and staff.
 
     Shares are probabilities per dispute, drawn independently (a dispute meeting the case
-    threshold is escalated whatever else it is).
+    threshold is escalated whatever else it is) — or, when ``exact`` is set, counts dealt out
+    (:func:`fengqiao.simulation.plan.deal`), which is how the presets reproduce the reports'
+    totals: a preset tunes the mix, and the policy still decides every step.
     """
 
     name: str
@@ -129,6 +141,13 @@ class Scenario:
     """The chance that a second alert about the same dispute arrives before grading (重复警情)."""
     max_attempts: int = attrs.field(default=3, validator=_positive)
     """Mediation attempts before the station hands a failing dispute to a department."""
+    on_the_spot_share: float = attrs.field(default=0.0, validator=_share)
+    """The chance that a simple dispute of police business is settled on the spot (当场化解):
+    agreed at the first attempt within the hour of its first alert."""
+    exact: bool = False
+    """Deal the shares as exact counts (:func:`fengqiao.simulation.plan.deal`) instead of
+    drawing each dispute's chances apart: the year's totals are then the ones the mix implies,
+    as a report's figures are totals. Who gets what is still drawn from the seed."""
     staff: Staff = attrs.field(factory=Staff)
     seed: int = 0
 
@@ -205,21 +224,23 @@ _RISKS = {
 def yongji_2024(*, seed: int = 2024) -> Scenario:
     """Yongji city police, 2024: 1,050 disputes screened, 999 resolved (95.1%), the rest handed over.
 
+    An exact scenario (the shares are dealt as counts). Under ``yongji-54333`` it gives the
+    report's figures: 1,050 screened, 999 resolved, 999 A/B dossiers, 95.1%.
+
     Calibration:
 
-    - **1,050 disputes** over the 366 days of 2024 (about 2.9 a day, at random times).
+    - **1,061 disputes** over the 366 days of 2024 (about 2.9 a day, at random times), of
+      which **1% (11) meet the case threshold** and are escalated: Yongji's figures leave
+      formal cases out, so the other **1,050** are the screened disputes.
     - **Focus areas weighted**: marriage and family, emotional, neighbour and debt make 62%
       of the mix (the report names the four areas, not their shares).
     - **"3+N" channels**: 110 brings 42%, grid workers 14%, the other platforms the rest.
-    - **The rest handed to departments**: 4% are not police business and are referred; with
-      mediation succeeding 80% per attempt and three attempts before hand-over (0.8% of
-      police business fails all three), about 4.8% are handed over, so Yongji's own figure
-      (resolved by the station ÷ screened) lands near 95.1%.
-    - **Departments report back** on one referral in five (the report says nothing of their
-      results), so under a policy that counts every closed dispute (``baseline``) the rate
-      also lands near 95%.
-    - **1% meet the case threshold** and are escalated: Yongji's figures leave formal cases
-      out of the 1,050, so they are counted apart.
+    - **The rest handed to departments (51)**: 4.1% of the screened (43) are not police
+      business and are referred; mediation succeeds 80% per attempt and the station hands a
+      dispute over after three failed attempts (0.8% of police business, 8).
+    - **Departments' results are not in the year's figures**: none reports back within the
+      year (the report only says the rest were handed over), so every dispute resolved is
+      resolved by the station and closed with its A/B dossier (999).
     - **Complex share 2%** (joint mediation and the 三访), **relapse 3%** (no figure given).
     - **Staff** (not in the report): 10 stations, 60 community officers, 1,200 grid workers.
     """
@@ -227,41 +248,74 @@ def yongji_2024(*, seed: int = 2024) -> Scenario:
         name="yongji-2024",
         start=date(2024, 1, 1),
         days=366,
-        disputes=1050,
+        disputes=1061,
         category_mix={**_FOCUS, **_COUNTY_REST},
         channel_mix=_CHANNELS_3N,
         risk_factor_rates=_RISKS,
-        not_police_share=0.04,
+        not_police_share=0.041,
         case_threshold_share=0.01,
         complex_share=0.02,
         mediation_success=0.8,
         relapse_rate=0.03,
-        referral_report_rate=0.2,
+        referral_report_rate=0.0,
+        exact=True,
         staff=Staff(stations=10, officers=60, grid_workers=1200),
         seed=seed,
     )
 
 
-def yuncheng_2024(*, seed: int = 2024) -> Scenario:
-    """Yuncheng city, 2024: 10,705 disputes screened, 10,457 resolved (97.68%), 124 jointly.
+def puzhou_2024(*, seed: int = 2024) -> Scenario:
+    """Puzhou station (蒲州派出所, Yongji), 2024: 376 resolved, 99.7%, 162 A/B dossiers.
+
+    An exact scenario for ``Yongji54333(on_the_spot=timedelta(hours=2))``. The station head
+    says every dispute gets an A/B dossier, yet gives 162 dossiers for 376 disputes resolved:
+    the figures contradict the rule. fengqiao reproduces the figures and reads them as
+    disputes settled on the spot (当场化解, "一般矛盾纠纷及时发现，迅速解决") being recorded on
+    the alert alone; the policy's ``on_the_spot`` says what that means.
 
     Calibration:
 
-    - **10,705 disputes** over 2024, the same category and channel mix as Yongji (one of its
-      counties).
-    - **97.68% resolved**: 1.6% are not police business; with mediation succeeding 80% per
-      attempt over three attempts, about 2.4% are handed over in all.
-    - **124 of 10,457 resolved by multi-party mediation**: a complex share of 1.2%.
-    - **1% meet the case threshold**, relapse 3%, departments report on one referral in five
-      (as for Yongji).
+    - **381 disputes** over 2024, of which 1% (4) meet the case threshold: **377 screened**.
+    - **One handed over**: 0.3% of the screened is not police business (1); mediation succeeds
+      90% per attempt, and no dispute fails all three attempts. 376 ÷ 377 = 99.7%.
+    - **214 settled on the spot**: 66.6% of the simple disputes agreed at the first attempt
+      (without a relapse) are agreed within the hour; the other **162** get their A/B dossier.
+    - Yongji's mixes, complex share 2%, relapse 3%; one station, 12 officers, 120 grid workers.
+    """
+    return attrs.evolve(
+        yongji_2024(seed=seed),
+        name="puzhou-2024",
+        disputes=381,
+        not_police_share=0.003,
+        mediation_success=0.9,
+        on_the_spot_share=0.666,
+        staff=Staff(stations=1, officers=12, grid_workers=120),
+    )
+
+
+def yuncheng_2024(*, seed: int = 2024) -> Scenario:
+    """Yuncheng city, 2024: 10,705 disputes screened, 10,457 resolved (97.68%), 124 by multi-party resolution.
+
+    An exact scenario, like :func:`yongji_2024` (one of its counties).
+
+    Calibration:
+
+    - **10,813 disputes** over 2024, the same category and channel mix as Yongji; 1% (108)
+      meet the case threshold, leaving **10,705 screened**.
+    - **248 handed over**: 1.53% of the screened (164) are not police business; mediation
+      succeeds 80% per attempt over three attempts (84 fail all three). 10,457 ÷ 10,705 =
+      97.68%.
+    - **124 by multi-party resolution** (多元化解): 1.186% of the disputes settled are complex
+      and mediated jointly.
+    - Relapse 3%; departments' results are not in the year's figures (as for Yongji).
     - **Staff** (not in the report): 120 stations, 800 officers, 12,000 grid workers.
     """
     return attrs.evolve(
         yongji_2024(seed=seed),
         name="yuncheng-2024",
-        disputes=10705,
-        not_police_share=0.016,
-        complex_share=0.012,
+        disputes=10813,
+        not_police_share=0.0153,
+        complex_share=0.01186,
         staff=Staff(stations=120, officers=800, grid_workers=12000),
     )
 
@@ -310,6 +364,7 @@ def huaiyang_year(*, seed: int = 2022) -> Scenario:
         relapse_rate=0.05,
         referral_report_rate=1.0,
         max_attempts=5,
+        exact=True,
         staff=Staff(stations=20, officers=120, grid_workers=6415),
         seed=seed,
     )
@@ -321,11 +376,13 @@ def shanxi_three_years(*, seed: int = 2021) -> Scenario:
     Calibration (run it under ``shanxi-fengqiao-station``, whose figures count it):
 
     - **400,000 disputes** ("近40万件") over the three years from 1 July 2021.
-    - **1,400 stations** (1,400+) with **20,000 community police and auxiliaries** and **70,000
-      grid workers**, as the report counts them — not the 172 stations that run "两队一室".
+    - The staff of :func:`province`: **1,420 stations** (1,400+), 20,000 community police and
+      auxiliaries, 70,000 grid workers.
+    - An exact scenario: the shares are dealt as counts (2% meet the case threshold, so about
+      392,000 of the 400,000 are screened: "nearly 400,000").
     - **Above 90%**: the rates of :func:`province` (mediation succeeding 70% per attempt over
       three attempts, 6% not police business, 2% case-type, departments reporting on three
-      referrals in ten; none of them in the report): about 93.7% of screened disputes settled.
+      referrals in ten; none of them in the report): 94.0% of the screened disputes settled (368,572 of 392,000).
     - **Channels** (not in the report): 110 calls 45%, community officers' house visits 20%,
       grid workers 20%, walk-ins 10%, the 12345 hotline 5%; the county category mix of
       :func:`yongji_2024`.
@@ -342,7 +399,7 @@ def shanxi_three_years(*, seed: int = 2021) -> Scenario:
             Channel.WALK_IN: 0.10,
             Channel.HOTLINE_12345: 0.05,
         },
-        staff=Staff(stations=1400, officers=20_000, grid_workers=70_000),
+        exact=True,
     )
 
 
@@ -355,8 +412,9 @@ def province(years: int = 3, disputes: int = 400_000, *, seed: int = 2022) -> Sc
     - **>90% success**: mediation succeeds 70% per attempt over three attempts (2.7% of police
       business fails all three), 6% are not police business, 2% meet the case threshold, and
       departments report on three referrals in ten: about 92% closed.
-    - **172 stations** (the report's count of "两队一室" stations), 6 officers each, and
-      50,000 grid workers (not in the report).
+    - **1,420 stations** ("1400余个"), **20,000 community police and auxiliaries** and
+      **70,000 grid workers**, as the report counts them — not the 172 stations that run
+      "两队一室" (the three years' disputes are the whole province's).
     - The county category and channel mixes of :func:`yongji_2024`.
     """
     return Scenario(
@@ -373,6 +431,6 @@ def province(years: int = 3, disputes: int = 400_000, *, seed: int = 2022) -> Sc
         mediation_success=0.7,
         relapse_rate=0.04,
         referral_report_rate=0.3,
-        staff=Staff(stations=172, officers=172 * 6, grid_workers=50_000),
+        staff=Staff(stations=1420, officers=20_000, grid_workers=70_000),
         seed=seed,
     )

@@ -122,6 +122,11 @@ class Yongji54333(BasePolicy):
             day after the referral and ending at midnight (Beijing time); 30.
         duplicate_window: how far apart two alerts of one dispute may be; 30 days.
         ab_sections: the A/B dossier sections every dispute below the threshold must fill.
+        on_the_spot: when set, a simple dispute settled on the spot — agreed at its first
+            mediation attempt and resolved within this long of its discovery, never referred —
+            is recorded on the alert alone and needs no A/B dossier (the reading that makes
+            Puzhou's figures, 376 resolved and 162 dossiers, agree); ``None`` (the default):
+            every dispute below the threshold gets one, as the Yongji report says.
         rate_decimals: decimals of the reported resolution rate; 1 (95.1%).
         permissions: actions open to more than the officer roles (baseline's by default).
         officer_roles: the roles that may do every other action.
@@ -143,6 +148,7 @@ class Yongji54333(BasePolicy):
     referral_days: int = attrs.field(default=30, validator=_positive)
     duplicate_window: timedelta = attrs.field(default=DEFAULT_DUPLICATE_WINDOW, validator=_not_negative)
     ab_sections: frozenset[DossierSection] = AB_SECTIONS
+    on_the_spot: timedelta | None = attrs.field(default=None, validator=attrs.validators.optional(_not_negative))
     rate_decimals: int = 1
     permissions: Mapping[str, frozenset[Role]] = attrs.field(factory=lambda: dict(DEFAULT_PERMISSIONS))
     officer_roles: frozenset[Role] = OFFICER_ROLES
@@ -324,14 +330,35 @@ class Yongji54333(BasePolicy):
         )
 
     def dossier_requirements(self, dispute: Dispute) -> Iterable[DossierRequirement]:
-        """The A/B dossier of a graded dispute below the case threshold (see ``dossier``)."""
+        """The A/B dossier of a graded dispute below the case threshold (see ``dossier``).
+
+        None for a dispute settled on the spot when ``on_the_spot`` is set.
+        """
+        if self.settled_on_the_spot(dispute):
+            return ()
         return ab_requirements(dispute, self.ab_sections, joint_min_forces=self.joint_min_forces)
+
+    def settled_on_the_spot(self, dispute: Dispute) -> bool:
+        """Whether ``dispute`` was settled on the spot (当场化解), as ``on_the_spot`` defines it.
+
+        Always ``False`` when ``on_the_spot`` is ``None``.
+        """
+        window = self.on_the_spot
+        return (
+            window is not None
+            and dispute.resolved_at is not None
+            and dispute.referral is None
+            and not dispute.complex
+            and len(dispute.attempts) == 1
+            and dispute.resolved_at - dispute.discovered_at <= window
+        )
 
     def metrics(self, disputes: Iterable[Dispute]) -> Mapping[str, float]:
         """Screened, resolved, handed over, resolution rate as Yongji reports it, and more.
 
         See :func:`fengqiao.policies.yongji_54333.figures.count_disputes`; ``ab_dossiers`` adds the
-        disputes below the threshold whose A/B dossier is complete.
+        disputes below the threshold whose A/B dossier is required and complete, and
+        ``on_the_spot`` those settled on the spot (see ``on_the_spot``).
         """
         materialised = tuple(disputes)
         figures = count_disputes(
@@ -341,14 +368,16 @@ class Yongji54333(BasePolicy):
             n_channels=self.n_channels,
             decimals=self.rate_decimals,
         )
-        figures["ab_dossiers"] = sum(
-            1
-            for d in materialised
-            if d.assessment is not None
-            and not d.assessment.meets_case_threshold
-            and d.state is not State.MERGED
-            and all(r.met_by(d) for r in self.dossier_requirements(d))
-        )
+        ab = spot = 0
+        for d in materialised:
+            if d.assessment is None or d.assessment.meets_case_threshold or d.state is State.MERGED:
+                continue
+            if self.settled_on_the_spot(d):
+                spot += 1
+            elif all(r.met_by(d) for r in self.dossier_requirements(d)):
+                ab += 1
+        figures["ab_dossiers"] = ab
+        figures["on_the_spot"] = spot
         return figures
 
     # -- work lists ------------------------------------------------------------------------
