@@ -37,7 +37,7 @@ from fengqiao.domain.clock import FixedClock
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies.base import CHINA_TZ, Policy
-from fengqiao.simulation.agent import Officer
+from fengqiao.simulation._agents import agent_for
 from fengqiao.simulation.plan import arrivals, cases, skip
 from fengqiao.simulation.scenario import Scenario
 from fengqiao.storage.base import EventStore
@@ -204,13 +204,15 @@ class _Runner:
         spare = itertools.count(1)  # every dispute is given its id; these are never needed
         self.wf = Workflow(policy, clock=self.clock, ids=lambda: f"{scenario.name}-spare-{next(spare)}")
         self.rng = random.Random()
+        self.agent = agent_for(self.wf.policy)
+        """The police officer, the court, or another registered agent (see ``_agents``)."""
 
     def run(self, job: _Job) -> _Done:
         """Handle ``job``'s disputes in order, starting from what it says was learned."""
         if job.state is not None:
             self.rng.setstate(job.state)
         refusals: Counter[str] = Counter()
-        officer = Officer(self.wf, self.clock, self.scenario, refusals)
+        officer = self.agent(self.wf, self.clock, self.scenario, refusals)
         officer.learned = set(job.learned)
         states: Counter[str] = Counter()
         disputes: list[Dispute] = []
