@@ -11,7 +11,8 @@ cases and writes to the store, in arrival order. The result does not depend on t
 workers: the same scenario (seed included) and policy give the same result, history for
 history, and the same rows in the same order in the store. Each chunk's disputes draw their
 stories from seeds of their own, so the only thing one dispute hands the next is what the
-officer has *learned* (see :class:`~fengqiao.simulation.Officer`); a worker starts a chunk
+agent has *learned* (the police :class:`~fengqiao.simulation.Officer`, or the
+:class:`~fengqiao.simulation.Court` of a court-led policy: see ``agent_for``); a worker starts a chunk
 from what was learned before it as far as it is known, and a chunk whose start turns out
 different from what the chunks before it actually learned is handled again — which
 happens only while the officer is still learning, at the start of a run.
