@@ -186,6 +186,30 @@ def test_simulate_stores_a_scaled_year_and_prints_the_final_states(runner: CliRu
         assert fq.replay(store.load(streams[0])).state in set(fq.State)
 
 
+def test_simulate_mashan_runs_the_court_led_preset(runner: CliRunner, tmp_path: Path) -> None:
+    args = [
+        "simulate",
+        "mashan",
+        "--policy",
+        "mashan-beinong",
+        "--scale",
+        "0.02",
+        "--db",
+        "mashan.db",
+        "--workers",
+        "1",
+    ]
+    result = runner.invoke(app, args, env=WIDE)
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())  # the table's title wraps
+    assert "mashan-since-2016-x0.02 · mashan-beinong · seed 2016 · 158 disputes" in output
+    assert "withdrawn" in output
+    assert "resolution rate (mashan-beinong): 9" in output
+    with fq.storage.SQLiteEventStore(tmp_path / "mashan.db") as store:
+        states = {fq.replay(store.load(s), policy="mashan-beinong").state for s in store.streams()}
+    assert {"closed", "withdrawn"} <= states
+
+
 def test_simulate_prints_the_same_figures_on_one_worker_as_on_several(runner: CliRunner, tmp_path: Path) -> None:
     outputs = []
     for workers, db in (("1", "one.db"), ("2", "two.db")):

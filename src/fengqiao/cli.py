@@ -181,6 +181,7 @@ class ScenarioName(StrEnum):
     huaiyang = "huaiyang"
     province = "province"
     shanxi = "shanxi"
+    mashan = "mashan"
 
 
 _CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -193,6 +194,7 @@ _SCENARIOS = {
     ScenarioName.huaiyang: simulation.huaiyang_year,
     ScenarioName.province: simulation.province,
     ScenarioName.shanxi: simulation.shanxi_three_years,
+    ScenarioName.mashan: simulation.mashan_since_2016,
 }
 
 

@@ -125,12 +125,21 @@ def test_the_docs_figures_page_shows_the_table_the_simulation_gives(fast: Figure
         ("policies/yongji_54333.md", "puzhou-2024"),
         ("policies/huaiyang_ten_categories.md", "huaiyang-year"),
         ("policies/xiqi_family_risk.md", "xiqi"),
+        ("policies/mashan_beinong.md", "mashan-since-2016"),
     ],
 )
 def test_each_policy_pages_figures_section_shows_its_rows(fast: Figures, page: str, name: str) -> None:
     text = (DOCS / page).read_text(encoding="utf-8")
     figures_section = text[text.index("## Figures") :]
     assert fast.markdown("en", only=name) in figures_section
+
+
+def test_mashan_resolved_more_than_7000(fast: Figures) -> None:
+    (check,) = [c for c in fast.checks if c.reproduction == "mashan-since-2016"]
+    assert check.key == "resolved"
+    assert check.reported == "7000多件"
+    assert 7000 < check.simulated < 8000
+    assert check.matches
 
 
 def test_the_province_three_years_match_the_report() -> None:

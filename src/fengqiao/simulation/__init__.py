@@ -10,6 +10,8 @@ with the preset :func:`xiqi`. See ``docs/simulation.md`` for the calibrations an
 of policies.
 """
 
+from fengqiao.simulation._agents import Agent, AgentFactory, agent_for, led_by, register_agent
+from fengqiao.simulation._court_agent import Court
 from fengqiao.simulation.agent import Officer
 from fengqiao.simulation.households import (
     HouseholdScenario,
@@ -23,6 +25,7 @@ from fengqiao.simulation.scenario import (
     Scenario,
     Staff,
     huaiyang_year,
+    mashan_since_2016,
     province,
     puzhou_2024,
     shanxi_three_years,
@@ -32,6 +35,9 @@ from fengqiao.simulation.scenario import (
 
 __all__ = [
     "CHUNK",
+    "Agent",
+    "AgentFactory",
+    "Court",
     "HouseholdScenario",
     "HouseholdSimulationResult",
     "Officer",
@@ -40,9 +46,13 @@ __all__ = [
     "SimulationResult",
     "Staff",
     "Village",
+    "agent_for",
     "huaiyang_year",
+    "led_by",
+    "mashan_since_2016",
     "province",
     "puzhou_2024",
+    "register_agent",
     "shanxi_three_years",
     "simulate",
     "simulate_households",

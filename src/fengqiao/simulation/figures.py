@@ -36,6 +36,7 @@ from fengqiao.simulation.run import simulate
 from fengqiao.simulation.scenario import (
     Scenario,
     huaiyang_year,
+    mashan_since_2016,
     puzhou_2024,
     shanxi_three_years,
     yongji_2024,
@@ -224,7 +225,7 @@ def _disputes(
 
 def _households(workers: int) -> dict[str, float]:
     del workers  # a township's year runs in one process
-    return dict(simulate_households(xiqi()).figures())
+    return dict(simulate_households(xiqi(), "xiqi-family-risk").figures())
 
 
 def _percent(decimals: int, value: float, text: str, relation: Relation = "equals") -> Reported:
@@ -256,7 +257,7 @@ REPRODUCTIONS: Mapping[str, Reproduction] = {
                 Reported(
                     key="handed_over",
                     value=51,
-                    text="其余 (51)",
+                    text="51 (其余)",
                     zh="移交相关责任单位",
                     en="handed to departments (the rest)",
                 ),
@@ -328,6 +329,24 @@ REPRODUCTIONS: Mapping[str, Reproduction] = {
             command="fengqiao households simulate",
             note_zh="5 + 23 + 185 = 213，不是257：其余44户纳入关注但未定类，照报道复现。",
             note_en="5 + 23 + 185 = 213, not 257: the other 44 watched households are unclassed, as reported.",
+        ),
+        Reproduction(
+            name="mashan-since-2016",
+            zh="马山县人民法院，2016年以来",
+            en="Mashan county court, since 2016",
+            source="002 (the Guangxi pieces), Mashan's 贝侬 mediation",
+            figures=(
+                Reported(
+                    key="resolved",
+                    value=7000,
+                    text="7000多件",
+                    zh="“贝侬”调解+司法确认解决矛盾纠纷",
+                    en="resolved by 贝侬 mediation + judicial confirmation (7,000+)",
+                    relation="more_than",
+                ),
+            ),
+            run=_disputes(mashan_since_2016, lambda: "mashan-beinong"),
+            command="fengqiao simulate mashan --policy mashan-beinong",
         ),
         Reproduction(
             name="shanxi-3y",

@@ -11,7 +11,8 @@ cases and writes to the store, in arrival order. The result does not depend on t
 workers: the same scenario (seed included) and policy give the same result, history for
 history, and the same rows in the same order in the store. Each chunk's disputes draw their
 stories from seeds of their own, so the only thing one dispute hands the next is what the
-officer has *learned* (see :class:`~fengqiao.simulation.Officer`); a worker starts a chunk
+agent has *learned* (the police :class:`~fengqiao.simulation.Officer`, or the
+:class:`~fengqiao.simulation.Court` of a court-led policy: see ``agent_for``); a worker starts a chunk
 from what was learned before it as far as it is known, and a chunk whose start turns out
 different from what the chunks before it actually learned is handled again — which
 happens only while the officer is still learning, at the start of a run.
@@ -38,7 +39,7 @@ from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies._figures import resolution_rate
 from fengqiao.policies.base import CHINA_TZ, Policy
-from fengqiao.simulation.agent import Officer
+from fengqiao.simulation._agents import agent_for
 from fengqiao.simulation.plan import Fate, arrivals, cases, deal, skip
 from fengqiao.simulation.scenario import Scenario
 from fengqiao.storage.base import EventStore
@@ -219,13 +220,15 @@ class _Runner:
         spare = itertools.count(1)  # every dispute is given its id; these are never needed
         self.wf = Workflow(policy, clock=self.clock, ids=lambda: f"{scenario.name}-spare-{next(spare)}")
         self.rng = random.Random()
+        self.agent = agent_for(self.wf.policy)
+        """The police officer, the court, or another registered agent (see ``_agents``)."""
 
     def run(self, job: _Job) -> _Done:
         """Handle ``job``'s disputes in order, starting from what it says was learned."""
         if job.state is not None:
             self.rng.setstate(job.state)
         refusals: Counter[str] = Counter()
-        officer = Officer(self.wf, self.clock, self.scenario, refusals)
+        officer = self.agent(self.wf, self.clock, self.scenario, refusals)
         officer.learned = set(job.learned)
         states: Counter[str] = Counter()
         disputes: list[Dispute] = []

@@ -43,7 +43,9 @@ def count_disputes(
     level reached), ``confirmed`` (confirmed by the court), ``withdrawn`` (suits withdrawn),
     ``awaiting_confirmation``, ``potentially_major``, ``reported_to_centre``,
     ``joint_sessions``, ``referred``, ``open``, ``escalated``, ``merged``,
-    ``mediation_rate`` (resolved ÷ screened) and ``mediation_rate_percent`` (one decimal).
+    ``mediation_rate`` (resolved ÷ screened), ``mediation_rate_percent`` (one decimal) and
+    ``resolution_rate``, the same fraction under the name every policy's figures give it (the
+    simulation's and the ledger's resolution rate).
     """
     keys = (
         "screened",
@@ -81,6 +83,6 @@ def count_disputes(
         else:
             c["open"] += 1
     figures: dict[str, float] = dict(c)
-    figures["mediation_rate"] = c["resolved"] / c["screened"] if c["screened"] else 0.0
+    figures["mediation_rate"] = figures["resolution_rate"] = c["resolved"] / c["screened"] if c["screened"] else 0.0
     figures["mediation_rate_percent"] = resolution_rate(c["screened"], c["resolved"])
     return figures

@@ -100,6 +100,8 @@ class MashanBeinong(BasePolicy):
     """
 
     name: ClassVar[str] = "mashan-beinong"
+    led_by: ClassVar[str] = "court"
+    """Court-led: the simulation drives it with the court's agent, not a station's police officer."""
 
     grading_table: DecisionTable = attrs.field(factory=default_grading_table)
     grades: tuple[str, ...] = attrs.field(
