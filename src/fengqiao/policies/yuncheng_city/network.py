@@ -106,12 +106,20 @@ class Centre:
         return ("、" if lang == "zh" else ", ").join(k.label("zh" if lang == "zh" else "en") for k in chosen)
 
 
+def _rooms(value: Iterable[Room]) -> tuple[Room, ...]:
+    return tuple(value)
+
+
+def _centres(value: Iterable[Centre]) -> tuple[Centre, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class CityNetwork:
     """The branded rooms, each by a unique name, and at most one centre per level."""
 
-    rooms: tuple[Room, ...] = attrs.field(converter=tuple)
-    centres: tuple[Centre, ...] = attrs.field(converter=tuple)
+    rooms: tuple[Room, ...] = attrs.field(converter=_rooms)
+    centres: tuple[Centre, ...] = attrs.field(converter=_centres)
     _room: Mapping[str, Room] = attrs.field(init=False, repr=False, eq=False)
     _centre: Mapping[Department, Centre] = attrs.field(init=False, repr=False, eq=False)
 
