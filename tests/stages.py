@@ -92,3 +92,16 @@ def commands(run: Lifecycle) -> Iterator[tuple[fq.Dispute, Step]]:
         yield before, step
         if step.accepted:
             before = next(accepted)
+
+
+def check_replay_and_graph(run: Lifecycle, policy: fq.Policy) -> None:
+    """Each accepted command moved the dispute along the graph by one event; replay and JSON give the value back."""
+    graph, values = run.workflow.graph, iter(run.disputes[1:])
+    for before, step in commands(run):
+        if step.accepted:
+            after = next(values)
+            assert after.state == graph.target(before.state, step.trigger)
+            assert after.history[:-1] == before.history
+    d = run.dispute
+    assert fq.replay(d.history, policy=policy) == d
+    assert fq.loads(fq.dumps(d), fq.Dispute) == d

@@ -14,6 +14,8 @@ VOCABULARIES: list[type[Vocabulary]] = [
     fq.Category,
     fq.Department,
     fq.MediationForce,
+    fq.MediationKind,
+    fq.JointKind,
     fq.VisitKind,
     fq.RiskFactor,
     fq.Route,

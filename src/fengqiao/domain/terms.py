@@ -18,7 +18,9 @@ __all__ = [
     "Category",
     "Channel",
     "Department",
+    "JointKind",
     "MediationForce",
+    "MediationKind",
     "Outcome",
     "PartyKind",
     "PartyRole",
@@ -82,7 +84,11 @@ _CORE_PLATFORMS = frozenset({Channel.ALARM_110, Channel.LEGAL_SUPERVISION, Chann
 
 
 class Department(Vocabulary):
-    """A department a dispute that is not police business is handed to (责任部门)."""
+    """A department a dispute is handed to (责任部门), or a dispute-resolution centre (矛调中心).
+
+    The last four are Yuncheng's four levels of dispute-resolution centre (市县乡村四级"矛调中心"),
+    to which the police hand disputes under the police–mediation docking (警调对接).
+    """
 
     JUSTICE_OFFICE = "justice_office", "司法所", "justice office"
     COURT = "court", "人民法院", "court"
@@ -97,10 +103,28 @@ class Department(Vocabulary):
     AGRICULTURE = "agriculture", "农业农村部门", "agriculture and rural affairs"
     HOUSING = "housing", "住建部门", "housing and construction"
     VILLAGE_COMMITTEE = "village_committee", "村（居）委会", "village or residents' committee"
+    CITY_CENTRE = "city_centre", "市级矛调中心", "city dispute-resolution centre"
+    COUNTY_CENTRE = "county_centre", "县级矛调中心", "county dispute-resolution centre"
+    TOWNSHIP_CENTRE = "township_centre", "乡镇矛调中心", "township dispute-resolution centre"
+    VILLAGE_CENTRE = "village_centre", "村级矛调中心", "village dispute-resolution centre"
+
+    @property
+    def is_centre(self) -> bool:
+        """One of the four levels of dispute-resolution centre (矛调中心)."""
+        return self in _CENTRES
+
+
+_CENTRES = frozenset(
+    {Department.CITY_CENTRE, Department.COUNTY_CENTRE, Department.TOWNSHIP_CENTRE, Department.VILLAGE_CENTRE}
+)
 
 
 class MediationForce(Vocabulary):
-    """Who mediates (调解力量). The first four are Yongji's four mediating forces."""
+    """Who mediates (调解力量). The first four are Yongji's four mediating forces.
+
+    Yuncheng adds the people's mediators stationed in police stations (民调入所) and the retired
+    officers and retired judges who run the stations' branded mediation rooms.
+    """
 
     VILLAGE_GRID = "village_grid", "村网格调解", "village grid mediation"
     TOWNSHIP_PEOPLES = "township_peoples", "镇人民调解", "township people's mediation"
@@ -110,6 +134,41 @@ class MediationForce(Vocabulary):
     LAWYER = "lawyer", "值班律师调解", "lawyer on duty"
     BEINONG = "beinong", "“贝侬”调解", "Beinong mediators (kin and elders)"
     AGRICULTURE = "agriculture", "农业农村部门", "agriculture and rural affairs bureau"
+    STATIONED_MEDIATOR = "stationed_mediator", "驻所人民调解员调解", "people's mediator stationed in the police station"
+    RETIRED_OFFICER = "retired_officer", "退休民警调解", "retired police officer"
+    RETIRED_JUDGE = "retired_judge", "退休法官调解", "retired judge"
+
+
+class JointKind(Vocabulary):
+    """A kind of joint mediation of public-order disputes (治安纠纷) in a police station (Yuncheng).
+
+    Each is the station's police (``MediationForce.POLICE_OFFICE``) mediating together with a
+    partner, named by :attr:`force`.
+    """
+
+    COURT_STATION = "court_station", "庭所对接", "court-station docking"
+    MEDIATORS_IN_STATION = "mediators_in_station", "民调入所", "people's mediators in the station"
+    LAWYERS_IN_STATION = "lawyers_in_station", "律师进所", "lawyers in the station"
+
+    @property
+    def force(self) -> MediationForce:
+        """The partner who mediates with the station's police: the court, a stationed mediator, a lawyer."""
+        return _JOINT_PARTNER[self]
+
+
+_JOINT_PARTNER = {
+    JointKind.COURT_STATION: MediationForce.COURT,
+    JointKind.MEDIATORS_IN_STATION: MediationForce.STATIONED_MEDIATOR,
+    JointKind.LAWYERS_IN_STATION: MediationForce.LAWYER,
+}
+
+
+class MediationKind(Vocabulary):
+    """The three kinds of mediation a dispute-resolution centre links (三调衔接)."""
+
+    ADMINISTRATIVE = "administrative", "行政调解", "administrative mediation"
+    PEOPLES = "peoples", "人民调解", "people's mediation"
+    JUDICIAL = "judicial", "司法调解", "judicial mediation"
 
 
 class VisitKind(Vocabulary):

@@ -49,6 +49,7 @@ from fengqiao.policies.rhythms import (
 from fengqiao.policies.shanxi_fengqiao_station import ShanxiFengqiaoStation
 from fengqiao.policies.xiqi_family_risk import XiqiFamilyRisk
 from fengqiao.policies.yongji_54333 import Yongji54333
+from fengqiao.policies.yuncheng_city import YunchengCity
 
 __all__ = [
     "CHINA_TZ",
@@ -82,6 +83,7 @@ __all__ = [
     "Weekday",
     "XiqiFamilyRisk",
     "Yongji54333",
+    "YunchengCity",
     "compose",
     "get",
     "get_household",
@@ -98,5 +100,6 @@ register("jiang-daily-monthly", JiangDailyMonthly)
 register("mashan-beinong", MashanBeinong)
 register("shanxi-fengqiao-station", ShanxiFengqiaoStation)
 register("yongji-54333", Yongji54333)
+register("yuncheng-city", YunchengCity)
 register_household("household-base", HouseholdBasePolicy)
 register_household("xiqi-family-risk", XiqiFamilyRisk)

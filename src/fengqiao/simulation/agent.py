@@ -59,6 +59,8 @@ _LESSONS = frozenset(
         "joint-forces-missing",
         "court-force-missing",
         "force-missing",
+        "joint-kind-missing",
+        "centre-missing",
     }
 )
 """Refusals answered by a better payload next time (and for every later dispute)."""

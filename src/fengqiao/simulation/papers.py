@@ -62,6 +62,26 @@ _SIMPLE_FORCE = Chooser(tuple(zip(_FOUR_FORCES, (5, 2, 2, 1), strict=True)))
 """The one force of a simple dispute; draws as ``rng.choices(_FOUR_FORCES, weights=(5, 2, 2, 1))[0]``
 would, without adding the weights up again at every draw."""
 
+_CITY_PARTNER: Mapping[Category, MediationForce] = {
+    **dict.fromkeys(
+        (Category.DEBT, Category.PRIVATE_LOAN, Category.LAND_CONTRACT, Category.FOREST_LAND), MediationForce.COURT
+    ),
+    **dict.fromkeys(
+        (
+            Category.INJURY_COMPENSATION,
+            Category.TRAFFIC,
+            Category.PROPERTY_MANAGEMENT,
+            Category.CONSUMER,
+            Category.TRADE,
+            Category.WAGE_ARREARS,
+        ),
+        MediationForce.LAWYER,
+    ),
+}
+"""Who joins the station in a joint mediation Yuncheng asks for (``joint-kind-missing``): the court for
+debts, loans and land (庭所对接), a lawyer for compensation, contracts and wages (律师进所), and a
+stationed people's mediator for the rest — family, neighbours, feelings (民调入所)."""
+
 # The papers the officer files, built once: they are immutable, and every payload may share them.
 _JOINT_NOTICE = DossierItem(kind=DossierKind.JOINT_HANDLING_NOTICE, title="联调联处通知单")
 _HANDOVER_NOTICE = DossierItem(kind=DossierKind.POLICE_MEDIATION_NOTICE, title="公调对接通知单")
@@ -71,7 +91,11 @@ _CORRECTION_RECORD = DossierItem(kind=DossierKind.CORRECTION_RECORD, title="执�
 
 
 def mediate_payload(d: Dispute, rng: random.Random, learned: Collection[str], mediator: str) -> dict[str, Any]:
-    """One of the four forces for a simple dispute; the police office and one or two more for a complex one."""
+    """One of the four forces for a simple dispute; the police office and one or two more for a complex one.
+
+    A complex dispute also gets the partner of a joint kind once the officer has learned it
+    (``joint-kind-missing``: the court, a lawyer or a stationed mediator, by category).
+    """
     if d.complex:
         forces = {MediationForce.POLICE_OFFICE, *rng.sample(_JOINING_FORCES, rng.randint(1, 2))}
     else:
@@ -82,19 +106,28 @@ def mediate_payload(d: Dispute, rng: random.Random, learned: Collection[str], me
         forces.add(MediationForce.JUDICIAL_PROFESSIONAL)
     if "court-force-missing" in learned and d.channel is Channel.COURT_PRE_FILING:
         forces.add(MediationForce.COURT)
+    if "joint-kind-missing" in learned and d.complex:
+        forces |= {MediationForce.POLICE_OFFICE, _CITY_PARTNER.get(d.category, MediationForce.STATIONED_MEDIATOR)}
     documents = (_JOINT_NOTICE,) if "joint-notice-missing" in learned and (d.complex or len(forces) >= 2) else ()
     # Tuples, as the payload keeps them: a payload built from its own kind of values skips its converters.
     return {"forces": tuple(sorted(forces)), "documents": documents, "mediator": mediator.partition(":")[2]}
 
 
 def refer_payload(d: Dispute, learned: Collection[str], reason: str) -> dict[str, Any]:
-    """The department for the category, and the papers the officer has learned to send."""
+    """The department for the category, and the papers the officer has learned to send.
+
+    Once it has learned that police business goes to a dispute-resolution centre
+    (``centre-missing``, Yuncheng's 警调对接), such a dispute goes to the township's centre.
+    """
     documents: tuple[DossierItem, ...] = ()
     if "handover-paper-missing" in learned:
         documents += (_HANDOVER_NOTICE,)
     if "committee-report-missing" in learned:
         documents += (_COMMITTEE_REPORT,)
-    return {"department": DEPARTMENTS[d.category], "reason": reason, "documents": documents}
+    department = DEPARTMENTS[d.category]
+    if "centre-missing" in learned and d.assessment is not None and d.assessment.police_business:
+        department = Department.TOWNSHIP_CENTRE
+    return {"department": department, "reason": reason, "documents": documents}
 
 
 def resolve_payload(_d: Dispute) -> dict[str, Any]:

@@ -19,10 +19,8 @@ the policy asks, the pool answers with refusal reasons.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import attrs
@@ -32,6 +30,7 @@ from fengqiao.domain.party import Party
 from fengqiao.domain.terms import Category, PartyKind, RiskFactor
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.errors import PolicyDefinitionError
+from fengqiao.policies._toml import load_toml, shipped
 
 __all__ = [
     "CLAN_CATEGORIES",
@@ -191,13 +190,7 @@ class MediatorPool:
         Raises:
             PolicyDefinitionError: invalid TOML or data, with the place (``beinong[3]``).
         """
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise PolicyDefinitionError(f"{source}: invalid TOML: {exc}") from None
-        unknown = set(data) - {"beinong", "court_officers"}
-        if unknown:
-            raise PolicyDefinitionError(f"{source}: unknown key(s): {', '.join(sorted(unknown))}")
+        data = load_toml(text, source=source, keys=("beinong", "court_officers"))
         mediators = [m for i, g in enumerate(data.get("beinong", [])) for m in _group(g, f"{source}: beinong[{i}]")]
         officers = []
         for i, row in enumerate(data.get("court_officers", [])):
@@ -244,5 +237,5 @@ def _group(row: object, where: str) -> Iterator[Mediator]:
 def default_pool() -> MediatorPool:
     """The pool shipped with fengqiao (``policies/data/mashan_beinong_pool.toml``): 173 贝侬, 13 officers."""
     path = "data/mashan_beinong_pool.toml"
-    text = resources.files("fengqiao.policies").joinpath(path).read_text(encoding="utf-8")
+    text = shipped(path)
     return MediatorPool.from_toml(text, source=path)
