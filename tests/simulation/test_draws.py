@@ -92,7 +92,7 @@ def test_the_facts_drawn_for_a_province_are_pinned(scenario: Scenario, expected:
         (
             yongji_2024().scaled(0.2),
             "yongji-54333",
-            "4b96f3e3502813948f1a5813f3efedc2746fa31a56693f629a2cac53a9ff6c91",
+            "b16e0ea5acae58dca223cf17c34e0d34b0fb56806eca5dfa2b7f3d50d287fae1",
         ),
         (province(disputes=1_000), "baseline", "9d2fd91c59c18717429676f724c2b8ebb15ebaa5cbdb8e3eaf06534696649a79"),
     ],

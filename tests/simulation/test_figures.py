@@ -126,6 +126,7 @@ def test_the_docs_figures_page_shows_the_table_the_simulation_gives(fast: Figure
         ("policies/huaiyang_ten_categories.md", "huaiyang-year"),
         ("policies/xiqi_family_risk.md", "xiqi"),
         ("policies/mashan_beinong.md", "mashan-since-2016"),
+        ("policies/yuncheng_city.md", "yuncheng-2024"),
     ],
 )
 def test_each_policy_pages_figures_section_shows_its_rows(fast: Figures, page: str, name: str) -> None:

@@ -42,6 +42,11 @@ class YunchengCity(Composite):
         self.name = "yuncheng-city"
         self.yongji, self.city = yongji, city
 
+    @property
+    def rate_decimals(self) -> int:
+        """The decimals of the city's resolution rate (the city rules', 2: 97.68%)."""
+        return self.city.rate_decimals
+
     def metrics(self, disputes: Iterable[Dispute]) -> Mapping[str, float]:
         """The city's figures: Yongji's counts with the centres' results and ``multi_party`` (see ``figures``)."""
         return count_city(disputes, yongji=self.yongji, city=self.city)
