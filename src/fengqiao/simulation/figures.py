@@ -27,10 +27,9 @@ import attrs
 
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import ValidationError
-from fengqiao.policies import registry
+from fengqiao.policies import Yongji54333, registry
 from fengqiao.policies._figures import resolution_rate
 from fengqiao.policies.base import Policy
-from fengqiao.policies.yongji_54333 import Yongji54333
 from fengqiao.simulation.households import simulate_households, xiqi
 from fengqiao.simulation.run import simulate
 from fengqiao.simulation.scenario import (
