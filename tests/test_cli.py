@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
+import attrs
 import pytest
 from typer.testing import CliRunner
 
@@ -12,6 +15,7 @@ import fengqiao as fq
 import fengqiao.storage
 from fengqiao.cli import app
 from fengqiao.ledger import SQLiteLedger
+from fengqiao.simulation.figures import REPRODUCTIONS
 from fengqiao.storage import Anchor, Repository
 
 PYTHON = Path(sys.executable)
@@ -515,3 +519,48 @@ def test_db_retry_refuses_a_store_that_does_not_exist_in_one_line_and_creates_no
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: db: {tmp_path / 'nope.db'} is not a file"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_figures_prints_each_reported_figure_beside_the_simulated_one(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["figures", "puzhou-2024", "yongji-2024"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "Puzhou station (Yongji), 2024 · puzhou-2024" in result.output
+    assert "99.7%" in result.output
+    assert "162" in result.output
+    assert "all 8 figures match" in result.output
+    assert "command: fengqiao simulate yongji --policy yongji-54333" in result.output
+    zh = runner.invoke(app, ["figures", "puzhou-2024", "--lang", "zh"], env=WIDE)
+    assert "永济市公安局蒲州派出所，2024年" in zh.output
+    assert "全部 3 个数字一致" in zh.output
+
+
+def test_figures_json_is_for_machines(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["figures", "huaiyang-year", "--json"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["all_match"] is True
+    (huaiyang,) = data["reproductions"]
+    assert [(f["key"], f["reported"], f["simulated_text"]) for f in huaiyang["figures"]] == [
+        ("screened", "510", "510"),
+        ("resolved", "510", "510"),
+        ("resolution_rate_percent", "100%", "100%"),
+    ]
+
+
+def test_figures_exits_1_when_a_figure_does_not_match(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    puzhou = REPRODUCTIONS["puzhou-2024"]
+    wrong = attrs.evolve(puzhou.figures[2], value=163, text="163")  # the report says 162
+    monkeypatch.setitem(
+        cast(dict[str, Any], REPRODUCTIONS), "puzhou-2024", attrs.evolve(puzhou, figures=(*puzhou.figures[:2], wrong))
+    )
+    result = runner.invoke(app, ["figures", "puzhou-2024"], env=WIDE)
+    assert result.exit_code == 1
+    assert "1 figure(s) do not match" in result.output
+    assert json.loads(runner.invoke(app, ["figures", "puzhou-2024", "--json"]).output)["all_match"] is False
+
+
+def test_figures_refuses_an_unknown_name_in_one_line() -> None:
+    result = run_main("figures", "nosuch")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: names: no reproduction named 'nosuch'; known: yongji-2024, ")
+    assert result.stderr.count("\n") == 1

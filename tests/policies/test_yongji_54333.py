@@ -686,3 +686,66 @@ def test_replaying_a_yongji_history_under_the_policy_gives_the_same_dispute(
     d = station.visit(station.with_dossier(station.follow_up(complex=True)), V.PHONE, V.ON_SITE, V.PUBLIC_RETURN)
     d = yongji.close(d, actor=OFFICER)
     assert fq.replay(d.history, policy=Yongji54333()) == d
+
+
+# -- settled on the spot (Puzhou's reading; off by default) --------------------------------
+
+
+def on_the_spot(clock: fq.FixedClock, window: timedelta | None) -> Station:
+    return Station(fq.Workflow(Yongji54333(on_the_spot=window), clock=clock), clock)
+
+
+def spot(station: Station, d: fq.Dispute) -> bool:
+    policy = station.wf.policy
+    assert isinstance(policy, Yongji54333)
+    return policy.settled_on_the_spot(d)
+
+
+def test_by_default_a_dispute_settled_at_once_still_needs_its_ab_dossier(station: Station) -> None:
+    d = station.follow_up()  # resolved 4.5 hours after its discovery, at the first attempt
+    assert not spot(station, d)
+    assert station.wf.dossier_gaps(d)
+    d = station.visit(d, V.PHONE)
+    assert any(c.startswith("yongji.close.dossier-missing.") for c in codes(station.wf, d, T.CLOSE))
+
+
+def test_a_simple_dispute_agreed_at_once_within_the_window_needs_no_dossier(clock: fq.FixedClock) -> None:
+    station = on_the_spot(clock, timedelta(hours=5))
+    d = station.follow_up()
+    assert spot(station, d)
+    assert station.wf.dossier_gaps(d) == ()
+    assert codes(station.wf, d, T.CLOSE) == ("yongji.close.no-visit",)  # the visit is still owed
+    d = station.visit(d, V.PHONE)
+    d = station.wf.close(d, actor=OFFICER, summary="当场化解，回访无反复")
+    metrics = station.wf.policy.metrics([d])
+    assert (metrics["on_the_spot"], metrics["ab_dossiers"], metrics["resolved"]) == (1, 0, 1)
+
+
+def test_past_the_window_the_dossier_is_owed(clock: fq.FixedClock) -> None:
+    station = on_the_spot(clock, timedelta(hours=4))
+    d = station.follow_up()  # 4.5 hours
+    assert not spot(station, d)
+    assert station.wf.dossier_gaps(d)
+
+
+def test_a_second_attempt_a_complex_dispute_or_a_referral_is_not_settled_on_the_spot(clock: fq.FixedClock) -> None:
+    station = on_the_spot(clock, timedelta(days=30))
+    d = station.mediating()
+    d = station.wf.record_attempt(d, actor=OFFICER, outcome=fq.Outcome.FAILED, summary="未达成")
+    d = station.wf.record_attempt(d, actor=OFFICER, outcome=fq.Outcome.AGREEMENT, summary="达成")
+    d = station.wf.resolve(d, actor=OFFICER, summary="达成协议")
+    assert not spot(station, d)
+    complex_ = station.follow_up(complex=True)
+    assert not spot(station, complex_)
+    referred = station.referred()
+    referred = station.wf.resolve(
+        referred, actor=OFFICER, summary="司法所反馈已化解", reported_by=D.JUSTICE_OFFICE, outcome=fq.Outcome.AGREEMENT
+    )
+    assert not spot(station, referred)
+    assert station.wf.dossier_gaps(referred)
+    assert not spot(station, station.mediating())  # not resolved yet
+
+
+def test_a_negative_window_is_refused() -> None:
+    with pytest.raises(fq.PolicyDefinitionError, match="on_the_spot must not be negative"):
+        Yongji54333(on_the_spot=timedelta(minutes=-1))
