@@ -5,13 +5,17 @@ Private; the command line lives in :mod:`fengqiao.cli`.
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-__all__ = ["LangOption", "Language", "console", "errors"]
+__all__ = ["CORES", "LangOption", "Language", "console", "errors"]
+
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+"""The cores this process may run on: how many workers a simulation uses by default."""
 
 console = Console()
 errors = Console(stderr=True)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fengqiao._cli_common import LangOption, Language, console
+from fengqiao._cli_common import CORES, LangOption, Language, console, errors
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.simulation.figures import REPRODUCTIONS, reproduce
 
@@ -27,14 +27,19 @@ def figures(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")] = False,
-    workers: Annotated[int, typer.Option(min=1, help="Processes that handle disputes (the same figures).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Processes that handle disputes (the same figures).")] = CORES,
     lang: LangOption = Language.en,
 ) -> None:
     """Simulate every report's figures with its seeded preset; print reported beside simulated.
 
     Exits 1 when a figure does not match.
     """
-    result = reproduce(names or None, workers=workers)
+    with errors.status("") as status:  # on stderr: the JSON on stdout stays clean
+        result = reproduce(
+            names or None,
+            workers=workers,
+            progress=lambda r: status.update(f"{'模拟' if lang is Language.zh else 'simulating'} {r.name} …"),
+        )
     if as_json:
         typer.echo(result.to_json())
     else:

@@ -9,7 +9,6 @@ User mistakes end in one clear line on stderr and exit code 2, never a traceback
 from __future__ import annotations
 
 import inspect
-import os
 import shlex
 from collections import Counter
 from collections.abc import Sequence
@@ -26,7 +25,7 @@ from rich.table import Table
 
 from fengqiao import _cli_quarantine as quarantine
 from fengqiao import simulation
-from fengqiao._cli_common import LangOption, Language, console, errors
+from fengqiao._cli_common import CORES, LangOption, Language, console, errors
 from fengqiao._cli_db import db_app
 from fengqiao._cli_figures import figures
 from fengqiao._cli_households import households_app, print_household_section
@@ -184,7 +183,6 @@ class ScenarioName(StrEnum):
     mashan = "mashan"
 
 
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 """The cores this process may run on: ``simulate --workers`` by default."""
 
 _SCENARIOS = {
@@ -207,7 +205,7 @@ def simulate(
     seed: Annotated[int | None, typer.Option(help="Random seed (the scenario's own by default).")] = None,
     workers: Annotated[
         int, typer.Option(min=1, help="Processes that handle disputes (the same result for any number).")
-    ] = _CORES,
+    ] = CORES,
 ) -> None:
     """Simulate a calibrated year of disputes under a policy, into the SQLite store."""
     if not scale > 0:
