@@ -50,12 +50,14 @@ def test_the_shovel_standoff_over_a_drainage_ditch() -> None:
     assert d.grading is not None
     assert {"major_category", "joint_handling"} <= d.grading.flags
 
-    # 一案一议一台账: nothing moves until a leader and an officer answer for the case.
+    # 一案一议一台账: nothing moves until the case is discussed and a leader and an officer answer for it.
     forces = [F.POLICE_OFFICE, F.JUDICIAL_PROFESSIONAL, F.TOWNSHIP_PEOPLES, F.VILLAGE_GRID]
     assert wf.check(d, "mediate", actor=OFFICER, forces=forces).codes == (
+        "huaiyang.mediate.case-discussion-missing",
         "huaiyang.mediate.responsible-leader-missing",
         "huaiyang.mediate.responsible-officer-missing",
     )
+    d = wf.attach(d, fq.DossierItem(kind=K.CASE_DISCUSSION, title="一案一议：多部门联合调处，所长包案"), actor=OFFICER)
     d = wf.assign(d, actor=OFFICER, person="西关派出所所长周某", role=fq.Role.RESPONSIBLE_LEADER)
     d = wf.assign(d, actor=OFFICER, person="社区民警刘某", role=fq.Role.RESPONSIBLE_OFFICER)
 
@@ -123,7 +125,9 @@ def test_the_unpaid_worker_who_threatened_to_settle_accounts() -> None:
     d = wf.grade(d, actor=OFFICER)
     assert d.grade == "red"
 
-    # The station head takes it on himself, with the community officer as responsible officer.
+    # The case is discussed; the station head takes it on himself, with the community officer
+    # as responsible officer.
+    d = wf.attach(d, fq.DossierItem(kind=K.CASE_DISCUSSION, title="一案一议：所长电话劝导，约谈包工头"), actor=OFFICER)
     d = wf.assign(d, actor=OFFICER, person="西关派出所所长周某", role=fq.Role.RESPONSIBLE_LEADER)
     d = wf.assign(d, actor=OFFICER, person="社区民警刘某", role=fq.Role.RESPONSIBLE_OFFICER)
     d = wf.mediate(d, actor=HEAD, forces=[F.POLICE_OFFICE], mediator="所长周某")
@@ -171,6 +175,7 @@ def test_had_the_worker_attacked_there_would_be_no_reward() -> None:
 
 EVERY_CODE = [
     "huaiyang.<trigger>.upgrade-pending",
+    "huaiyang.<trigger>.case-discussion-missing",
     "huaiyang.<trigger>.responsible-leader-missing",
     "huaiyang.<trigger>.responsible-officer-missing",
     "huaiyang.regrade.must-go-up",
