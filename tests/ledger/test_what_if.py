@@ -95,8 +95,12 @@ def test_re_deciding_stops_at_the_first_refusal_and_counts_what_was_left() -> No
     d = weapon_case_mediated()
     report = what_if([d], HuaiyangTenCategories())
     stop = report.divergences[-1]
-    assert (stop.index, stop.trigger, stop.kind) == (2, "mediate", "refused")  # red: nobody responsible named yet
-    assert stop.codes == ("huaiyang.mediate.responsible-leader-missing", "huaiyang.mediate.responsible-officer-missing")
+    assert (stop.index, stop.trigger, stop.kind) == (2, "mediate", "refused")  # 一案一议: not discussed, nobody named
+    assert stop.codes == (
+        "huaiyang.mediate.case-discussion-missing",
+        "huaiyang.mediate.responsible-leader-missing",
+        "huaiyang.mediate.responsible-officer-missing",
+    )
     assert (stop.stopped, stop.unchecked) == (True, 1)
     assert report.events == 3
     assert report.stopped == (d.id,)

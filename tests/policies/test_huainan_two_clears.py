@@ -490,10 +490,16 @@ def test_the_sample_holds_only_disputes_handled_that_day(wf: fq.Workflow, clock:
     assert spot_check_sample(handled, DAY + timedelta(days=1), seed=1, rate=1.0) == ()
 
 
+def test_the_daily_check_draws_every_dispute_handled_that_day_by_default(wf: fq.Workflow, clock: fq.FixedClock) -> None:
+    untouched = alert(wf, summary="尚未研判")
+    ds = handled_disputes(wf, clock, 11)
+    assert spot_check_sample([untouched, *ds], DAY, seed=0) == tuple(ds)  # 全面抽查，逐一评查
+
+
 def test_the_rate_is_rounded_up_so_a_busy_day_is_always_checked(wf: fq.Workflow, clock: fq.FixedClock) -> None:
     ds = handled_disputes(wf, clock, 11)
-    assert len(spot_check_sample(ds, DAY, seed=0)) == 2  # 10% of 11, rounded up
-    assert len(spot_check_sample(ds[:3], DAY, seed=0)) == 1
+    assert len(spot_check_sample(ds, DAY, seed=0, rate=0.1)) == 2  # 10% of 11, rounded up
+    assert len(spot_check_sample(ds[:3], DAY, seed=0, rate=0.1)) == 1
     assert len(spot_check_sample(ds, DAY, seed=0, size=50)) == 11
 
 
@@ -550,13 +556,48 @@ def test_the_random_call_picks_a_key_alert_and_the_seed_fixes_it(wf: fq.Workflow
     ds = list(a_day_of_alerts(wf, clock).values())
     clock.set(datetime(2024, 7, 8, 18, 0, tzinfo=CST))
     ds.append(wf.grade(alert(wf, summary="扬言持刀报复邻居", risk_factors=["threat", "weapon"]), actor=OFFICER))
-    report = dispatch_report(ds, DAY, seed=3)
+    key_only = HuainanTwoClears(frequent_type_min=None)
+    report = dispatch_report(ds, DAY, seed=3, policy=key_only)
     assert len(report.key_alerts) == 2
+    assert report.frequent_types == ()
     assert report.spot_call is not None
     assert report.spot_call.dispute_id in report.key_alerts
-    assert dispatch_report(reversed(ds), DAY, seed=3).spot_call == report.spot_call
-    picks = {dispatch_report(ds, DAY, seed=s).spot_call for s in range(12)}
+    assert report.spot_call.reason == "key"
+    assert dispatch_report(reversed(ds), DAY, seed=3, policy=key_only).spot_call == report.spot_call
+    picks = {dispatch_report(ds, DAY, seed=s, policy=key_only).spot_call for s in range(12)}
     assert {p.dispute_id for p in picks if p is not None} == set(report.key_alerts)
+
+
+def test_the_random_call_also_picks_alerts_of_a_frequent_type(wf: fq.Workflow, clock: fq.FixedClock) -> None:
+    ds = a_day_of_alerts(wf, clock)  # three neighbour quarrels on 8 July (noise, fight, dog) and a key wage alert
+    report = dispatch_report(ds.values(), DAY, seed=3)
+    assert report.frequent_types == (fq.Category.NEIGHBOUR,)
+    assert report.frequent_alerts == tuple(sorted(ds[k].id for k in ("noise", "fight", "dog")))
+    assert report.key_alerts == (ds["wage"].id,)
+    picks = {dispatch_report(ds.values(), DAY, seed=s).spot_call for s in range(30)}
+    called = {(p.dispute_id, p.reason) for p in picks if p is not None}
+    assert called == {
+        (ds["noise"].id, "frequent"),
+        (ds["fight"].id, "frequent"),
+        (ds["dog"].id, "frequent"),
+        (ds["wage"].id, "key"),
+    }
+
+
+def test_how_many_alerts_make_a_frequent_type_is_configurable(wf: fq.Workflow, clock: fq.FixedClock) -> None:
+    ds = a_day_of_alerts(wf, clock)
+    two = dispatch_report(ds.values(), DAY, station="舜耕派出所", policy=HuainanTwoClears(frequent_type_min=2))
+    assert two.frequent_alerts == tuple(sorted((ds["fight"].id, ds["dog"].id)))
+    assert two.spot_call is not None
+    assert (two.spot_call.dispute_id in two.frequent_alerts, two.spot_call.reason) == (True, "frequent")
+    four = dispatch_report(ds.values(), DAY, policy=HuainanTwoClears(frequent_type_min=4))
+    assert four.frequent_types == ()
+
+
+@pytest.mark.parametrize("least", [0, -1, True, 2.5])
+def test_a_frequent_type_needs_at_least_one_alert(least: object) -> None:
+    with pytest.raises(fq.PolicyDefinitionError, match="frequent_type_min"):
+        HuainanTwoClears(frequent_type_min=least)  # type: ignore[arg-type]
 
 
 def test_a_day_without_key_alerts_has_no_random_call(wf: fq.Workflow, clock: fq.FixedClock) -> None:
@@ -570,6 +611,8 @@ def test_the_dispatch_view_of_one_station(wf: fq.Workflow, clock: fq.FixedClock)
     report = dispatch_report(ds, DAY, station="舜耕派出所")
     assert [r.station for r in report.rows] == ["舜耕派出所"]
     assert report.key_alerts == ()
+    assert report.frequent_types == ()  # two neighbour quarrels at this station: not a frequent type
+    assert report.spot_call is None
     empty = dispatch_report(ds, DAY, station="八公山派出所")
     assert empty.rows == (DispatchRow("八公山派出所"),)
 

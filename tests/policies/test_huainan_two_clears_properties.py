@@ -9,6 +9,7 @@ import itertools
 import math
 import random
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -175,7 +176,9 @@ def test_the_spot_check_sample_is_reproducible_and_drawn_from_the_days_handled_d
 
 @settings(max_examples=200, deadline=None)
 @given(batch=st.lists(runs(max_steps=10), min_size=0, max_size=4), seed=st.integers(0, 2**32))
-def test_the_dispatch_view_adds_up_and_its_random_call_is_a_key_alert(batch: list[Lifecycle], seed: int) -> None:
+def test_the_dispatch_view_adds_up_and_its_random_call_is_a_key_or_frequent_alert(
+    batch: list[Lifecycle], seed: int
+) -> None:
     disputes = [run.dispute for run in batch]
     report = dispatch_report(disputes, DAY, seed=seed)
     meeting = datetime(2024, 7, 9, 9, 0, tzinfo=CST)
@@ -188,9 +191,12 @@ def test_the_dispatch_view_adds_up_and_its_random_call_is_a_key_alert(batch: lis
     assert set(report.key_alerts) == {
         v.id for v in at_meeting if v.grading is not None and (v.grade == "key" or "key" in v.grading.flags)
     }
-    if report.key_alerts:
+    per_type = Counter(v.category for v in at_meeting)
+    assert set(report.frequent_alerts) == {v.id for v in at_meeting if per_type[v.category] >= 3}
+    if report.key_alerts or report.frequent_alerts:
         assert report.spot_call is not None
-        assert report.spot_call.dispute_id in report.key_alerts
+        assert report.spot_call.dispute_id in {*report.key_alerts, *report.frequent_alerts}
+        assert report.spot_call.reason == ("key" if report.spot_call.dispute_id in report.key_alerts else "frequent")
     else:
         assert report.spot_call is None
     assert dispatch_report(list(reversed(disputes)), DAY, seed=seed) == report

@@ -28,6 +28,7 @@ OFFICER = "officer:liu"
 GRID_WORKER = "grid_worker:wang"
 INFORMANT = "informant:chen"
 R = fq.RiskFactor
+DISCUSSION = fq.DossierItem(kind=fq.DossierKind.CASE_DISCUSSION, title="一案一议记录：明确责任领导、责任民警和化解方案")
 
 
 class Station:
@@ -61,15 +62,30 @@ class Station:
         )
 
     def graded(
-        self, *, risk_factors: Iterable[fq.RiskFactor] = (), police_business: bool = True, **kw: object
+        self,
+        *,
+        risk_factors: Iterable[fq.RiskFactor] = (),
+        police_business: bool = True,
+        discussed: bool = True,
+        **kw: object,
     ) -> fq.Dispute:
+        """Discovered and graded; by default also discussed, with its responsible people (一案一议)."""
         d = self.discovered(risk_factors=risk_factors, **kw)  # type: ignore[arg-type]
         self.clock.advance(minutes=30)
-        return self.wf.grade(d, actor=OFFICER, police_business=police_business)
+        d = self.wf.grade(d, actor=OFFICER, police_business=police_business)
+        return self.responsible(self.discussed(d)) if discussed else d
+
+    def discussed(self, d: fq.Dispute) -> fq.Dispute:
+        """The case discussion record filed (一案一议)."""
+        return self.wf.attach(d, DISCUSSION, actor=OFFICER)
 
     def responsible(self, d: fq.Dispute) -> fq.Dispute:
-        d = self.wf.assign(d, actor=OFFICER, person="所长张某", role=fq.Role.RESPONSIBLE_LEADER)
-        return self.wf.assign(d, actor=OFFICER, person="民警刘某", role=fq.Role.RESPONSIBLE_OFFICER)
+        """The responsible leader and officer named, those not named yet."""
+        if not d.assignees(fq.Role.RESPONSIBLE_LEADER):
+            d = self.wf.assign(d, actor=OFFICER, person="所长张某", role=fq.Role.RESPONSIBLE_LEADER)
+        if not d.assignees(fq.Role.RESPONSIBLE_OFFICER):
+            d = self.wf.assign(d, actor=OFFICER, person="民警刘某", role=fq.Role.RESPONSIBLE_OFFICER)
+        return d
 
     def red(self) -> fq.Dispute:
         """A shovel standoff: red, leader and officer named, mediation begun."""
@@ -187,58 +203,118 @@ def test_negative_periods_are_refused(field: str) -> None:
         HuaiyangTenCategories(**{field: timedelta(days=-1)})  # type: ignore[arg-type]
 
 
-# -- a red dispute needs its responsible leader and officer (一案一议一台账) ----------------------
-def test_red_dispute_cannot_be_mediated_before_leader_and_officer_are_named(station: Station) -> None:
-    d = station.graded(risk_factors=[R.WEAPON])
+# -- 一案一议一台账: every major dispute is discussed and has its responsible leader and officer -----
+def test_a_major_dispute_is_not_mediated_before_it_is_discussed_and_its_people_are_named(station: Station) -> None:
+    d = station.graded(risk_factors=[R.WEAPON], discussed=False)
     assert station.codes(d, "mediate", forces=["police_office"]) == (
+        "huaiyang.mediate.case-discussion-missing",
         "huaiyang.mediate.responsible-leader-missing",
         "huaiyang.mediate.responsible-officer-missing",
     )
     assert fq.Trigger.MEDIATE not in station.wf.triggers(d)
+    assert [r.code for r in station.wf.dossier_gaps(d)] == ["huaiyang.dossier.case-discussion"]
 
 
-def test_red_dispute_with_only_a_leader_still_needs_its_officer(station: Station) -> None:
-    d = station.graded(risk_factors=[R.WEAPON])
+def test_a_yellow_or_blue_major_dispute_is_discussed_too(station: Station) -> None:
+    for factors in ([R.LONG_STANDING], []):
+        d = station.graded(risk_factors=factors, discussed=False)
+        assert d.grade in ("yellow", "blue")
+        assert station.codes(d, "mediate") == (
+            "huaiyang.mediate.case-discussion-missing",
+            "huaiyang.mediate.responsible-leader-missing",
+            "huaiyang.mediate.responsible-officer-missing",
+        )
+
+
+def test_a_discussed_dispute_with_only_a_leader_still_needs_its_officer(station: Station) -> None:
+    d = station.discussed(station.graded(risk_factors=[R.WEAPON], discussed=False))
     d = station.wf.assign(d, actor=OFFICER, person="所长张某", role=fq.Role.RESPONSIBLE_LEADER)
     assert station.codes(d, "mediate") == ("huaiyang.mediate.responsible-officer-missing",)
 
 
-def test_red_dispute_is_mediated_once_leader_and_officer_are_named(station: Station) -> None:
-    d = station.responsible(station.graded(risk_factors=[R.WEAPON]))
+def test_a_dispute_with_its_people_named_still_needs_its_discussion_record(station: Station) -> None:
+    d = station.responsible(station.graded(discussed=False))
+    assert station.codes(d, "mediate") == ("huaiyang.mediate.case-discussion-missing",)
+    refusal = station.wf.check(d, "mediate", actor=OFFICER).refusals[0]
+    assert "一案一议" in refusal.zh
+    assert "case discussion record" in refusal.en
+
+
+def test_red_dispute_is_mediated_once_discussed_and_its_people_are_named(station: Station) -> None:
+    d = station.graded(risk_factors=[R.WEAPON])
     d = station.wf.mediate(d, actor=OFFICER, forces=["police_office", "judicial_professional"])
     assert d.state is fq.State.MEDIATING
+    assert station.wf.dossier_gaps(d) == ()
 
 
-def test_red_dispute_cannot_be_referred_before_its_responsible_people_are_named(station: Station) -> None:
-    d = station.graded(risk_factors=[R.THREAT], police_business=False)
-    assert "huaiyang.refer.responsible-leader-missing" in station.codes(d, "refer", department="labour_inspection")
+def test_a_major_dispute_is_not_referred_before_it_is_discussed(station: Station) -> None:
+    d = station.graded(police_business=False, discussed=False)
+    codes = station.codes(d, "refer", department="labour_inspection", documents=[_committee_report()])
+    assert codes == (
+        "huaiyang.refer.case-discussion-missing",
+        "huaiyang.refer.responsible-leader-missing",
+        "huaiyang.refer.responsible-officer-missing",
+    )
 
 
-def test_yellow_dispute_is_mediated_without_named_leader(station: Station) -> None:
-    d = station.graded(risk_factors=[R.LONG_STANDING])
-    assert station.codes(d, "mediate") == ()
+def test_a_dispute_outside_the_ten_categories_is_discussed_only_once_red(station: Station) -> None:
+    d = station.graded(category=fq.Category.PROPERTY_MANAGEMENT, risk_factors=[R.LONG_STANDING], discussed=False)
+    assert (d.grade, station.codes(d, "mediate"), station.wf.dossier_gaps(d)) == ("yellow", (), ())
+    red = station.graded(category=fq.Category.PROPERTY_MANAGEMENT, risk_factors=[R.THREAT], discussed=False)
+    assert "huaiyang.mediate.case-discussion-missing" in station.codes(red, "mediate")
 
 
-def test_dispute_raised_to_red_mid_mediation_waits_for_its_responsible_people(station: Station) -> None:
-    d = station.yellow()
+def test_a_dispute_raised_to_red_mid_mediation_waits_for_its_discussion(station: Station) -> None:
+    d = station.graded(category=fq.Category.PROPERTY_MANAGEMENT, risk_factors=[R.LONG_STANDING], discussed=False)
+    d = station.wf.mediate(d, actor=OFFICER, forces=[fq.MediationForce.POLICE_OFFICE])
     d = station.wf.regrade(d, actor=OFFICER, risk_factors=[R.LONG_STANDING, R.THREAT], reason="扬言报复")
     assert d.grade == "red"
     assert station.codes(d, "record_attempt", outcome="partial") == (
+        "huaiyang.record_attempt.case-discussion-missing",
         "huaiyang.record_attempt.responsible-leader-missing",
         "huaiyang.record_attempt.responsible-officer-missing",
     )
     assert "huaiyang.resolve.responsible-leader-missing" in station.codes(d, "resolve")
-    assert station.codes(station.responsible(d), "resolve") == ()
+    assert station.codes(station.responsible(station.discussed(d)), "resolve") == ()
 
 
-def test_naming_the_responsible_people_is_due_a_day_after_the_dispute_turns_red(station: Station) -> None:
-    d = station.graded(risk_factors=[R.WEAPON])
+@pytest.mark.parametrize(
+    ("scope", "yellow_major", "blue_other"),
+    [("major", True, False), ("all", True, True), ("red", False, False)],
+)
+def test_which_disputes_are_discussed_is_configurable(scope: str, yellow_major: bool, blue_other: bool) -> None:
+    station = Station(HuaiyangTenCategories(discussion_for=scope))
+    yellow = station.graded(risk_factors=[R.LONG_STANDING], discussed=False)
+    other = station.graded(category=fq.Category.PROPERTY_MANAGEMENT, discussed=False)
+    red = station.graded(category=fq.Category.PROPERTY_MANAGEMENT, risk_factors=[R.WEAPON], discussed=False)
+    assert station.policy.under_discussion(yellow) is yellow_major
+    assert station.policy.under_discussion(other) is blue_other
+    assert station.policy.under_discussion(red) is True
+    assert ("huaiyang.mediate.case-discussion-missing" in station.codes(yellow, "mediate")) is yellow_major
+
+
+def test_an_unknown_discussion_scope_is_a_definition_error() -> None:
+    with pytest.raises(fq.PolicyDefinitionError, match="discussion_for"):
+        HuaiyangTenCategories(discussion_for="yellow")
+
+
+def test_naming_the_responsible_people_is_due_a_day_after_grading(station: Station) -> None:
+    d = station.graded(discussed=False)
     (check,) = station.wf.deadlines(d, at=START + timedelta(days=2))
-    assert check.deadline.code == "huaiyang.red.assign-responsible"
+    assert check.deadline.code == "huaiyang.case.assign-responsible"
+    assert check.deadline.due == START + timedelta(minutes=30, days=1)
     assert check.status is fq.DeadlineStatus.OVERDUE
     station.clock.advance(hours=3)
     (check,) = station.wf.deadlines(station.responsible(d))
     assert check.status is fq.DeadlineStatus.MET
+
+
+def test_red_only_discussion_is_due_a_day_after_the_dispute_turns_red() -> None:
+    station = Station(HuaiyangTenCategories(discussion_for="red"))
+    assert station.wf.deadlines(station.graded(risk_factors=[R.LONG_STANDING], discussed=False)) == ()
+    d = station.graded(risk_factors=[R.WEAPON], discussed=False)
+    (check,) = station.wf.deadlines(d, at=START + timedelta(days=2))
+    assert (check.deadline.code, check.status) == ("huaiyang.red.assign-responsible", fq.DeadlineStatus.OVERDUE)
 
 
 # -- grades move down one step at a time ----------------------------------------------------------
@@ -447,7 +523,7 @@ def test_observation_period_and_visit_window_are_configurable() -> None:
 
 def test_each_month_of_the_observation_has_its_visit_deadline(station: Station) -> None:
     d = station.monthly_visits(station.blue_in_follow_up(), count=1)
-    checks = station.wf.deadlines(d)
+    checks = [c for c in station.wf.deadlines(d) if c.deadline.code.startswith("huaiyang.follow_up.")]
     assert [c.deadline.code for c in checks] == [f"huaiyang.follow_up.visit-{n}" for n in range(1, 7)]
     assert [c.status for c in checks[:2]] == [fq.DeadlineStatus.MET, fq.DeadlineStatus.PENDING]
 
@@ -491,7 +567,11 @@ def test_referred_dispute_is_resolved_only_on_the_departments_report(station: St
 def test_the_department_has_thirty_days_to_report_its_result(station: Station) -> None:
     d = station.graded(police_business=False)
     d = station.wf.refer(d, actor=OFFICER, department="labour_inspection", documents=[_committee_report()])
-    (check,) = station.wf.deadlines(d, at=START + timedelta(days=31))
+    (check,) = (
+        c
+        for c in station.wf.deadlines(d, at=START + timedelta(days=31))
+        if c.deadline.code.startswith("huaiyang.refer.")
+    )
     assert (check.deadline.code, check.status) == ("huaiyang.refer.department-result", fq.DeadlineStatus.OVERDUE)
     station.clock.advance(days=12)
     d = station.wf.resolve(d, actor=OFFICER, reported_by="labour_inspection")
@@ -542,7 +622,7 @@ def _informant_dispute(station: Station, *, risk_factors: Iterable[fq.RiskFactor
         risk_factors=risk_factors,
         reporter="治安信息员陈某",
     )
-    d = station.responsible(station.wf.grade(d, actor=OFFICER))
+    d = station.responsible(station.discussed(station.wf.grade(d, actor=OFFICER)))
     return station.wf.mediate(d, actor=OFFICER, forces=["police_office"])
 
 

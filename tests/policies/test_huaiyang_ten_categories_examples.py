@@ -20,6 +20,8 @@ S, F, V, K = fq.State, fq.MediationForce, fq.VisitKind, fq.DossierKind
 OFFICER = "community_officer:liu"
 HEAD = "responsible_leader:zhou"
 GRID_WORKER = "grid_worker:li"
+INFORMANT = "informant:wangdian"
+AUXILIARY = "auxiliary_officer:zhou"
 DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "policies" / "huaiyang_ten_categories.md"
 
 
@@ -27,36 +29,42 @@ def test_the_shovel_standoff_over_a_drainage_ditch() -> None:
     clock = fq.FixedClock(datetime(2024, 6, 3, 7, 40, tzinfo=SHANGHAI))
     wf = fq.Workflow(HuaiyangTenCategories(), clock=clock, ids=lambda: "HY-2024-0603-01")
 
-    # 07:40 — a 110 call: after a night of rain, two neighbours face off with shovels over
-    # which way the drainage ditch between their houses should run.
+    # 07:40 — a security informant (治安信息员, a grid worker appointed as one) sends word to
+    # the 王店 station: 梁某 and his neighbour 田某 face off with shovels and farm tools over
+    # the drainage between their houses.
     d = wf.discover(
-        channel=fq.Channel.ALARM_110,
+        channel=fq.Channel.SECURITY_INFORMANT,
         category=fq.Category.BOUNDARY_DRAINAGE,
-        summary="雨后两户村民因排水沟走向争执，双方各持铁锨在院外对峙",
+        summary="梁某与邻居田某因排水纠纷引发矛盾，两家人手持铁锹农具对峙",
         parties=[
-            fq.Party(name="李某军", role=fq.PartyRole.COMPLAINANT),
-            fq.Party(name="王某华", role=fq.PartyRole.RESPONDENT),
+            fq.Party(name="梁某", role=fq.PartyRole.COMPLAINANT),
+            fq.Party(name="田某", role=fq.PartyRole.RESPONDENT),
         ],
         risk_factors=[fq.RiskFactor.WEAPON, fq.RiskFactor.EXTREME_EMOTION],
-        station="西关派出所",
-        location="淮阳区西关某村",
-        actor=OFFICER,
+        reporter="治安信息员（网格员）",
+        station="王店派出所",
+        location="淮阳区王店乡某村",
+        actor=INFORMANT,
     )
+    assert d.channel is fq.Channel.SECURITY_INFORMANT
 
-    # 08:10 — the officers part them and grade it: shovels in hand make it red.
+    # 08:10 — the officers rush there, bring the scene under control and grade it: shovels in
+    # hand make it red.
     clock.advance(minutes=30)
     d = wf.grade(d, actor=OFFICER, complex=True, note="双方持铁锨对峙，情绪激动")
     assert (d.grade, d.grade_rule) == ("red", "huaiyang.red.severe-factor")
     assert d.grading is not None
     assert {"major_category", "joint_handling"} <= d.grading.flags
 
-    # 一案一议一台账: nothing moves until a leader and an officer answer for the case.
+    # 一案一议一台账: nothing moves until the case is discussed and a leader and an officer answer for it.
     forces = [F.POLICE_OFFICE, F.JUDICIAL_PROFESSIONAL, F.TOWNSHIP_PEOPLES, F.VILLAGE_GRID]
     assert wf.check(d, "mediate", actor=OFFICER, forces=forces).codes == (
+        "huaiyang.mediate.case-discussion-missing",
         "huaiyang.mediate.responsible-leader-missing",
         "huaiyang.mediate.responsible-officer-missing",
     )
-    d = wf.assign(d, actor=OFFICER, person="西关派出所所长周某", role=fq.Role.RESPONSIBLE_LEADER)
+    d = wf.attach(d, fq.DossierItem(kind=K.CASE_DISCUSSION, title="一案一议：多部门联合调处，所长包案"), actor=OFFICER)
+    d = wf.assign(d, actor=OFFICER, person="王店派出所所长周某", role=fq.Role.RESPONSIBLE_LEADER)
     d = wf.assign(d, actor=OFFICER, person="社区民警刘某", role=fq.Role.RESPONSIBLE_OFFICER)
 
     # Officers, the civil-affairs office, the justice office and the women's federation mediate together.
@@ -86,17 +94,22 @@ def test_the_shovel_standoff_over_a_drainage_ditch() -> None:
     d = wf.regrade(d, actor=HEAD, grade="blue", reason="已化解，转入常规关注")
     assert grade_path(d) == ("red", "yellow", "blue")
 
-    # 不化解不销案: monthly visits for half a year.
+    # 不化解不销案: the resident officer and auxiliary officer visit every month for half a year.
     assert wf.check(d, "close", actor=HEAD).codes == ("huaiyang.close.observation-not-over",)
     for month, kind in enumerate([V.ON_SITE, V.PHONE, V.ON_SITE, V.PUBLIC_RETURN, V.PHONE, V.ON_SITE], start=1):
         clock.advance(days=28)
-        d = wf.record_visit(d, actor=GRID_WORKER, kind=kind, finding=f"第{month}个月回访：排水通畅，两家相安无事")
+        d = wf.record_visit(d, actor=AUXILIARY, kind=kind, finding=f"第{month}个月走访：排水通畅，两家相安无事")
         clock.advance(days=2)
     d = wf.close(d, actor=HEAD, summary="半年回访无反复，销案")
 
     assert d.state is S.CLOSED
     assert all(c.status is fq.DeadlineStatus.MET for c in wf.deadlines(d))
     assert fq.replay(d.history, policy=wf.policy) == d
+
+    # The informant's report defused a major dispute: 500 yuan, by the red it held.
+    reward = informant_reward(d)
+    assert reward is not None
+    assert (reward.informant, reward.grade, reward.amount) == ("治安信息员（网格员）", "red", 500)
 
 
 def test_the_unpaid_worker_who_threatened_to_settle_accounts() -> None:
@@ -123,7 +136,9 @@ def test_the_unpaid_worker_who_threatened_to_settle_accounts() -> None:
     d = wf.grade(d, actor=OFFICER)
     assert d.grade == "red"
 
-    # The station head takes it on himself, with the community officer as responsible officer.
+    # The case is discussed; the station head takes it on himself, with the community officer
+    # as responsible officer.
+    d = wf.attach(d, fq.DossierItem(kind=K.CASE_DISCUSSION, title="一案一议：所长电话劝导，约谈包工头"), actor=OFFICER)
     d = wf.assign(d, actor=OFFICER, person="西关派出所所长周某", role=fq.Role.RESPONSIBLE_LEADER)
     d = wf.assign(d, actor=OFFICER, person="社区民警刘某", role=fq.Role.RESPONSIBLE_OFFICER)
     d = wf.mediate(d, actor=HEAD, forces=[F.POLICE_OFFICE], mediator="所长周某")
@@ -171,6 +186,7 @@ def test_had_the_worker_attacked_there_would_be_no_reward() -> None:
 
 EVERY_CODE = [
     "huaiyang.<trigger>.upgrade-pending",
+    "huaiyang.<trigger>.case-discussion-missing",
     "huaiyang.<trigger>.responsible-leader-missing",
     "huaiyang.<trigger>.responsible-officer-missing",
     "huaiyang.regrade.must-go-up",

@@ -204,7 +204,10 @@ def test_close_is_allowed_exactly_when_every_month_of_half_a_year_had_a_visit(
     clock = fq.FixedClock(START)
     wf = fq.Workflow(HuaiyangTenCategories(), clock=clock)
     d = wf.discover(channel="alarm_110", category="neighbour", summary="邻里因排水沟争执", actor=OFFICER)
-    d = wf.mediate(wf.grade(d, actor=OFFICER), actor=OFFICER, forces=["police_office"])
+    d = wf.attach(wf.grade(d, actor=OFFICER), fq.DossierItem(kind="case_discussion"), actor=OFFICER)  # 一案一议
+    d = wf.assign(d, actor=OFFICER, person="所长张某", role="responsible_leader")
+    d = wf.assign(d, actor=OFFICER, person="民警刘某", role="responsible_officer")
+    d = wf.mediate(d, actor=OFFICER, forces=["police_office"])
     d = wf.resolve(d, actor=OFFICER)
     assert d.grade == "blue"
     resolved = clock.now()

@@ -11,6 +11,7 @@ import pytest
 import fengqiao as fq
 from fengqiao.policies.tables import Condition, DecisionTable, Rule
 from fengqiao.policies.yongji_54333 import (
+    DEFAULT_DUPLICATE_WINDOW,
     FOCUS_AREAS,
     FOUR_FORCES,
     Yongji54333,
@@ -307,12 +308,21 @@ def test_find_duplicate_ignores_disputes_whose_alerts_are_all_outside_the_window
     assert find_duplicate([d], alert=late, parties=[fq.Party(name="赵某")], window=timedelta(days=40)) == d
 
 
+def test_the_default_window_is_the_week_of_the_party_committees_review(station: Station) -> None:
+    d = station.discovered()
+    a_week_on = alert_at(START + timedelta(days=7))
+    just_after = alert_at(START + timedelta(days=7, minutes=1))
+    assert DEFAULT_DUPLICATE_WINDOW.total_seconds() == 7 * 24 * 3600
+    assert find_duplicate([d], alert=a_week_on, parties=[fq.Party(name="赵某")]) == d
+    assert find_duplicate([d], alert=just_after, parties=[fq.Party(name="赵某")]) is None
+
+
 def test_find_duplicate_uses_the_window_the_policy_is_configured_with(station: Station) -> None:
     d = station.discovered()
     later = alert_at(START + timedelta(days=10))
-    assert Yongji54333().find_duplicate([d], alert=later, parties=[fq.Party(name="赵某")]) == d
-    short = Yongji54333(duplicate_window=timedelta(days=7))
-    assert short.find_duplicate([d], alert=later, parties=[fq.Party(name="赵某")]) is None
+    assert Yongji54333().find_duplicate([d], alert=later, parties=[fq.Party(name="赵某")]) is None
+    monthly = Yongji54333(duplicate_window=timedelta(days=30))
+    assert monthly.find_duplicate([d], alert=later, parties=[fq.Party(name="赵某")]) == d
 
 
 def test_find_duplicate_never_links_to_an_escalated_dispute(yongji: fq.Workflow, station: Station) -> None:

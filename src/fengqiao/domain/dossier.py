@@ -99,6 +99,7 @@ class DossierKind(Vocabulary):
     REVIEW_FINDING = "review_finding", "执法评查意见", "review finding"
     CORRECTION_RECORD = "correction_record", "整改记录", "correction record"
     COMMITTEE_REPORT = "committee_report", "上报属地政法部门材料", "report to the local political-legal departments"
+    CASE_DISCUSSION = "case_discussion", "一案一议记录", "case discussion record"
     CARRY_OVER_STATEMENT = "carry_over_statement", "结转说明", "carry-over statement"
     LEGAL_EDUCATION = "legal_education", "典型案例教育记录", "legal-education record (typical cases)"
     SETTLEMENT_RECORD = "settlement_record", "赔偿结算记录", "compensation settlement record"
@@ -147,7 +148,14 @@ _KIND_SECTION: dict[DossierKind, DossierSection] = {
         _S.PUBLICITY,
     ),
     **dict.fromkeys(
-        (_K.SUPERVISION_NOTICE, _K.REVIEW_FINDING, _K.CORRECTION_RECORD, _K.COMMITTEE_REPORT, _K.CARRY_OVER_STATEMENT),
+        (
+            _K.SUPERVISION_NOTICE,
+            _K.REVIEW_FINDING,
+            _K.CORRECTION_RECORD,
+            _K.COMMITTEE_REPORT,
+            _K.CASE_DISCUSSION,
+            _K.CARRY_OVER_STATEMENT,
+        ),
         _S.SUPERVISION,
     ),
     _K.OTHER: _S.OTHER,

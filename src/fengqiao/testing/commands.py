@@ -127,6 +127,7 @@ _USEFUL_DOCS = st.sampled_from(
         DossierKind.REVIEW_FINDING,
         DossierKind.CORRECTION_RECORD,
         DossierKind.COMMITTEE_REPORT,
+        DossierKind.CASE_DISCUSSION,
     ]
 ) | vocabulary(DossierKind)
 

@@ -8,14 +8,21 @@
   first alert is carried over. A *key* one must then be escalated (提级) or placed under a
   named supervisor (挂牌督办: ``assign`` with ``Role.SUPERVISOR``, by a leader) before any
   further handling; until then every other trigger is refused with
-  ``huainan.<trigger>.key-unsupervised``.
-- **规范执法 (standard enforcement)**: :func:`spot_check_sample` draws a seeded daily sample
-  of handled disputes; a review finding (``DossierKind.REVIEW_FINDING``) must be answered by
-  a later correction record (``DossierKind.CORRECTION_RECORD``) before ``close``.
-- **09:00 dispatch meeting** (早调度): :func:`dispatch_report` gives each station's line —
-  received, entered handling in time, closed the same day, carried over, overdue — and a
-  seeded random call (点调) on one key alert. Over a ledger, the policy's ``"dispatch"``
-  report gives it: ``ledger.report("huainan-two-clears", "dispatch", day)``.
+  ``huainan.<trigger>.key-unsupervised``. Every criminal and public-order case goes to the
+  combined investigation centre (合成侦查中心) for analysis: here an ``escalate``, which
+  hands the dispute to formal case handling.
+- **规范执法 (standard enforcement)**: :func:`spot_check_sample` draws the day's handled
+  disputes for review of filing, seized property, interview rooms and body cameras, across
+  the board and one by one (全面抽查，逐一评查): all of them by default, or a seeded sample.
+  A review finding (``DossierKind.REVIEW_FINDING``) must be answered by a later correction
+  record (``DossierKind.CORRECTION_RECORD``) before ``close``.
+- **09:00 dispatch meeting** (早调度): over a three-level video link (city – county/district
+  bureau – station) the bureaus report yesterday's alerts; :func:`dispatch_report` gives each
+  station's line — received, entered handling in time, closed the same day, carried over,
+  overdue — and the duty leader's seeded random call (点调) on one key alert or one of a
+  frequent type (多发类警情: a category with ``frequent_type_min``, 3, of the day's alerts).
+  Over a ledger, the policy's ``"dispatch"`` report gives it:
+  ``ledger.report("huainan-two-clears", "dispatch", day)``.
 
 Defaults where the reports are vague (all constructor arguments):
 
@@ -24,6 +31,9 @@ Defaults where the reports are vague (all constructor arguments):
   alert reported again; **case** (案件类) for the rest that meet the case threshold;
   **general** (一般) for every other, non-case alert (two alerts flag it ``repeated``).
 - *Key*: the table's top grade, or any grading flagged ``key``.
+- *Frequent type* (多发类警情): a category with 3 or more of the alerts the dispatch view
+  covers that day; the random call picks among key and frequent-type alerts alike.
+- *Daily check*: every dispute handled (changing state) that day; ``rate`` or ``size`` for a sample.
 - *Concluded* (办结): ``closed``, ``escalated`` or ``merged``. A referral is tracked until the
   department reports, so a referred dispute is not concluded yet.
 - *Case-type*: assessed as meeting the case threshold; an ungraded alert is treated as
@@ -57,6 +67,7 @@ from fengqiao.policies.huainan_two_clears.dispatch import (
 )
 from fengqiao.policies.huainan_two_clears.policy import (
     CONCLUDED_STATES,
+    FREQUENT_TYPE_MIN,
     HANDLING_WINDOW,
     SUPERVISION_ROLES,
     UNSUPERVISED_ALLOWED,
@@ -67,6 +78,7 @@ from fengqiao.policies.huainan_two_clears.spot_check import SPOT_CHECK_RATE, han
 
 __all__ = [
     "CONCLUDED_STATES",
+    "FREQUENT_TYPE_MIN",
     "HANDLING_WINDOW",
     "MEETING_TIME",
     "SPOT_CHECK_RATE",

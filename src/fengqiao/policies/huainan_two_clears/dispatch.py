@@ -1,9 +1,12 @@
 """The 09:00 daily dispatch view (每日早调度): each station's line about one day's alerts.
 
-Every morning at 09:00 the city bureau, its county and district bureaus and every police
-station meet by video; each station reports yesterday's alerts, and the duty leader calls
-on a station at random (点调) about one of its key alerts. :func:`dispatch_report` computes
-that view from disputes, as they stood at the meeting:
+Every morning at 09:00 the city bureau meets its 12 county and district bureaus and 110
+police stations over a three-level video link (市、县、派出所三级视频连线): the duty head of
+each county or district bureau reports yesterday's alerts in turn, and the city's duty bureau
+leader calls at random (随机点调) on a bureau or station about a key alert or one of a frequent
+type (重点警情、多发类警情). :func:`dispatch_report` computes the lines those reports are made
+of, one per station (a bureau's line is the sum of its stations' rows: ``row_a + row_b``),
+from disputes as they stood at the meeting:
 
 - **received** (接警): disputes whose first alert was received on ``day`` (local time);
 - **entered_in_time** (按时进入处置): of those, left ``discovered`` within the handling window;
@@ -12,6 +15,11 @@ that view from disputes, as they stood at the meeting:
   meets the 24-hour line of 案件清底, and a key one its named supervision, at its own time);
 - **overdue** (逾期): missed at least one of the policy's deadlines (met late, or still
   unmet after it fell due).
+
+The random call (点调) is drawn among the day's key disputes and those of a frequent type: a
+category with at least the policy's ``frequent_type_min`` of the day's alerts (3 by default;
+``None`` calls on key alerts only), counted over the disputes the report covers (one
+station's, with a station filter).
 
 The report is a pure function: the same disputes, day, station filter and seed give the
 same report, whatever later events the disputes passed in carry (histories are cut at the
@@ -22,12 +30,14 @@ selects the day's alerts and hands them to it.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 import attrs
 
 from fengqiao.domain._checks import require_aware
+from fengqiao.domain.terms import Category
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies.base import DeadlineStatus
@@ -67,11 +77,13 @@ class DispatchRow:
 
 @attrs.frozen
 class SpotCall:
-    """The duty leader's random call on a station about one key alert (点调)."""
+    """The duty leader's random call on a station about one key or frequent-type alert (点调)."""
 
     station: str
     dispute_id: str
     summary: str
+    reason: str = "key"
+    """``"key"`` (重点警情) or ``"frequent"`` (多发类警情: a frequent type, not key)."""
 
 
 @attrs.frozen
@@ -85,7 +97,11 @@ class DispatchReport:
     key_alerts: tuple[str, ...]
     """The ids of the day's key disputes (重点警情), sorted."""
     spot_call: SpotCall | None
-    """The seeded random pick among ``key_alerts``; ``None`` when the day had none."""
+    """The seeded random pick among ``key_alerts`` and ``frequent_alerts``; ``None`` when both are empty."""
+    frequent_types: tuple[Category, ...] = ()
+    """The day's frequent types (多发类警情): categories with ``frequent_type_min`` alerts or more, sorted."""
+    frequent_alerts: tuple[str, ...] = ()
+    """The ids of the day's disputes of a frequent type (key ones included), sorted."""
 
     @property
     def total(self) -> DispatchRow:
@@ -114,10 +130,11 @@ def dispatch_report(
     Args:
         disputes: any disputes (each id once, or several versions of it: the longest is used).
         day: the day whose alerts are reported (yesterday, seen from the meeting).
-        policy: supplies the windows, the timezone, what is key and what concludes a
-            dispute; the default Huainan policy if not given.
+        policy: supplies the windows, the timezone, what is key, how many alerts make a
+            frequent type and what concludes a dispute; the default Huainan policy if not given.
         station: only this station's row (and key alerts).
-        seed: makes the random call (点调) reproducible: same seed, same pick.
+        seed: makes the random call (点调) among key and frequent-type alerts reproducible:
+            same seed, same pick.
         at: when the meeting looks; 09:00 of the next day in the policy's timezone by default.
     """
     rules = policy or HuainanTwoClears()
@@ -126,7 +143,7 @@ def dispatch_report(
     _start, day_end = day_bounds(day, tz)
     concluded = {str(s) for s in rules.concluded_states}
     rows: dict[str, DispatchRow] = {} if station is None else {station: DispatchRow(station)}
-    key: list[Dispute] = []
+    day_disputes: list[Dispute] = []
     for full in latest(disputes):
         d = as_of(full, when)
         if d is None or (station is not None and d.station != station):
@@ -144,19 +161,30 @@ def dispatch_report(
             overdue=int(any(s in _MISSED for s in statuses.values())),
         )
         rows[d.station] = rows.get(d.station, DispatchRow(d.station)) + line
-        if rules.is_key(d):
-            key.append(d)
+        day_disputes.append(d)
+    key = {d.id for d in day_disputes if rules.is_key(d)}
+    frequent = _frequent_types(day_disputes, rules.frequent_type_min)
+    callable_ = [d for d in day_disputes if d.id in key or d.category in frequent]
     pick = None
-    if key:
-        chosen = random.Random(f"huainan.dispatch:{day.isoformat()}:{seed}").choice(key)
-        pick = SpotCall(chosen.station, chosen.id, chosen.summary)
+    if callable_:
+        chosen = random.Random(f"huainan.dispatch:{day.isoformat()}:{seed}").choice(callable_)
+        pick = SpotCall(chosen.station, chosen.id, chosen.summary, "key" if chosen.id in key else "frequent")
     return DispatchReport(
         day=day,
         as_of=when,
         rows=tuple(rows[k] for k in sorted(rows)),
-        key_alerts=tuple(d.id for d in key),
+        key_alerts=tuple(d.id for d in day_disputes if d.id in key),
         spot_call=pick,
+        frequent_types=tuple(sorted(frequent, key=lambda c: c.value)),
+        frequent_alerts=tuple(d.id for d in day_disputes if d.category in frequent),
     )
+
+
+def _frequent_types(disputes: list[Dispute], least: int | None) -> frozenset[Category]:
+    """The categories with at least ``least`` of ``disputes`` (多发类警情); none when ``least`` is ``None``."""
+    if least is None:
+        return frozenset()
+    return frozenset(c for c, n in Counter(d.category for d in disputes).items() if n >= least)
 
 
 def dispatch_view(

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONCLUDED_STATES",
+    "FREQUENT_TYPE_MIN",
     "HANDLING_WINDOW",
     "SUPERVISION_ROLES",
     "UNSUPERVISED_ALLOWED",
@@ -54,6 +55,10 @@ UNSUPERVISED_ALLOWED: frozenset[TriggerId] = frozenset(
 )
 """What a carried-over key dispute may still do before named supervision: escalate (提级),
 assign (only its supervisor), and record new alerts and notes (recording is not handling)."""
+
+FREQUENT_TYPE_MIN = 3
+"""点调: a category with this many of the day's alerts is a frequent type (多发类警情) the duty
+leader may call on, besides the key alerts. The report gives no figure."""
 
 SUPERVISION_ROLES = frozenset({Role.RESPONSIBLE_LEADER, Role.SUPERVISOR})
 """Who may place a dispute under named supervision (挂牌督办): leaders, not line officers."""
@@ -88,6 +93,9 @@ class HuainanTwoClears(BasePolicy):
             is carried over (24 hours).
         key_grades: the grades that make a dispute key (重点); ``None``: the table's top grade.
         key_flag: a grading flag that also makes a dispute key (``"key"``); ``None``: grades only.
+        frequent_type_min: at the 09:00 meeting, how many of the day's alerts of one category
+            make it a frequent type (多发类警情) the duty leader may call on (点调) besides key
+            alerts; 3. ``None``: key alerts only.
         concluded_states: the states that conclude a dispute (办结, 销号).
         unsupervised_allowed: the triggers a carried-over key dispute may still fire before it
             is placed under named supervision.
@@ -105,6 +113,7 @@ class HuainanTwoClears(BasePolicy):
     carry_over_window: timedelta = HANDLING_WINDOW
     key_grades: frozenset[str] | None = attrs.field(default=None, converter=_grade_set)
     key_flag: str | None = "key"
+    frequent_type_min: int | None = FREQUENT_TYPE_MIN
     concluded_states: frozenset[StateId] = CONCLUDED_STATES
     unsupervised_allowed: frozenset[TriggerId] = UNSUPERVISED_ALLOWED
     supervision_roles: frozenset[Role] | None = SUPERVISION_ROLES
@@ -117,6 +126,9 @@ class HuainanTwoClears(BasePolicy):
             raise PolicyDefinitionError(
                 f"{self.name}: key grade(s) {', '.join(unknown)} not among the table's grades {', '.join(self.grades)}"
             )
+        least = self.frequent_type_min
+        if least is not None and (isinstance(least, bool) or not isinstance(least, int) or least < 1):
+            raise PolicyDefinitionError(f"{self.name}: frequent_type_min must be a whole number of at least 1, or None")
         for window in ("handling_window", "carry_over_window"):
             if getattr(self, window) <= timedelta(0):
                 raise PolicyDefinitionError(f"{self.name}: {window} must be positive")

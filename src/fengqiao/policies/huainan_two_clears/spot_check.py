@@ -1,10 +1,13 @@
-"""规范执法: the daily spot check (每日抽查) of handled disputes, as a reproducible sample.
+"""规范执法: the daily check (每日评查) of handled disputes, every one or a reproducible sample.
 
-Huainan's command centre checks filing, seized property, interview rooms and body-camera
-use every day (全面抽查, 逐一评查). Which disputes are checked is a seeded random sample of
-those handled that day, so the same seed always draws the same sample and an auditor can
-redraw it. A finding is filed as ``DossierKind.REVIEW_FINDING``; the policy refuses to close
-the dispute until a later ``DossierKind.CORRECTION_RECORD`` answers it.
+Every day Huainan checks filing (受立案), seized property (涉案财物管理), the use of interview
+and case-handling rooms (办案场所使用管理) and of body cameras (执法记录仪使用管理) across the
+board, one by one (全面抽查，逐一评查). By default every dispute handled that day is drawn, each
+to be reviewed on all four; a ``rate`` or ``size`` below that draws a seeded random sample
+instead, so the same seed always draws the same disputes and an auditor can redraw them. A
+finding is filed as ``DossierKind.REVIEW_FINDING`` (its title naming what was found wanting);
+the policy refuses to close the dispute until a later ``DossierKind.CORRECTION_RECORD``
+answers it.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from fengqiao.policies.huainan_two_clears.timeline import latest, transitions_on
 
 __all__ = ["SPOT_CHECK_RATE", "handled_on", "spot_check_sample"]
 
-SPOT_CHECK_RATE = 0.1
-"""The default share of the day's handled disputes drawn for review (rounded up: at least one)."""
+SPOT_CHECK_RATE = 1.0
+"""The default share of the day's handled disputes drawn for review: all of them (全面抽查，逐一评查)."""
 
 
 def handled_on(dispute: Dispute, day: date, timezone: tzinfo = CHINA_TZ) -> bool:
@@ -44,7 +47,7 @@ def spot_check_sample(
     size: int | None = None,
     timezone: tzinfo = CHINA_TZ,
 ) -> tuple[Dispute, ...]:
-    """A seeded random sample of the disputes handled on ``day``, sorted by id.
+    """The disputes handled on ``day`` drawn for review (all by default), sorted by id.
 
     The sample depends only on the set of disputes (not their order), the day and the seed.
 
@@ -52,7 +55,8 @@ def spot_check_sample(
         disputes: the candidates (several versions of one dispute: the longest is used).
         day: the local day whose handling is checked.
         seed: same seed, same sample.
-        rate: the share of handled disputes drawn, rounded up (``0.1``: one in ten, at least one).
+        rate: the share of handled disputes drawn, rounded up: ``1.0`` (every one) by default;
+            ``0.1`` draws one in ten, at least one.
         size: a fixed sample size instead of ``rate`` (capped at the number handled).
         timezone: where the day begins and ends.
 

@@ -1,9 +1,9 @@
 """``huaiyang-ten-categories``: Huaiyang's ten categories of major disputes, graded red/yellow/blue.
 
 Huaiyang district (淮阳区, Zhoukou, Henan; 2021–22) screens ten categories of major disputes
-(十类重大矛盾纠纷) and grades each red, yellow or blue (红黄蓝). Red is high risk: many forces
-work on it together, and each red case gets its own discussion and ledger entry with a named
-responsible leader and responsible officer (一案一议一台账). After a period of mediation, still
+(十类重大矛盾纠纷) and grades each red, yellow or blue (红黄蓝). Every major dispute gets its own
+discussion and ledger entry with a named responsible leader and responsible officer
+(一案一议一台账); red is high risk, and many forces work on it together. After a period of mediation, still
 under control, red becomes yellow; once resolved, yellow becomes blue and the dispute is
 watched for a relapse; it is closed only when truly resolved (不化解不销案). Disputes that are
 not police business are reported to the local political-legal departments (属地政法部门) and pushed to the
@@ -18,9 +18,12 @@ The rules, and the defaults chosen where the sources are vague (all constructor 
   aggravating factors together (vulnerable party, mental illness, extreme emotion, repeated
   alerts, alcohol, drugs, prior record); yellow for any one risk factor or a second alert;
   blue otherwise. Gradings of the ten ``categories`` carry the flag ``major_category``.
-- **Red needs its responsible people**: ``mediate``, ``refer``, ``record_attempt`` and
-  ``resolve`` of a red dispute are refused until a ``Role.RESPONSIBLE_LEADER`` and a
-  ``Role.RESPONSIBLE_OFFICER`` are assigned (a deadline of ``assign_within``, 1 day, tracks it).
+- **一案一议一台账 for every major dispute**: ``mediate``, ``refer``, ``record_attempt`` and
+  ``resolve`` are refused until a case discussion record (``DossierKind.CASE_DISCUSSION``) is
+  filed and a ``Role.RESPONSIBLE_LEADER`` and a ``Role.RESPONSIBLE_OFFICER`` are assigned
+  (a deadline of ``assign_within``, 1 day after grading, tracks the naming). A major dispute
+  is one of the ten ``categories``, or any dispute graded red; ``discussion_for="all"``
+  extends this to every dispute, ``"red"`` narrows it to red ones.
 - **Down one step at a time** (``regrade``): never two steps; red → yellow only after
   ``red_to_yellow_after`` (15 days) handled (mediated or referred) with no new risk and no
   upward move; yellow → blue only once resolved (in follow-up) and with no relapse found.
@@ -56,13 +59,15 @@ The rules, and the defaults chosen where the sources are vague (all constructor 
 >>> d = wf.discover(channel="alarm_110", category="boundary_drainage", summary="两户持铁锨对峙",
 ...                 risk_factors=["weapon"], actor="officer:liu")
 >>> d = wf.grade(d, actor="officer:liu")
->>> d.grade, wf.check(d, "mediate", actor="officer:liu").codes
-('red', ('huaiyang.mediate.responsible-leader-missing', 'huaiyang.mediate.responsible-officer-missing'))
+>>> d.grade, wf.check(d, "mediate", actor="officer:liu").codes  # doctest: +NORMALIZE_WHITESPACE
+('red', ('huaiyang.mediate.case-discussion-missing', 'huaiyang.mediate.responsible-leader-missing',
+         'huaiyang.mediate.responsible-officer-missing'))
 """
 
 from fengqiao.policies.huaiyang_ten_categories.policy import (
     COURT_PRE_FILING_CATEGORIES,
     DEFAULT_PERMISSIONS,
+    DISCUSSION_SCOPES,
     GRADES,
     HuaiyangTenCategories,
     default_table,
@@ -82,6 +87,7 @@ __all__ = [
     "COURT_PRE_FILING_CATEGORIES",
     "DEFAULT_AMOUNTS",
     "DEFAULT_PERMISSIONS",
+    "DISCUSSION_SCOPES",
     "GRADES",
     "TEN_CATEGORIES",
     "HuaiyangTenCategories",

@@ -19,7 +19,7 @@ from fengqiao.domain.dossier import DossierKind, DossierSection
 from fengqiao.domain.terms import Category, Channel, MediationForce, Route
 from fengqiao.errors import PolicyDefinitionError
 from fengqiao.lifecycle.dispute import Dispute
-from fengqiao.lifecycle.events import Event, MediationStarted, Referred, Regraded, Resolved
+from fengqiao.lifecycle.events import Event, Graded, MediationStarted, Referred, Regraded, Resolved
 from fengqiao.lifecycle.payloads import Assessment, Grading
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import State, Trigger, TriggerId
@@ -47,6 +47,7 @@ from fengqiao.policies.tables import DecisionTable
 __all__ = [
     "COURT_PRE_FILING_CATEGORIES",
     "DEFAULT_PERMISSIONS",
+    "DISCUSSION_SCOPES",
     "GRADES",
     "HuaiyangTenCategories",
     "default_table",
@@ -74,9 +75,21 @@ DEFAULT_PERMISSIONS: Mapping[str, frozenset[Role]] = {
 }
 """Actions open to more than the officer roles ("1+1+N": grid workers and informants report)."""
 
+DISCUSSION_SCOPES = ("major", "all", "red")
+"""Which disputes get 一案一议一台账 (their own discussion, responsible leader and officer):
+``"major"`` every major dispute — one of the ten categories, or graded red whatever its
+category; ``"all"`` every graded dispute; ``"red"`` red disputes only."""
+
+_SUBJECT = {
+    "major": ("重大矛盾纠纷", "a major dispute"),
+    "all": ("纠纷", "a dispute"),
+    "red": ("红色纠纷", "a red dispute"),
+}
+
 _T = Trigger
 _NEEDS_RESPONSIBLE = frozenset({_T.MEDIATE, _T.REFER, _T.RECORD_ATTEMPT, _T.RESOLVE})
-"""What a red dispute may not do before a responsible leader and officer are named."""
+"""What a dispute under 一案一议 may not do before its discussion is filed and its
+responsible leader and officer are named."""
 _BLOCKED_WHILE_UPGRADE_OWED = frozenset(
     {_T.MEDIATE, _T.REFER, _T.RECORD_ATTEMPT, _T.RESOLVE, _T.RECORD_VISIT, _T.CLOSE}
 )
@@ -100,6 +113,13 @@ def _positive(_instance: Any, attribute: Any, value: Any) -> None:
 def _not_negative(_instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, timedelta) or value < timedelta(0):
         raise PolicyDefinitionError(f"{attribute.name} must be a timedelta of zero or more, not {quote(value)}")
+
+
+def _one_scope(_instance: Any, attribute: Any, value: Any) -> None:
+    if value not in DISCUSSION_SCOPES:
+        raise PolicyDefinitionError(
+            f"{attribute.name} must be one of {', '.join(DISCUSSION_SCOPES)}, not {quote(value)}"
+        )
 
 
 def _category_set(values: Iterable[Category | str]) -> frozenset[Category]:
@@ -129,7 +149,9 @@ class HuaiyangTenCategories(BasePolicy):
     referral_result_within: timedelta = attrs.field(default=timedelta(days=30), validator=_positive)
     """How long a department has to report the result of a referred dispute."""
     assign_within: timedelta = attrs.field(default=timedelta(days=1), validator=_positive)
-    """How soon a red dispute should have its responsible leader and officer named."""
+    """How soon a dispute under 一案一议 should have its responsible leader and officer named."""
+    discussion_for: str = attrs.field(default="major", validator=_one_scope)
+    """Which disputes get 一案一议一台账 (see :data:`DISCUSSION_SCOPES`): every major one by default."""
     reward_rule: RewardRule = attrs.field(factory=RewardRule)
     """When an informant's report is reward-eligible, and the amount by grade."""
     permissions: Mapping[str, frozenset[Role]] = attrs.field(factory=lambda: dict(DEFAULT_PERMISSIONS))
@@ -155,6 +177,19 @@ class HuaiyangTenCategories(BasePolicy):
     def bottom(self) -> str:
         """The least severe grade (blue)."""
         return self.grades[-1]
+
+    def under_discussion(self, dispute: Dispute) -> bool:
+        """Whether ``dispute`` gets 一案一议一台账: its own discussion record, responsible leader and officer.
+
+        The report holds one for every major dispute (对每起重大矛盾纠纷实行一案一议一台账): by
+        default a graded dispute of the ten ``categories``, or one graded red whatever its
+        category; ``discussion_for`` widens it to every graded dispute or narrows it to red ones.
+        """
+        if dispute.grading is None:
+            return False
+        if self.discussion_for == "all":
+            return True
+        return dispute.grade == self.top or (self.discussion_for == "major" and dispute.category in self.categories)
 
     # -- grading ---------------------------------------------------------------------------
     def grade(self, dispute: Dispute, assessment: Assessment, at: datetime) -> Grading:
@@ -187,21 +222,8 @@ class HuaiyangTenCategories(BasePolicy):
                 f"a new risk appeared at {when(risk.at, self.timezone)} ({risk.en}): regrade the dispute above "
                 f"{dispute.grade} at once, before anything else proceeds",
             )
-        if trigger in _NEEDS_RESPONSIBLE and dispute.grade == self.top:
-            if not dispute.assignees(Role.RESPONSIBLE_LEADER):
-                yield refusal(
-                    trigger,
-                    "responsible-leader-missing",
-                    "红色纠纷须先明确责任领导（一案一议一台账），方可继续化解",
-                    "a red dispute needs a responsible leader assigned before mediation proceeds",
-                )
-            if not dispute.assignees(Role.RESPONSIBLE_OFFICER):
-                yield refusal(
-                    trigger,
-                    "responsible-officer-missing",
-                    "红色纠纷须先明确责任民警（一案一议一台账），方可继续化解",
-                    "a red dispute needs a responsible officer assigned before mediation proceeds",
-                )
+        if trigger in _NEEDS_RESPONSIBLE and self.under_discussion(dispute):
+            yield from self._discussion_refusals(dispute, trigger)
         if (
             trigger == _T.MEDIATE
             and dispute.channel is Channel.COURT_PRE_FILING
@@ -216,6 +238,32 @@ class HuaiyangTenCategories(BasePolicy):
             )
         if trigger == _T.CLOSE:
             yield from close_refusals(self, dispute, trail, at)
+
+    def _discussion_refusals(self, dispute: Dispute, trigger: TriggerId) -> Iterable[Refusal]:
+        """一案一议一台账: the case discussed, and a responsible leader and officer named."""
+        zh_subject, en_subject = _SUBJECT[self.discussion_for]
+        if not dispute.has_document(DossierKind.CASE_DISCUSSION):
+            yield refusal(
+                trigger,
+                "case-discussion-missing",
+                f"{zh_subject}实行一案一议一台账，须先归档一案一议记录，方可继续化解",
+                f"{en_subject} is discussed as a case of its own (一案一议) before mediation proceeds: "
+                "file the case discussion record",
+            )
+        if not dispute.assignees(Role.RESPONSIBLE_LEADER):
+            yield refusal(
+                trigger,
+                "responsible-leader-missing",
+                f"{zh_subject}须先明确责任领导（一案一议一台账），方可继续化解",
+                f"{en_subject} needs a responsible leader assigned before mediation proceeds",
+            )
+        if not dispute.assignees(Role.RESPONSIBLE_OFFICER):
+            yield refusal(
+                trigger,
+                "responsible-officer-missing",
+                f"{zh_subject}须先明确责任民警（一案一议一台账），方可继续化解",
+                f"{en_subject} needs a responsible officer assigned before mediation proceeds",
+            )
 
     def refusals(self, dispute: Dispute, event: Event) -> Iterable[Refusal]:
         """Stepwise regrades, joint court mediation, the committee report, and the department's result."""
@@ -273,7 +321,8 @@ class HuaiyangTenCategories(BasePolicy):
         if dispute.grading is None:
             return
         trail = read_trail(dispute, self.grades)
-        if trail.first_top_at is not None:
+        since = self._discussed_since(dispute, trail.first_top_at)
+        if since is not None:
             named = [dispute.assignees(r) for r in (Role.RESPONSIBLE_LEADER, Role.RESPONSIBLE_OFFICER)]
             met_at = None
             if all(named):
@@ -281,11 +330,14 @@ class HuaiyangTenCategories(BasePolicy):
                     min(a.at for a in dispute.assignments if a.role is role)
                     for role in (Role.RESPONSIBLE_LEADER, Role.RESPONSIBLE_OFFICER)
                 )
+            zh_subject, en_subject = _SUBJECT[self.discussion_for]
             yield Deadline(
-                "huaiyang.red.assign-responsible",
-                "红色纠纷须明确责任领导和责任民警",
-                "name the red dispute's responsible leader and responsible officer",
-                trail.first_top_at + self.assign_within,
+                "huaiyang.red.assign-responsible"
+                if self.discussion_for == "red"
+                else "huaiyang.case.assign-responsible",
+                f"{zh_subject}须明确责任领导和责任民警（一案一议一台账）",
+                f"name the responsible leader and responsible officer of {en_subject}",
+                since + self.assign_within,
                 met_at,
             )
         if trail.last_referral_at is not None:
@@ -308,8 +360,26 @@ class HuaiyangTenCategories(BasePolicy):
                     min(visited) if visited else None,
                 )
 
+    def _discussed_since(self, dispute: Dispute, first_top_at: datetime | None) -> datetime | None:
+        """When ``dispute`` came under 一案一议: graded in scope, or first graded red; ``None`` if never."""
+        in_scope = self.discussion_for == "all" or (
+            self.discussion_for == "major" and dispute.category in self.categories
+        )
+        if in_scope:
+            return next((e.at for e in dispute.history if isinstance(e, Graded)), None)
+        return first_top_at
+
     def dossier_requirements(self, dispute: Dispute) -> Iterable[DossierRequirement]:
-        """A dispute routed to (or handed to) a department needs the report to the local political-legal departments."""
+        """The discussion record (一案一议) and, once routed to a department, the political-legal report."""
+        if self.under_discussion(dispute):
+            zh_subject, en_subject = _SUBJECT[self.discussion_for]
+            yield DossierRequirement(
+                "huaiyang.dossier.case-discussion",
+                DossierSection.SUPERVISION,
+                frozenset({DossierKind.CASE_DISCUSSION}),
+                f"{zh_subject}实行一案一议一台账，须有一案一议记录",
+                f"{en_subject} is discussed as a case of its own (一案一议): the case discussion record",
+            )
         if dispute.route is Route.REFER or dispute.referral is not None:
             yield DossierRequirement(
                 "huaiyang.dossier.committee-report",

@@ -4,7 +4,8 @@
   (``policies/data/yongji_54333.toml``) grades red / orange / yellow / blue. The four focus
   areas (婚姻, 情感, 邻里, 债务) are graded higher and flagged ``focus_area``; the source is
   flagged ``three_platforms`` or ``n_channel``. Repeated alerts (重复警情) are found by
-  :func:`find_duplicate` and linked with ``link_alert``; a ``regrade`` then raises the grade
+  :func:`find_duplicate` (within ``duplicate_window``, a week by default: the party
+  committee's weekly review, 局党委周研判) and linked with ``link_alert``; a ``regrade`` then raises the grade
   (two alerts: yellow, or orange in a focus area; three: red).
 - **Routing**: a dispute meeting the formal-case threshold may only be escalated
   (``mediate``, ``refer``, ``resolve`` and ``close`` are refused); police business is mediated

@@ -26,9 +26,12 @@ from fengqiao.lifecycle.states import TERMINAL_STATES
 
 __all__ = ["DEFAULT_DUPLICATE_WINDOW", "find_duplicate"]
 
-DEFAULT_DUPLICATE_WINDOW = timedelta(days=30)
+DEFAULT_DUPLICATE_WINDOW = timedelta(days=7)
 """How far apart two alerts may be and still concern one dispute. The reports give no figure;
-30 days matches Yongji's monthly review rhythm and Jiang county's "日清月结"."""
+7 days follows Yongji's weekly review (派出所风险隐患常态化排查、指挥中心复盘、局党委周研判: stations
+screen continuously, the command centre reviews, the bureau's party committee analyses every
+week), so the alerts one weekly analysis sees about the same people or place meet in one
+dispute. A longer window is a constructor argument of the policy."""
 
 _BY_ID, _BY_NAME, _BY_PLACE = 3, 2, 1
 

@@ -120,7 +120,8 @@ class Yongji54333(BasePolicy):
         simple_visits: how many visits a simple dispute needs since resolution; 1.
         referral_days: calendar days a department has to report its result, counted from the
             day after the referral and ending at midnight (Beijing time); 30.
-        duplicate_window: how far apart two alerts of one dispute may be; 30 days.
+        duplicate_window: how far apart two alerts of one dispute may be; 7 days (the weekly
+            review, 局党委周研判).
         ab_sections: the A/B dossier sections every dispute below the threshold must fill.
         on_the_spot: when set, a simple dispute settled on the spot — agreed at its first
             mediation attempt and resolved within this long of its discovery, never referred —

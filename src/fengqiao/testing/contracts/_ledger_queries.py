@@ -161,7 +161,9 @@ class _Queries:
 
     def test_dossier_completeness_lists_unmet_requirements_by_volume(self, ledger: Ledger, stored: Stored) -> None:
         rows = {r.dispute_id: r for r in ledger.dossier_completeness()}
-        assert sorted(rows) == ["YJ-0001", "YJ-0002", "YJ-0003"]
+        assert sorted(rows) == ["HY-0001", "HY-0002", "HY-0003", "YJ-0001", "YJ-0002", "YJ-0003"]
+        assert rows["HY-0001"].complete  # discussed (一案一议)
+        assert rows["HY-0003"].missing == ("huaiyang.dossier.case-discussion",)
         assert rows["YJ-0001"].complete
         assert rows["YJ-0003"].missing_a == (
             "yongji.dossier.source",
@@ -184,7 +186,7 @@ class _Queries:
 
     def test_dossier_gaps_state_the_requirements_as_the_policy_does(self, ledger: Ledger, stored: Stored) -> None:
         gaps = ledger.dossier_gaps("YJ-0003")
-        assert [g.code for g in gaps] == [*ledger.dossier_completeness(station="城关派出所")[0].missing]
+        assert [g.code for g in gaps] == [*ledger.dossier_completeness("yongji-54333", station="城关派出所")[0].missing]
         assert "一标三实" in gaps[5].zh
 
     def test_huaiyangs_rewards_report_lists_informant_reports_that_ended_resolved(

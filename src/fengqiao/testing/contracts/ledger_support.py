@@ -137,7 +137,7 @@ def huainan() -> list[fq.Dispute]:
 
 def huaiyang() -> list[fq.Dispute]:
     wf = make_workflow("HY", datetime(2024, 9, 10, 20, 15, tzinfo=CHINA_TZ))
-    # an informant's report, red, its responsible people named, resolved: reward-eligible
+    # an informant's report, red, discussed (一案一议) and its responsible people named, resolved: reward-eligible
     d = _discover(
         wf,
         channel=fq.Channel.SECURITY_INFORMANT,
@@ -149,6 +149,7 @@ def huaiyang() -> list[fq.Dispute]:
         actor="informant:chen",
     )
     d = wf.grade(d, actor=OFFICER)
+    d = wf.attach(d, fq.DossierItem(kind=fq.DossierKind.CASE_DISCUSSION, title="一案一议记录"), actor=OFFICER)
     d = wf.assign(d, actor=OFFICER, person="所长周某", role=fq.Role.RESPONSIBLE_LEADER)
     d = wf.assign(d, actor=OFFICER, person="社区民警刘某", role=fq.Role.RESPONSIBLE_OFFICER)
     d = wf.mediate(d, actor=LEADER, forces=[F.POLICE_OFFICE])
