@@ -62,7 +62,7 @@ def garage_entrance(store: EventStore | None = None, on_step: Callable[[Dispute]
     d = repo.discover(
         channel=Channel.ALARM_110,
         category=Category.PROPERTY_MANAGEMENT,
-        summary="业主驾车堵住小区车库出口：2017年购买车位，开发商拒绝出具交接单并要求补差价",
+        summary="业主驾车堵住小区地下车库入口：2017年经复工组购买车位，开发商拒绝出具交接单并要求补差价",
         parties=[
             Party(name="赵某", role=PartyRole.COMPLAINANT, phone="13812345678"),
             Party(name="某房地产开发公司", kind=PartyKind.ORGANISATION, role=PartyRole.RESPONDENT),
@@ -70,7 +70,7 @@ def garage_entrance(store: EventStore | None = None, on_step: Callable[[Dispute]
         ],
         location="永济市某小区车库入口",
         actor=officer,
-        station="蒲州派出所",
+        station="城东派出所",
     )
     step(d)
     clock.advance(minutes=20)
