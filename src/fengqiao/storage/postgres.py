@@ -3,22 +3,37 @@
 Needs the ``postgres`` extra (``pip install fengqiao[postgres]``: psycopg 3 and
 psycopg-pool); ``import fengqiao`` works without it.
 
-How appends stay correct with many writers:
+How appends scale and stay correct with many writers (layout 3):
 
-- **One winner per version.** Each append (and each ``append_many``, whatever the number
-  of streams in it) takes a transaction-level advisory lock, reads the streams' heads in
-  one query, checks each ``expected_version`` and inserts (pipelined ``executemany``); the
-  lock is held until commit. A stale writer gets :class:`~fengqiao.errors.ConcurrencyConflict`. The
-  ``UNIQUE (stream_id, version)`` constraint backs this up should anything write around
-  the lock.
-- **Positions commit in order.** Positions come from an identity column, and because the
-  same lock covers every append, an append draws its positions only after every earlier
-  one has committed. So ``read_all(after=p)`` can never miss an event that commits later
-  with a smaller position, which is what projections rely on. The price is that appends
-  to one database run one at a time (each holds the lock for a few milliseconds); the
-  lock key is derived from the schema the tables live in, so two fengqiao schemas in one
+- **One round trip, no global lock held across a commit.** An append is one call of the
+  server-side function ``fengqiao_append`` (created by the layout), pipelined with its
+  ``BEGIN`` and ``COMMIT``: it moves each stream's head only if it is still at the expected
+  version and hash (``UPDATE … WHERE version = expected``; a new stream's head is inserted,
+  ``ON CONFLICT DO NOTHING``) and inserts every event from arrays in one statement. Writers
+  to different streams never wait for each other, so their commits share WAL flushes (group
+  commit). A stale writer gets :class:`~fengqiao.errors.ConcurrencyConflict`; the
+  ``UNIQUE (stream_id, version)`` constraint backs this up.
+- **The hash chain needs each stream's head**: the store remembers the heads it loaded and
+  appended (a bounded cache); a stream it has not seen is read first (one more round trip).
+- **Positions follow transaction ids.** An event's position is its transaction's id
+  (``pg_current_xact_id()``) times 2**20 plus its place in the transaction, so positions
+  increase with the order in which transactions took their ids, not the order in which they
+  commit. ``read_all`` therefore reads only below the **horizon**: the oldest transaction
+  still running (``pg_snapshot_xmin`` of its snapshot), times 2**20. Every transaction below
+  it has ended, so nothing can appear later with a smaller position: a reader that remembers
+  the last position it saw never skips an event. The price: one long-running writing
+  transaction anywhere in the cluster holds the horizon back (readers lag; nothing is lost).
+  An append holds at most 2**20 − 1 events.
+- **Projectors run one append at a time.** A store with projectors (an in-transaction
+  ledger) takes the schema's advisory lock exclusively for the whole append — reads the
+  heads, inserts, projects, commits — while lock-free appends take it shared for the instant
+  of their call: a projector sees every earlier append committed and none in flight, as its
+  catch-up needs. The lock key is derived from the schema, so two fengqiao schemas in one
   database do not wait for each other.
-- Rolled-back appends leave gaps in positions; readers must not expect ``p + 1``.
+- **No ping per checkout.** A connection that broke is found when it is used: a load is
+  retried once on a fresh connection; an append whose connection broke finds out whether it
+  committed (by the heads) and is retried once if it did not.
+- Rolled-back appends and positions leave gaps; readers must not expect ``p + 1``.
 
 Event data is kept as ``text``, not ``jsonb``: the hash chain needs the exact bytes written
 (cast ``data::jsonb`` to query inside events).
@@ -28,6 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -38,15 +54,19 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow, tuple_row
 from psycopg_pool import ConnectionPool
 
+from fengqiao.domain._checks import require_aware
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
+from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.storage._arguments import check_clock, check_count, check_projectors, check_seconds
+from fengqiao.storage._chain import GENESIS, sealed_time
+from fengqiao.storage._loading import decode_stream, split_head
 from fengqiao.storage._migrations import Migration
-from fengqiao.storage._requests import Tip, check_heads
+from fengqiao.storage._requests import Tip, check_heads, check_lookup
 from fengqiao.storage._sql import Batch, SQLEventStore
-from fengqiao.storage._sql_dialect import StoreDialect
+from fengqiao.storage._sql_dialect import StoreDialect, storage_error
 from fengqiao.storage.base import Projector
-from fengqiao.storage.prepared import Item
+from fengqiao.storage.prepared import Item, encode_columns, size
 
 __all__ = ["MIGRATIONS", "PostgresEventStore"]
 
@@ -85,6 +105,62 @@ MIGRATIONS: tuple[Migration, ...] = (
             " SELECT 'sealed_after', CAST(coalesce(max(position), 0) AS TEXT) FROM fengqiao_events",
         ),
     ),
+    Migration(
+        3,
+        "positions from transaction ids; appends in one call of fengqiao_append",
+        (
+            # every position stored so far must sort before the first one a transaction id gives
+            """DO $$ BEGIN
+                IF (SELECT coalesce(max(position), 0) FROM fengqiao_events)
+                        >= (pg_current_xact_id()::text::bigint << 20) THEN
+                    RAISE EXCEPTION 'fengqiao: the stored positions run past the transaction ids; cannot upgrade';
+                END IF;
+            END $$""",
+            "ALTER TABLE fengqiao_events ALTER COLUMN position DROP IDENTITY IF EXISTS",
+            """CREATE OR REPLACE FUNCTION fengqiao_append(
+                a_lock BIGINT, a_layout TEXT,
+                a_heads TEXT[], a_expected INTEGER[], a_versions INTEGER[], a_hashes TEXT[], a_prev TEXT[],
+                e_streams TEXT[], e_versions INTEGER[], e_types TEXT[], e_schemas INTEGER[], e_data TEXT[],
+                e_recorded TIMESTAMPTZ, e_prev TEXT[], e_hashes TEXT[], e_seals TEXT[]
+            ) RETURNS BIGINT LANGUAGE plpgsql AS $fn$
+            DECLARE
+                stored TEXT;
+                moved BIGINT;
+                base BIGINT;
+            BEGIN
+                PERFORM pg_advisory_xact_lock_shared(a_lock);
+                SELECT value INTO stored FROM fengqiao_meta WHERE key = 'schema_version';
+                IF stored IS DISTINCT FROM a_layout THEN
+                    RAISE EXCEPTION USING ERRCODE = 'FQLAY', MESSAGE = coalesce(stored, '');
+                END IF;
+                WITH h AS (
+                    SELECT * FROM unnest(a_heads, a_expected, a_versions, a_hashes, a_prev)
+                        AS t(sid, expected, version, hash, prev)
+                ), moved_heads AS (
+                    UPDATE fengqiao_streams s SET version = h.version, hash = h.hash FROM h
+                    WHERE h.expected > 0 AND s.stream_id = h.sid AND s.version = h.expected AND s.hash = h.prev
+                    RETURNING 1
+                ), new_heads AS (
+                    INSERT INTO fengqiao_streams (stream_id, version, hash)
+                    SELECT h.sid, h.version, h.hash FROM h WHERE h.expected = 0
+                    ON CONFLICT (stream_id) DO NOTHING
+                    RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM moved_heads) + (SELECT count(*) FROM new_heads) INTO moved;
+                IF moved <> cardinality(a_heads) THEN
+                    RAISE EXCEPTION USING ERRCODE = 'FQCON', MESSAGE = 'a stream is not at its expected version';
+                END IF;
+                base := pg_current_xact_id()::text::bigint << 20;
+                INSERT INTO fengqiao_events
+                    (position, stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash, seal)
+                SELECT base + e.n, e.sid, e.version, e.type, e.schema, e.data, e_recorded, e.prev, e.hash, e.seal
+                FROM unnest(e_streams, e_versions, e_types, e_schemas, e_data, e_prev, e_hashes, e_seals)
+                    WITH ORDINALITY AS e(sid, version, type, schema, data, prev, hash, seal, n);
+                RETURN base;
+            END
+            $fn$""",
+        ),
+    ),
 )
 """The PostgreSQL layout's history; ``fengqiao_meta`` holds the version reached."""
 
@@ -103,14 +179,31 @@ _PROBE_TIMEOUT = 5
 _QUOTED = re.compile(r'"([^"]*)"')
 _INSERT_EVENT = (
     "INSERT INTO fengqiao_events"
-    " (stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash, seal)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING position"
+    " (position, stream_id, version, type, schema_version, data, recorded_at, prev_hash, hash, seal)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
+_BASE = "SELECT pg_current_xact_id()::text::bigint << 20"
+_APPEND = (
+    "SELECT fengqiao_append(%s, %s, %s::text[], %s::integer[], %s::integer[], %s::text[], %s::text[],"
+    " %s::text[], %s::integer[], %s::text[], %s::integer[], %s::text[], %s, %s::text[], %s::text[], %s::text[])"
+)
+_PAGE = (  # below the horizon: every transaction that could still add a smaller position has ended
+    "SELECT position, stream_id, version, schema_version, data, prev_hash, hash, recorded_at, seal"
+    " FROM fengqiao_events WHERE position > %s"
+    " AND position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20) ORDER BY position LIMIT %s"
+)
+_READ_HEADS = "SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id = ANY(%s)"
+PER_TRANSACTION = (1 << 20) - 1
+"""The most events one append (or ``append_many``) may hold: positions give each transaction 2**20."""
+HEAD_CACHE = 10_000
+"""How many streams' heads the store remembers (from its loads and appends)."""
+_CONFLICT, _LAYOUT = "FQCON", "FQLAY"
 _UPSERT_HEAD = (
     "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (%s, %s, %s)"
     " ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash"
 )
 _LOCK = "SELECT pg_advisory_xact_lock(%s::bigint)"
+_LOCK_SHARED = "SELECT pg_advisory_xact_lock_shared(%s::bigint)"
 
 
 def _recorded(value: object) -> datetime:
@@ -175,6 +268,7 @@ class PostgresEventStore(SQLEventStore[Connection]):
         size = check_count(max_size, "max_size", least=1, most=MAX_POOL_SIZE)
         wait = check_seconds(timeout, "timeout", zero=False, most=MAX_TIMEOUT)
         self._closed = False
+        self._heads_seen: OrderedDict[str, Tip] = OrderedDict()
         self._opening = "opening"
         self._owns_pool = isinstance(target, str)
         self._pool = _open_pool(target, size, wait) if isinstance(target, str) else target
@@ -214,19 +308,31 @@ class PostgresEventStore(SQLEventStore[Connection]):
 
     @contextmanager
     def _read(self, *, check: bool = True) -> Iterator[Connection]:
+        """A connection for single-statement reads: autocommit, so a read is one round trip (no BEGIN, no COMMIT)."""
+        self._check(schema=check)
+        with self._pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                yield conn
+            finally:
+                if not conn.closed:
+                    conn.autocommit = False
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        with self._begun() as conn:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield conn
+
+    @contextmanager
+    def _begun(self, *, check: bool = True) -> Iterator[Connection]:
         self._check(schema=check)
         with self._pool.connection() as conn, conn.transaction():
             yield conn
 
     @contextmanager
-    def _snapshot(self) -> Iterator[Connection]:
-        with self._read() as conn:
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield conn
-
-    @contextmanager
     def _transaction(self, *, check: bool = True, migrate: bool = False) -> Iterator[Connection]:
-        with self._read(check=check) as conn:
+        with self._begun(check=check) as conn:
             if migrate:
                 cur = _cursor(conn)
                 cur.execute(_LOCK, (self._migrate_key,))
@@ -247,7 +353,7 @@ class PostgresEventStore(SQLEventStore[Connection]):
             yield cursor
 
     def _heads(self, conn: Connection, items: tuple[Item, ...], *, trust: bool) -> dict[str, Tip]:
-        """Take the appends' lock (held to commit: positions commit in order), read the heads and the layout."""
+        """Take the appends' lock exclusively (held to commit: no append in flight), read the heads and the layout."""
         cur = _cursor(conn)
         cur.execute(_LOCK, (self._append_key,))
         found = cur.execute(_HEADS, ([item.stream_id for item in items],)).fetchall()
@@ -255,17 +361,160 @@ class PostgresEventStore(SQLEventStore[Connection]):
         return check_heads(items, {sid: (v, digest) for _, sid, v, digest in found if sid is not None})
 
     def _insert(self, conn: Connection, batch: Batch, *, trust: bool) -> list[int]:
-        """Insert the events (pipelined ``executemany`` returning their positions), then upsert the heads."""
-        items, _, after, rows, _ = batch
+        """Insert the events at the transaction's positions (pipelined ``executemany``), then upsert the heads."""
+        items, _, after, rows, count = batch
+        _check_size(count)
         cur = _cursor(conn)
+        base = _one(cur.execute(_BASE))[0]
+        positions = list(range(base + 1, base + count + 1))
         try:
-            cur.executemany(_INSERT_EVENT, rows, returning=True)
-            positions = [_one(result)[0] for result in cur.results()]
+            cur.executemany(_INSERT_EVENT, [(p, *row) for p, row in zip(positions, rows, strict=True)])
         except psycopg.errors.UniqueViolation as exc:  # only if someone wrote around the lock
             first = items[0]  # the aborted transaction cannot say which stream; the first is the usual one
             raise ConcurrencyConflict(first.stream_id, first.expected_version, first.expected_version + 1) from exc
         cur.executemany(_UPSERT_HEAD, [(sid, *head) for sid, head in after.items()])
         return positions
+
+    # -- the lock-free append ----------------------------------------------------------------
+    def load(self, stream_id: str) -> tuple[CaseEvent, ...]:
+        """Every event of ``stream_id`` in version order; empty if unknown (see ``EventStore.load``).
+
+        One round trip; the stream's head is remembered for the next append. A connection
+        found broken is replaced and the load tried once more.
+        """
+        check_lookup(stream_id)
+        rows = self._retried(f"load {stream_id}", self.sql.load, (stream_id, stream_id))
+        events, head = split_head(rows)
+        loaded = decode_stream(stream_id, events, head)
+        if head is not None:
+            self._remember(stream_id, head)
+        return loaded
+
+    def _append(self, items: tuple[Item, ...], what: str) -> tuple[int, ...]:
+        """One call of ``fengqiao_append`` (see the module docs); with projectors, the locked path."""
+        if self._projectors:
+            return super()._append(items, what)
+        self._check()
+        if not any(size(item) for item in items):
+            heads = check_heads(items, self._read_heads([item.stream_id for item in items], what))
+            return tuple(heads[item.stream_id][0] for item in items)
+        heads = self._known_heads(items, what)
+        for again in (False, True):
+            at = require_aware(self._clock.now(), "clock.now()")
+            columns, after = encode_columns(items, heads, sealed_time(at))
+            _check_size(len(columns[0]))
+            moved = list(after)
+            arguments = (
+                self._append_key,
+                str(self._current),
+                moved,
+                [heads[sid][0] for sid in moved],
+                [after[sid][0] for sid in moved],
+                [after[sid][1] for sid in moved],
+                [heads[sid][1] for sid in moved],
+                *columns[:5],
+                at,
+                *columns[5:],
+            )
+            try:
+                self._call(arguments, what)
+            except _Refused:
+                for sid in moved:
+                    self._heads_seen.pop(sid, None)
+                heads = check_heads(items, self._read_heads([item.stream_id for item in items], what))
+                if again:  # the heads read were right, yet the append was refused: another writer came between
+                    first = items[0]
+                    raise ConcurrencyConflict(
+                        first.stream_id, first.expected_version, first.expected_version + 1
+                    ) from None
+                continue  # a remembered head was out of date: write again with the heads read
+            except _Broken as broken:  # did the append commit before the connection broke?
+                found = self._read_heads(moved, what)
+                if all(found.get(sid) == head for sid, head in after.items()):
+                    break
+                if again or any(found.get(sid, (0, GENESIS)) != heads[sid] for sid in moved):
+                    raise storage_error(self.dialect.driver, what, broken.error) from broken.error
+                continue
+            break
+        for sid, head in after.items():
+            self._remember(sid, head)
+        return tuple(after.get(item.stream_id, heads[item.stream_id])[0] for item in items)
+
+    def _call(self, arguments: tuple[Any, ...], what: str) -> None:
+        """``BEGIN``, the call and ``COMMIT`` in one pipeline: one round trip."""
+        try:
+            with self._pool.connection() as conn, conn.pipeline():
+                conn.execute(_APPEND, arguments)
+                conn.commit()
+        except psycopg.Error as exc:
+            if exc.sqlstate == _CONFLICT or isinstance(exc, psycopg.errors.UniqueViolation):
+                raise _Refused from exc
+            if exc.sqlstate == _LAYOUT:
+                self._check_layout(exc.diag.message_primary or None)
+            if isinstance(exc, psycopg.OperationalError):
+                raise _Broken(exc) from exc
+            raise storage_error(self.dialect.driver, what, exc) from exc
+
+    def _known_heads(self, items: tuple[Item, ...], what: str) -> dict[str, Tip]:
+        """Each item's head: a new stream's genesis, a remembered one at the expected version, else read.
+
+        Raises:
+            ConcurrencyConflict: a stream read is not at its expected version.
+        """
+        heads: dict[str, Tip] = {}
+        unread: list[Item] = []
+        for item in items:
+            if item.expected_version == 0:
+                heads[item.stream_id] = (0, GENESIS)
+            elif (tip := self._heads_seen.get(item.stream_id)) is not None and tip[0] == item.expected_version:
+                heads[item.stream_id] = tip
+            else:
+                unread.append(item)
+        if unread:
+            heads.update(check_heads(unread, self._read_heads([item.stream_id for item in unread], what)))
+        return heads
+
+    def _read_heads(self, stream_ids: list[str], what: str) -> dict[str, Tip]:
+        """The stored heads of ``stream_ids`` that exist (one round trip)."""
+        return {sid: (v, digest) for sid, v, digest in self._retried(what, _READ_HEADS, (stream_ids,))}
+
+    def _retried(self, what: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run a read; if its connection turns out broken, once more on another."""
+        for again in (False, True):
+            try:
+                with self._read() as conn:
+                    return self._fetch(conn, sql, params)
+            except psycopg.OperationalError as exc:  # a broken connection (the pool drops it), a timeout …
+                if again:
+                    raise storage_error(self.dialect.driver, what, exc) from exc
+            except psycopg.Error as exc:
+                raise storage_error(self.dialect.driver, what, exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _remember(self, stream_id: str, head: Tip) -> None:
+        self._heads_seen.pop(stream_id, None)
+        self._heads_seen[stream_id] = head
+        if len(self._heads_seen) > HEAD_CACHE:
+            self._heads_seen.popitem(last=False)
+
+
+class _Refused(Exception):
+    """``fengqiao_append`` refused: a stream was not at the head the append was written against."""
+
+
+class _Broken(Exception):
+    """The append's connection broke: it may or may not have committed."""
+
+    def __init__(self, error: psycopg.Error) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _check_size(count: int) -> None:
+    if count > PER_TRANSACTION:
+        raise ValidationError(
+            f"one append may hold at most {PER_TRANSACTION:,} events on PostgreSQL, got {count:,}", "events"
+        )
 
 
 def _cursor(conn: Connection) -> psycopg.Cursor[TupleRow]:
@@ -295,13 +544,12 @@ def _open_pool(dsn: str, size: int, timeout: float) -> ConnectionPool[Connection
     except (psycopg.Error, ValueError) as exc:
         reason = _QUOTED.sub(_hide, " ".join(str(exc).split()))  # a quoted part may be a password's
         raise ValidationError(f"not a PostgreSQL connection string: {reason}", "target") from None
-    pool: ConnectionPool[Connection] = ConnectionPool(
+    pool: ConnectionPool[Connection] = ConnectionPool(  # no check per checkout: a broken one is found in use
         dsn,
         min_size=1,
         max_size=size,
         timeout=timeout,
         open=False,
-        check=ConnectionPool.check_connection,
         name="fengqiao",
     )
     try:
@@ -325,3 +573,6 @@ def lock_key(purpose: LiteralString, schema: str) -> int:
     """A 64-bit advisory-lock key for ``purpose`` on the tables in ``schema``."""
     digest = hashlib.blake2b(f"fengqiao:{purpose}:{schema}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+PostgresEventStore.sql = PostgresEventStore.sql._replace(page=_PAGE)  # read_all reads below the horizon

@@ -41,7 +41,19 @@ from fengqiao.storage._codec import Record, encode
 from fengqiao.storage._requests import Tip, check_append, check_batch
 from fengqiao.storage.base import Append
 
-__all__ = ["Insert", "Item", "Prepared", "check_prepared", "encode_items", "encode_rows", "prepare", "records", "size"]
+__all__ = [
+    "Columns",
+    "Insert",
+    "Item",
+    "Prepared",
+    "check_prepared",
+    "encode_columns",
+    "encode_items",
+    "encode_rows",
+    "prepare",
+    "records",
+    "size",
+]
 
 
 @attrs.frozen
@@ -201,6 +213,22 @@ def encode_rows(
         records, moved = encode_items(items, heads)
         rows = _rows(records, recorded_at, seals([r.hash for r in records], at))
         return Insert(rows, len(rows), records, moved)
+    (sids, versions, types, schemas, data, prev_hashes, hashes, sealed), moved = encode_columns(items, heads, at)
+    columns = (sids, versions, types, schemas, data, repeat(recorded_at), prev_hashes, hashes, sealed)
+    return Insert(zip(*columns, strict=False), len(sids), [], moved)
+
+
+Columns = tuple[list[str], list[int], list[str], list[int], list[str], list[str], list[str], list[str]]
+"""The event rows as columns: ``stream_id, version, type, schema_version, data, prev_hash, hash, seal``."""
+
+
+def encode_columns(
+    items: Sequence[Item], heads: Mapping[str, Tip], at: datetime | str
+) -> tuple[Columns, dict[str, Tip]]:
+    """The rows :func:`encode_rows` inserts, as one list per column (for an array-taking insert), and the new heads.
+
+    Every row is sealed with ``at`` (a time, or its sealed text).
+    """
     sids: list[str] = []
     versions: list[int] = []
     types: list[str] = []
@@ -234,8 +262,7 @@ def encode_rows(
                 prev_hashes.append(r.prev_hash)
                 hashes.append(r.hash)
             moved[item.stream_id] = (versions[-1], hashes[-1])
-    columns = (sids, versions, types, schemas, data, repeat(recorded_at), prev_hashes, hashes, seals(hashes, at))
-    return Insert(zip(*columns, strict=False), len(sids), [], moved)
+    return (sids, versions, types, schemas, data, prev_hashes, hashes, seals(hashes, at)), moved
 
 
 def _rows(records: Iterable[Record], recorded_at: object, sealed: Iterable[str]) -> list[tuple[Any, ...]]:
