@@ -117,3 +117,13 @@ def test_a_concurrency_conflict_says_what_was_expected_and_what_was_found() -> N
 def test_a_concurrency_conflict_names_no_kind_of_case_it_may_not_be() -> None:
     message = str(fq.ConcurrencyConflict("place:西歧村", 3, 4))
     assert message == "stream place:西歧村: expected version 3, but it is at 4; reload the stream and retry"
+
+
+def test_a_conflict_update_gave_up_on_says_how_many_attempts_and_keeps_them_through_pickle() -> None:
+    error = fq.ConcurrencyConflict("D-0001", 4, 5, attempts=3)
+    assert str(error) == (
+        "stream D-0001: expected version 4, but it is at 5; gave up after 3 attempts, each reloaded and decided again"
+    )
+    back = pickle.loads(pickle.dumps(error))
+    assert (back.stream, back.expected, back.actual, back.attempts) == ("D-0001", 4, 5, 3)
+    assert fq.ConcurrencyConflict("D-0001", 4, 5).attempts is None

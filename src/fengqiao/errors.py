@@ -100,18 +100,28 @@ class StorageError(FengqiaoError):
 
 
 class ConcurrencyConflict(StorageError):
-    """A writer's expected version was stale: someone appended first. Reload and retry."""
+    """A writer's expected version was stale: someone appended first. Reload and retry.
 
-    def __init__(self, stream: str, expected: int, actual: int) -> None:
-        super().__init__(
-            f"stream {stream}: expected version {expected}, but it is at {actual}; reload the stream and retry"
-        )
+    ``attempts`` is how many times ``Repository.update`` loaded, decided and tried to save
+    before it gave up (``None`` for a single write); ``stream``, ``expected`` and ``actual``
+    are then the last attempt's.
+    """
+
+    def __init__(self, stream: str, expected: int, actual: int, attempts: int | None = None) -> None:
+        message = f"stream {stream}: expected version {expected}, but it is at {actual}; "
+        if attempts is None:
+            message += "reload the stream and retry"
+        else:
+            plural = "" if attempts == 1 else "s"
+            message += f"gave up after {attempts} attempt{plural}, each reloaded and decided again"
+        super().__init__(message)
         self.stream = stream
         self.expected = expected
         self.actual = actual
+        self.attempts = attempts
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.stream, self.expected, self.actual))
+        return (type(self), (self.stream, self.expected, self.actual, self.attempts))
 
 
 class DisputeNotFound(StorageError):

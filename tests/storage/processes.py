@@ -1,7 +1,7 @@
 """Real processes for the fault tests: the children (``python processes.py MODE ...``) and the parent's side.
 
-Children print one line per finished command (``ack``, ``landed``, ``conflict``) only after
-the store call returned, so the parent knows exactly what was acknowledged.
+Children print one line per finished command (``ack``, ``landed``, ``conflict``, ``updated``)
+only after the store call returned, so the parent knows exactly what was acknowledged.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO
@@ -50,22 +50,50 @@ def write(path: str, commands: int) -> None:
             print(f"ack {d.id} {d.version}", flush=True)
 
 
-def fire(backend: str, target: str, ids: Sequence[str], commands: int, tag: str) -> None:
-    """After ``go`` on stdin, add ``commands`` notes to the disputes in turn; report each outcome."""
+def racer(backend: str, target: str, commands: int, command: Callable[[Repository, int], str]) -> None:
+    """After ``go`` on stdin, run ``command`` ``commands`` times, printing the line each returns; then ``done``."""
     with open_store(backend, target) as store:
         repo = Repository(fq.Workflow("baseline"), store)
         print("ready", flush=True)
         if sys.stdin.readline().strip() != "go":
             return
         for i in range(commands):
-            dispute_id, text = ids[i % len(ids)], f"{tag}-{i}"
-            d = repo.get(dispute_id)
-            try:
-                repo.fire(d, fq.Trigger.NOTE, actor=f"officer:{tag}", text=text)
-                print(f"landed {dispute_id} {text}", flush=True)
-            except ConcurrencyConflict:
-                print(f"conflict {dispute_id} {text}", flush=True)
+            print(command(repo, i), flush=True)
         print("done", flush=True)
+
+
+def fire(backend: str, target: str, ids: Sequence[str], commands: int, tag: str) -> None:
+    """Add ``commands`` notes to the disputes in turn; report each outcome (``landed`` or ``conflict``)."""
+
+    def note(repo: Repository, i: int) -> str:
+        dispute_id, text = ids[i % len(ids)], f"{tag}-{i}"
+        try:
+            repo.fire(repo.get(dispute_id), fq.Trigger.NOTE, actor=f"officer:{tag}", text=text)
+        except ConcurrencyConflict:
+            return f"conflict {dispute_id} {text}"
+        return f"landed {dispute_id} {text}"
+
+    racer(backend, target, commands, note)
+
+
+def update(backend: str, target: str, ids: Sequence[str], commands: int, tag: str) -> None:
+    """Record ``commands`` visits on the disputes in turn through ``Repository.update``.
+
+    Each line says the visit's finding and how many times ``decide`` ran for it (1 + the retries).
+    """
+
+    def visit(repo: Repository, i: int) -> str:
+        dispute_id, finding, calls = ids[i % len(ids)], f"{tag}-{i}", 0
+
+        def decide(d: fq.Dispute) -> fq.Dispute:
+            nonlocal calls
+            calls += 1
+            return repo.workflow.record_visit(d, actor=f"grid_worker:{tag}", kind="phone", finding=finding)
+
+        repo.update(dispute_id, decide, attempts=10_000)
+        return f"updated {dispute_id} {finding} {calls}"
+
+    racer(backend, target, commands, visit)
 
 
 # -- the parent's side -------------------------------------------------------------------
@@ -128,12 +156,14 @@ def child(*args: str, log: Path) -> Iterator[tuple[subprocess.Popen[str], Lines]
             lines.rest(timeout=10)
 
 
-def race(backend: str, target: str, ids: Sequence[str], *, processes: int, commands: int, logs: Path) -> list[str]:
-    """Start ``processes`` children firing at ``ids`` at the same moment; every outcome line."""
+def race(
+    backend: str, target: str, ids: Sequence[str], *, processes: int, commands: int, logs: Path, mode: str = "fire"
+) -> list[str]:
+    """Start ``processes`` children firing (or updating, ``mode``) at ``ids`` at the same moment; every outcome line."""
     with ExitStack() as stack:
         racers = [
             stack.enter_context(
-                child("fire", backend, target, ",".join(ids), str(commands), f"p{n}", log=logs / f"p{n}.log")
+                child(mode, backend, target, ",".join(ids), str(commands), f"p{n}", log=logs / f"p{n}.log")
             )
             for n in range(processes)
         ]
@@ -170,12 +200,41 @@ def check_race(repo: Repository, ids: Sequence[str], outcomes: Sequence[str], *,
     assert repo.store.verify().ok
 
 
+def in_follow_up(repo: Repository, dispute_id: str) -> fq.Dispute:
+    """A dispute stored as ``dispute_id`` and taken to follow-up, where visits are recorded."""
+    d = repo.discover(channel="alarm_110", category="neighbour", summary="x", actor=OFFICER, dispute_id=dispute_id)
+    for trigger, payload in (
+        ("grade", {}),
+        ("mediate", {}),
+        ("record_attempt", {"outcome": "agreement"}),
+        ("resolve", {}),
+    ):
+        d = repo.fire(d, trigger, actor=OFFICER, **payload)
+    assert d.state is fq.State.FOLLOW_UP
+    return d
+
+
+def check_updates(repo: Repository, dispute_id: str, outcomes: Sequence[str], *, expected: int) -> None:
+    """Every update acknowledged is in the history once, nothing else is; some of them had to retry."""
+    parsed = [line.split(" ") for line in outcomes]
+    assert len(parsed) == expected
+    assert {(kind, i) for kind, i, _, _ in parsed} == {("updated", dispute_id)}
+    d = repo.get(dispute_id)
+    findings = [e.payload.finding for e in d.history if isinstance(e, fq.VisitRecorded)]
+    assert sorted(findings) == sorted(finding for _, _, finding, _ in parsed)
+    assert len(set(findings)) == expected
+    assert sum(int(calls) for *_, calls in parsed) > expected  # the writers did conflict, and retried
+    assert repo.store.verify().ok
+
+
 def main(argv: Sequence[str]) -> None:
     mode, *args = argv
     if mode == "write":
         write(args[0], int(args[1]))
     elif mode == "fire":
         fire(args[0], args[1], args[2].split(","), int(args[3]), args[4])
+    elif mode == "update":
+        update(args[0], args[1], args[2].split(","), int(args[3]), args[4])
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 

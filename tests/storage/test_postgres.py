@@ -25,7 +25,7 @@ from fengqiao.storage import Anchor, EventStore, PostgresEventStore, Projector, 
 from fengqiao.storage import postgres as postgres_backend
 from fengqiao.testing.contracts import Placeholders, Raw, RawError, SQLStoreContract, StoreFactory
 from fengqiao.testing.contracts.support import anchored, discover, with_notes, workflow
-from tests.storage.processes import check_race, race
+from tests.storage.processes import check_race, check_updates, in_follow_up, race
 
 pytestmark = pytest.mark.postgres
 
@@ -166,6 +166,14 @@ def test_many_processes_racing_on_the_same_disputes_each_land_once_or_conflict(
             )
         outcomes = race("postgres", conninfo, ids, processes=3, commands=30, logs=tmp_path)
         check_race(repo, ids, outcomes, expected=90)
+
+
+def test_processes_updating_one_dispute_at_once_lose_no_update(pool: Pool, conninfo: str, tmp_path: Path) -> None:
+    with PostgresEventStore(pool) as store:
+        repo = Repository(workflow(), store)
+        d = in_follow_up(repo, "D-1")
+        outcomes = race("postgres", conninfo, [d.id], processes=4, commands=25, logs=tmp_path, mode="update")
+        check_updates(repo, d.id, outcomes, expected=100)
 
 
 def test_a_store_opened_from_a_dsn_owns_and_closes_its_pool(conninfo: str) -> None:

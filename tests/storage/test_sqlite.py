@@ -15,7 +15,7 @@ from fengqiao.storage import Append, EventStore, Projector, Repository, SQLiteEv
 from fengqiao.storage import sqlite as sqlite_backend
 from fengqiao.testing.contracts import Placeholders, Raw, RawError, SQLStoreContract, StoreFactory
 from fengqiao.testing.contracts.support import anchored, discover, histories, with_notes, workflow
-from tests.storage.processes import check_race, child, race
+from tests.storage.processes import check_race, check_updates, child, in_follow_up, race
 
 
 class TestSQLiteStore(SQLStoreContract):
@@ -156,6 +156,15 @@ def test_processes_racing_on_the_same_disputes_each_land_once_or_conflict(tmp_pa
             )
         outcomes = race("sqlite", str(path), ids, processes=3, commands=30, logs=tmp_path)
         check_race(repo, ids, outcomes, expected=90)
+
+
+def test_processes_updating_one_dispute_at_once_lose_no_update(tmp_path: Path) -> None:
+    path = tmp_path / "station.db"
+    with SQLiteEventStore(path) as store:
+        repo = Repository(workflow(), store)
+        d = in_follow_up(repo, "D-1")
+        outcomes = race("sqlite", str(path), [d.id], processes=3, commands=20, logs=tmp_path, mode="update")
+        check_updates(repo, d.id, outcomes, expected=60)
 
 
 def _traced(path: Path) -> tuple[SQLiteEventStore, list[str]]:

@@ -8,13 +8,15 @@ Private to :mod:`fengqiao.storage`: :class:`~fengqiao.storage.Repository` (dispu
   needs no reload, and a value the caller drops is forgotten with it;
 - ``save``'s checks: the history's first ``expected_version`` events must be the stored ones,
   each later event must be one the workflow admits from the stored value, and the value must
-  be what they fold to (a value edited by hand is refused, naming the first differing field).
+  be what they fold to (a value edited by hand is refused, naming the first differing field);
+- ``update``: load, decide, save, and on a conflict load and decide again.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import attrs
@@ -96,6 +98,76 @@ class CaseRepository(Generic[CaseT]):
             raise differs(value, current, "what its history folds to", noun)
         self._store(base, value)
         return value
+
+    def update(self, case_id: str, decide: Callable[[CaseT], CaseT], /, *, attempts: int = 3) -> CaseT:
+        """Load ``case_id``, let ``decide`` make its new value, save it; on a conflict, load and decide again.
+
+        ``decide`` is given the stored value and returns a later value of it, made with the
+        workflow (``lambda d: wf.record_visit(d, actor=..., kind="phone")``), or the value it
+        was given to store nothing. It must not store anything itself: it may run once per
+        attempt, each time on the value just loaded. If another writer stores something
+        between the load and the save, nothing of this attempt is stored, and the next
+        attempt loads again and calls ``decide`` on what is stored now, so a decision is
+        always made on the latest value and no other writer's update is lost. Retries follow
+        one another at once: every conflict means another writer's save went through.
+
+        Args:
+            case_id: the stored case to change.
+            decide: makes the new value from the stored one; a refusal it raises
+                (``TransitionRefused``, or any ``FengqiaoError``) is passed on, not retried.
+            attempts: how many times to load and decide at most (a whole number, at least 1).
+
+        Returns:
+            The value stored (the one loaded if ``decide`` returned it unchanged).
+
+        Raises:
+            ConcurrencyConflict: every attempt met another writer's save; the error says how
+                many attempts were made (``attempts``) and is caused by the last conflict.
+            ValidationError: ``attempts`` or ``decide`` is malformed; ``decide`` returned
+                something that is not a later value of the case it was given, or a value
+                this repository stored or loaded itself; or, as :meth:`save`, a value that is
+                not what its history folds to. Nothing of that attempt was stored.
+            TransitionRefused: raised by ``decide``, or, as :meth:`save`, the workflow
+                refuses an event ``decide`` made by hand.
+        """
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+            raise ValidationError(f"expected a whole number of attempts, at least 1, got {attempts!r}", "attempts")
+        if not callable(decide):
+            raise ValidationError(f"expected a function of the {self._noun}, got {type(decide).__name__}", "decide")
+        made = 0
+        while True:
+            made += 1
+            current = self.get(case_id)
+            new = self._decided(current, decide(current))
+            if new is current:
+                return current
+            try:
+                return self._save(new, current.version)
+            except ConcurrencyConflict as exc:
+                if made == attempts:
+                    raise ConcurrencyConflict(exc.stream, exc.expected, exc.actual, attempts=made) from exc
+
+    def _decided(self, current: CaseT, new: object) -> CaseT:
+        """What ``decide`` returned from ``current``, if it is a later value of it (``current`` if equal to it)."""
+        noun = self._noun
+        if not isinstance(new, self._case):
+            raise ValidationError(f"decide returned a {type(new).__name__}, not a {self._case.__name__}", "decide")
+        case: CaseT = new
+        if case.id != current.id:
+            raise ValidationError(f"decide returned {noun} {case.id}, not {current.id}", "decide")
+        if case.version < current.version or case.history[: current.version] != current.history:
+            raise ValidationError(
+                f"decide returned a {noun} whose history does not continue the one it was given"
+                f" (version {current.version}): return the value given or one the workflow made from it",
+                "decide",
+            )
+        if case.version > current.version and self._held(case.id) is case:
+            raise ValidationError(
+                f"decide returned a {noun} this repository stored or loaded itself: decide must make the new"
+                f" value with the workflow, not store it (anything it stored stays stored)",
+                "decide",
+            )
+        return current if case == current else case
 
     def _prefix(self, value: CaseT, version: int) -> CaseT | None:
         """The stored case at ``version``, whose history must begin ``value``'s; ``None`` at 0."""

@@ -10,6 +10,10 @@ with :meth:`Repository.get`, look again, and retry::
     except ConcurrencyConflict:
         d = repo.get(d.id)   # see what the other officer did, then decide again
 
+or let :meth:`Repository.update` do the loading, deciding again and retrying::
+
+    d = repo.update(d.id, lambda d: wf.record_visit(d, actor="grid_worker:wang", kind="phone"))
+
 What is stored is what the workflow decided, from the *stored* dispute:
 
 - :meth:`~Repository.fire` decides on the stored value. A dispute this repository returned
