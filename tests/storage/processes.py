@@ -227,6 +227,34 @@ def check_updates(repo: Repository, dispute_id: str, outcomes: Sequence[str], *,
     assert repo.store.verify().ok
 
 
+def lagging(target: str, commands: int, tag: str) -> None:
+    """Discover ``commands`` disputes through a PostgreSQL store that waits 0–30 ms before each commit.
+
+    The waits make the writers commit in another order than the one their positions were
+    drawn in: what a reader's horizon is for.
+    """
+    import random
+
+    from fengqiao.storage import postgres
+
+    class Lagging(postgres.PostgresEventStore):
+        def _call(self, arguments: tuple[object, ...], what: str) -> None:
+            with self._pool.connection() as conn:
+                conn.execute(postgres._APPEND, arguments)  # the transaction's id, and its positions, are drawn
+                time.sleep(random.random() * 0.03)
+                conn.commit()
+
+    with Lagging(target, max_size=2) as store:
+        repo = Repository(fq.Workflow("baseline"), store)
+        print("ready", flush=True)
+        if sys.stdin.readline().strip() != "go":
+            return
+        for i in range(commands):
+            repo.discover(channel="alarm_110", category="neighbour", summary=f"{tag}-{i}", actor=OFFICER)
+            print(f"landed {tag} {i}", flush=True)
+        print("done", flush=True)
+
+
 def main(argv: Sequence[str]) -> None:
     mode, *args = argv
     if mode == "write":
@@ -235,6 +263,8 @@ def main(argv: Sequence[str]) -> None:
         fire(args[0], args[1], args[2].split(","), int(args[3]), args[4])
     elif mode == "update":
         update(args[0], args[1], args[2].split(","), int(args[3]), args[4])
+    elif mode == "lagging":
+        lagging(args[1], int(args[3]), args[4])
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 

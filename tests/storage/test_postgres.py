@@ -154,6 +154,66 @@ def test_a_later_append_waits_so_positions_commit_in_order(pool: Pool) -> None:
         assert [s.stream_id for s in store.read_all()] == ["slow", "fast"]
 
 
+def test_a_reader_never_skips_a_position_that_commits_after_a_larger_one(pool: Pool, conninfo: str) -> None:
+    """An append still open holds the horizon: a later, larger position waits until it commits."""
+    held: list[psycopg.Connection[Any]] = []
+
+    class Held(PostgresEventStore):
+        def _call(self, arguments: tuple[Any, ...], what: str) -> None:
+            conn = psycopg.connect(conninfo)  # the append's transaction, left open: its positions are drawn
+            conn.execute(postgres_backend._APPEND, arguments)
+            held.append(conn)
+
+    wf = workflow()
+    early, late = discover(wf, "先开始的纠纷"), discover(wf, "后开始的纠纷")
+    naive = "SELECT position FROM fengqiao_events WHERE position > %s ORDER BY position"
+    with Held(pool) as slow, PostgresEventStore(pool) as store, pool.connection() as raw:
+        slow.append(early.id, early.history, expected_version=0)
+        store.append(late.id, late.history, expected_version=0)
+        assert list(store.read_all()) == []  # the early append is in flight, with smaller positions
+        seen_naively = [p for (p,) in raw.execute(naive, (0,)).fetchall()]
+        raw.commit()
+        assert len(seen_naively) == late.version  # without the horizon, a reader would go past them …
+        held[0].commit()
+        held[0].close()
+        stored = list(store.read_all())
+        assert [s.stream_id for s in stored] == [early.id] * early.version + [late.id] * late.version
+        assert [p for (p,) in raw.execute(naive, (seen_naively[-1],)).fetchall()] == []  # … and never see these
+        assert stored[0].position < seen_naively[0]
+
+
+def test_readers_see_every_position_once_while_writers_commit_out_of_order(
+    pool: Pool, conninfo: str, tmp_path: Path
+) -> None:
+    """Four processes append, each waiting a random while before each commit; a reader polls meanwhile."""
+    seen: list[int] = []
+    stop = threading.Event()
+    with PostgresEventStore(pool) as store:
+
+        def follow() -> None:
+            after = 0
+            while True:
+                done = stop.is_set()
+                for event in store.read_all(after=after):
+                    assert event.position > after
+                    seen.append(event.position)
+                    after = event.position
+                if done:
+                    return
+
+        reader = threading.Thread(target=follow)
+        reader.start()
+        try:
+            outcomes = race("postgres", conninfo, ["-"], processes=4, commands=40, logs=tmp_path, mode="lagging")
+        finally:
+            stop.set()
+            reader.join(timeout=60)
+        assert len(outcomes) == 4 * 40
+        every = [e.position for e in store.read_all()]
+        assert len(every) == 4 * 40
+        assert seen == every  # each once, in order: none became visible behind the reader
+
+
 def test_many_processes_racing_on_the_same_disputes_each_land_once_or_conflict(
     pool: Pool, conninfo: str, tmp_path: Path
 ) -> None:

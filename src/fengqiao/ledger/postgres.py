@@ -5,8 +5,9 @@ on the same connection pool with the ledger's projector first, creates (or migra
 ledger's tables in the first schema of the ``search_path``, and applies any events already
 stored.
 
-Concurrency: appends to one database already run one at a time (the store's advisory
-lock). The projector's first statement locks the ledger's state row (``FOR UPDATE``), and
+Concurrency: appends through a store with the ledger's projector run one at a time (they
+take the store's advisory lock exclusively; lock-free appends through other stores take it
+shared and wait meanwhile). The projector's first statement locks the ledger's state row (``FOR UPDATE``), and
 so do :meth:`~fengqiao.ledger.Ledger.rebuild` and :meth:`~fengqiao.ledger.Ledger.catch_up`:
 while one of those runs, appends wait in their projector, and see its result when they go on.
 The folded dispute's JSON is plain ``text`` (PostgreSQL moves long values out of line, so
@@ -229,6 +230,7 @@ class PostgresLedger(SQLLedger[Connection]):
                 timeout=timeout,
             )
             self._key = lock_key("ledger", self.store.schema)
+            self._appends = lock_key("append", self.store.schema)
             with self._write() as tx:
                 self.projection.upgrade(tx, f"PostgreSQL ledger in schema {self.store.schema}")
                 self.projection.catch_up(tx)
@@ -261,8 +263,11 @@ class PostgresLedger(SQLLedger[Connection]):
     def _write(self) -> Iterator[Connection]:
         self._check()
         with _errors("ledger update"), self._pool.connection() as conn, conn.transaction():
-            # serialises the ledger's own upgrades; appends are held off by the state row's lock
+            # serialises the ledger's own upgrades; appends are held off by the state row's lock, and
+            # the appends' lock taken exclusively waits for lock-free appends in flight and holds off
+            # new ones, so a catch-up or rebuild reads no position that a later commit could precede
             conn.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._key,))
+            conn.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (self._appends,))
             yield conn
 
     def _check(self) -> None:

@@ -93,8 +93,12 @@ class SQLEventStore(abc.ABC, Generic[C]):
         """A connection for one read; ``check``: refuse an outdated layout (:meth:`_check`)."""
 
     @abc.abstractmethod
-    def _snapshot(self) -> AbstractContextManager[C]:
-        """A read transaction seeing one snapshot, for ``verify`` and ``digest``."""
+    def _snapshot(self, *, settled: bool = False) -> AbstractContextManager[C]:
+        """A read transaction seeing one snapshot, for ``verify`` and ``digest``.
+
+        ``settled`` (``digest``): no append is half way when the snapshot is taken, so no event
+        can commit later at a position the snapshot's highest covers.
+        """
 
     @abc.abstractmethod
     def _transaction(self, *, check: bool = True, migrate: bool = False) -> AbstractContextManager[C]:
@@ -231,7 +235,7 @@ class SQLEventStore(abc.ABC, Generic[C]):
 
         One pass over the heads table in key order (``heads``: keep them to name streams).
         """
-        with self._errors("digest"), self._snapshot() as conn:
+        with self._errors("digest"), self._snapshot(settled=True) as conn:
             position = self._fetch(conn, self.sql.position)[0][0]
             with self._scan(conn, "fengqiao_digest", self.sql.heads) as tips:
                 at = require_aware(self._clock.now(), "clock.now()")

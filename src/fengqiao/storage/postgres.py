@@ -319,9 +319,19 @@ class PostgresEventStore(SQLEventStore[Connection]):
                     conn.autocommit = False
 
     @contextmanager
-    def _snapshot(self) -> Iterator[Connection]:
+    def _snapshot(self, *, settled: bool = False) -> Iterator[Connection]:
+        """One snapshot; ``settled``: taken with no append in flight (appends wait while it lasts).
+
+        Every append writes the heads and the events tables, so ``SHARE`` locks on both wait
+        for those in flight and hold off new ones; ``LOCK TABLE`` takes no snapshot, so the
+        snapshot (taken by the first query after it) sees every one of them committed.
+        """
         with self._begun() as conn:
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            if settled:  # not READ ONLY: such a transaction may not take SHARE locks
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                conn.execute("LOCK TABLE fengqiao_streams, fengqiao_events IN SHARE MODE")
+            else:
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield conn
 
     @contextmanager

@@ -204,8 +204,8 @@ class SQLiteEventStore(SQLEventStore[sqlite3.Connection]):
             self._check()  # else reading finds the store closed, if it is
         return self._db.read()
 
-    def _snapshot(self) -> AbstractContextManager[sqlite3.Connection]:
-        self._check()
+    def _snapshot(self, *, settled: bool = False) -> AbstractContextManager[sqlite3.Connection]:
+        self._check()  # one writer at a time, positions in commit order: every snapshot is settled
         return self._db.transaction("BEGIN")
 
     def _transaction(self, *, check: bool = True, migrate: bool = False) -> AbstractContextManager[sqlite3.Connection]:

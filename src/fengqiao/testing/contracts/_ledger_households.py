@@ -117,7 +117,9 @@ class _Households:
         assert [r.id for r in ledger.disputes()] == disputes
         assert [r.id for r in ledger.households()] == households
         assert ledger.problems() == ()
-        assert ledger.position == sum(c.version for c in cases.values())
+        stored = list(ledger.store.read_all())
+        assert len(stored) == sum(c.version for c in cases.values())
+        assert ledger.position == stored[-1].position  # positions may have gaps: the last one counts
         for hid in households:
             assert (
                 ledger.get_household(hid) == replay_household(cast("Any", ledger.store.load(hid)), XIQI) == cases[hid]
@@ -161,7 +163,9 @@ class _Households:
     def test_every_back_end_gives_the_same_household_rows(self, make_ledger: LedgerFactory) -> None:
         ledger, _ = mixed_ledger(make_ledger)
         memory, _ = mixed_ledger(lambda **options: MemoryLedger(**options))
-        assert household_snapshot(ledger) == household_snapshot(memory)
+        # every answer but the position, which a back-end may number with gaps
+        assert household_snapshot(ledger)[:-1] == household_snapshot(memory)[:-1]
+        assert ledger.position == list(ledger.store.read_all())[-1].position
 
     def test_a_rebuild_of_a_mixed_store_gives_what_the_appends_built(self, make_ledger: LedgerFactory) -> None:
         ledger, cases = mixed_ledger(make_ledger)

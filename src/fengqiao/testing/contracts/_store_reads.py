@@ -172,7 +172,8 @@ class _Reads:
     def test_an_anchor_counts_the_store_and_verifies_it_untouched(self, store: EventStore) -> None:
         _, ds, anchor = anchored(store)
         events = sum(d.version for d in ds)
-        assert (anchor.streams, anchor.events, anchor.position) == (len(ds), events, events)
+        assert (anchor.streams, anchor.events) == (len(ds), events)
+        assert anchor.position == list(store.read_all())[-1].position  # the highest: positions may have gaps
         assert [(h.stream_id, h.version) for h in anchor.heads()] == sorted((d.id, d.version) for d in ds)
         report = store.verify(anchor=anchor)
         assert report.ok, str(report)
@@ -197,8 +198,11 @@ class _Reads:
             for version, event in enumerate(d.history):
                 other.append(d.id, [event], expected_version=version)
         first, again, elsewhere = store.digest(), store.digest(), other.digest()
-        assert first.root == again.root == elsewhere.root
+        assert first.root == again.root
         assert first.records == elsewhere.records
+        assert (first.streams, first.events) == (elsewhere.streams, elsewhere.events)
+        if first.position == elsewhere.position:  # the root covers the position, which a store may number with gaps
+            assert first.root == elsewhere.root
         assert store.digest(heads=False).root == first.root
         assert store.digest(heads=False).records is None
 

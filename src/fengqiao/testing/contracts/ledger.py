@@ -96,7 +96,9 @@ class LedgerContract(_Queries, _Households):
         assert [row.id for row in ledger.disputes()] == [d.id]
         assert [row.id for row in ledger.households()] == ["story-1"]
         assert ledger.problems() == ()
-        assert ledger.position == len(household) + len(d.history)
+        stored = list(ledger.store.read_all())
+        assert len(stored) == len(household) + len(d.history)
+        assert ledger.position == stored[-1].position  # positions may have gaps: the last one counts
         with pytest.raises(DisputeNotFound):
             ledger.row("story-1")
         assert ledger.rebuild() == len(household) + len(d.history)
@@ -141,7 +143,7 @@ class LedgerContract(_Queries, _Households):
         first, *_ = scenarios()
         ledger.store.append(first.id, first.history, expected_version=0)  # other writers go on
         assert ledger.get(first.id) == first
-        assert ledger.position == ledger.store.read_all().__next__().position + first.version
+        assert ledger.position == list(ledger.store.read_all())[-1].position
 
     def test_a_quarantined_dispute_heals_with_retry_once_the_cause_is_gone(self, make_ledger: LedgerFactory) -> None:
         known: dict[str, str] = {}

@@ -168,7 +168,8 @@ class SQLLedgerContract(LedgerContract):
         store_all(plain_store(), cases, chunk=3)
         ledger = make_ledger(policy=choose_policy, policies=POLICIES, household_policy=XIQI)
         twin, _ = mixed_ledger(lambda **options: MemoryLedger(**options))
-        assert household_snapshot(ledger) == household_snapshot(twin)
+        assert household_snapshot(ledger)[:-1] == household_snapshot(twin)[:-1]  # the position aside: it may have gaps
+        assert ledger.position == list(ledger.store.read_all())[-1].position
         assert ledger.disputes() == twin.disputes()
 
     def test_a_ledger_from_before_households_projects_the_stored_households_on_opening(

@@ -42,6 +42,11 @@ from fengqiao.testing.contracts.support import (
 )
 
 
+def layout(backend: ModuleType) -> int:
+    """The layout version the back-end's module writes: its last migration's."""
+    return max(m.version for m in backend.MIGRATIONS)
+
+
 class SQLStoreContract(EventStoreContract, _SQLTampering):
     """What every SQL store adds to :class:`~fengqiao.testing.contracts.store.EventStoreContract`."""
 
@@ -173,7 +178,7 @@ class SQLStoreContract(EventStoreContract, _SQLTampering):
         assert (caught.value.stream, caught.value.version) == (a.id, 3)
 
     def test_a_layout_1_store_upgraded_keeps_its_rows_and_seals_what_comes_after(
-        self, store: EventStore, raw: Raw, make_store: StoreFactory
+        self, store: EventStore, raw: Raw, make_store: StoreFactory, backend: ModuleType
     ) -> None:
         a, b = seed(store)
         # the layout fengqiao wrote before seals: no seal column, no sealed_after
@@ -182,7 +187,7 @@ class SQLStoreContract(EventStoreContract, _SQLTampering):
         raw("UPDATE fengqiao_meta SET value = '1' WHERE key = 'schema_version'")
         old = a.version + b.version
         upgraded = make_store()
-        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("2",)]
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [(str(layout(backend)),)]
         [(last,)] = raw("SELECT max(position) FROM fengqiao_events")
         assert raw("SELECT value FROM fengqiao_meta WHERE key = 'sealed_after'") == [(str(last),)]
         assert upgraded.load(a.id) == a.history
@@ -198,17 +203,18 @@ class SQLStoreContract(EventStoreContract, _SQLTampering):
         assert named(upgraded) == [(d.id, 1, "tampered")]
 
     # -- schema versions and migrations ------------------------------------------------
-    def test_the_meta_table_holds_the_schema_version(self, store: EventStore, raw: Raw) -> None:
-        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("2",)]
+    def test_the_meta_table_holds_the_schema_version(self, store: EventStore, raw: Raw, backend: ModuleType) -> None:
+        assert layout(backend) >= 2
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [(str(layout(backend)),)]
         assert raw("SELECT value FROM fengqiao_meta WHERE key = 'sealed_after'") == [("0",)]  # a new store: all sealed
-        assert store.upgrade() == 2
+        assert store.upgrade() == layout(backend)
 
     def test_a_newer_schema_version_is_refused_naming_both_versions(
-        self, store: EventStore, raw: Raw, make_store: StoreFactory
+        self, store: EventStore, raw: Raw, make_store: StoreFactory, backend: ModuleType
     ) -> None:
         raw("UPDATE fengqiao_meta SET value = '7' WHERE key = 'schema_version'")
         for upgrade in (True, False):
-            with pytest.raises(StorageError, match=r"schema version 7, newer than version 2"):
+            with pytest.raises(StorageError, match=rf"schema version 7, newer than version {layout(backend)}"):
                 make_store(upgrade=upgrade)
 
     @pytest.mark.parametrize("garbage", ["abc", "", "1.0", " 1", "１", "9" * 5000])
@@ -221,33 +227,41 @@ class SQLStoreContract(EventStoreContract, _SQLTampering):
                 make_store(upgrade=upgrade)
 
     def test_a_store_opened_before_a_later_fengqiao_upgraded_the_layout_stops_writing(
-        self, store: EventStore, raw: Raw
+        self, store: EventStore, raw: Raw, backend: ModuleType
     ) -> None:
         wf = workflow()
         d = with_notes(wf, discover(wf), 1)
         store.append(d.id, d.history[:1], expected_version=0)
-        raw("UPDATE fengqiao_meta SET value = '3' WHERE key = 'schema_version'")  # what an upgrade would leave
-        with pytest.raises(StorageError, match="changed from layout version 2 to 3 while this store was open"):
+        now, later = layout(backend), layout(backend) + 1
+        raw("UPDATE fengqiao_meta SET value = ? WHERE key = 'schema_version'", (str(later),))  # an upgrade's
+        with pytest.raises(
+            StorageError, match=f"changed from layout version {now} to {later} while this store was open"
+        ):
             store.append(d.id, d.history[1:], expected_version=1)
-        with pytest.raises(StorageError, match="schema version 3, newer than version 2"):
+        with pytest.raises(StorageError, match=f"schema version {later}, newer than version {now}"):
             store.append_many([Append(d.id, d.history[1:], expected_version=1)])
         assert raw("SELECT count(*) FROM fengqiao_events") == [(1,)]
 
     @pytest.mark.parametrize("known", [True, False], ids=["stream-written", "new-stream"])
     def test_the_first_write_after_a_layout_change_is_refused_whatever_heads_the_store_remembers(
-        self, store: EventStore, raw: Raw, known: bool
+        self, store: EventStore, raw: Raw, known: bool, backend: ModuleType
     ) -> None:
         wf = workflow()
         d, other = with_notes(wf, discover(wf), 1), discover(wf)
         store.append(d.id, d.history[:1], expected_version=0)  # a head the store may remember
-        raw("UPDATE fengqiao_meta SET value = '3' WHERE key = 'schema_version'")
+        now, later = layout(backend), layout(backend) + 1
+        raw("UPDATE fengqiao_meta SET value = ? WHERE key = 'schema_version'", (str(later),))
         target, history, expected = (d.id, d.history[1:], 1) if known else (other.id, other.history, 0)
-        with pytest.raises(StorageError, match="changed from layout version 2 to 3 while this store was open"):
+        with pytest.raises(
+            StorageError, match=f"changed from layout version {now} to {later} while this store was open"
+        ):
             store.append(target, history, expected_version=expected)
         assert raw("SELECT count(*) FROM fengqiao_events") == [(1,)]
         assert raw("SELECT count(*) FROM fengqiao_streams") == [(1,)]
 
-    def test_a_layout_version_garbled_while_a_store_is_open_stops_its_writes(self, store: EventStore, raw: Raw) -> None:
+    def test_a_layout_version_garbled_while_a_store_is_open_stops_its_writes(
+        self, store: EventStore, raw: Raw, backend: ModuleType
+    ) -> None:
         wf = workflow()
         d = with_notes(wf, discover(wf), 1)
         store.append(d.id, d.history[:1], expected_version=0)
@@ -255,19 +269,19 @@ class SQLStoreContract(EventStoreContract, _SQLTampering):
         for _ in range(2):
             with pytest.raises(StorageError, match="'garbage', not a whole number"):
                 store.append(d.id, d.history[1:], expected_version=1)
-        raw("UPDATE fengqiao_meta SET value = '2' WHERE key = 'schema_version'")
+        raw("UPDATE fengqiao_meta SET value = ? WHERE key = 'schema_version'", (str(layout(backend)),))
         assert store.append(d.id, d.history[1:], expected_version=1) == 2
 
     def test_an_outdated_schema_opens_but_refuses_work_until_upgraded(
-        self, store: EventStore, raw: Raw, make_store: StoreFactory
+        self, store: EventStore, raw: Raw, make_store: StoreFactory, backend: ModuleType
     ) -> None:
         for table in ("fengqiao_events", "fengqiao_streams", "fengqiao_meta"):
             raw(f"DROP TABLE {table}")
         store = make_store(upgrade=False)
         d = discover(workflow())
-        with pytest.raises(StorageError, match=r"schema version 0, older than version 2.*upgrade\(\)"):
+        with pytest.raises(StorageError, match=rf"schema version 0, older than version {layout(backend)}.*upgrade\(\)"):
             store.append(d.id, d.history, expected_version=0)
-        assert store.upgrade() == 2
+        assert store.upgrade() == layout(backend)
         assert store.append(d.id, d.history, expected_version=0) == 1
 
     def test_a_failing_migration_leaves_the_schema_as_it_was(
@@ -279,18 +293,20 @@ class SQLStoreContract(EventStoreContract, _SQLTampering):
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         a, b = seed(store)
-        bad = Migration(3, "half done", ("CREATE TABLE fengqiao_half (x INTEGER)", "CREATE TABLE oops (((("))
+        now = layout(backend)
+        nxt = now + 1
+        bad = Migration(nxt, "half done", ("CREATE TABLE fengqiao_half (x INTEGER)", "CREATE TABLE oops (((("))
         monkeypatch.setattr(backend, "MIGRATIONS", (*backend.MIGRATIONS, bad))
         with pytest.raises(StorageError, match="upgrade failed"):
             make_store()
-        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("2",)]
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [(str(now),)]
         assert raw("SELECT count(*) FROM fengqiao_events") == [(a.version + b.version,)]
         with pytest.raises(RawError):
             raw("SELECT count(*) FROM fengqiao_half")
-        good = Migration(3, "an index", ("CREATE INDEX fengqiao_events_type ON fengqiao_events (type)",))
-        monkeypatch.setattr(backend, "MIGRATIONS", (*backend.MIGRATIONS[:2], good))
+        good = Migration(nxt, "an index", ("CREATE INDEX fengqiao_events_type ON fengqiao_events (type)",))
+        monkeypatch.setattr(backend, "MIGRATIONS", (*backend.MIGRATIONS[:now], good))
         assert make_store().load(a.id) == a.history
-        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [("3",)]
+        assert raw("SELECT value FROM fengqiao_meta WHERE key = 'schema_version'") == [(str(nxt),)]
         monkeypatch.undo()
-        with pytest.raises(StorageError, match="schema version 3, newer than version 2"):
+        with pytest.raises(StorageError, match=f"schema version {nxt}, newer than version {now}"):
             make_store()
