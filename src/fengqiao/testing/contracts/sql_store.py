@@ -44,7 +44,8 @@ from fengqiao.testing.contracts.support import (
 
 def layout(backend: ModuleType) -> int:
     """The layout version the back-end's module writes: its last migration's."""
-    return max(m.version for m in backend.MIGRATIONS)
+    migrations: tuple[Migration, ...] = backend.MIGRATIONS
+    return max(m.version for m in migrations)
 
 
 class SQLStoreContract(EventStoreContract, _SQLTampering):
