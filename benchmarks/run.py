@@ -23,7 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from benchmarks import compare, ledger, replay, storage
+from benchmarks import compare, ledger, peers, replay, storage
 from benchmarks.measure import Section, Skipped
 
 __all__ = ["SIZES", "main"]
@@ -35,6 +35,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "json": {"disputes": 2_000, "rounds": 5},
         "sqlite": {"disputes": 2_000, "rounds": 3},
         "postgres": {"disputes": 800, "rounds": 3},
+        "peers": {"disputes": 1_000, "rounds": 5, "pg_disputes": 400, "pg_rounds": 5, "writers": 8},
         "ledger": {"disputes": 1_000_000, "repeat": 7},
         "province": {"disputes": 400_000, "workers": 0},
     },
@@ -44,6 +45,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "json": {"disputes": 10, "rounds": 1},
         "sqlite": {"disputes": 5, "rounds": 1},
         "postgres": {"disputes": 16, "rounds": 1},
+        "peers": {"disputes": 5, "rounds": 2, "pg_disputes": 16, "pg_rounds": 1, "writers": 8},
         "ledger": {"disputes": 50, "repeat": 1},
         "province": {"disputes": 100, "workers": 0},
     },
@@ -56,6 +58,7 @@ SECTIONS: dict[str, Callable[..., Section]] = {
     "json": replay.run_json,
     "sqlite": storage.run_sqlite,
     "postgres": storage.run_postgres,
+    "peers": peers.run_peers,
     "ledger": ledger.run_ledger,
     "province": ledger.run_province,
 }
@@ -86,6 +89,7 @@ def machine() -> dict[str, Any]:
         "fengqiao": _version("fengqiao"),
         "transitions": _version("transitions"),
         "python-statemachine": _version("python-statemachine"),
+        "eventsourcing": _version("eventsourcing"),
         "command": " ".join(["python -m benchmarks", *sys.argv[1:]]),
     }
 
@@ -93,6 +97,8 @@ def machine() -> dict[str, Any]:
 def _format(value: float, unit: str) -> str:
     if unit in ("µs", "ms", "s"):
         return f"{value:,.2f} {unit}" if value < 100 else f"{value:,.0f} {unit}"
+    if unit == "x":
+        return f"x{value:.2f}"
     if unit == "B":
         return f"{value:,.0f} B"
     return f"{value:,.0f} {unit}"
@@ -102,7 +108,8 @@ def render(sections: list[Section], info: dict[str, Any]) -> str:
     """The report as a plain-text table, one block per section."""
     lines = [
         f"fengqiao benchmarks — {info['date']} — {info['cpus']} CPUs, {info['memory']}, Python {info['python']}, "
-        f"transitions {info['transitions']}, python-statemachine {info['python-statemachine']}",
+        f"transitions {info['transitions']}, python-statemachine {info['python-statemachine']}, "
+        f"eventsourcing {info['eventsourcing']}",
         f"command: {info['command']}",
         "",
     ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -31,17 +32,22 @@ COMMANDS_PER_DISPUTE = 6
 """discover and the five commands of the compared lifecycle, each appended in its own transaction."""
 
 
+def discover(repo: Repository, dispute_id: str) -> fq.Dispute:
+    """The first command of the compared lifecycle, stored: a neighbour dispute reported on 110."""
+    return repo.discover(
+        channel=fq.Channel.ALARM_110,
+        category=fq.Category.NEIGHBOUR,
+        summary="车辆堵住车库出口",
+        parties=(fq.Party(name="赵某"),),
+        actor=OFFICER,
+        dispute_id=dispute_id,
+    )
+
+
 def _lifecycles(repo: Repository, n: int, prefix: str) -> int:
     """Run ``n`` disputes through discover + the five commands, each stored as it is made."""
     for i in range(n):
-        d = repo.discover(
-            channel=fq.Channel.ALARM_110,
-            category=fq.Category.NEIGHBOUR,
-            summary="车辆堵住车库出口",
-            parties=(fq.Party(name="赵某"),),
-            actor=OFFICER,
-            dispute_id=f"{prefix}{i}",
-        )
+        d = discover(repo, f"{prefix}{i}")
         d = repo.fire(d, fq.Trigger.GRADE, actor=OFFICER)
         d = repo.fire(d, fq.Trigger.MEDIATE, actor=OFFICER, forces=(fq.MediationForce.POLICE_OFFICE,))
         d = repo.fire(d, fq.Trigger.RESOLVE, actor=OFFICER)
@@ -153,19 +159,25 @@ def run_sqlite(*, disputes: int, rounds: int) -> Section:
 # -- PostgreSQL ----------------------------------------------------------------------------------
 @contextmanager
 def _pg_schema(dsn: str) -> Iterator[str]:
-    """A fresh schema for the benchmark; the connection string with it first on the search path."""
+    """A fresh schema for the benchmark, dropped with everything in it afterwards; yields its name."""
     import psycopg
     from psycopg import sql
-    from psycopg.conninfo import make_conninfo
 
     name = f"fengqiao_bench_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(dsn, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
     try:
-        yield make_conninfo(dsn, options=f"-c search_path={name}")
+        yield name
     finally:
         with psycopg.connect(dsn, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+
+
+def on_schema(dsn: str, schema: str) -> str:
+    """The connection string ``dsn`` with ``schema`` first on the search path."""
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(dsn, options=f"-c search_path={schema}")
 
 
 def _pg_writer(conninfo: str, prefix: str, disputes: int, ready: Any, start: Any) -> tuple[int, float]:
@@ -174,26 +186,57 @@ def _pg_writer(conninfo: str, prefix: str, disputes: int, ready: Any, start: Any
 
     with PostgresEventStore(conninfo, max_size=1) as store:
         repo = Repository(fq.Workflow("baseline"), store)
-        _lifecycles(repo, 1, f"{prefix}warm-")  # first-call costs out of the timing
-        ready.put(prefix)
-        start.wait()
-        began = time.perf_counter()
-        count = _lifecycles(repo, disputes, prefix)
-        return count, time.perf_counter() - began
+        return start_together(partial(_lifecycles, repo), prefix, disputes, ready, start)
 
 
-def _pg_parallel(conninfo: str, writers: int, disputes: int, tag: str) -> float:
-    """Commands per second of ``writers`` processes, each running ``disputes`` lifecycles at once."""
+def start_together(
+    run: Callable[[int, str], int], prefix: str, disputes: int, ready: Any, start: Any
+) -> tuple[int, float]:
+    """In a writer process: warm up, say so, wait for the start signal, ``run(disputes, prefix)`` and time it."""
+    run(1, f"{prefix}warm-")  # first-call costs out of the timing
+    ready.put(prefix)
+    start.wait()
+    began = time.perf_counter()
+    count = run(disputes, prefix)
+    return count, time.perf_counter() - began
+
+
+Writer = Callable[[Any, str, int, Any, Any], tuple[int, float]]
+"""A writer process's function: ``(target, prefix, disputes, ready, start) -> (commands, seconds)``."""
+
+
+def _wait_ready(ready: Any, results: list[Any], writers: int, timeout: float = 120) -> None:
+    """Wait until every writer is connected and warmed up; raise a writer's own error if one fails."""
+    deadline = time.perf_counter() + timeout
+    waiting = writers
+    while waiting:
+        try:
+            ready.get(timeout=0.5)
+            waiting -= 1
+        except queue.Empty:
+            for result in results:
+                if result.ready():
+                    result.get()  # a writer that ended before the start signal: raises its error
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"{waiting} of {writers} writers not ready after {timeout:g} s") from None
+
+
+def _pg_parallel(target: Any, writers: int, disputes: int, tag: str, writer: Writer = _pg_writer) -> float:
+    """Commands per second of ``writers`` processes, each running ``disputes`` lifecycles at once.
+
+    Each process runs ``writer`` (a module-level function, so that it can be pickled) on ``target``
+    (fengqiao's connection string, or another library's settings), says it is ready, and starts
+    when every one of them is.
+    """
     ctx = multiprocessing.get_context("spawn")
     with ctx.Manager() as manager:
         ready = manager.Queue()
         start = manager.Event()
         with ctx.Pool(writers) as pool:
             results = [
-                pool.apply_async(_pg_writer, (conninfo, f"{tag}w{w}-", disputes, ready, start)) for w in range(writers)
+                pool.apply_async(writer, (target, f"{tag}w{w}-", disputes, ready, start)) for w in range(writers)
             ]
-            for _ in range(writers):  # every writer connected and warmed up before the clock starts
-                ready.get(timeout=120)
+            _wait_ready(ready, results, writers)
             began = time.perf_counter()
             start.set()
             done = [r.get(timeout=600) for r in results]
@@ -219,7 +262,8 @@ def run_postgres(*, disputes: int, rounds: int, writers: int = 8) -> Section:
     bulk: list[float] = []
     corpora = [histories(disputes, SHORT, prefix=f"bulk{r}-") for r in range(rounds)]
     per_writer = max(1, disputes // writers)
-    with _pg_schema(dsn) as conninfo:
+    with _pg_schema(dsn) as schema:
+        conninfo = on_schema(dsn, schema)
         for r in range(rounds):
             with PostgresEventStore(conninfo, max_size=1) as store:
                 repo = Repository(fq.Workflow("baseline"), store)
