@@ -6,17 +6,18 @@ Private; registered on the command line by :mod:`fengqiao.cli`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from fengqiao import _cli_quarantine as quarantine
 from fengqiao._cli_common import LangOption, Language, console
 from fengqiao.errors import ValidationError
-from fengqiao.ledger import Ledger, SQLiteLedger
+from fengqiao.ledger import SQLiteLedger
+from fengqiao.ledger._sql import SQLLedger
 from fengqiao.storage import Anchor, EventStore, SQLiteEventStore
 
-__all__ = ["db_app"]
+__all__ = ["DbOption", "DsnOption", "db_app", "existing_ledger"]
 
 db_app = typer.Typer(help="Manage an event store's database.", no_args_is_help=True)
 
@@ -129,7 +130,7 @@ def db_retry(
 
     Prints how many disputes now project, then each event still set aside, one per line.
     """
-    with _existing_ledger(db, dsn, policy) as ledger:
+    with existing_ledger(db, dsn, policy) as ledger:
         before = ledger.problems()
         healed = ledger.retry() if before else 0
         after = ledger.problems() if before else ()
@@ -141,18 +142,21 @@ def db_retry(
         raise typer.Exit(1)
 
 
-def _existing_ledger(db: Path | None, dsn: str | None, policy: str) -> Ledger:
-    """The ledger of the store of ``--db`` or ``--dsn``, which must exist (its ledger tables are made if missing)."""
+def existing_ledger(db: Path | None, dsn: str | None, policy: str, **options: Any) -> SQLLedger[Any]:
+    """The ledger of the store of ``--db`` or ``--dsn``, which must exist (its ledger tables are made if missing).
+
+    ``options`` go to the ledger (``attached=False``, ``household_policy=`` …).
+    """
     if db is not None and dsn is not None:
         raise ValidationError("give either --db or --dsn, not both", "db")
     if dsn is not None:
         from fengqiao.ledger.postgres import PostgresLedger
 
-        return PostgresLedger(dsn, policy=policy)
+        return PostgresLedger(dsn, policy=policy, **options)
     db = db or Path("fengqiao.db")
     if not db.is_file():
         raise ValidationError(f"{db} is not a file", "db")
-    return SQLiteLedger(db, policy=policy)
+    return SQLiteLedger(db, policy=policy, **options)
 
 
 def _anchor(path: Path) -> Anchor:

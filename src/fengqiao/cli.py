@@ -1,7 +1,7 @@
-"""The ``fengqiao`` command line: demo, simulate, figures, report, replay, policies, diagram, households, db.
+"""The ``fengqiao`` command line: demo, simulate, figures, report, replay, policies, diagram, households, db, ledger.
 
 ``households simulate``/``report`` handle Xiqi-style household work; ``db`` upgrades, digests,
-verifies and retries.
+verifies and retries; ``ledger follow`` keeps a ledger from a process of its own.
 
 User mistakes end in one clear line on stderr and exit code 2, never a traceback.
 """
@@ -29,6 +29,7 @@ from fengqiao._cli_common import CORES, LangOption, Language, console, errors
 from fengqiao._cli_db import db_app
 from fengqiao._cli_figures import figures
 from fengqiao._cli_households import households_app, print_household_section
+from fengqiao._cli_ledger import ledger_app
 from fengqiao.demo import garage_entrance
 from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
@@ -358,6 +359,7 @@ def replay(
 app.command()(figures)
 app.add_typer(db_app, name="db")
 app.add_typer(households_app, name="households")
+app.add_typer(ledger_app, name="ledger")
 
 
 def main() -> None:

@@ -29,6 +29,11 @@ ledger's one household policy (``household_policy=``): :meth:`Ledger.households`
 and the overdue deadlines from them (or, from a bare store, by reading every household).
 A stream of any other family of events is passed over: neither a row nor a problem.
 
+Out of the write path: a ledger opened with ``attached=False`` is not projected by the appends;
+its :meth:`~SQLiteLedger.follower` (or ``fengqiao ledger follow``) keeps it from a process of
+its own, and :class:`SQLiteFollower` / :class:`PostgresFollower` do the same for a projector
+of yours (see :mod:`fengqiao.ledger.follow`).
+
 Which policy handles each dispute is the ledger's to know (events do not say): one policy
 for all, or a function of the dispute (see :class:`PolicyBook`).
 """
@@ -42,8 +47,10 @@ from typing import TYPE_CHECKING, Any
 from fengqiao.domain._calls import unknown_keyword
 from fengqiao.errors import ValidationError
 from fengqiao.ledger._book import PolicyBook, PolicyChoice
+from fengqiao.ledger._follow_sqlite import SQLiteFollower
 from fengqiao.ledger._frames import to_dataframe
 from fengqiao.ledger.base import Ledger
+from fengqiao.ledger.follow import Follower, FollowerStatus
 from fengqiao.ledger.households import HouseholdReport, household_figures, household_report
 from fengqiao.ledger.memory import MemoryLedger
 from fengqiao.ledger.places import PlaceOverdue, PlaceReport, place_report
@@ -61,12 +68,15 @@ from fengqiao.ledger.sqlite import SQLiteLedger
 from fengqiao.ledger.whatif import Divergence, DivergenceKind, WhatIf, what_if
 
 if TYPE_CHECKING:
+    from fengqiao.ledger._follow_postgres import PostgresFollower
     from fengqiao.ledger.postgres import PostgresLedger
 
 __all__ = [
     "Divergence",
     "DivergenceKind",
     "DossierRow",
+    "Follower",
+    "FollowerStatus",
     "HouseholdOverdue",
     "HouseholdReport",
     "HouseholdRow",
@@ -80,8 +90,10 @@ __all__ = [
     "PlaceReport",
     "PolicyBook",
     "PolicyChoice",
+    "PostgresFollower",
     "PostgresLedger",
     "ResolutionRate",
+    "SQLiteFollower",
     "SQLiteLedger",
     "WhatIf",
     "household_figures",
@@ -128,15 +140,15 @@ def _options(ledger: type[Ledger], options: dict[str, Any]) -> dict[str, Any]:
 
 
 def __getattr__(name: str) -> Any:
-    """Import ``PostgresLedger`` on first use, so psycopg stays optional."""
-    if name == "PostgresLedger":
+    """Import ``PostgresLedger`` and ``PostgresFollower`` on first use, so psycopg stays optional."""
+    if name in ("PostgresLedger", "PostgresFollower"):
         try:
-            from fengqiao.ledger.postgres import PostgresLedger
+            from fengqiao.ledger import _follow_postgres
         except ModuleNotFoundError as exc:
             if exc.name not in ("psycopg", "psycopg_pool"):
                 raise
             raise ModuleNotFoundError(
-                "PostgresLedger needs psycopg 3 and psycopg-pool: pip install 'fengqiao[postgres]'"
+                f"{name} needs psycopg 3 and psycopg-pool: pip install 'fengqiao[postgres]'"
             ) from exc
-        return PostgresLedger
+        return _follow_postgres.PostgresFollower if name == "PostgresFollower" else _follow_postgres.PostgresLedger
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -68,6 +68,8 @@ class Dialect(abc.ABC, Generic[Tx]):
     migrations: tuple[Migration, ...]
     lock_state: str = ""
     """What follows ``SELECT … FROM dispute_ledger_state`` to lock the row until commit."""
+    lock_for_update: str = ""
+    """What ends a ``SELECT`` to lock the rows it reads until commit (SQLite's write lock already does)."""
 
     @abc.abstractmethod
     def run(self, tx: Tx, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

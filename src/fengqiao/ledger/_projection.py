@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any, Generic, TypeVar, cast
 
@@ -122,6 +122,19 @@ class SQLProjection(Generic[Tx]):
             count, last = self._apply(tx, self.read_events(tx, after=position), isolate=True)
             if count:
                 self.dialect.run(tx, "UPDATE dispute_ledger_state SET position = ?", (last,))
+            return count
+
+    def follow(self, tx: Tx, after: int, items: Sequence[StoredEvent | LedgerProblem]) -> int | None:
+        """Apply ``items``, read by a follower after position ``after``, and move the position to the last one.
+
+        Returns how many were applied, or ``None`` (nothing done) if the ledger is no longer
+        at ``after``: another follower applied them first.
+        """
+        with self._lock:
+            if self._position(tx) != after:
+                return None
+            count, last = self._apply(tx, items, isolate=True)
+            self.dialect.run(tx, "UPDATE dispute_ledger_state SET position = ?", (last,))
             return count
 
     def rebuild(self, tx: Tx) -> int:

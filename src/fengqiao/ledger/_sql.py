@@ -18,6 +18,7 @@ from fengqiao.ledger._household_filters import HouseholdFilters
 from fengqiao.ledger._household_sql import HOUSEHOLD_COLUMNS, household_row_from
 from fengqiao.ledger._projection import SQLProjection
 from fengqiao.ledger.base import Ledger
+from fengqiao.ledger.follow import Follower
 from fengqiao.ledger.rows import DossierRow, HouseholdRow, LedgerProblem, LedgerRow
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.household import Household
@@ -31,6 +32,8 @@ class SQLLedger(Ledger, Generic[Tx]):
     """The query side of a SQL ledger; a back-end supplies connections and the projection."""
 
     projection: SQLProjection[Tx]
+    attached: bool
+    """Whether the appends run the ledger's projector; if not, a follower keeps it (:meth:`follower`)."""
 
     @abc.abstractmethod
     def _read(self) -> AbstractContextManager[Tx]:
@@ -39,6 +42,10 @@ class SQLLedger(Ledger, Generic[Tx]):
     @abc.abstractmethod
     def _write(self) -> AbstractContextManager[Tx]:
         """A transaction for the ledger's own writes (catch-up, rebuild), committed on exit."""
+
+    @abc.abstractmethod
+    def follower(self, *, batch: int = 500, interval: float = 1.0) -> Follower[Tx]:
+        """A follower keeping this ledger up from the events after its position (see :mod:`fengqiao.ledger.follow`)."""
 
     def _select(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self._read() as tx:
@@ -132,7 +139,13 @@ class SQLLedger(Ledger, Generic[Tx]):
             return self.projection.rebuild(tx)
 
     def catch_up(self) -> int:
-        """Apply events appended without this ledger's projector (by another program); return how many."""
+        """Apply events appended without this ledger's projector (by another program); return how many.
+
+        A detached ledger (``attached=False``) catches up as its follower does, a batch per
+        transaction, reading through the store's ``read_all``.
+        """
+        if not self.attached:
+            return self.follower().catch_up()
         with self._write() as tx:
             return self.projection.catch_up(tx)
 

@@ -12,6 +12,11 @@ so do :meth:`~fengqiao.ledger.Ledger.rebuild` and :meth:`~fengqiao.ledger.Ledger
 while one of those runs, appends wait in their projector, and see its result when they go on.
 The folded dispute's JSON is plain ``text`` (PostgreSQL moves long values out of line, so
 the other columns stay compact); cast ``dispute::jsonb`` to query inside it.
+
+With ``attached=False`` the appends do not project the ledger: a follower
+(:meth:`PostgresLedger.follower`, :class:`PostgresFollower`; see :mod:`fengqiao.ledger.follow`)
+keeps it from its own process, woken by ``LISTEN`` on the schema's channel
+(``fengqiao_events_<schema>``) and polling as well.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.rows import tuple_row
@@ -32,6 +37,8 @@ from fengqiao.ledger._dialect import PAGE, Dialect, index_statements
 from fengqiao.ledger._household_sql import household_index_statements
 from fengqiao.ledger._projection import SQLProjection
 from fengqiao.ledger._sql import SQLLedger
+from fengqiao.ledger._subscription import LedgerSubscription, check_attached
+from fengqiao.ledger.follow import check_pace
 from fengqiao.policies.base import Policy
 from fengqiao.storage._arguments import check_count, check_projectors, check_seconds
 from fengqiao.storage._migrations import Migration
@@ -39,7 +46,10 @@ from fengqiao.storage._sql_dialect import driver_errors
 from fengqiao.storage.base import Projector
 from fengqiao.storage.postgres import MAX_POOL_SIZE, MAX_TIMEOUT, PostgresEventStore, lock_key
 
-__all__ = ["MIGRATIONS", "PostgresDialect", "PostgresLedger"]
+if TYPE_CHECKING:
+    from fengqiao.ledger._follow_postgres import PostgresFollower
+
+__all__ = ["MIGRATIONS", "PostgresDialect", "PostgresLedger", "open_pool"]
 
 Connection = psycopg.Connection[Any]
 
@@ -138,6 +148,7 @@ class PostgresDialect(Dialect[Connection]):
     name = "postgres"
     migrations = MIGRATIONS
     lock_state = " WHERE singleton = 1 FOR UPDATE"
+    lock_for_update = " FOR UPDATE"
 
     def run(self, tx: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run ``sql`` with ``%s`` for each ``?`` and return its rows."""
@@ -186,6 +197,9 @@ class PostgresLedger(SQLLedger[Connection]):
             a household policy object (``household-base`` by default).
         max_size: the most connections an owned pool opens.
         timeout: seconds to wait for a connection.
+        attached: run the ledger's projector inside each append (the default). With ``False``
+            the appends do not project it and opening applies nothing: a follower
+            (:meth:`follower`, ``fengqiao ledger follow``) keeps it up.
 
     Raises:
         StorageError: the database cannot be reached, or its ledger layout is newer than this fengqiao.
@@ -206,26 +220,20 @@ class PostgresLedger(SQLLedger[Connection]):
         household_policy: HouseholdPolicyChoice = "household-base",
         max_size: int = 8,
         timeout: float = 10.0,
+        attached: bool = True,
     ) -> None:
         super().__init__(PolicyBook(policy, policies, household_policy=household_policy), clock)
         self.projection = SQLProjection(PostgresDialect(), self.book)
+        self.attached = check_attached(attached)
         self._closed = False
         self._owns_pool = isinstance(target, str)
-        if isinstance(target, str):
-            size = check_count(max_size, "max_size", least=1, most=MAX_POOL_SIZE)
-            wait = check_seconds(timeout, "timeout", zero=False, most=MAX_TIMEOUT)
-            pool: ConnectionPool[Connection] = ConnectionPool(
-                target, min_size=1, max_size=size, timeout=wait, open=False, name="fengqiao-ledger"
-            )
-            with _errors("connecting"):
-                pool.open(wait=True, timeout=wait)
-            self._pool = pool
-        else:
-            self._pool = target
+        self._pool = open_pool(target, max_size, timeout, "fengqiao-ledger")
         try:
             self.store = PostgresEventStore(
                 self._pool,
-                projectors=[self.projection, *check_projectors(projectors)],
+                projectors=[self.projection, *check_projectors(projectors)]
+                if attached
+                else check_projectors(projectors),
                 clock=self.clock,
                 timeout=timeout,
             )
@@ -233,7 +241,8 @@ class PostgresLedger(SQLLedger[Connection]):
             self._appends = lock_key("append", self.store.schema)
             with self._write() as tx:
                 self.projection.upgrade(tx, f"PostgreSQL ledger in schema {self.store.schema}")
-                self.projection.catch_up(tx)
+                if attached:
+                    self.projection.catch_up(tx)
         except BaseException:
             self.close()
             raise
@@ -241,6 +250,21 @@ class PostgresLedger(SQLLedger[Connection]):
     def __repr__(self) -> str:
         schema = getattr(getattr(self, "store", None), "schema", "?")
         return f"PostgresLedger(schema={schema!r})"
+
+    def follower(self, *, batch: int = 500, interval: float = 1.0) -> PostgresFollower:
+        """A follower keeping this ledger up from the events after its position (see :mod:`fengqiao.ledger.follow`).
+
+        It shares the ledger's pool and store (closing it closes neither; its listening
+        connection is its own). Meant for a ledger opened with ``attached=False``.
+
+        Raises:
+            ValidationError: ``batch`` or ``interval`` out of range.
+        """
+        from fengqiao.ledger._follow_postgres import PostgresFollower  # it builds on this module
+
+        self._check()
+        check_pace(batch, interval)
+        return PostgresFollower._of(self.store, self._pool, LedgerSubscription(self.projection), batch, interval)
 
     def close(self) -> None:
         """Close the store, and the pool if the ledger opened it; closing twice is harmless."""
@@ -273,6 +297,27 @@ class PostgresLedger(SQLLedger[Connection]):
     def _check(self) -> None:
         if self._closed:
             raise StorageError("the PostgreSQL ledger is closed")
+
+
+def open_pool(
+    target: str | ConnectionPool[Connection], max_size: int, timeout: float, name: str
+) -> ConnectionPool[Connection]:
+    """The pool ``target`` names: a pool as it is, or a new one open on a connection string.
+
+    Raises:
+        ValidationError: ``max_size`` or ``timeout`` out of range.
+        StorageError: no connection could be made.
+    """
+    if not isinstance(target, str):
+        return target
+    size = check_count(max_size, "max_size", least=1, most=MAX_POOL_SIZE)
+    wait = check_seconds(timeout, "timeout", zero=False, most=MAX_TIMEOUT)
+    pool: ConnectionPool[Connection] = ConnectionPool(
+        target, min_size=1, max_size=size, timeout=wait, open=False, name=name
+    )
+    with _errors("connecting"):
+        pool.open(wait=True, timeout=wait)
+    return pool
 
 
 def _errors(what: str) -> AbstractContextManager[None]:

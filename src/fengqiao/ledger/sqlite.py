@@ -4,7 +4,9 @@ Opening a ``SQLiteLedger`` opens a :class:`~fengqiao.storage.SQLiteEventStore` o
 with the ledger's projector first among its ``projectors``, creates (or migrates) the
 ledger's tables, and applies any events the file already held. Append through
 :attr:`SQLiteLedger.store`; query through the ledger, which reads with its own connection
-(WAL mode: readers never wait for the writer).
+(WAL mode: readers never wait for the writer). With ``attached=False`` the appends do not
+project it: a follower (:meth:`SQLiteLedger.follower`, :class:`SQLiteFollower`; see
+:mod:`fengqiao.ledger.follow`) keeps it, in a process of its own.
 
 Times are stored as whole microseconds since 1970-01-01 UTC, so they compare and index as
 integers.
@@ -29,7 +31,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fengqiao.domain.clock import Clock
 from fengqiao.ledger._book import HouseholdPolicyChoice, PolicyBook, PolicyChoice
@@ -37,12 +39,17 @@ from fengqiao.ledger._dialect import PAGE, Dialect, index_statements
 from fengqiao.ledger._household_sql import household_index_statements
 from fengqiao.ledger._projection import SQLProjection
 from fengqiao.ledger._sql import SQLLedger
+from fengqiao.ledger._subscription import LedgerSubscription, check_attached
+from fengqiao.ledger.follow import check_pace
 from fengqiao.policies.base import Policy
 from fengqiao.storage._arguments import check_path, check_projectors
 from fengqiao.storage._migrations import Migration
 from fengqiao.storage._sqlite_connection import SQLiteConnection, sqlite_errors
 from fengqiao.storage.base import Projector
 from fengqiao.storage.sqlite import SQLiteEventStore, Synchronous
+
+if TYPE_CHECKING:
+    from fengqiao.ledger._follow_sqlite import SQLiteFollower
 
 __all__ = ["MIGRATIONS", "SQLiteDialect", "SQLiteLedger"]
 
@@ -192,6 +199,9 @@ class SQLiteLedger(SQLLedger[sqlite3.Connection]):
             a household policy object (``household-base`` by default).
         synchronous: the store's durability (see :class:`~fengqiao.storage.SQLiteEventStore`).
         busy_timeout: seconds to wait for another writer.
+        attached: run the ledger's projector inside each append (the default). With ``False``
+            the appends do not project it and opening applies nothing: a follower
+            (:meth:`follower`, ``fengqiao ledger follow``) keeps it up.
 
     Raises:
         StorageError: the file cannot be opened, or its ledger layout is newer than this fengqiao.
@@ -211,16 +221,18 @@ class SQLiteLedger(SQLLedger[sqlite3.Connection]):
         household_policy: HouseholdPolicyChoice = "household-base",
         synchronous: Synchronous = "NORMAL",
         busy_timeout: float = 5.0,
+        attached: bool = True,
     ) -> None:
         self.path = check_path(path)
         super().__init__(PolicyBook(policy, policies, household_policy=household_policy), clock)
         self.projection = SQLProjection(SQLiteDialect(), self.book)
+        self.attached = check_attached(attached)
         self._db: SQLiteConnection | None = None
         self.store = SQLiteEventStore(
             self.path,
             synchronous=synchronous,
             busy_timeout=busy_timeout,
-            projectors=[self.projection, *check_projectors(projectors)],
+            projectors=[self.projection, *check_projectors(projectors)] if attached else check_projectors(projectors),
             clock=self.clock,
         )
         try:
@@ -232,13 +244,30 @@ class SQLiteLedger(SQLLedger[sqlite3.Connection]):
             )
             with self._write() as tx:
                 self.projection.upgrade(tx, f"SQLite ledger {self.path}")
-                self.projection.catch_up(tx)
+                if attached:
+                    self.projection.catch_up(tx)
         except BaseException:
             self.close()
             raise
 
     def __repr__(self) -> str:
         return f"SQLiteLedger({self.path!r})"
+
+    def follower(self, *, batch: int = 500, interval: float = 1.0) -> SQLiteFollower:
+        """A follower keeping this ledger up from the events after its position (see :mod:`fengqiao.ledger.follow`).
+
+        It shares the ledger's store and connection (closing it closes neither). Meant for a
+        ledger opened with ``attached=False``; on an attached one it only applies what other
+        programs appended, as :meth:`catch_up` does.
+
+        Raises:
+            ValidationError: ``batch`` is not a whole number from 1 to ``MAX_BATCH``, or
+                ``interval`` not a number of seconds above 0 (at most a day).
+        """
+        from fengqiao.ledger._follow_sqlite import SQLiteFollower  # it builds on this module
+
+        check_pace(batch, interval)
+        return SQLiteFollower._of(self.store, self._connection(), LedgerSubscription(self.projection), batch, interval)
 
     def close(self) -> None:
         """Close the store and the ledger's connection; closing twice is harmless."""

@@ -1,9 +1,9 @@
 """One ``sqlite3`` connection shared by threads: opening it, reads, and write transactions that always end.
 
-Private: the SQLite event store (:mod:`fengqiao.storage.sqlite`) and the SQLite ledger
-(:mod:`fengqiao.ledger.sqlite`) each hold one, so both begin, commit and roll back the same
-way (a ``COMMIT`` that fails is rolled back too: SQLite would leave the transaction open,
-holding the write lock). Only those two may import it.
+Private: the SQLite event store (:mod:`fengqiao.storage.sqlite`), the SQLite ledger
+(:mod:`fengqiao.ledger.sqlite`) and its follower each hold one, so all begin, commit and roll
+back the same way (a ``COMMIT`` that fails is rolled back too: SQLite would leave the
+transaction open, holding the write lock). Only those may import it.
 """
 
 from __future__ import annotations

@@ -163,6 +163,10 @@ class Projector(Protocol[TxT_contra]):
     A ledger builds on this: its projector upserts its rows from ``events`` and records the
     last position it applied, in the same transaction, so the ledger is never behind or
     ahead of the events; to rebuild, it replays ``read_all()`` from position 0.
+
+    The same hook can run *out of* the write path: a follower
+    (:mod:`fengqiao.ledger.follow`) calls it with batches read by ``read_all`` after its
+    checkpoint, in transactions of its own that also move the checkpoint.
     """
 
     def __call__(self, tx: TxT_contra, events: tuple[StoredEvent, ...], /) -> None:
