@@ -186,8 +186,9 @@ def test_postgres_poison_is_quarantined_and_the_followers_go_on(conninfo: str) -
         assert [(p.stream_id, p.version) for p in ledger.problems()] == [(d.id, 1)]
         assert [(p.stream_id, p.version) for p in counter.problems()] == [(d.id, 1), (d.id, 2)]
         assert "the counter refuses" in counter.problems()[0].reason
-        assert counter.position == ledger.position == 4
-        assert sorted(r[0] for r in _pg_query(conninfo)("SELECT position FROM applied")) == [1, 4]
+        positions = [e.position for e in ledger.store.read_all()]  # large and with gaps on PostgreSQL
+        assert counter.position == ledger.position == positions[-1]
+        assert sorted(r[0] for r in _pg_query(conninfo)("SELECT position FROM applied")) == [positions[0], positions[3]]
 
 
 @pytest.mark.postgres
@@ -199,13 +200,15 @@ def test_postgres_follower_wakes_at_a_notification_on_its_channel(conninfo: str,
         assert channel == f"fengqiao_events_{ledger.store.schema}"
         repo = Repository(fq.Workflow("baseline"), ledger.store)
         repo.discover(channel="alarm_110", category="neighbour", summary="一", actor="officer:xiao")
+        first = [e.position for e in ledger.store.read_all()][-1]
         follower = spawn(ledger_command("postgres", conninfo, "--interval", "3600"), tmp_path / "ledger.log")
         try:
-            _until(lambda: _checkpoints(query)[0] == 1, [follower], tmp_path)
+            _until(lambda: _checkpoints(query)[0] == first, [follower], tmp_path)
             time.sleep(0.5)  # most likely waiting by now; it listened before its first catch-up, so nothing is missed
             repo.discover(channel="alarm_110", category="neighbour", summary="二", actor="officer:xiao")
+            second = [e.position for e in ledger.store.read_all()][-1]
             query(f'NOTIFY "{channel}"')
-            _until(lambda: _checkpoints(query)[0] == 2, [follower], tmp_path)
+            _until(lambda: _checkpoints(query)[0] == second, [follower], tmp_path)
         finally:
             follower.send_signal(signal.SIGTERM)
             assert follower.wait(timeout=30) == 0, _logs(tmp_path)

@@ -23,6 +23,7 @@ from fengqiao.cli import app
 from fengqiao.errors import StorageError, UnreadableEventError, ValidationError
 from fengqiao.storage import Anchor, EventStore, PostgresEventStore, Projector, Repository, StoredEvent
 from fengqiao.storage import postgres as postgres_backend
+from fengqiao.storage._channel import events_channel
 from fengqiao.testing.contracts import Placeholders, Raw, RawError, SQLStoreContract, StoreFactory
 from fengqiao.testing.contracts.support import anchored, discover, with_notes, workflow
 from tests.storage.processes import check_race, check_updates, in_follow_up, race
@@ -212,6 +213,22 @@ def test_readers_see_every_position_once_while_writers_commit_out_of_order(
         every = [e.position for e in store.read_all()]
         assert len(every) == 4 * 40
         assert seen == every  # each once, in order: none became visible behind the reader
+
+
+def test_an_append_notifies_the_schemas_events_channel_unless_told_not_to(pool: Pool, conninfo: str) -> None:
+    wf = workflow()
+    with PostgresEventStore(pool) as store, psycopg.connect(conninfo, autocommit=True) as listener:
+        channel = events_channel(store.schema)
+        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        d = discover(wf)
+        store.append(d.id, d.history, expected_version=0)
+        assert [n.channel for n in listener.notifies(timeout=10, stop_after=1)] == [channel]
+        with PostgresEventStore(pool, notify=False) as quiet:
+            other = discover(wf, "不通知的纠纷")
+            quiet.append(other.id, other.history, expected_version=0)
+            assert list(listener.notifies(timeout=0.5)) == []
+    with pytest.raises(ValidationError, match="notify"):
+        PostgresEventStore(pool, notify="yes")  # type: ignore[arg-type]
 
 
 def test_many_processes_racing_on_the_same_disputes_each_land_once_or_conflict(

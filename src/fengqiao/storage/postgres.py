@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -60,6 +61,7 @@ from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
 from fengqiao.lifecycle.cases import CaseEvent
 from fengqiao.storage._arguments import check_clock, check_count, check_projectors, check_seconds
 from fengqiao.storage._chain import GENESIS, sealed_time
+from fengqiao.storage._channel import events_channel
 from fengqiao.storage._loading import decode_stream, split_head
 from fengqiao.storage._migrations import Migration
 from fengqiao.storage._requests import Tip, check_heads, check_lookup
@@ -198,6 +200,10 @@ PER_TRANSACTION = (1 << 20) - 1
 HEAD_CACHE = 10_000
 """How many streams' heads the store remembers (from its loads and appends)."""
 _CONFLICT, _LAYOUT = "FQCON", "FQLAY"
+_NO_WAIT = "SET LOCAL synchronous_commit = off"
+NOTIFY_EVERY = 0.05
+"""The shortest time between two notifications from one store, in seconds (see ``notify``)."""
+_NOTIFY = "SELECT pg_notify(%s, '')"
 _UPSERT_HEAD = (
     "INSERT INTO fengqiao_streams (stream_id, version, hash) VALUES (%s, %s, %s)"
     " ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash"
@@ -230,6 +236,11 @@ class PostgresEventStore(SQLEventStore[Connection]):
         max_size: the most connections the store's own pool opens (1 to ``MAX_POOL_SIZE``).
         timeout: seconds to wait for a connection, on opening and from the pool (more than
             0, up to ``MAX_TIMEOUT``).
+        notify: after an append, ``NOTIFY`` the schema's events channel
+            (``fengqiao_events_<schema>``), which followers listen on (see
+            :mod:`fengqiao.ledger.follow`) — at most every :data:`NOTIFY_EVERY` seconds, so
+            the last appends of a burst may wait for a follower's next poll; followers poll
+            as well, so ``False`` only delays them.
 
     Raises:
         ValidationError: a malformed argument, named: ``target`` neither a pool nor a connection
@@ -258,6 +269,7 @@ class PostgresEventStore(SQLEventStore[Connection]):
         upgrade: bool = True,
         max_size: int = 8,
         timeout: float = 10.0,
+        notify: bool = True,
     ) -> None:
         if not isinstance(target, str | ConnectionPool):
             raise ValidationError(
@@ -269,6 +281,10 @@ class PostgresEventStore(SQLEventStore[Connection]):
         wait = check_seconds(timeout, "timeout", zero=False, most=MAX_TIMEOUT)
         self._closed = False
         self._heads_seen: OrderedDict[str, Tip] = OrderedDict()
+        if not isinstance(notify, bool):
+            raise ValidationError(f"expected True or False, got {notify!r}", "notify")
+        self._notify = notify
+        self._notified_at = -NOTIFY_EVERY
         self._opening = "opening"
         self._owns_pool = isinstance(target, str)
         self._pool = _open_pool(target, size, wait) if isinstance(target, str) else target
@@ -279,6 +295,7 @@ class PostgresEventStore(SQLEventStore[Connection]):
                 raise StorageError("PostgreSQL: no schema on the search_path exists to hold the event tables")
             self.schema: str = schema[0]
             self._where = f"PostgreSQL schema {self.schema}"
+            self._channel = events_channel(self.schema)
             self._append_key = lock_key("append", self.schema)
             self._migrate_key = lock_key("migrate", self.schema)
             self._start(upgrade=upgrade)
@@ -403,7 +420,10 @@ class PostgresEventStore(SQLEventStore[Connection]):
     def _append(self, items: tuple[Item, ...], what: str) -> tuple[int, ...]:
         """One call of ``fengqiao_append`` (see the module docs); with projectors, the locked path."""
         if self._projectors:
-            return super()._append(items, what)
+            versions = super()._append(items, what)
+            if self._notify:
+                self._retried(what, _NOTIFY, (self._channel,))  # autocommit: delivered at once
+            return versions
         self._check()
         if not any(size(item) for item in items):
             heads = check_heads(items, self._read_heads([item.stream_id for item in items], what))
@@ -451,11 +471,25 @@ class PostgresEventStore(SQLEventStore[Connection]):
         return tuple(after.get(item.stream_id, heads[item.stream_id])[0] for item in items)
 
     def _call(self, arguments: tuple[Any, ...], what: str) -> None:
-        """``BEGIN``, the call and ``COMMIT`` in one pipeline: one round trip."""
+        """``BEGIN``, the call and ``COMMIT`` in one pipeline, then the notification: one round trip.
+
+        The notification goes in a transaction of its own after the commit, committed without
+        waiting for the disk (a lost one costs a follower a poll): PostgreSQL serialises the
+        commits of notifying transactions, which must not include the append's flush. And it
+        goes at most every :data:`NOTIFY_EVERY` seconds from one store: a follower woken reads
+        everything committed, so a burst of appends needs a few notifications, not one each.
+        """
+        notify = self._notify and (now := time.monotonic()) - self._notified_at >= NOTIFY_EVERY
+        if notify:
+            self._notified_at = now
         try:
             with self._pool.connection() as conn, conn.pipeline():
                 conn.execute(_APPEND, arguments)
                 conn.commit()
+                if notify:
+                    conn.execute(_NO_WAIT)
+                    conn.execute(_NOTIFY, (self._channel,))
+                    conn.commit()
         except psycopg.Error as exc:
             if exc.sqlstate == _CONFLICT or isinstance(exc, psycopg.errors.UniqueViolation):
                 raise _Refused from exc
