@@ -23,7 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from benchmarks import compare, ledger, peers, replay, storage
+from benchmarks import compare, follow, ledger, peers, replay, storage
 from benchmarks.measure import Section, Skipped
 
 __all__ = ["SIZES", "main"]
@@ -36,6 +36,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "sqlite": {"disputes": 2_000, "rounds": 3},
         "postgres": {"disputes": 800, "rounds": 3},
         "peers": {"disputes": 1_000, "rounds": 5, "pg_disputes": 400, "pg_rounds": 5, "writers": 8},
+        "follow": {"disputes": 800, "rounds": 3, "writers": 8, "sqlite_disputes": 2_000},
         "ledger": {"disputes": 1_000_000, "repeat": 7},
         "province": {"disputes": 400_000, "workers": 0},
     },
@@ -46,6 +47,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "sqlite": {"disputes": 5, "rounds": 1},
         "postgres": {"disputes": 16, "rounds": 1},
         "peers": {"disputes": 5, "rounds": 2, "pg_disputes": 16, "pg_rounds": 1, "writers": 8},
+        "follow": {"disputes": 4, "rounds": 1, "writers": 2, "sqlite_disputes": 3},
         "ledger": {"disputes": 50, "repeat": 1},
         "province": {"disputes": 100, "workers": 0},
     },
@@ -59,6 +61,7 @@ SECTIONS: dict[str, Callable[..., Section]] = {
     "sqlite": storage.run_sqlite,
     "postgres": storage.run_postgres,
     "peers": peers.run_peers,
+    "follow": follow.run_follow,
     "ledger": ledger.run_ledger,
     "province": ledger.run_province,
 }

@@ -24,7 +24,7 @@ from benchmarks.corpus import SHORT, histories
 from benchmarks.measure import Figure, Section, Skipped, median, timed
 from fengqiao.storage import Append, EventStore, Repository, SQLiteEventStore
 
-__all__ = ["run_postgres", "run_sqlite"]
+__all__ = ["run_postgres", "run_sqlite", "writers_at_once"]
 
 DSN_VARIABLE = "FENGQIAO_PG_DSN"
 OFFICER = "officer:xiao"
@@ -221,6 +221,24 @@ def _wait_ready(ready: Any, results: list[Any], writers: int, timeout: float = 1
                 raise TimeoutError(f"{waiting} of {writers} writers not ready after {timeout:g} s") from None
 
 
+def writers_at_once(
+    pool: Any, manager: Any, target: Any, writers: int, disputes: int, tag: str, writer: Writer
+) -> tuple[list[tuple[int, float]], float, float]:
+    """Run ``writer`` in ``writers`` processes of ``pool`` (spawned), started by one signal when all are ready.
+
+    Returns each writer's result, and the ``time.monotonic()`` of the start signal and of the
+    last result's arrival (on Linux, the clock every process on the machine shares).
+    """
+    ready = manager.Queue()
+    start = manager.Event()
+    results = [pool.apply_async(writer, (target, f"{tag}w{w}-", disputes, ready, start)) for w in range(writers)]
+    _wait_ready(ready, results, writers)
+    began = time.monotonic()
+    start.set()
+    done = [r.get(timeout=600) for r in results]
+    return done, began, time.monotonic()
+
+
 def _pg_parallel(target: Any, writers: int, disputes: int, tag: str, writer: Writer = _pg_writer) -> float:
     """Commands per second of ``writers`` processes, each running ``disputes`` lifecycles at once.
 
@@ -229,19 +247,9 @@ def _pg_parallel(target: Any, writers: int, disputes: int, tag: str, writer: Wri
     when every one of them is.
     """
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Manager() as manager:
-        ready = manager.Queue()
-        start = manager.Event()
-        with ctx.Pool(writers) as pool:
-            results = [
-                pool.apply_async(writer, (target, f"{tag}w{w}-", disputes, ready, start)) for w in range(writers)
-            ]
-            _wait_ready(ready, results, writers)
-            began = time.perf_counter()
-            start.set()
-            done = [r.get(timeout=600) for r in results]
-            wall = time.perf_counter() - began
-    return sum(count for count, _ in done) / wall
+    with ctx.Manager() as manager, ctx.Pool(writers) as pool:
+        done, began, ended = writers_at_once(pool, manager, target, writers, disputes, tag, writer)
+    return sum(count for count, _ in done) / (ended - began)
 
 
 def run_postgres(*, disputes: int, rounds: int, writers: int = 8) -> Section:
