@@ -305,8 +305,8 @@ def run_postgres(*, disputes: int, rounds: int, writers: int = 8) -> Section:
     section.notes.append(
         f"1 writer: {disputes:,} disputes x {COMMANDS_PER_DISPUTE} commands; {writers} writers: {per_writer:,} "
         f"disputes each, separate processes, separate streams, timed from a common start signal; "
-        f"{rounds} rounds (median). The ratio is {writers} writers to 1. Appends to one database are "
-        "serialised by the store's advisory lock (see storage/postgres.py), and the 2 cores also run the "
+        f"{rounds} rounds (median). The ratio is {writers} writers to 1. Appends to different streams "
+        "run at once (one call of fengqiao_append each, see storage/postgres.py); the 2 cores also run the "
         "server and the writers."
     )
     return section
