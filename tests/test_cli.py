@@ -564,3 +564,19 @@ def test_figures_refuses_an_unknown_name_in_one_line() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("error: names: no reproduction named 'nosuch'; known: yongji-2024, ")
     assert result.stderr.count("\n") == 1
+
+
+def test_version_prints_the_packages_version_and_exits(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"fengqiao {fq.__version__}\n"
+    main = run_main("--version")
+    assert (main.returncode, main.stdout) == (0, f"fengqiao {fq.__version__}\n")
+
+
+def test_the_license_file_is_the_mit_license_the_metadata_names() -> None:
+    root = Path(__file__).parents[1]
+    text = (root / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License\n")
+    assert 'THE SOFTWARE IS PROVIDED "AS IS"' in text
+    assert 'license = "MIT"' in (root / "pyproject.toml").read_text(encoding="utf-8")

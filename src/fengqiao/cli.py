@@ -23,8 +23,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fengqiao import __version__, simulation
 from fengqiao import _cli_quarantine as quarantine
-from fengqiao import simulation
 from fengqiao._cli_common import CORES, LangOption, Language, console, errors
 from fengqiao._cli_db import db_app
 from fengqiao._cli_figures import figures
@@ -52,6 +52,22 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"fengqiao {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print fengqiao's version and exit."),
+    ] = None,
+) -> None:
+    """fengqiao: grassroots dispute mediation (枫桥经验) as an auditable state machine."""
 
 
 class Format(StrEnum):
