@@ -115,7 +115,8 @@ def test_an_unknown_reproduction_is_refused_before_anything_runs() -> None:
 def test_the_docs_figures_page_shows_the_table_the_simulation_gives(fast: Figures) -> None:
     page = (DOCS / "figures.md").read_text(encoding="utf-8")
     for name in FAST:
-        assert fast.markdown("en", only=name) in page, name
+        table = fast.markdown("en", only=name)
+        assert table in page, f"docs/figures.md, {name}: between its markers the table should read\n{table}"
 
 
 @pytest.mark.parametrize(
@@ -132,7 +133,8 @@ def test_the_docs_figures_page_shows_the_table_the_simulation_gives(fast: Figure
 def test_each_policy_pages_figures_section_shows_its_rows(fast: Figures, page: str, name: str) -> None:
     text = (DOCS / page).read_text(encoding="utf-8")
     figures_section = text[text.index("## Figures") :]
-    assert fast.markdown("en", only=name) in figures_section
+    table = fast.markdown("en", only=name)
+    assert table in figures_section, f"docs/{page}, {name}: the Figures section's table should read\n{table}"
 
 
 def test_mashan_resolved_more_than_7000(fast: Figures) -> None:
