@@ -47,12 +47,12 @@ def figures(
         zh = code == "zh"
         for r in result.reproductions:
             table = Table(title=f"{r.title(code)} · {r.name}", title_justify="left")
-            for header, justify in zip(
-                ("数字", "报道", "模拟", "一致") if zh else ("figure", "reported", "simulated", "match"),
-                ("left", "right", "right", "center"),
-                strict=True,
-            ):
-                table.add_column(header, justify=justify)  # type: ignore[arg-type]
+            headers = ("数字", "报道", "模拟", "一致") if zh else ("figure", "reported", "simulated", "match")
+            first, *numbers, last = headers
+            table.add_column(first)
+            for header in numbers:
+                table.add_column(header, justify="right")
+            table.add_column(last, justify="center")
             for c in result.checks:
                 if c.reproduction == r.name:
                     mark = "[green]✓[/green]" if c.matches else "[red]✗[/red]"
