@@ -20,7 +20,7 @@ from psycopg_pool import ConnectionPool
 from typer.testing import CliRunner
 
 from fengqiao.cli import app
-from fengqiao.errors import StorageError, UnreadableEventError, ValidationError
+from fengqiao.errors import ConcurrencyConflict, StorageError, UnreadableEventError, ValidationError
 from fengqiao.storage import Anchor, EventStore, PostgresEventStore, Projector, Repository, StoredEvent
 from fengqiao.storage import postgres as postgres_backend
 from fengqiao.storage._channel import events_channel
@@ -213,6 +213,26 @@ def test_readers_see_every_position_once_while_writers_commit_out_of_order(
         every = [e.position for e in store.read_all()]
         assert len(every) == 4 * 40
         assert seen == every  # each once, in order: none became visible behind the reader
+
+
+def test_a_pool_of_autocommit_connections_works_and_keeps_its_setting(conninfo: str) -> None:
+    own: Pool = ConnectionPool(conninfo, min_size=1, max_size=2, open=False, kwargs={"autocommit": True})
+    own.open(wait=True, timeout=10)
+    wf = workflow()
+    d = with_notes(wf, discover(wf), 2)
+    try:
+        with PostgresEventStore(own) as store:
+            assert store.append(d.id, d.history[:2], expected_version=0) == 2
+            assert store.append(d.id, d.history[2:], expected_version=2) == d.version
+            assert store.load(d.id) == d.history
+            assert [e.version for e in store.read_all()] == list(range(1, d.version + 1))
+            assert store.digest().events == d.version
+            with pytest.raises(ConcurrencyConflict):
+                store.append(d.id, d.history[2:], expected_version=2)
+        with own.connection() as conn:
+            assert conn.autocommit
+    finally:
+        own.close()
 
 
 def test_an_append_notifies_the_schemas_events_channel_unless_told_not_to(pool: Pool, conninfo: str) -> None:

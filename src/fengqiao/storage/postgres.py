@@ -325,15 +325,19 @@ class PostgresEventStore(SQLEventStore[Connection]):
 
     @contextmanager
     def _read(self, *, check: bool = True) -> Iterator[Connection]:
-        """A connection for single-statement reads: autocommit, so a read is one round trip (no BEGIN, no COMMIT)."""
+        """A connection for single-statement reads: autocommit, so a read is one round trip (no BEGIN, no COMMIT).
+
+        The connection's own setting is put back (a pool you gave may hand out autocommit ones).
+        """
         self._check(schema=check)
         with self._pool.connection() as conn:
+            before = conn.autocommit
             conn.autocommit = True
             try:
                 yield conn
             finally:
                 if not conn.closed:
-                    conn.autocommit = False
+                    conn.autocommit = before
 
     @contextmanager
     def _snapshot(self, *, settled: bool = False) -> Iterator[Connection]:
