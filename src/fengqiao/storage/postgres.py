@@ -209,7 +209,6 @@ _UPSERT_HEAD = (
     " ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash"
 )
 _LOCK = "SELECT pg_advisory_xact_lock(%s::bigint)"
-_LOCK_SHARED = "SELECT pg_advisory_xact_lock_shared(%s::bigint)"
 
 
 def _recorded(value: object) -> datetime:
