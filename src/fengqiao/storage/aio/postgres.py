@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -413,26 +412,21 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
                 failed = exc
 
     async def _call(self, arguments: tuple[Any, ...], what: str) -> None:
-        """``BEGIN``, the call and ``COMMIT`` in one pipeline, then (rate-limited) the notification."""
-        notify = self._notify and (now := time.monotonic()) - self._notified_at >= sync.NOTIFY_EVERY
-        if notify:
-            self._notified_at = now
+        """The call of ``fengqiao_append`` as one statement in autocommit, then (rate-limited) the notification."""
+        notify = self._notifying()
         try:
-            async with self._pool.connection() as conn, conn.pipeline():
-                await conn.execute(sync._APPEND, arguments)
-                await conn.commit()
-                if notify:
-                    await conn.execute(sync._NO_WAIT)
-                    await conn.execute(sync._NOTIFY, (self._channel,))
-                    await conn.commit()
+            async with self._pool.connection() as conn:
+                before = conn.autocommit
+                await conn.set_autocommit(True)
+                try:
+                    await conn.execute(sync._APPEND, arguments)
+                    if notify:
+                        await conn.execute(self._quiet_notify)
+                finally:
+                    if not conn.closed:
+                        await conn.set_autocommit(before)
         except psycopg.Error as exc:
-            if exc.sqlstate == sync._CONFLICT or isinstance(exc, psycopg.errors.UniqueViolation):
-                raise sync._Refused from exc
-            if exc.sqlstate == sync._LAYOUT:
-                self._check_layout(exc.diag.message_primary or None)
-            if isinstance(exc, psycopg.OperationalError):
-                raise sync._Broken(exc) from exc
-            raise storage_error(_DRIVER, what, exc) from exc
+            raise self._append_failed(exc, what) from exc
 
     async def _locked(self, items: tuple[Item, ...], what: str) -> dict[str, Tip]:
         """The append with projectors: the appends lock held exclusively through insert, projection and commit."""
