@@ -6,8 +6,8 @@ psycopg-pool); ``import fengqiao`` works without it.
 How appends scale and stay correct with many writers (layout 3):
 
 - **One round trip, no global lock held across a commit.** An append is one call of the
-  server-side function ``fengqiao_append`` (created by the layout), pipelined with its
-  ``BEGIN`` and ``COMMIT``: it moves each stream's head only if it is still at the expected
+  server-side function ``fengqiao_append`` (created by the layout), sent as one statement
+  in autocommit, so it is its own transaction (no ``BEGIN``, no ``COMMIT``): it moves each stream's head only if it is still at the expected
   version and hash (``UPDATE … WHERE version = expected``; a new stream's head is inserted,
   ``ON CONFLICT DO NOTHING``) and inserts every event from arrays in one statement. Writers
   to different streams never wait for each other, so their commits share WAL flushes (group

@@ -4,8 +4,8 @@ The same tables, layout and server-side function as
 :class:`~fengqiao.storage.PostgresEventStore` (the two share a database, and either may
 write while the other reads), and the same guarantees, awaited:
 
-- an append is one call of ``fengqiao_append`` pipelined with its ``BEGIN`` and ``COMMIT``
-  (one round trip), with the heads the store remembers from its loads and appends;
+- an append is one call of ``fengqiao_append``, one statement in autocommit (one round
+  trip), with the heads the store remembers from its loads and appends;
 - ``read_all`` reads below the horizon, so a reader that remembers the last position it
   saw never skips an event;
 - a store with (asynchronous) projectors takes the schema's appends lock exclusively for
