@@ -226,10 +226,6 @@ def _every_answer(base_url: str, role: str | None, dispute_id: str) -> list[http
                 params={"start": "2000-01-01T00:00:00+08:00", "end": "2100-01-01T00:00:00+08:00"},
             ),
         ]
-        if role == "grid_worker":
-            answers.append(
-                c.post(f"/disputes/{dispute_id}/note", json={"actor": "grid_worker:wang", "text": f"回电 {PHONE}"})
-            )
     for answer in answers:
         assert answer.status_code == 200, (answer.request.url, answer.text)
     return answers
