@@ -50,6 +50,12 @@ def ledger_row(client: httpx.Client, dispute_id: str, version: int) -> dict[str,
         time.sleep(0.05)
 
 
+def local_day(d: dict[str, Any]) -> str:
+    """The day (Beijing time) ``d``'s first alert came in: the dispatch view's day."""
+    received = datetime.fromisoformat(d["alerts"][0]["received_at"])
+    return received.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
 def test_a_dispute_lives_its_whole_life_over_http(client: httpx.Client) -> None:
     d = discover(client)
     assert (d["state"], len(d["history"])) == ("discovered", 1)
@@ -84,6 +90,9 @@ def test_a_dispute_lives_its_whole_life_over_http(client: httpx.Client) -> None:
     assert ledger_row(client, d["id"], 7)["state"] == "closed"
     assert d["id"] in [r["id"] for r in client.get("/ledger/disputes", params={"state": "closed"}).json()["rows"]]
     assert client.get("/ledger/count", params={"state": "closed"}).json()["count"] >= 1
+    view = client.get("/ledger/dispatch", params={"day": local_day(d), "policy": "huainan-two-clears"}).json()
+    assert view["day"] == local_day(d)
+    assert sum(row["closed_same_day"] for row in view["rows"]) >= 1  # this dispute, closed on the day it came in
 
 
 def test_check_lists_every_refusal_and_stores_nothing(client: httpx.Client) -> None:
@@ -205,9 +214,9 @@ def test_an_unknown_dispute_is_a_404(client: httpx.Client) -> None:
         assert answer.json()["dispute_id"] == "no-such-dispute"
 
 
-def _every_answer(base_url: str, role: str | None, dispute_id: str) -> list[httpx.Response]:
-    """Every route's answer about ``dispute_id`` to a caller in ``role`` (``None``: no role header)."""
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+def _every_answer(base_url: str, role: str | None, d: dict[str, Any]) -> list[httpx.Response]:
+    """Every route's answer about ``d`` to a caller in ``role`` (``None``: no role header)."""
+    dispute_id, today = d["id"], local_day(d)
     headers = {} if role is None else {"X-Fengqiao-Role": role}
     with httpx.Client(base_url=base_url, timeout=30, headers=headers) as c:
         answers = [
@@ -236,11 +245,11 @@ def test_no_personal_number_reaches_a_caller_whose_role_may_not_see_it(client: h
     d = discover(client, summary=f"来电（{PHONE}）报称楼上漏水", parties=[party])
     assert fire(client, d["id"], "grade", version=1).status_code == 200
     ledger_row(client, d["id"], 2)
-    officer = "".join(a.text for a in _every_answer(base_url, "officer", d["id"]))
+    officer = "".join(a.text for a in _every_answer(base_url, "officer", d))
     assert PHONE in officer  # the station's own police see them whole
     assert ID_NUMBER in officer
     for role in (None, "grid_worker", "informant", "mediator"):
-        for answer in _every_answer(base_url, role, d["id"]):
+        for answer in _every_answer(base_url, role, d):
             assert PHONE not in answer.text, (role, answer.request.url)
             assert ID_NUMBER not in answer.text, (role, answer.request.url)
             assert "张三丰" not in answer.text, (role, answer.request.url)
