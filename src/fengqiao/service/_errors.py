@@ -40,6 +40,7 @@ from fengqiao.errors import (
     UnreadableEventError,
     ValidationError,
 )
+from fengqiao.lifecycle.states import Trigger
 from fengqiao.service._redaction import scrub
 
 __all__ = ["ERROR_SCHEMAS", "install", "problem"]
@@ -63,7 +64,7 @@ def problem(error: FengqiaoError) -> tuple[int, dict[str, Any]]:
             "dispute_id": error.dispute_id,
             "trigger": str(error.trigger),
             "refusals": refusals,
-            "zh": f"{error.trigger} 被拒绝：" + "；".join(r.zh for r in error.refusals),
+            "zh": f"“{_label(error.trigger)}”被拒绝：" + "；".join(r.zh for r in error.refusals),
             "en": str(error),
         }
     if isinstance(error, ConcurrencyConflict):
@@ -91,6 +92,14 @@ def problem(error: FengqiaoError) -> tuple[int, dict[str, Any]]:
         return 503, {"error": "storage", "zh": "存储暂时不可用", "en": "the event store is not available now"}
     _log.error("fengqiao error: %s", scrub(str(error)))
     return 500, _INTERNAL
+
+
+def _label(trigger: str) -> str:
+    """A built-in trigger's Chinese label (销号); a policy's own trigger as it is named."""
+    try:
+        return Trigger(trigger).label("zh")
+    except ValueError:
+        return trigger
 
 
 def _case_id(error: DisputeNotFound | HouseholdNotFound | PlaceNotFound) -> str:
