@@ -63,6 +63,7 @@ def base_url(dsn: str, service_schema: str, tmp_path_factory: pytest.TempPathFac
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        assert server.returncode == 0, f"fengqiao serve did not stop cleanly:\n{log.read_text()}"
 
 
 def _wait_until_up(server: subprocess.Popen[bytes], url: str, log: Path) -> None:
