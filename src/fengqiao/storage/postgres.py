@@ -45,10 +45,10 @@ import hashlib
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, LiteralString
+from typing import Any, LiteralString, NamedTuple
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -70,7 +70,16 @@ from fengqiao.storage._sql_dialect import StoreDialect, storage_error
 from fengqiao.storage.base import Projector
 from fengqiao.storage.prepared import Item, encode_columns, size
 
-__all__ = ["MIGRATIONS", "PostgresEventStore"]
+__all__ = [
+    "MIGRATIONS",
+    "CallAppend",
+    "LockFreeAppends",
+    "PostgresEventStore",
+    "ReadHeads",
+    "check_dsn",
+    "connect_failed",
+    "lock_key",
+]
 
 Connection = psycopg.Connection[Any]
 
@@ -221,7 +230,97 @@ def _same(at: datetime, text: str) -> datetime:  # timestamptz takes the time it
     return at
 
 
-class PostgresEventStore(SQLEventStore[Connection]):
+class ReadHeads(NamedTuple):
+    """A step of :meth:`LockFreeAppends._appending`: read these streams' stored heads (reply: a dict of them)."""
+
+    stream_ids: list[str]
+
+
+class CallAppend(NamedTuple):
+    """A step of :meth:`LockFreeAppends._appending`: call ``fengqiao_append`` with these arguments, and commit."""
+
+    arguments: tuple[Any, ...]
+
+
+class LockFreeAppends:
+    """The lock-free append's decisions, without I/O, shared by the synchronous and the asynchronous store.
+
+    :meth:`_appending` is a generator: it yields the round trips it needs (:class:`ReadHeads`,
+    :class:`CallAppend`), is sent their results (or thrown ``_Refused``/``_Broken``), and
+    returns the streams' new versions; each store drives it with its own connections.
+    """
+
+    _append_key: int
+    _current: int
+    _clock: Clock
+    _heads_seen: OrderedDict[str, Tip]
+
+    def _appending(self, items: tuple[Item, ...], what: str) -> Generator[ReadHeads | CallAppend, Any, tuple[int, ...]]:
+        """The append of ``items``: heads from memory or read, one call, one retry on a stale head or a broken line."""
+        ids = [item.stream_id for item in items]
+        heads: dict[str, Tip] = {}
+        if not any(size(item) for item in items):
+            heads = check_heads(items, (yield ReadHeads(ids)))
+            return tuple(heads[item.stream_id][0] for item in items)
+        unread: list[Item] = []
+        for item in items:  # a new stream's genesis, a remembered head at the expected version, else read
+            if item.expected_version == 0:
+                heads[item.stream_id] = (0, GENESIS)
+            elif (tip := self._heads_seen.get(item.stream_id)) is not None and tip[0] == item.expected_version:
+                heads[item.stream_id] = tip
+            else:
+                unread.append(item)
+        if unread:
+            heads.update(check_heads(unread, (yield ReadHeads([item.stream_id for item in unread]))))
+        for again in (False, True):
+            at = require_aware(self._clock.now(), "clock.now()")
+            columns, after = encode_columns(items, heads, sealed_time(at))
+            _check_size(len(columns[0]))
+            moved = list(after)
+            arguments = (
+                self._append_key,
+                str(self._current),
+                moved,
+                [heads[sid][0] for sid in moved],
+                [after[sid][0] for sid in moved],
+                [after[sid][1] for sid in moved],
+                [heads[sid][1] for sid in moved],
+                *columns[:5],
+                at,
+                *columns[5:],
+            )
+            try:
+                yield CallAppend(arguments)
+            except _Refused:
+                for sid in moved:
+                    self._heads_seen.pop(sid, None)
+                heads = check_heads(items, (yield ReadHeads(ids)))
+                if again:  # the heads read were right, yet the append was refused: another writer came between
+                    first = items[0]
+                    raise ConcurrencyConflict(
+                        first.stream_id, first.expected_version, first.expected_version + 1
+                    ) from None
+                continue  # a remembered head was out of date: write again with the heads read
+            except _Broken as broken:  # did the append commit before the connection broke?
+                found = yield ReadHeads(moved)
+                if all(found.get(sid) == head for sid, head in after.items()):
+                    break
+                if again or any(found.get(sid, (0, GENESIS)) != heads[sid] for sid in moved):
+                    raise storage_error("PostgreSQL", what, broken.error) from broken.error
+                continue
+            break
+        for sid, head in after.items():
+            self._remember(sid, head)
+        return tuple(after.get(item.stream_id, heads[item.stream_id])[0] for item in items)
+
+    def _remember(self, stream_id: str, head: Tip) -> None:
+        self._heads_seen.pop(stream_id, None)
+        self._heads_seen[stream_id] = head
+        if len(self._heads_seen) > HEAD_CACHE:
+            self._heads_seen.popitem(last=False)
+
+
+class PostgresEventStore(LockFreeAppends, SQLEventStore[Connection]):
     """An event store in PostgreSQL, shared by many processes and stations.
 
     Args:
@@ -428,50 +527,23 @@ class PostgresEventStore(SQLEventStore[Connection]):
                 self._retried(what, _NOTIFY, (self._channel,))  # autocommit: delivered at once
             return versions
         self._check()
-        if not any(size(item) for item in items):
-            heads = check_heads(items, self._read_heads([item.stream_id for item in items], what))
-            return tuple(heads[item.stream_id][0] for item in items)
-        heads = self._known_heads(items, what)
-        for again in (False, True):
-            at = require_aware(self._clock.now(), "clock.now()")
-            columns, after = encode_columns(items, heads, sealed_time(at))
-            _check_size(len(columns[0]))
-            moved = list(after)
-            arguments = (
-                self._append_key,
-                str(self._current),
-                moved,
-                [heads[sid][0] for sid in moved],
-                [after[sid][0] for sid in moved],
-                [after[sid][1] for sid in moved],
-                [heads[sid][1] for sid in moved],
-                *columns[:5],
-                at,
-                *columns[5:],
-            )
+        steps = self._appending(items, what)
+        reply: Any = None
+        failed: Exception | None = None
+        while True:
             try:
-                self._call(arguments, what)
-            except _Refused:
-                for sid in moved:
-                    self._heads_seen.pop(sid, None)
-                heads = check_heads(items, self._read_heads([item.stream_id for item in items], what))
-                if again:  # the heads read were right, yet the append was refused: another writer came between
-                    first = items[0]
-                    raise ConcurrencyConflict(
-                        first.stream_id, first.expected_version, first.expected_version + 1
-                    ) from None
-                continue  # a remembered head was out of date: write again with the heads read
-            except _Broken as broken:  # did the append commit before the connection broke?
-                found = self._read_heads(moved, what)
-                if all(found.get(sid) == head for sid, head in after.items()):
-                    break
-                if again or any(found.get(sid, (0, GENESIS)) != heads[sid] for sid in moved):
-                    raise storage_error(self.dialect.driver, what, broken.error) from broken.error
-                continue
-            break
-        for sid, head in after.items():
-            self._remember(sid, head)
-        return tuple(after.get(item.stream_id, heads[item.stream_id])[0] for item in items)
+                step = steps.send(reply) if failed is None else steps.throw(failed)
+            except StopIteration as done:
+                stored: tuple[int, ...] = done.value
+                return stored
+            reply, failed = None, None
+            try:
+                if isinstance(step, ReadHeads):
+                    reply = self._read_heads(step.stream_ids, what)
+                else:
+                    self._call(step.arguments, what)
+            except (_Refused, _Broken) as exc:
+                failed = exc
 
     def _call(self, arguments: tuple[Any, ...], what: str) -> None:
         """``BEGIN``, the call and ``COMMIT`` in one pipeline, then the notification: one round trip.
@@ -502,25 +574,6 @@ class PostgresEventStore(SQLEventStore[Connection]):
                 raise _Broken(exc) from exc
             raise storage_error(self.dialect.driver, what, exc) from exc
 
-    def _known_heads(self, items: tuple[Item, ...], what: str) -> dict[str, Tip]:
-        """Each item's head: a new stream's genesis, a remembered one at the expected version, else read.
-
-        Raises:
-            ConcurrencyConflict: a stream read is not at its expected version.
-        """
-        heads: dict[str, Tip] = {}
-        unread: list[Item] = []
-        for item in items:
-            if item.expected_version == 0:
-                heads[item.stream_id] = (0, GENESIS)
-            elif (tip := self._heads_seen.get(item.stream_id)) is not None and tip[0] == item.expected_version:
-                heads[item.stream_id] = tip
-            else:
-                unread.append(item)
-        if unread:
-            heads.update(check_heads(unread, self._read_heads([item.stream_id for item in unread], what)))
-        return heads
-
     def _read_heads(self, stream_ids: list[str], what: str) -> dict[str, Tip]:
         """The stored heads of ``stream_ids`` that exist (one round trip)."""
         return {sid: (v, digest) for sid, v, digest in self._retried(what, _READ_HEADS, (stream_ids,))}
@@ -537,12 +590,6 @@ class PostgresEventStore(SQLEventStore[Connection]):
             except psycopg.Error as exc:
                 raise storage_error(self.dialect.driver, what, exc) from exc
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _remember(self, stream_id: str, head: Tip) -> None:
-        self._heads_seen.pop(stream_id, None)
-        self._heads_seen[stream_id] = head
-        if len(self._heads_seen) > HEAD_CACHE:
-            self._heads_seen.popitem(last=False)
 
 
 class _Refused(Exception):
@@ -584,13 +631,7 @@ def _open_pool(dsn: str, size: int, timeout: float) -> ConnectionPool[Connection
         StorageError: no connection within ``timeout``; the message says why, as one direct
             attempt to connect reports it (the pool itself only says it timed out).
     """
-    try:
-        if "\x00" in dsn:
-            raise ValueError("a NUL character")
-        conninfo_to_dict(dsn)
-    except (psycopg.Error, ValueError) as exc:
-        reason = _QUOTED.sub(_hide, " ".join(str(exc).split()))  # a quoted part may be a password's
-        raise ValidationError(f"not a PostgreSQL connection string: {reason}", "target") from None
+    check_dsn(dsn)
     pool: ConnectionPool[Connection] = ConnectionPool(  # no check per checkout: a broken one is found in use
         dsn,
         min_size=1,
@@ -606,9 +647,29 @@ def _open_pool(dsn: str, size: int, timeout: float) -> ConnectionPool[Connection
         try:
             psycopg.connect(dsn, connect_timeout=max(2, min(round(timeout), _PROBE_TIMEOUT))).close()
         except psycopg.Error as cause:
-            raise StorageError(f"PostgreSQL: connecting failed: {' '.join(str(cause).split())}") from cause
-        raise StorageError(f"PostgreSQL: connecting failed: {exc}") from exc
+            raise connect_failed(cause) from cause
+        raise connect_failed(exc) from exc
     return pool
+
+
+def check_dsn(dsn: str) -> None:
+    """Refuse a malformed connection string at once, without quoting what may be a password.
+
+    Raises:
+        ValidationError: ``dsn`` is not a connection string (``path``: ``target``).
+    """
+    try:
+        if "\x00" in dsn:
+            raise ValueError("a NUL character")
+        conninfo_to_dict(dsn)
+    except (psycopg.Error, ValueError) as exc:
+        reason = _QUOTED.sub(_hide, " ".join(str(exc).split()))  # a quoted part may be a password's
+        raise ValidationError(f"not a PostgreSQL connection string: {reason}", "target") from None
+
+
+def connect_failed(cause: psycopg.Error) -> StorageError:
+    """The error for a failed connection, in one line (libpq's message may span several)."""
+    return StorageError(f"PostgreSQL: connecting failed: {' '.join(str(cause).split())}")
 
 
 def _hide(quoted: re.Match[str]) -> str:
