@@ -30,6 +30,7 @@ from fengqiao._cli_db import db_app
 from fengqiao._cli_figures import figures
 from fengqiao._cli_households import households_app, print_household_section
 from fengqiao._cli_ledger import ledger_app
+from fengqiao._cli_serve import serve
 from fengqiao.demo import garage_entrance
 from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
@@ -373,6 +374,7 @@ def replay(
 
 
 app.command()(figures)
+app.command()(serve)
 app.add_typer(db_app, name="db")
 app.add_typer(households_app, name="households")
 app.add_typer(ledger_app, name="ledger")
