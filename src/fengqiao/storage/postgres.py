@@ -7,9 +7,10 @@ How appends scale and stay correct with many writers (layout 3):
 
 - **One round trip, no global lock held across a commit.** An append is one call of the
   server-side function ``fengqiao_append`` (created by the layout), sent as one statement
-  in autocommit, so it is its own transaction (no ``BEGIN``, no ``COMMIT``): it moves each stream's head only if it is still at the expected
-  version and hash (``UPDATE … WHERE version = expected``; a new stream's head is inserted,
-  ``ON CONFLICT DO NOTHING``) and inserts every event from arrays in one statement. Writers
+  in autocommit, so it is its own transaction (no ``BEGIN``, no ``COMMIT``): it moves each
+  stream's head only if it is still at the expected version and hash (``UPDATE … WHERE
+  version = expected``; a new stream's head is inserted, ``ON CONFLICT DO NOTHING``) and
+  inserts every event from arrays (sent as array literals, cheap for the client). Writers
   to different streams never wait for each other, so their commits share WAL flushes (group
   commit). A stale writer gets :class:`~fengqiao.errors.ConcurrencyConflict`; the
   ``UNIQUE (stream_id, version)`` constraint backs this up.
