@@ -33,8 +33,10 @@ storage layer beneath: it checks versions, streams and hashes, not the workflow.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Unpack
 
+from fengqiao._typed import TriggerMethods
 from fengqiao.errors import DisputeNotFound, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event, Merged
@@ -42,13 +44,17 @@ from fengqiao.lifecycle.states import TriggerId
 from fengqiao.storage._case_repository import CaseRepository
 from fengqiao.storage._merging import merge_appends, merge_note
 from fengqiao.storage.base import EventStore
-from fengqiao.workflow import ActorLike, Workflow
+from fengqiao.workflow import ActorLike, DiscoverArguments, Workflow
 
 __all__ = ["Repository"]
 
 
-class Repository(CaseRepository[Dispute]):
+class Repository(TriggerMethods, CaseRepository[Dispute]):
     """Handle disputes through ``workflow`` and keep their histories in ``store``.
+
+    Every command the workflow has is here too, typed, and stores what it decides:
+    ``repo.grade(d, actor="officer:xiao", complex=True)`` is ``repo.fire(d, "grade", ...)``
+    with named fields, so a type checker catches a misspelt one.
 
     The repository remembers, weakly, the last value it stored or loaded of each dispute: a
     command on a value it handed out (and the caller still holds) needs no reload to know it
@@ -73,14 +79,15 @@ class Repository(CaseRepository[Dispute]):
     def __repr__(self) -> str:
         return f"Repository({self.workflow!r}, {self.store!r})"
 
-    def discover(self, **kwargs: Any) -> Dispute:
-        """Open and store a new dispute; takes the arguments of :meth:`Workflow.discover`.
+    def discover(self, **arguments: Unpack[DiscoverArguments]) -> Dispute:
+        """Open and store a new dispute; the arguments of :meth:`Workflow.discover <fengqiao.Workflow.discover>`.
 
         Raises:
             ConcurrencyConflict: a dispute with this id is already stored.
-            ValidationError, TransitionRefused: as :meth:`Workflow.discover`.
+            ValidationError, TransitionRefused: as :meth:`Workflow.discover`; a misspelt
+                argument is a ``ValidationError`` naming it (``discover.chanel``).
         """
-        dispute = self.workflow.discover(**kwargs)
+        dispute = self.workflow.discover(**arguments)
         self.store.append(dispute.id, dispute.history, expected_version=0)
         self._remember(dispute)
         return dispute
@@ -96,12 +103,16 @@ class Repository(CaseRepository[Dispute]):
             TransitionRefused: as :meth:`Workflow.fire`; or a merge into a dispute that is
                 not stored (``merge.into-unknown``) or not open (``merge.into-ended``).
         """
+        return self._fire(dispute, trigger, actor, payload)
+
+    def _fire(self, dispute: Dispute, trigger: TriggerId, actor: ActorLike, payload: Mapping[str, Any]) -> Dispute:
+        """``fire``, and every typed method's (``repo.grade(d, actor=...)``): decide on the stored dispute, store."""
         current, new = self._decide(dispute, trigger, actor, payload)
         self._store(current, new)
         return new
 
     def _decide(
-        self, dispute: Dispute, trigger: TriggerId, actor: ActorLike, payload: dict[str, Any]
+        self, dispute: Dispute, trigger: TriggerId, actor: ActorLike, payload: Mapping[str, Any]
     ) -> tuple[Dispute, Dispute]:
         """The stored dispute ``dispute`` claims to be and the dispute ``trigger`` makes of it; nothing stored.
 

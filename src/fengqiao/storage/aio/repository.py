@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
@@ -25,7 +25,7 @@ from fengqiao.lifecycle.states import TriggerId
 from fengqiao.storage._case_repository import CaseRules
 from fengqiao.storage._merging import merge_appends, merge_note
 from fengqiao.storage.aio.base import AsyncEventStore
-from fengqiao.workflow import ActorLike, Workflow
+from fengqiao.workflow import ActorLike, DiscoverArguments, Workflow
 
 __all__ = ["AsyncRepository", "Decide"]
 
@@ -37,9 +37,11 @@ class AsyncRepository(CaseRules[Dispute]):
     """Handle disputes through ``workflow`` and keep their histories in an asynchronous ``store``.
 
     Every method is :class:`~fengqiao.storage.Repository`'s, awaited, with the same
-    arguments, results and errors; it remembers (weakly) the values it handed out in the same
-    way. One repository may serve many tasks at once: each call decides on what it loads or
-    was given, and a save that another writer overtook raises
+    arguments, results and errors; for the typed commands, make the new value with the
+    workflow's (``wf.grade(d, ...)``) and store it with :meth:`update` or :meth:`save`. It
+    remembers (weakly) the values it handed out in the same way. One repository may serve
+    many tasks at once: each call decides on what it loads or was given, and a save that
+    another writer overtook raises
     :class:`~fengqiao.errors.ConcurrencyConflict` (or is retried, by :meth:`update`).
 
     Args:
@@ -65,9 +67,9 @@ class AsyncRepository(CaseRules[Dispute]):
     def __repr__(self) -> str:
         return f"AsyncRepository({self.workflow!r}, {self.store!r})"
 
-    async def discover(self, **kwargs: Any) -> Dispute:
+    async def discover(self, **arguments: Unpack[DiscoverArguments]) -> Dispute:
         """Open and store a new dispute, as :meth:`Repository.discover <fengqiao.storage.Repository.discover>`."""
-        dispute = self.workflow.discover(**kwargs)
+        dispute = self.workflow.discover(**arguments)
         await self.store.append(dispute.id, dispute.history, expected_version=0)
         self._remember(dispute)
         return dispute
