@@ -25,6 +25,7 @@ per dispute) and turns commands into events:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Required, TypedDict
@@ -77,6 +78,9 @@ class DiscoverArguments(TypedDict, total=False):
     received_at: datetime | None
     dispute_id: str | None
 
+
+_log = logging.getLogger("fengqiao.workflow")
+"""Refusals, at DEBUG: the trigger, the dispute's id and the refusal codes (never a payload)."""
 
 _FIRST_ACTOR = "system:nobody"
 """What a workflow's last actor is before its first command: any valid text (with what it reads as) will do."""
@@ -219,6 +223,7 @@ class Workflow(TriggerMethods, CaseWorkflow[Dispute, Event, Policy]):
         """:meth:`fire` with the payload as a mapping (the typed methods call this directly)."""
         trig, event, refusals = self._decide(dispute, trigger, actor, payload)
         if refusals:
+            _log.debug("refused %s on dispute %s: %s", trig, dispute.id, " ".join(r.code for r in refusals))
             raise TransitionRefused(dispute.id, str(trig), refusals)
         return apply(dispute, event)
 

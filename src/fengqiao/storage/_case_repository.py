@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 import attrs
 
 from fengqiao.errors import ConcurrencyConflict, ValidationError
+from fengqiao.storage._migrations import LOG
 
 __all__ = ["CaseRepository", "CaseRules", "differs"]
 
@@ -132,7 +133,7 @@ class CaseRules(Generic[CaseT]):
     def _stored_prefix(self, value: CaseT, stored: CaseT, version: int) -> CaseT:
         """``stored``, if it is at ``version`` and its history begins ``value``'s; else why not."""
         if stored.version != version:
-            raise ConcurrencyConflict(value.id, version, stored.version)
+            raise _conflict(value.id, version, stored.version)
         for index, (mine, theirs) in enumerate(zip(value.history, stored.history, strict=False)):
             if mine != theirs:
                 raise ValidationError(
@@ -149,7 +150,7 @@ class CaseRules(Generic[CaseT]):
     def _same_as_stored(self, value: CaseT, stored: CaseT, what: str) -> CaseT:
         """``stored``, if ``value`` equals it; else the conflict or the first differing field."""
         if stored.version != value.version:
-            raise ConcurrencyConflict(value.id, value.version, stored.version)
+            raise _conflict(value.id, value.version, stored.version)
         if stored != value:
             raise differs(value, stored, what, self._noun)
         return stored
@@ -234,6 +235,7 @@ class CaseRepository(CaseRules[CaseT]):
             try:
                 return self._save(new, current.version)
             except ConcurrencyConflict as exc:
+                LOG.debug("update of %s %s met another writer (attempt %d of %d)", self._noun, case_id, made, attempts)
                 if made == attempts:
                     raise ConcurrencyConflict(exc.stream, exc.expected, exc.actual, attempts=made) from exc
 
@@ -255,6 +257,12 @@ class CaseRepository(CaseRules[CaseT]):
         if self._is_held(value):
             return value
         return self._same_as_stored(value, self.get(value.id), "the stored one")
+
+
+def _conflict(case_id: str, expected: int, actual: int) -> ConcurrencyConflict:
+    """The conflict of a value read at version ``expected`` with the stored case at ``actual``, logged."""
+    LOG.debug("conflict on %s: expected version %d, stored %d", case_id, expected, actual)
+    return ConcurrencyConflict(case_id, expected, actual)
 
 
 def differs(given: Any, expected: Any, what: str, noun: str) -> ValidationError:

@@ -26,10 +26,12 @@ from fengqiao.storage._chain import sealed_time
 from fengqiao.storage._codec import project_all
 from fengqiao.storage._loading import Unreadable, decode_stream, split_head, stored_page
 from fengqiao.storage._migrations import (
+    LOG,
     Migration,
     latest,
     layout_changed,
     layout_version,
+    migrated,
     pending,
     require_current,
     sealed_position,
@@ -287,11 +289,13 @@ class SQLEventStore(LayoutChecks, abc.ABC, Generic[C]):
         migrations = self._migrations
         with self._errors("upgrade"), self._transaction(check=False, migrate=True) as conn:
             self._fetch(conn, META)
-            for migration in pending(migrations, self._schema_version(conn), where=self._where):
+            steps = pending(migrations, self._schema_version(conn), where=self._where)
+            for migration in steps:
                 for statement in migration.statements:
                     self._fetch(conn, statement)
                 self._fetch(conn, self.sql.set_layout, (str(migration.version),))
             sealed_after = self._read_sealed_after(conn)
+        migrated(self._where, steps)
         self._latest = self._current = latest(migrations)
         self._sealed_after = sealed_after
         return self._current
@@ -315,8 +319,10 @@ class SQLEventStore(LayoutChecks, abc.ABC, Generic[C]):
                 self._current = current
                 if current >= 2:
                     self._sealed_after = self._read_sealed_after(conn)
+                LOG.info("opened %s (layout %d)", self._where, current)
                 return
         self.upgrade()
+        LOG.info("opened %s (layout %d)", self._where, self._current)
 
     def _append(self, items: tuple[Item, ...], what: str) -> tuple[int, ...]:
         heads = self._commit(items, what, trust=False)

@@ -44,7 +44,7 @@ from fengqiao.storage._chain import sealed_time
 from fengqiao.storage._channel import events_channel
 from fengqiao.storage._codec import projector_failed
 from fengqiao.storage._loading import Unreadable, decode_stream, split_head, stored_page
-from fengqiao.storage._migrations import Migration, latest, layout_version, pending, sealed_position
+from fengqiao.storage._migrations import LOG, Migration, latest, layout_version, migrated, pending, sealed_position
 from fengqiao.storage._requests import Tip, check_append, check_heads, check_lookup, check_many, check_page
 from fengqiao.storage._sql import LayoutChecks
 from fengqiao.storage._sql_dialect import META, PAGE, storage_error
@@ -249,13 +249,15 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
                 await cur.execute(sync._LOCK, (self._migrate_key,))
                 await cur.execute(sync._LOCK, (self._append_key,))
                 await cur.execute(META)
-                for migration in pending(migrations, await self._schema_version(cur), where=self._where):
+                steps = pending(migrations, await self._schema_version(cur), where=self._where)
+                for migration in steps:
                     for statement in migration.statements:
                         await cur.execute(statement)
                     await cur.execute(_SQL.set_layout, (str(migration.version),))
                 sealed_after = await self._read_sealed_after(cur)
         except psycopg.Error as exc:
             raise storage_error(_DRIVER, "upgrade", exc) from exc
+        migrated(self._where, steps)
         self._latest = self._current = latest(migrations)
         self._sealed_after = sealed_after
         return self._current
@@ -288,10 +290,12 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
                     self._current = current
                     if current >= 2:
                         self._sealed_after = await self._read_sealed_after(cur)
+                    LOG.info("opened %s (layout %d), asynchronously", self._where, current)
                     return
         except psycopg.Error as exc:
             raise storage_error(_DRIVER, "opening", exc) from exc
         await self.upgrade()
+        LOG.info("opened %s (layout %d), asynchronously", self._where, self._current)
 
     async def _schema_version(self, cur: psycopg.AsyncCursor[TupleRow]) -> int:
         exists = await (await cur.execute(sync.PostgresEventStore.dialect.meta_exists)).fetchone()

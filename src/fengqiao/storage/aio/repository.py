@@ -24,6 +24,7 @@ from fengqiao.lifecycle.events import Event, Merged
 from fengqiao.lifecycle.states import TriggerId
 from fengqiao.storage._case_repository import CaseRules
 from fengqiao.storage._merging import merge_appends, merge_note
+from fengqiao.storage._migrations import LOG
 from fengqiao.storage.aio.base import AsyncEventStore
 from fengqiao.workflow import ActorLike, DiscoverArguments, Workflow
 
@@ -137,6 +138,7 @@ class AsyncRepository(CaseRules[Dispute]):
             try:
                 return await self.save(new, expected_version=current.version)
             except ConcurrencyConflict as exc:
+                LOG.debug("update of dispute %s met another writer (attempt %d of %d)", dispute_id, made, attempts)
                 if made == attempts:
                     raise ConcurrencyConflict(exc.stream, exc.expected, exc.actual, attempts=made) from exc
 
