@@ -63,10 +63,18 @@ def resolve(obj: griffe.Object, target: str) -> str | None:
 
 
 def _exported_path(obj: griffe.Object) -> str | None:
-    """A public path under which ``obj`` (defined in a private module) is exported, if any."""
+    """A public path under which ``obj`` (defined in a private module) is documented, if any.
+
+    An alias of it in a public ``__all__``, or, for a member of a class, the member under such an alias of the
+    class. A member that only a public subclass inherits is not linked: it is documented only where a page shows
+    inherited members, and with several subclasses which one the reader meant is not known.
+    """
     for alias in obj.aliases.values():
         if is_public(alias.path) and alias.parent is not None and alias.name in (alias.parent.exports or ()):
             return alias.path
+    owner = obj.parent
+    if isinstance(owner, griffe.Class) and (owner_path := _exported_path(owner)) is not None:
+        return f"{owner_path}.{obj.name}"
     return None
 
 
