@@ -24,8 +24,8 @@ demo: $(STAMP)
 test: lint types layers bench-quick pytest test-plain docs
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 types: $(STAMP)
 	$(BIN)/mypy
@@ -34,8 +34,9 @@ types: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
-	$(BIN)/pytest
+## pytest: the tests of the built site (tests/docs) read the one `make docs` wrote
+pytest: $(STAMP) docs
+	FENGQIAO_SITE_DIR=.site $(BIN)/pytest
 
 ## test-plain: the tests comparing fast paths with the plain attrs way, again with every fast path off
 PLAIN_TESTS := tests/domain/test_codegen.py tests/domain/test_quick_init.py tests/domain/test_calls.py \
