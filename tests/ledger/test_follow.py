@@ -133,6 +133,27 @@ def test_an_event_the_projector_refuses_is_quarantined_and_the_rest_applied(
     assert _applied(path) == [(1, 1), (2, 1), (5, 1), (6, 1)]
 
 
+def test_a_row_the_database_refuses_is_set_aside_and_the_rest_of_its_batch_written(
+    ledger: SQLiteLedger, clock: fq.FixedClock, path: Path
+) -> None:
+    """The batch is written behind one savepoint; a refused row sends it back, to be written stream by stream."""
+    repo = _repo(ledger, clock)
+    _disputes(repo, 2)
+    with sqlite3.connect(path) as conn:  # the database itself refuses D-1's row, as a full disk or a constraint would
+        conn.execute(
+            "CREATE TRIGGER refuse_d1 BEFORE INSERT ON dispute_ledger WHEN NEW.id = 'D-1'"
+            " BEGIN SELECT RAISE(ABORT, 'no room for D-1'); END"
+        )
+    with ledger.follower() as follower:
+        assert follower.catch_up() == 4
+        problems = follower.problems()
+        assert follower.position == 4
+    assert [(p.stream_id, p.version) for p in problems] == [("D-1", 1)]  # its run of events, named by the first
+    assert "no room for D-1" in problems[0].reason
+    assert [row.id for row in ledger.disputes()] == ["D-0"]
+    assert ledger.row("D-0").state is fq.State.GRADED
+
+
 def test_an_unreadable_row_is_quarantined_by_every_follower_which_goes_on(
     ledger: SQLiteLedger, clock: fq.FixedClock, path: Path
 ) -> None:
