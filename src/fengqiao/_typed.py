@@ -7,7 +7,7 @@ workflow's ``_fire`` decides. Private: import :class:`~fengqiao.Workflow`, not t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fengqiao.domain._calls import checked_call
 from fengqiao.domain.actor import ActorLike, Role
@@ -37,10 +37,18 @@ _REOPEN = Trigger.REOPEN
 _RESOLVE = Trigger.RESOLVE
 
 
-class TriggerMethods:
-    """The typed methods: ``wf.grade(d, actor=...)`` is ``wf.fire(d, "grade", actor=...)`` with named fields."""
+R = TypeVar("R")
+"""What a command gives: the new dispute (``Workflow``, ``Repository``), or a coroutine of it (``AsyncRepository``)."""
 
-    _fire: Callable[[Dispute, TriggerId, ActorLike, Mapping[str, Any]], Dispute]
+
+class TriggerMethods(Generic[R]):
+    """The typed methods: ``wf.grade(d, actor=...)`` is ``wf.fire(d, "grade", actor=...)`` with named fields.
+
+    Each hands its fields to ``_fire`` and returns what it returns: a class whose ``_fire`` is a
+    coroutine function (``TriggerMethods[Coroutine[Any, Any, Dispute]]``) has them awaitable.
+    """
+
+    _fire: Callable[[Dispute, TriggerId, ActorLike, Mapping[str, Any]], R]
 
     @checked_call()
     def grade(
@@ -53,7 +61,7 @@ class TriggerMethods:
         meets_case_threshold: bool = False,
         complex: bool = False,
         note: str = "",
-    ) -> Dispute:
+    ) -> R:
         """Grade and route (研判分级); the policy computes the grade from this assessment.
 
         ``risk_factors`` defaults to those known at discovery.
@@ -83,7 +91,7 @@ class TriggerMethods:
         police_business: bool | None = None,
         meets_case_threshold: bool | None = None,
         complex: bool | None = None,
-    ) -> Dispute:
+    ) -> R:
         """Grade again: the policy recomputes (``grade=None``) or checks the grade asked for.
 
         Assessment fields left ``None`` keep their current value.
@@ -112,7 +120,7 @@ class TriggerMethods:
         mediator: str = "",
         documents: Iterable[DossierItem] = (),
         note: str = "",
-    ) -> Dispute:
+    ) -> R:
         """Begin mediation (调解) with ``forces``; two or more make it joint (联调联处)."""
         return self._fire(
             dispute,
@@ -130,7 +138,7 @@ class TriggerMethods:
         department: Department | str | None = None,
         reason: str = "",
         documents: Iterable[DossierItem] = (),
-    ) -> Dispute:
+    ) -> R:
         """Hand the dispute to the responsible ``department`` (移交) with its papers."""
         return self._fire(dispute, _REFER, actor, {"department": department, "reason": reason, "documents": documents})
 
@@ -143,7 +151,7 @@ class TriggerMethods:
         case_kind: CaseKind | str | None = None,
         reason: str = "",
         case_number: str = "",
-    ) -> Dispute:
+    ) -> R:
         """Turn the dispute into a formal administrative or criminal case (转为案件)."""
         return self._fire(
             dispute, _ESCALATE, actor, {"case_kind": case_kind, "reason": reason, "case_number": case_number}
@@ -159,7 +167,7 @@ class TriggerMethods:
         summary: str = "",
         reported_by: Department | str | None = None,
         documents: Iterable[DossierItem] = (),
-    ) -> Dispute:
+    ) -> R:
         """Record the settlement (化解) and begin follow-up."""
         return self._fire(
             dispute,
@@ -176,27 +184,27 @@ class TriggerMethods:
         actor: ActorLike,
         reason: str = "",
         risk_factors: Iterable[RiskFactor | str] = frozenset(),
-    ) -> Dispute:
+    ) -> R:
         """Send a relapsed dispute back to mediation."""
         return self._fire(dispute, _REOPEN, actor, {"reason": reason, "risk_factors": risk_factors})
 
     @checked_call()
-    def close(self, dispute: Dispute, *, actor: ActorLike, summary: str = "") -> Dispute:
+    def close(self, dispute: Dispute, *, actor: ActorLike, summary: str = "") -> R:
         """Close the dispute (销号), if the policy's conditions hold."""
         return self._fire(dispute, _CLOSE, actor, {"summary": summary})
 
     @checked_call()
-    def merge(self, dispute: Dispute, *, actor: ActorLike, into: str, reason: str = "") -> Dispute:
+    def merge(self, dispute: Dispute, *, actor: ActorLike, into: str, reason: str = "") -> R:
         """Fold a duplicate into the dispute ``into``."""
         return self._fire(dispute, _MERGE, actor, {"into": into, "reason": reason})
 
     @checked_call()
-    def assign(self, dispute: Dispute, *, actor: ActorLike, person: str, role: Role | str) -> Dispute:
+    def assign(self, dispute: Dispute, *, actor: ActorLike, person: str, role: Role | str) -> R:
         """Make ``person`` responsible for the dispute in ``role``."""
         return self._fire(dispute, _ASSIGN, actor, {"person": person, "role": role})
 
     @checked_call()
-    def link_alert(self, dispute: Dispute, *, actor: ActorLike, alert: Alert) -> Dispute:
+    def link_alert(self, dispute: Dispute, *, actor: ActorLike, alert: Alert) -> R:
         """Link another alert about the same dispute (重复警情)."""
         return self._fire(dispute, _LINK_ALERT, actor, {"alert": alert})
 
@@ -209,7 +217,7 @@ class TriggerMethods:
         outcome: Outcome | str,
         forces: Iterable[MediationForce | str] = (),
         summary: str = "",
-    ) -> Dispute:
+    ) -> R:
         """Record one mediation attempt and its outcome."""
         return self._fire(dispute, _RECORD_ATTEMPT, actor, {"outcome": outcome, "forces": forces, "summary": summary})
 
@@ -222,16 +230,16 @@ class TriggerMethods:
         kind: VisitKind | str,
         holding: bool = True,
         finding: str = "",
-    ) -> Dispute:
+    ) -> R:
         """Record a follow-up visit (回访); ``holding=False`` records a relapse."""
         return self._fire(dispute, _RECORD_VISIT, actor, {"kind": kind, "holding": holding, "finding": finding})
 
     @checked_call()
-    def attach(self, dispute: Dispute, item: DossierItem, *, actor: ActorLike) -> Dispute:
+    def attach(self, dispute: Dispute, item: DossierItem, *, actor: ActorLike) -> R:
         """File ``item`` in the dispute's dossier."""
         return self._fire(dispute, _ATTACH, actor, {"item": item})
 
     @checked_call()
-    def note(self, dispute: Dispute, text: str, *, actor: ActorLike) -> Dispute:
+    def note(self, dispute: Dispute, text: str, *, actor: ActorLike) -> R:
         """Add a free-text note."""
         return self._fire(dispute, _NOTE, actor, {"text": text})

@@ -91,7 +91,7 @@ _AWARE_ZONES = (timezone, ZoneInfo)
 """tzinfo types whose ``utcoffset`` is never ``None``: a ``datetime`` with one is aware (no ``require_aware`` call)."""
 
 
-class Workflow(TriggerMethods, CaseWorkflow[Dispute, Event, Policy]):
+class Workflow(TriggerMethods[Dispute], CaseWorkflow[Dispute, Event, Policy]):
     """A policy, a clock and the lifecycle graph they build: the way to handle disputes.
 
     Args:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 import fengqiao as fq
 from fengqiao.errors import ValidationError
 from fengqiao.storage import MemoryEventStore, Repository
+from fengqiao.storage.aio import AsyncRepository, ThreadedEventStore
 from fengqiao.testing.contracts.support import workflow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,11 +54,42 @@ d = repo.grade(d, actor="officer:a", {grade_field}=True)
 d = repo.fire(d, "mediate", actor="officer:a")
 """
 
+ASYNC_USER_SCRIPT = """\
+import fengqiao as fq
+from fengqiao.storage import MemoryEventStore
+from fengqiao.storage.aio import AsyncRepository, ThreadedEventStore
 
+
+async def station() -> fq.Dispute:
+    repo = AsyncRepository(fq.Workflow("baseline"), ThreadedEventStore(MemoryEventStore()))
+    d = await repo.discover(channel="alarm_110", category="neighbour", summary="x", actor="officer:a")
+    d = await repo.grade(d, actor="officer:a", {grade_field}=True)
+    return await repo.mediate(d, actor="officer:a")
+"""
+
+
+def test_the_async_repository_has_the_typed_commands_awaited() -> None:
+    async def life() -> fq.Dispute:
+        repo = AsyncRepository(workflow(), ThreadedEventStore(MemoryEventStore()))
+        d = await repo.discover(channel="alarm_110", category="neighbour", summary="噪音", actor=OFFICER)
+        d = await repo.grade(d, actor=OFFICER, complex=True)
+        d = await repo.mediate(d, actor=OFFICER)
+        with pytest.raises(ValidationError) as caught:
+            repo.record_attempt(d, actor=OFFICER, outcom="agreement")  # type: ignore[call-arg, unused-coroutine]
+        assert caught.value.path == "record_attempt.outcom"
+        return await repo.get(d.id)
+
+    d = asyncio.run(life())
+    assert (d.state, d.version) == (fq.State.MEDIATING, 3)
+
+
+@pytest.mark.parametrize("script", [USER_SCRIPT, ASYNC_USER_SCRIPT], ids=["sync", "async"])
 @pytest.mark.parametrize(("field", "errors"), [("complex", []), ("compelx", ['"compelx"'])])
-def test_mypy_strict_catches_a_misspelt_field_in_a_users_script(tmp_path: Path, field: str, errors: list[str]) -> None:
-    script = tmp_path / "station.py"
-    script.write_text(USER_SCRIPT.format(grade_field=field), encoding="utf-8")
+def test_mypy_strict_catches_a_misspelt_field_in_a_users_script(
+    tmp_path: Path, script: str, field: str, errors: list[str]
+) -> None:
+    path = tmp_path / "station.py"
+    path.write_text(script.format(grade_field=field), encoding="utf-8")
     found = subprocess.run(
         [
             sys.executable,
@@ -66,7 +99,7 @@ def test_mypy_strict_catches_a_misspelt_field_in_a_users_script(tmp_path: Path, 
             "--no-error-summary",
             "--cache-dir",
             str(ROOT / ".mypy_cache"),
-            str(script),
+            str(path),
         ],
         capture_output=True,
         text=True,

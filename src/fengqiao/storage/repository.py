@@ -49,7 +49,7 @@ from fengqiao.workflow import ActorLike, DiscoverArguments, Workflow
 __all__ = ["Repository"]
 
 
-class Repository(TriggerMethods, CaseRepository[Dispute]):
+class Repository(TriggerMethods[Dispute], CaseRepository[Dispute]):
     """Handle disputes through ``workflow`` and keep their histories in ``store``.
 
     Every command the workflow has is here too, typed, and stores what it decides:

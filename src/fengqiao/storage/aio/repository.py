@@ -15,9 +15,10 @@ the database::
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, ClassVar, Unpack
 
+from fengqiao._typed import TriggerMethods
 from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event, Merged
@@ -34,16 +35,15 @@ Decide = Callable[[Dispute], Dispute | Awaitable[Dispute]]
 """What :meth:`AsyncRepository.update` calls on the stored dispute: a function or a coroutine function."""
 
 
-class AsyncRepository(CaseRules[Dispute]):
+class AsyncRepository(TriggerMethods[Coroutine[Any, Any, Dispute]], CaseRules[Dispute]):
     """Handle disputes through ``workflow`` and keep their histories in an asynchronous ``store``.
 
     Every method is :class:`~fengqiao.storage.Repository`'s, awaited, with the same
-    arguments, results and errors; for the typed commands, make the new value with the
-    workflow's (``wf.grade(d, ...)``) and store it with :meth:`update` or :meth:`save`. It
-    remembers (weakly) the values it handed out in the same way. One repository may serve
-    many tasks at once: each call decides on what it loads or was given, and a save that
-    another writer overtook raises
-    :class:`~fengqiao.errors.ConcurrencyConflict` (or is retried, by :meth:`update`).
+    arguments, results and errors, the typed commands included
+    (``await repo.grade(d, actor="officer:xiao", complex=True)``). It remembers (weakly) the
+    values it handed out in the same way. One repository may serve many tasks at once: each
+    call decides on what it loads or was given, and a save that another writer overtook
+    raises :class:`~fengqiao.errors.ConcurrencyConflict` (or is retried, by :meth:`update`).
 
     Args:
         workflow: decides every command (policy, clock, graph).
@@ -80,6 +80,12 @@ class AsyncRepository(CaseRules[Dispute]):
 
         As :meth:`Repository.fire <fengqiao.storage.Repository.fire>`.
         """
+        return await self._fire(dispute, trigger, actor, payload)
+
+    async def _fire(
+        self, dispute: Dispute, trigger: TriggerId, actor: ActorLike, payload: Mapping[str, Any]
+    ) -> Dispute:
+        """``fire``, and every typed method's: decide on the stored dispute, store the event."""
         current = await self._current(dispute)
         new = self.workflow.fire(current, trigger, actor=actor, **payload)
         await self._store(current, new)
