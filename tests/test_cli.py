@@ -580,3 +580,39 @@ def test_the_license_file_is_the_mit_license_the_metadata_names() -> None:
     assert text.startswith("MIT License\n")
     assert 'THE SOFTWARE IS PROVIDED "AS IS"' in text
     assert 'license = "MIT"' in (root / "pyproject.toml").read_text(encoding="utf-8")
+
+
+READERS = [
+    ("report",),
+    ("replay", "--policy", "baseline"),
+    ("ledger", "follow", "--once"),
+    ("households", "report"),
+    ("db", "digest"),
+    ("db", "verify"),
+    ("db", "retry"),
+]
+
+
+@pytest.mark.parametrize("command", READERS, ids=" ".join)
+def test_a_command_that_reads_a_store_refuses_a_missing_path_and_creates_nothing(
+    runner: CliRunner, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    result = runner.invoke(app, [*command, "--db", "missing.db"])
+    assert isinstance(result.exception, fq.ValidationError), result.output
+    assert str(result.exception) == "db: missing.db is not a file"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_on_a_mistyped_path_exits_2_with_one_line_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "sim.db"
+    result = run_main("report", "--db", str(path), "--policy", "yongji-54333")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: db: {path} is not a file\n"
+    assert not path.exists()
+
+
+def test_simulate_refuses_an_unknown_policy_before_making_the_file(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["simulate", "yongji", "--policy", "nosuch", "--db", "sim.db"])
+    assert isinstance(result.exception, fq.ValidationError)
+    assert "unknown policy 'nosuch'" in str(result.exception)
+    assert list(tmp_path.iterdir()) == []

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-__all__ = ["CORES", "LangOption", "Language", "console", "errors"]
+from fengqiao.errors import ValidationError
+
+__all__ = ["CORES", "LangOption", "Language", "console", "errors", "existing_file"]
 
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 """The cores this process may run on: how many workers a simulation uses by default."""
@@ -29,3 +32,14 @@ class Language(StrEnum):
 
 
 LangOption = Annotated[Language, typer.Option("--lang", help="Language of labels and messages.")]
+
+
+def existing_file(db: Path) -> Path:
+    """``db``, if it is a file: a command that reads a store refuses a missing or mistyped path and creates nothing.
+
+    Raises:
+        ValidationError: ``db`` is not a file (the message names it).
+    """
+    if not db.is_file():
+        raise ValidationError(f"{db} is not a file", "db")
+    return db

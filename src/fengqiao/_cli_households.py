@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from fengqiao._cli_common import LangOption, Language, console
+from fengqiao._cli_common import LangOption, Language, console, existing_file
 from fengqiao.domain._quote import quote
 from fengqiao.domain.household import RiskClass, WorkKind
 from fengqiao.domain.vocabulary import Lang
@@ -165,8 +165,7 @@ def households_report(
     code: Lang = lang.value
     day = _day(at) if at is not None else datetime.now(CHINA_TZ).date()
     end_of_day = datetime.combine(day + timedelta(days=1), time(), CHINA_TZ)
-    if not db.is_file():
-        raise ValidationError(f"{db} is not a file", "db")
+    existing_file(db)
     rhythms = getattr(get_household(policy), "rhythms", None)  # an unknown name is refused before the file is touched
     with open_ledger(db, household_policy=policy) as ledger:
         report = household_report(ledger, policy, at=end_of_day)

@@ -25,7 +25,7 @@ from rich.table import Table
 
 from fengqiao import __version__, simulation
 from fengqiao import _cli_quarantine as quarantine
-from fengqiao._cli_common import CORES, LangOption, Language, console, errors
+from fengqiao._cli_common import CORES, LangOption, Language, console, errors, existing_file
 from fengqiao._cli_db import db_app
 from fengqiao._cli_figures import figures
 from fengqiao._cli_households import households_app, print_household_section
@@ -227,6 +227,7 @@ def simulate(
     """Simulate a calibrated year of disputes under a policy, into the SQLite store."""
     if not scale > 0:
         raise ValidationError(f"scale must be more than 0, got {scale}", "scale")
+    registry.get(policy)  # an unknown name is refused before the file is made
     chosen = _SCENARIOS[scenario]()
     chosen = chosen.scaled(scale) if scale != 1.0 else chosen
     chosen = chosen.with_seed(seed) if seed is not None else chosen
@@ -280,7 +281,7 @@ def report(
     are listed last, with how to retry them.
     """
     code: Lang = lang.value
-    with open_ledger(db, policy=policy, household_policy=household_policy) as ledger:
+    with open_ledger(existing_file(db), policy=policy, household_policy=household_policy) as ledger:
         rows = ledger.disputes(station=station)
         problems = ledger.problems()
         if not rows:
@@ -355,7 +356,7 @@ def replay(
     show: Annotated[int, typer.Option(help="How many differences to list.")] = 10,
 ) -> None:
     """What if these disputes had been handled under another policy? List where it would differ."""
-    with SQLiteEventStore(db) as store:
+    with SQLiteEventStore(existing_file(db)) as store:
         result = what_if(store, policy)
     kinds = Counter(str(v.kind) for v in result.divergences)
     console.print(
