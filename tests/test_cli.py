@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -616,3 +618,72 @@ def test_simulate_refuses_an_unknown_policy_before_making_the_file(runner: CliRu
     assert isinstance(result.exception, fq.ValidationError)
     assert "unknown policy 'nosuch'" in str(result.exception)
     assert list(tmp_path.iterdir()) == []
+
+
+def stored_streams(path: Path) -> int:
+    """How many streams the SQLite file holds as another process writes it (0 before its tables exist)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("SELECT count(*) FROM fengqiao_streams").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        conn.close()
+
+
+def test_an_interrupted_simulate_says_so_and_resume_finishes_it_as_an_uninterrupted_run(tmp_path: Path) -> None:
+    db = tmp_path / "sim.db"
+    args = [str(PYTHON), "-m", "fengqiao", "simulate", "yongji", "--scale", "0.5", "--workers", "1", "--db", str(db)]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+        while run.poll() is None and not (db.exists() and stored_streams(db)):
+            time.sleep(0.01)
+        run.send_signal(signal.SIGINT)  # Ctrl-C, once the first chunk is stored
+        _, stderr = run.communicate(timeout=60)
+    stored = stored_streams(db)
+    scenario = fq.simulation.yongji_2024().scaled(0.5)  # 530 disputes, stored 5 a transaction on one worker
+    assert 0 < stored < scenario.disputes
+    assert run.returncode == 130, stderr
+    assert stderr == (
+        f"interrupted after {stored} of {scenario.disputes} disputes, which stay in {db}: run the same command with"
+        " --resume to finish it, or with --replace to start over\n"
+    )
+    again = CliRunner().invoke(app, args[3:])
+    assert str(again.exception) == (
+        f"db: {db} already holds a simulation named yongji-2024-x0.5, interrupted after {stored} of"
+        f" {scenario.disputes} disputes; add --resume to finish it, or --replace to start it over"
+    )
+    resumed = CliRunner().invoke(app, [*args[3:], "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    with fq.storage.SQLiteEventStore(db) as store, fq.storage.SQLiteEventStore(tmp_path / "whole.db") as whole:
+        fq.simulation.simulate(scenario, store=whole)
+        assert store.verify().ok
+        assert store.digest().root == whole.digest().root
+
+
+def test_simulate_resume_refuses_a_store_simulated_under_another_policy(runner: CliRunner, simulated: Path) -> None:
+    args = ["simulate", "yongji", "--policy", "baseline", "--scale", "0.03", "--db", str(simulated), "--resume"]
+    result = runner.invoke(app, args)
+    assert isinstance(result.exception, fq.ValidationError)
+    assert "is not the one this simulation makes" in str(result.exception)
+    assert "cannot be resumed" in str(result.exception)
+
+
+def test_simulate_replace_starts_over_a_store_that_holds_the_simulation_alone(
+    runner: CliRunner, simulated: Path
+) -> None:
+    args = ["simulate", "yongji", "--policy", "baseline", "--scale", "0.03", "--db", str(simulated), "--replace"]
+    result = runner.invoke(app, args, env=WIDE)
+    assert result.exit_code == 0, result.output
+    with fq.storage.SQLiteEventStore(simulated) as store:
+        streams = list(store.streams())
+        assert len(streams) == 32
+        graded = [fq.replay(store.load(s)).grade_rule for s in streams]
+    assert all(rule is not None and rule.startswith("baseline.") for rule in graded)
+
+
+def test_simulate_replace_refuses_a_store_that_holds_other_streams(runner: CliRunner, station: Path) -> None:
+    before = station.read_bytes()
+    result = runner.invoke(app, ["simulate", "yongji", "--scale", "0.03", "--db", str(station), "--replace"])
+    assert isinstance(result.exception, fq.ValidationError)
+    assert "holds 2 other streams besides the simulation yongji-2024-x0.03" in str(result.exception)
+    assert station.read_bytes() == before

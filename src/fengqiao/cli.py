@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import inspect
 import shlex
+import signal
+import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -223,29 +226,54 @@ def simulate(
     workers: Annotated[
         int, typer.Option(min=1, help="Processes that handle disputes (the same result for any number).")
     ] = CORES,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish an interrupted run of the same simulation in --db.")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Delete --db first, if it holds this simulation and nothing else.")
+    ] = False,
 ) -> None:
-    """Simulate a calibrated year of disputes under a policy, into the SQLite store."""
+    """Simulate a calibrated year of disputes under a policy, into the SQLite store.
+
+    Each thousand disputes are stored in one transaction, so a run interrupted (Ctrl-C, or
+    killed) leaves whole chunks behind: ``--resume`` makes the same run again and stores only
+    what is missing, ending with the store an uninterrupted run leaves; ``--replace`` starts over.
+    """
     if not scale > 0:
         raise ValidationError(f"scale must be more than 0, got {scale}", "scale")
+    if resume and replace:
+        raise ValidationError("give either --resume or --replace, not both", "resume")
     registry.get(policy)  # an unknown name is refused before the file is made
     chosen = _SCENARIOS[scenario]()
     chosen = chosen.scaled(scale) if scale != 1.0 else chosen
     chosen = chosen.with_seed(seed) if seed is not None else chosen
+    if replace:
+        _remove_simulation(db, chosen.name)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with SQLiteEventStore(db) as store, Progress(*columns, console=console, transient=True) as bar:
-        if any(stream.startswith(f"{chosen.name}-") for stream in store.streams()):
-            raise ValidationError(
-                f"{db} already holds a simulation named {chosen.name}; give another --db, or another --scale",
-                "db",
-            )
+        stored = _stored(store, chosen.name)
+        if stored and not resume:
+            raise ValidationError(_held(db, chosen.name, stored, chosen.disputes), "db")
         task = bar.add_task(f"{chosen.name} under {policy}", total=None)
-        result = simulation.simulate(
-            chosen,
-            policy,
-            store=store,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            workers=workers,
-        )
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+            if stop.is_set():  # between two chunks: the run stops cleanly, its workers with it
+                raise KeyboardInterrupt
+
+        try:
+            with _stopped_between_chunks() as stop:
+                result = simulation.simulate(
+                    chosen, policy, store=store, progress=progress, workers=workers, resume=resume
+                )
+        except KeyboardInterrupt:
+            stored = _stored(store, chosen.name)
+            errors.print(
+                f"interrupted after {stored} of {chosen.disputes} disputes, which stay in {escape(str(db))}:"
+                " run the same command with --resume to finish it, or with --replace to start over",
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None
     table = Table(title=f"{result.scenario} · {result.policy} · seed {result.seed} · {result.total} disputes")
     table.add_column("final state")
     table.add_column("disputes", justify="right")
@@ -259,6 +287,64 @@ def simulate(
     if result.refusals:
         top = sorted(result.refusals.items(), key=lambda kv: -kv[1])[:5]
         console.print("refusals the officers met: " + ", ".join(f"{code} ×{n}" for code, n in top))
+
+
+@contextmanager
+def _stopped_between_chunks() -> Iterator[threading.Event]:
+    """An event that Ctrl-C (or ``SIGTERM``) sets, for ``simulate`` to stop at the next chunk's end.
+
+    Interrupted anywhere else, the process pool could be left half shut down and hang the
+    process's exit. A second Ctrl-C interrupts at once.
+    """
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def first(signum: int, frame: object) -> None:
+        stop.set()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    previous = {sig: signal.signal(sig, first) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stored(store: SQLiteEventStore, name: str) -> int:
+    """How many disputes of the simulation ``name`` ``store`` holds."""
+    return sum(1 for stream in store.streams() if stream.startswith(f"{name}-"))
+
+
+def _held(db: Path, name: str, stored: int, total: int) -> str:
+    """Why ``simulate`` refuses a store that holds ``stored`` of the ``total`` disputes of the simulation ``name``."""
+    if stored < total:
+        return (
+            f"{db} already holds a simulation named {name}, interrupted after {stored} of {total} disputes;"
+            " add --resume to finish it, or --replace to start it over"
+        )
+    return (
+        f"{db} already holds a simulation named {name}; give another --db or --scale, or add --replace to run it again"
+    )
+
+
+def _remove_simulation(db: Path, name: str) -> None:
+    """Delete ``db`` (and its WAL files) for ``simulate --replace``: only if it holds the simulation ``name`` alone."""
+    if not db.exists():
+        return
+    with SQLiteEventStore(db, upgrade=False) as store:
+        others = sum(1 for stream in store.streams() if not stream.startswith(f"{name}-"))
+    if others:
+        raise ValidationError(
+            f"{db} holds {others} other stream{'s' * (others != 1)} besides the simulation {name};"
+            " --replace deletes a file only when it holds that simulation alone: give another --db",
+            "db",
+        )
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
 
 
 @app.command()
