@@ -687,3 +687,36 @@ def test_simulate_replace_refuses_a_store_that_holds_other_streams(runner: CliRu
     assert isinstance(result.exception, fq.ValidationError)
     assert "holds 2 other streams besides the simulation yongji-2024-x0.03" in str(result.exception)
     assert station.read_bytes() == before
+
+
+def test_report_lists_the_dispatch_views_overdue_dispute_judged_at_the_same_moment(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    args = ["simulate", "yongji", "--policy", "huainan-two-clears", "--scale", "0.05", "--db", "hn.db"]
+    assert runner.invoke(app, [*args, "--workers", "1"]).exit_code == 0
+    result = runner.invoke(app, ["report", "--db", "hn.db", "--policy", "huainan-two-clears"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    view = next(n for n, line in enumerate(lines) if "09:00 dispatch view of 2024-12-30" in line)
+    assert lines[view + 4].split() == ["│", "station-005", "│", "1", "│", "1", "│", "0", "│", "1", "│", "1", "│"]
+    # Its one dispute, received on the 30th, had missed its same-day close at the meeting (it closed later).
+    assert "overdue at the dispatch of 2024-12-31 09:00: 6 (6 disputes)" in lines
+    assert any(
+        line.startswith("  yongji-2024-x0.05-000053  huainan.same-day-close  due 2024-12-31 00:00") for line in lines
+    )
+
+
+def test_report_cuts_the_overdue_list_at_ten_and_counts_the_rest_in_both_languages(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    args = ["simulate", "yongji", "--policy", "yongji-54333", "--scale", "0.3", "--db", "y.db", "--workers", "1"]
+    assert runner.invoke(app, args).exit_code == 0
+    en = runner.invoke(app, ["report", "--db", "y.db", "--policy", "yongji-54333"], env=WIDE).output.splitlines()
+    start = en.index("overdue at the end of 2024-12-30: 13 (13 disputes)")
+    assert [line.split()[1] for line in en[start + 1 : start + 11]] == ["yongji.refer.result-due"] * 10
+    assert en[start + 11] == "  … and 3 more"
+    zh = runner.invoke(app, ["report", "--db", "y.db", "--policy", "yongji-54333", "--lang", "zh"], env=WIDE)
+    lines = zh.output.splitlines()
+    start = lines.index("2024-12-30 日终逾期：13 项（13 件纠纷）")
+    assert lines[start + 1].endswith("2024-02-09 00:00 到期  移交司法所后30日内须反馈处理结果（跟踪督办）")
+    assert lines[start + 11] == "  ……另有 3 项"

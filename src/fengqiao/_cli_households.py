@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from fengqiao._cli_common import LangOption, Language, console, existing_file
+from fengqiao._cli_common import SHOWN, LangOption, Language, console, existing_file, more
 from fengqiao.domain._quote import quote
 from fengqiao.domain.household import RiskClass, WorkKind
 from fengqiao.domain.vocabulary import Lang
@@ -40,9 +40,6 @@ households_app = typer.Typer(
     help="Households (家庭): Xiqi's family-risk work — simulate a year into a store, report on its households.",
     no_args_is_help=True,
 )
-
-SHOWN = 10
-"""Overdue deadlines listed by ``households report``; the rest are counted."""
 
 _WORDS: Mapping[str, tuple[str, str]] = {
     "screened": ("摸排户数", "households screened"),
@@ -233,8 +230,7 @@ def _print_overdue(report: HouseholdReport, day: date, code: Lang) -> None:
         text = f"  {row.household_id}  {row.village}  {row.code}  {when}  {row.message(code)}"
         console.print(escape(text), soft_wrap=True)
     if len(rows) > SHOWN:
-        rest = len(rows) - SHOWN
-        console.print(f"  … and {rest} more" if code == "en" else f"  ……另有 {rest} 项")
+        console.print(more(len(rows) - SHOWN, code))
 
 
 def _day(text: str) -> date:

@@ -9,42 +9,36 @@ User mistakes end in one clear line on stderr and exit code 2, never a traceback
 from __future__ import annotations
 
 import inspect
-import shlex
 import signal
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import attrs
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from fengqiao import __version__, simulation
-from fengqiao import _cli_quarantine as quarantine
 from fengqiao._cli_common import CORES, LangOption, Language, console, errors, existing_file
 from fengqiao._cli_db import db_app
 from fengqiao._cli_figures import figures
-from fengqiao._cli_households import households_app, print_household_section
+from fengqiao._cli_households import households_app
 from fengqiao._cli_ledger import ledger_app
+from fengqiao._cli_report import report
 from fengqiao.demo import garage_entrance
-from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import FengqiaoError, ValidationError
 from fengqiao.households import HouseholdWorkflow
-from fengqiao.ledger import LedgerProblem, open_ledger, what_if
+from fengqiao.ledger import what_if
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.states import State
 from fengqiao.policies import registry
-from fengqiao.policies.base import CHINA_TZ
-from fengqiao.policies.reports import reports_of
 from fengqiao.storage import SQLiteEventStore
 from fengqiao.workflow import Workflow
 
@@ -348,94 +342,6 @@ def _remove_simulation(db: Path, name: str) -> None:
 
 
 @app.command()
-def report(
-    policy: Annotated[str, typer.Option(help="The policy the disputes were handled under.")] = "baseline",
-    db: Annotated[Path, typer.Option(help="SQLite file of the store.")] = Path("fengqiao.db"),
-    day: Annotated[
-        str | None, typer.Option(help="Day of the dispatch view, YYYY-MM-DD (the latest by default).")
-    ] = None,
-    station: Annotated[str | None, typer.Option(help="Only this station.")] = None,
-    household_policy: Annotated[
-        str, typer.Option(help="The household policy the households were handled under.")
-    ] = "xiqi-family-risk",
-    lang: LangOption = Language.en,
-) -> None:
-    """The ledger (台账): disputes by state and grade, overdue deadlines, the daily dispatch view.
-
-    When the store holds households, a short section counts them (screened, watched, by class,
-    not classed) and their overdue deadlines. Events the ledger could not project (quarantined)
-    are listed last, with how to retry them.
-    """
-    code: Lang = lang.value
-    with open_ledger(existing_file(db), policy=policy, household_policy=household_policy) as ledger:
-        rows = ledger.disputes(station=station)
-        problems = ledger.problems()
-        if not rows:
-            console.print(f"{db}: no disputes" + (f" at {station}" if station else ""))
-            print_household_section(ledger, _day(day) if day else datetime.now(CHINA_TZ).date(), code)
-            _print_quarantine(problems, code, db, policy)
-            return
-        when = _day(day) if day else max(r.received_at for r in rows).astimezone(CHINA_TZ).date()
-        end_of_day = datetime.combine(when + timedelta(days=1), time(), CHINA_TZ)
-        wf = Workflow(policy)
-        by_state = Counter(str(r.state) for r in rows)
-        by_grade = Counter(r.grade or "—" for r in rows)
-        table = Table(title=f"{db} · {policy} · {len(rows)} disputes" + (f" · {station}" if station else ""))
-        table.add_column("state" if code == "en" else "状态")
-        table.add_column("disputes" if code == "en" else "件数", justify="right")
-        for state, n in by_state.most_common():
-            table.add_row(wf.graph.label(wf.graph.state(state), code), str(n))
-        console.print(table)
-        console.print(
-            ("grades: " if code == "en" else "等级：") + ", ".join(f"{g} {n}" for g, n in by_grade.most_common())
-        )
-        overdue = ledger.overdue(end_of_day, station=station)
-        heading = f"overdue at the end of {when}" if code == "en" else f"{when} 日终逾期"
-        console.print(f"[bold]{heading}:[/bold] {len(overdue)}")
-        for row in overdue[:10]:
-            text = row.en if code == "en" else row.zh
-            console.print(
-                f"  {row.dispute_id}  {row.code}  due {row.due.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}  {escape(text)}"
-            )
-        dispatch = reports_of(ledger.book.policy(policy)).get("dispatch")  # the policy's daily view, if any
-        if dispatch is not None:
-            _print_daily_view(dispatch(ledger, when, station=station), when, code)
-        print_household_section(ledger, when, code)
-        _print_quarantine(problems, code, db, policy)
-
-
-def _print_daily_view(view: Any, when: date, code: Lang) -> None:
-    """A policy's ``"dispatch"`` report: a line per station and the total, its fields as columns."""
-    lines = (*view.rows, view.total)
-    names = [f.name for f in attrs.fields(type(view.total))]
-    table = Table(title=f"09:00 dispatch view of {when}" if code == "en" else f"{when} 警情调度")
-    for name in names:
-        table.add_column(name.replace("_", " "), justify="left" if name == "station" else "right")
-    for line in lines:
-        table.add_row(*(str(getattr(line, name)) or "total" for name in names))
-    console.print(table)
-
-
-def _print_quarantine(problems: Sequence[LedgerProblem], code: Lang, db: Path, policy: str) -> None:
-    """The report's last section: the quarantined events, if any, and the command that retries them."""
-    if not problems:
-        return
-    command = f"fengqiao db retry --db {shlex.quote(str(db))}"
-    command += f" --policy {shlex.quote(policy)}" if policy != "baseline" else ""
-    for n, line in enumerate(quarantine.section(problems, code, command)):
-        # Stored text, printed as it is: no markup or emoji codes read into it, one line each.
-        style = "bold yellow" if n == 0 else None
-        console.print(line, style=style, markup=False, emoji=False, highlight=False, soft_wrap=True)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"{quote(text)} is not a day; write it as YYYY-MM-DD", "day") from None
-
-
-@app.command()
 def replay(
     policy: Annotated[str, typer.Option(help="The other policy to re-decide every stored history under.")],
     db: Annotated[Path, typer.Option(help="SQLite file of the store.")] = Path("fengqiao.db"),
@@ -460,6 +366,7 @@ def replay(
 
 
 app.command()(figures)
+app.command()(report)
 app.add_typer(db_app, name="db")
 app.add_typer(households_app, name="households")
 app.add_typer(ledger_app, name="ledger")
