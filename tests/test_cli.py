@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -720,3 +721,64 @@ def test_report_cuts_the_overdue_list_at_ten_and_counts_the_rest_in_both_languag
     start = lines.index("2024-12-30 日终逾期：13 项（13 件纠纷）")
     assert lines[start + 1].endswith("2024-02-09 00:00 到期  移交司法所后30日内须反馈处理结果（跟踪督办）")
     assert lines[start + 11] == "  ……另有 3 项"
+
+
+def says(output: str, present: Sequence[str], absent: Sequence[str] = ()) -> None:
+    """``output`` holds every text of ``present`` and none of ``absent``."""
+    assert [text for text in present if text not in output] == [], output
+    assert [text for text in absent if text in output] == [], output
+
+
+def test_policies_lists_grades_headers_and_descriptions_in_chinese(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["policies", "--lang", "zh"], env={"COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    zh = ["名称", "适用", "等级", "简介", "红色、黄色、蓝色", "淮阳“十类重大纠纷”红黄蓝分级。", "西歧乡家庭风险工作"]
+    says(result.output, zh, ["what it is", "grades", "disputes", "Huaiyang's"])
+
+
+def test_policies_renders_a_policys_docstring_without_rest_or_raw_sections(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["policies", "huainan-two-clears"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Settings (constructor arguments):" in lines
+    assert (
+        "  • handling_window — 警情清零 — how long after its first alert a dispute may stay discovered (24 hours)."
+        in lines
+    )
+    says(result.output, [], ["``", ":class:", ":func:", "Args:"])
+
+
+def test_policies_describes_a_policy_in_chinese(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["policies", "huaiyang-ten-categories", "--lang", "zh"], env={"COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:2] == ["huaiyang-ten-categories  等级：红色、黄色、蓝色", "淮阳“十类重大纠纷”红黄蓝分级。"]
+    zh = ["分级：huaiyang.grading（首条命中）", "规则", "条件", "│ 红色 "]
+    says(result.output, zh, ["Settings", "grading:", "first match", "│ red "])
+
+
+def test_simulate_and_replay_print_states_triggers_and_headers_in_chinese(runner: CliRunner, tmp_path: Path) -> None:
+    args = ["simulate", "yongji", "--policy", "yongji-54333", "--scale", "0.03", "--db", "z.db", "--lang", "zh"]
+    simulated = runner.invoke(app, args, env=WIDE)
+    assert simulated.exit_code == 0, simulated.output
+    zh = ["最终状态", "件数", "占比", "│ 已销号 ", "化解率（yongji-54333）：", "已存入 z.db："]
+    says(simulated.output, zh, ["closed", "disputes"])
+    replayed = runner.invoke(app, ["replay", "--db", "z.db", "--policy", "huaiyang-ten-categories", "--lang", "zh"])
+    assert replayed.exit_code == 0, replayed.output
+    zh = ["32 件纠纷", "重新判定", "操作", "实际", "│ 启动调解 ", "│ 已执行 ", "│ 被拒绝 "]
+    says(replayed.output, zh, ["mediate", "allowed", "refused"])
+
+
+def test_report_prints_grades_and_the_dispatch_views_headers_in_chinese(runner: CliRunner, tmp_path: Path) -> None:
+    args = ["simulate", "yongji", "--policy", "huainan-two-clears", "--scale", "0.03", "--db", "hn.db"]
+    assert runner.invoke(app, args).exit_code == 0
+    result = runner.invoke(app, ["report", "--db", "hn.db", "--policy", "huainan-two-clears", "--lang", "zh"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("等级：一般 ") and "、重点 " in line for line in result.output.splitlines())
+    zh = ["32 件纠纷", "警情调度（次日 09:00）", "派出所", "接警", "按时进入处置", "当日销号", "结转", "逾期", "合计"]
+    says(result.output, zh, ["general", "received", "total", "disputes"])
+
+
+def test_demo_prints_the_grade_in_chinese(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["demo", "--lang", "zh"], env=WIDE)
+    assert "研判分级 → 研判分级 · 低 (baseline.low.no-risk)" in result.output

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +22,7 @@ from rich.table import Table
 from fengqiao import _cli_quarantine as quarantine
 from fengqiao._cli_common import SHOWN, LangOption, Language, console, existing_file, more
 from fengqiao._cli_households import print_household_section
+from fengqiao._cli_text import grade_label
 from fengqiao._replay import replay
 from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
@@ -66,14 +67,16 @@ def report(
         wf = Workflow(policy)
         by_state = Counter(str(r.state) for r in rows)
         by_grade = Counter(r.grade or "—" for r in rows)
-        table = Table(title=f"{db} · {policy} · {len(rows)} disputes" + (f" · {station}" if station else ""))
+        count = f"{len(rows)} 件纠纷" if code == "zh" else f"{len(rows)} disputes"
+        table = Table(title=escape(f"{db} · {policy} · {count}" + (f" · {station}" if station else "")))
         table.add_column("state" if code == "en" else "状态")
         table.add_column("disputes" if code == "en" else "件数", justify="right")
         for state, n in by_state.most_common():
             table.add_row(wf.graph.label(wf.graph.state(state), code), str(n))
         console.print(table)
         console.print(
-            ("grades: " if code == "en" else "等级：") + ", ".join(f"{g} {n}" for g, n in by_grade.most_common())
+            ("grades: " if code == "en" else "等级：")
+            + ("、" if code == "zh" else ", ").join(f"{grade_label(g, code)} {n}" for g, n in by_grade.most_common())
         )
         dispatch = reports_of(ledger.book.policy(policy)).get("dispatch")  # the policy's daily view, if any
         view = None if dispatch is None else dispatch(ledger, when, station=station)
@@ -128,11 +131,14 @@ def _print_daily_view(view: Any, when: date, code: Lang) -> None:
     """A policy's ``"dispatch"`` report: a line per station and the total, its fields as columns."""
     lines = (*view.rows, view.total)
     names = [f.name for f in attrs.fields(type(view.total))]
-    table = Table(title=f"09:00 dispatch view of {when}" if code == "en" else f"{when} 警情调度")
+    labels: Mapping[str, tuple[str, str]] = getattr(type(view.total), "LABELS", {})  # name → (zh, en)
+    table = Table(title=f"09:00 dispatch view of {when}" if code == "en" else f"{when} 警情调度（次日 09:00）")
     for name in names:
-        table.add_column(name.replace("_", " "), justify="left" if name == "station" else "right")
+        zh, en = labels.get(name, (name.replace("_", " "),) * 2)
+        table.add_column(zh if code == "zh" else en, justify="left" if name == "station" else "right")
+    total = "合计" if code == "zh" else "total"
     for line in lines:
-        table.add_row(*(str(getattr(line, name)) or "total" for name in names))
+        table.add_row(*(str(getattr(line, name)) or total for name in names))
     console.print(table)
 
 

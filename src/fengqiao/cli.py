@@ -8,7 +8,6 @@ User mistakes end in one clear line on stderr and exit code 2, never a traceback
 
 from __future__ import annotations
 
-import inspect
 import signal
 import threading
 from collections import Counter
@@ -30,6 +29,7 @@ from fengqiao._cli_figures import figures
 from fengqiao._cli_households import households_app
 from fengqiao._cli_ledger import ledger_app
 from fengqiao._cli_report import report
+from fengqiao._cli_text import decision_label, grade_label, grades_text, policy_summary, render_docstring
 from fengqiao.demo import garage_entrance
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import FengqiaoError, ValidationError
@@ -79,7 +79,7 @@ def _describe(event: Event, d: Dispute, wf: Workflow, lang: Lang) -> str:
     if event.trigger == "discover":
         return state
     label = wf.graph.label(event.trigger, lang)
-    extra = f" · {d.grade} ({d.grade_rule})" if event.type in ("graded", "regraded") else ""
+    extra = f" · {grade_label(d.grade or '', lang)} ({d.grade_rule})" if event.type in ("graded", "regraded") else ""
     return f"{label} → {state}{extra}"
 
 
@@ -133,45 +133,49 @@ def policies(
 ) -> None:
     """List the available policies, or describe one: grades, added states, grading rules."""
     code: Lang = lang.value
+    zh = code == "zh"
     if name is None:
-        table = Table(title="fengqiao policies")
-        table.add_column("name")
-        table.add_column("for")
-        table.add_column("grades")
-        table.add_column("what it is")
+        table = Table(title="fengqiao 规则" if zh else "fengqiao policies")
+        for header in ("名称", "适用", "等级", "简介") if zh else ("name", "for", "grades", "what it is"):
+            table.add_column(header)
         for each in registry.names():
             policy = registry.get(each)
-            first = inspect.cleandoc(type(policy).__doc__ or "").partition("\n")[0]
-            table.add_row(each, "disputes", ", ".join(policy.grades), escape(first))
+            summary = policy_summary(each, type(policy).__doc__, code)
+            table.add_row(each, "纠纷" if zh else "disputes", grades_text(policy.grades, code), escape(summary))
         for each in registry.household_names():
-            household_policy = registry.get_household(each)
-            first = inspect.cleandoc(type(household_policy).__doc__ or "").partition("\n")[0]
-            table.add_row(each, "households", "I, II, III", escape(first))
+            summary = policy_summary(each, type(registry.get_household(each)).__doc__, code)
+            table.add_row(each, "家庭" if zh else "households", "I, II, III", escape(summary))
         console.print(table)
         return
     if name in registry.household_names():
         households = HouseholdWorkflow(name)
-        console.print(f"[bold]{name}[/bold]  (households)")
-        console.print(escape(inspect.cleandoc(type(households.policy).__doc__ or "")))
+        console.print(f"[bold]{name}[/bold]  ({'家庭' if zh else 'households'})")
+        _print_description(name, type(households.policy).__doc__, code)
         return
     wf = Workflow(name)
     policy = wf.policy
-    console.print(f"[bold]{name}[/bold]  grades: {', '.join(policy.grades)}")
-    doc = inspect.cleandoc(type(policy).__doc__ or "")
-    if doc:
-        console.print(escape(doc))
+    console.print(f"[bold]{name}[/bold]  {'等级：' if zh else 'grades: '}{grades_text(policy.grades, code)}")
+    _print_description(name, type(policy).__doc__, code)
     added = [s for s in wf.graph.states if not isinstance(s, State)]
     if added:
-        console.print("added states: " + ", ".join(f"{s} ({wf.graph.label(s, code)})" for s in added))
+        states = ("、" if zh else ", ").join(f"{s} ({wf.graph.label(s, code)})" for s in added)
+        console.print(("新增状态：" if zh else "added states: ") + states)
     table_ = getattr(policy, "grading_table", None)
     if table_ is not None:
-        rules = Table(title=f"grading: {table_.name} ({table_.hit_policy.value} match)")
-        rules.add_column("rule")
-        rules.add_column("grade")
-        rules.add_column("when")
+        match = table_.hit_policy.label(code)
+        rules = Table(title=f"分级：{table_.name}（{match}）" if zh else f"grading: {table_.name} ({match})")
+        for header in ("规则", "等级", "条件") if zh else ("rule", "grade", "when"):
+            rules.add_column(header)
         for rule in table_.rules:
-            rules.add_row(rule.id, rule.grade, escape(rule.when.describe()))
+            rules.add_row(rule.id, grade_label(rule.grade, code), escape(rule.when.describe()))
         console.print(rules)
+
+
+def _print_description(name: str, doc: str | None, lang: Lang) -> None:
+    """A policy's description: in Chinese its one line; in English its docstring, rendered for a terminal."""
+    text = policy_summary(name, doc, lang) if lang == "zh" else render_docstring(doc, lang)
+    if text:
+        console.print(escape(text), soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -220,6 +224,7 @@ def simulate(
     workers: Annotated[
         int, typer.Option(min=1, help="Processes that handle disputes (the same result for any number).")
     ] = CORES,
+    lang: LangOption = Language.en,
     resume: Annotated[
         bool, typer.Option("--resume", help="Finish an interrupted run of the same simulation in --db.")
     ] = False,
@@ -268,19 +273,30 @@ def simulate(
                 soft_wrap=True,
             )
             raise typer.Exit(130) from None
-    table = Table(title=f"{result.scenario} · {result.policy} · seed {result.seed} · {result.total} disputes")
-    table.add_column("final state")
-    table.add_column("disputes", justify="right")
-    table.add_column("share", justify="right")
+    _print_simulated(result, db, lang.value)
+
+
+def _print_simulated(result: simulation.SimulationResult, db: Path, code: Lang) -> None:
+    """The final states of a simulation, its resolution rate and the refusals met, in ``code``."""
+    zh = code == "zh"
+    graph = Workflow(result.policy).graph
+    total = f"种子 {result.seed} · {result.total} 件纠纷" if zh else f"seed {result.seed} · {result.total} disputes"
+    table = Table(title=escape(f"{result.scenario} · {result.policy} · {total}"))
+    for header in ("最终状态", "件数", "占比") if zh else ("final state", "disputes", "share"):
+        table.add_column(header, justify="left" if header in ("最终状态", "final state") else "right")
     for state, n in sorted(result.states.items(), key=lambda kv: -kv[1]):
-        table.add_row(state, str(n), f"{n / result.total:.1%}")
+        table.add_row(graph.label(graph.state(state), code), str(n), f"{n / result.total:.1%}")
     console.print(table)
+    rate, where = f"{result.resolution_rate:.2%}", escape(str(db))
     console.print(
-        f"resolution rate ({result.policy}): {result.resolution_rate:.2%}; events stored in {db}: {result.events}"
+        f"化解率（{result.policy}）：{rate}；已存入 {where}：{result.events} 个事件"
+        if zh
+        else f"resolution rate ({result.policy}): {rate}; events stored in {where}: {result.events}"
     )
     if result.refusals:
         top = sorted(result.refusals.items(), key=lambda kv: -kv[1])[:5]
-        console.print("refusals the officers met: " + ", ".join(f"{code} ×{n}" for code, n in top))
+        met = ("、" if zh else ", ").join(f"{refusal} ×{n}" for refusal, n in top)
+        console.print(("处置中遇到的拒绝：" if zh else "refusals the officers met: ") + met)
 
 
 @contextmanager
@@ -346,21 +362,35 @@ def replay(
     policy: Annotated[str, typer.Option(help="The other policy to re-decide every stored history under.")],
     db: Annotated[Path, typer.Option(help="SQLite file of the store.")] = Path("fengqiao.db"),
     show: Annotated[int, typer.Option(help="How many differences to list.")] = 10,
+    lang: LangOption = Language.en,
 ) -> None:
     """What if these disputes had been handled under another policy? List where it would differ."""
+    code: Lang = lang.value
+    zh = code == "zh"
     with SQLiteEventStore(existing_file(db)) as store:
         result = what_if(store, policy)
     kinds = Counter(str(v.kind) for v in result.divergences)
-    console.print(
-        f"{result.disputes} disputes, {result.events} events re-decided under {result.policy}: "
-        f"{len(result.diverged)} would have gone differently"
-        + (" (" + ", ".join(f"{k} {n}" for k, n in kinds.most_common()) + ")" if kinds else "")
-    )
+    counts = ("、" if zh else ", ").join(f"{decision_label(k, code)} {n}" for k, n in kinds.most_common())
+    if zh:
+        line = f"{result.disputes} 件纠纷、{result.events} 个事件按 {result.policy} 重新判定："
+        line += f"{len(result.diverged)} 件会不同" + (f"（{counts}）" if kinds else "")
+    else:
+        line = f"{result.disputes} disputes, {result.events} events re-decided under {result.policy}: "
+        line += f"{len(result.diverged)} would have gone differently" + (f" ({counts})" if kinds else "")
+    console.print(escape(line))
+    graph = Workflow(result.policy).graph
     table = Table()
-    for column in ("dispute", "event", "trigger", "what happened", f"under {result.policy}"):
-        table.add_column(column)
+    headers = (
+        ("纠纷", "事件", "操作", "实际", f"按 {result.policy}")
+        if zh
+        else ("dispute", "event", "trigger", "what happened", f"under {result.policy}")
+    )
+    for column in headers:
+        table.add_column(escape(column))
     for v in result.divergences[:show]:
-        table.add_row(v.dispute_id, str(v.index), v.trigger, escape(v.recorded), escape(v.other))
+        trigger = graph.label(graph.kind.trigger(v.trigger), code)
+        recorded, other = decision_label(v.recorded, code), decision_label(v.other, code)
+        table.add_row(v.dispute_id, str(v.index), trigger, escape(recorded), escape(other))
     if result.divergences:
         console.print(table)
 
