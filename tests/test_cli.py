@@ -782,3 +782,34 @@ def test_report_prints_grades_and_the_dispatch_views_headers_in_chinese(runner: 
 def test_demo_prints_the_grade_in_chinese(runner: CliRunner) -> None:
     result = runner.invoke(app, ["demo", "--lang", "zh"], env=WIDE)
     assert "研判分级 → 研判分级 · 低 (baseline.low.no-risk)" in result.output
+
+
+def test_policy_options_show_the_registered_names_as_choices(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["simulate", "--help"], env={"COLUMNS": "400"})
+    assert "[" + "|".join(fq.policies.names()) + "]" in result.output
+    households = runner.invoke(app, ["households", "report", "--help"], env={"COLUMNS": "400"})
+    assert "[household-base|xiqi-family-risk]" in households.output
+
+
+def test_a_mistyped_policy_is_refused_in_one_line_that_lists_the_choices(tmp_path: Path) -> None:
+    result = run_main("report", "--policy", "yongji", "--db", str(tmp_path / "nope.db"))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: policy: unknown policy 'yongji' (did you mean 'yongji-54333'?); known policies: "
+        + ", ".join(fq.policies.names())
+        + "\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "offered"),
+    [
+        ("fengqiao simulate --policy yon", ["yongji-54333"]),
+        ("fengqiao report --policy hua", ["huainan-two-clears", "huaiyang-ten-categories"]),
+        ("fengqiao households simulate --policy x", ["xiqi-family-risk"]),
+    ],
+)
+def test_shell_completion_offers_the_registered_policy_names(runner: CliRunner, words: str, offered: list[str]) -> None:
+    env = {"_FENGQIAO_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
+    result = runner.invoke(app, [], env=env, prog_name="fengqiao")
+    assert result.output.split() == offered

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from fengqiao import _cli_quarantine as quarantine
-from fengqiao._cli_common import LangOption, Language, console, existing_file
+from fengqiao._cli_common import LangOption, Language, console, existing_file, policy_option
 from fengqiao.errors import ValidationError
 from fengqiao.ledger import SQLiteLedger
 from fengqiao.ledger._sql import SQLLedger
@@ -120,7 +120,7 @@ def db_verify(
 def db_retry(
     db: DbOption = None,
     dsn: DsnOption = None,
-    policy: Annotated[str, typer.Option(help="The policy the disputes were handled under.")] = "baseline",
+    policy: Annotated[str, policy_option("The policy the disputes were handled under.")] = "baseline",
     lang: LangOption = Language.en,
 ) -> None:
     """Project the ledger's quarantined disputes again, once their cause is fixed; exit 1 if any stays quarantined.

@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from fengqiao._cli_common import SHOWN, LangOption, Language, console, existing_file, more
+from fengqiao._cli_common import SHOWN, LangOption, Language, console, existing_file, more, policy_option
 from fengqiao.domain._quote import quote
 from fengqiao.domain.household import RiskClass, WorkKind
 from fengqiao.domain.vocabulary import Lang
@@ -86,7 +86,7 @@ def _label(key: str, lang: Lang) -> str:
 
 @households_app.command("simulate")
 def households_simulate(
-    policy: Annotated[str, typer.Option(help="Household policy name.")] = "xiqi-family-risk",
+    policy: Annotated[str, policy_option("Household policy name.", kinds=("households",))] = "xiqi-family-risk",
     db: Annotated[Path, typer.Option(help="SQLite file to keep the households' histories in.")] = Path("fengqiao.db"),
     seed: Annotated[int | None, typer.Option(help="Random seed (the preset's own, 2024, by default).")] = None,
     scale: Annotated[float, typer.Option(help="Multiply the preset's households, watched and classed by this.")] = 1.0,
@@ -144,9 +144,10 @@ def _print_simulated(result: HouseholdSimulationResult, code: Lang, scale: float
 
 @households_app.command("report")
 def households_report(
-    policy: Annotated[str, typer.Option(help="The household policy the households were handled under.")] = (
-        "xiqi-family-risk"
-    ),
+    policy: Annotated[
+        str,
+        policy_option("The household policy the households were handled under.", kinds=("households",)),
+    ] = "xiqi-family-risk",
     db: Annotated[Path, typer.Option(help="SQLite file of the store (it must exist).")] = Path("fengqiao.db"),
     at: Annotated[
         str | None,

@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from fengqiao import _cli_quarantine as quarantine
-from fengqiao._cli_common import SHOWN, LangOption, Language, console, existing_file, more
+from fengqiao._cli_common import SHOWN, LangOption, Language, console, existing_file, more, policy_option
 from fengqiao._cli_households import print_household_section
 from fengqiao._cli_text import grade_label
 from fengqiao._replay import replay
@@ -36,14 +36,15 @@ __all__ = ["report"]
 
 
 def report(
-    policy: Annotated[str, typer.Option(help="The policy the disputes were handled under.")] = "baseline",
+    policy: Annotated[str, policy_option("The policy the disputes were handled under.")] = "baseline",
     db: Annotated[Path, typer.Option(help="SQLite file of the store.")] = Path("fengqiao.db"),
     day: Annotated[
         str | None, typer.Option(help="Day of the dispatch view, YYYY-MM-DD (the latest by default).")
     ] = None,
     station: Annotated[str | None, typer.Option(help="Only this station.")] = None,
     household_policy: Annotated[
-        str, typer.Option(help="The household policy the households were handled under.")
+        str,
+        policy_option("The household policy the households were handled under.", kinds=("households",)),
     ] = "xiqi-family-risk",
     lang: LangOption = Language.en,
 ) -> None:

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from fengqiao import __version__, simulation
-from fengqiao._cli_common import CORES, LangOption, Language, console, errors, existing_file
+from fengqiao._cli_common import CORES, LangOption, Language, console, errors, existing_file, policy_option
 from fengqiao._cli_db import db_app
 from fengqiao._cli_figures import figures
 from fengqiao._cli_households import households_app
@@ -47,7 +47,6 @@ __all__ = ["app", "main"]
 app = typer.Typer(
     help="fengqiao: grassroots dispute mediation (枫桥经验) as an auditable state machine.",
     no_args_is_help=True,
-    add_completion=False,
 )
 
 
@@ -180,7 +179,9 @@ def _print_description(name: str, doc: str | None, lang: Lang) -> None:
 
 @app.command()
 def diagram(
-    policy: Annotated[str, typer.Option(help="Policy name.")] = "baseline",
+    policy: Annotated[
+        str, policy_option("A dispute or household policy.", kinds=("disputes", "households"))
+    ] = "baseline",
     lang: LangOption = Language.en,
     format: Annotated[Format, typer.Option("--format", help="mermaid or Graphviz dot.")] = Format.mermaid,
 ) -> None:
@@ -217,7 +218,7 @@ _SCENARIOS = {
 @app.command()
 def simulate(
     scenario: Annotated[ScenarioName, typer.Argument(help="A calibrated scenario.")] = ScenarioName.yongji,
-    policy: Annotated[str, typer.Option(help="Policy name.")] = "baseline",
+    policy: Annotated[str, policy_option("The policy to handle the disputes under.")] = "baseline",
     db: Annotated[Path, typer.Option(help="SQLite file to keep the simulated histories in.")] = Path("fengqiao.db"),
     scale: Annotated[float, typer.Option(help="Multiply the scenario's number of disputes by this.")] = 1.0,
     seed: Annotated[int | None, typer.Option(help="Random seed (the scenario's own by default).")] = None,
@@ -359,7 +360,7 @@ def _remove_simulation(db: Path, name: str) -> None:
 
 @app.command()
 def replay(
-    policy: Annotated[str, typer.Option(help="The other policy to re-decide every stored history under.")],
+    policy: Annotated[str, policy_option("The other policy to re-decide every stored history under.")],
     db: Annotated[Path, typer.Option(help="SQLite file of the store.")] = Path("fengqiao.db"),
     show: Annotated[int, typer.Option(help="How many differences to list.")] = 10,
     lang: LangOption = Language.en,
