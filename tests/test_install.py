@@ -67,3 +67,18 @@ def test_the_cli_extra_still_installs_for_old_install_lines(clean_venv: Path) ->
     result = run([clean_venv / "python", "-m", "pip", "install", f"fengqiao[cli] @ {wheel.as_uri()}"])
     assert result.returncode == 0, result.stderr[-2000:]
     assert "does not provide the extra" not in result.stderr
+
+
+def test_a_plain_install_names_the_extra_a_feature_needs(clean_venv: Path) -> None:
+    testing = run([clean_venv / "python", "-c", "import fengqiao.testing"])
+    assert testing.returncode == 1
+    assert testing.stderr.splitlines()[-1] == (
+        "ModuleNotFoundError: fengqiao.testing needs the testing extra (hypothesis is not installed):"
+        " pip install 'fengqiao[testing]'"
+    )
+    postgres = run([clean_venv / "fengqiao", "db", "verify", "--dsn", "postgresql://nobody@127.0.0.1:1/none"])
+    assert (postgres.returncode, postgres.stdout) == (2, "")
+    assert postgres.stderr == (
+        "error: PostgresEventStore needs the postgres extra (psycopg is not installed):"
+        " pip install 'fengqiao[postgres]'\n"
+    )

@@ -30,6 +30,7 @@ from fengqiao._cli_households import households_app
 from fengqiao._cli_ledger import ledger_app
 from fengqiao._cli_report import report
 from fengqiao._cli_text import decision_label, grade_label, grades_text, policy_summary, render_docstring
+from fengqiao._extras import EXTRAS
 from fengqiao.demo import garage_entrance
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import FengqiaoError, ValidationError
@@ -404,10 +405,12 @@ app.add_typer(ledger_app, name="ledger")
 
 
 def main() -> None:
-    """Entry point: run the CLI, turning fengqiao errors into one line and exit code 2."""
+    """Entry point: run the CLI, turning fengqiao errors (and a missing extra) into one line and exit code 2."""
     try:
         app(standalone_mode=True)
-    except FengqiaoError as exc:
+    except (FengqiaoError, ModuleNotFoundError) as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name not in EXTRAS:
+            raise  # not a package an extra installs: a broken installation, shown as it is
         # Escaped: the message may hold user text such as "[bold]"; soft_wrap keeps it one line.
         errors.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise SystemExit(2) from None
