@@ -813,3 +813,23 @@ def test_shell_completion_offers_the_registered_policy_names(runner: CliRunner, 
     env = {"_FENGQIAO_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
     result = runner.invoke(app, [], env=env, prog_name="fengqiao")
     assert result.output.split() == offered
+
+
+def test_report_refuses_a_policy_that_did_not_grade_the_stored_disputes(simulated: Path) -> None:
+    result = run_main("report", "--db", str(simulated), "--policy", "baseline")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(
+        f"error: policy: the disputes in {simulated} were graded under another policy than baseline"
+        " (by the rule 'yongji."
+    )
+    assert "add --what-if" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_report_with_what_if_judges_them_under_the_policy_and_says_so(runner: CliRunner, simulated: Path) -> None:
+    result = runner.invoke(app, ["report", "--db", str(simulated), "--policy", "baseline", "--what-if"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith("what-if: judged under baseline; the grades are the recorded ones (given by yongji.")
+    under_its_own = runner.invoke(app, ["report", "--db", str(simulated), "--policy", "yongji-54333"], env=WIDE)
+    assert "what-if" not in under_its_own.output

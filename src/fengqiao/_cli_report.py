@@ -46,6 +46,10 @@ def report(
         str,
         policy_option("The household policy the households were handled under.", kinds=("households",)),
     ] = "xiqi-family-risk",
+    what_if: Annotated[
+        bool,
+        typer.Option("--what-if", help="Judge the disputes under --policy although another policy graded them."),
+    ] = False,
     lang: LangOption = Language.en,
 ) -> None:
     """The ledger (台账): disputes by state and grade, overdue deadlines, the daily dispatch view.
@@ -53,17 +57,39 @@ def report(
     When the store holds households, a short section counts them (screened, watched, by class,
     not classed) and their overdue deadlines. Events the ledger could not project (quarantined)
     are listed last, with how to retry them.
+
+    A store whose disputes were graded by rules ``--policy`` does not have (Yongji's data
+    reported under ``baseline``) is refused unless ``--what-if`` asks for that view; the grades
+    shown are then still the recorded ones (``fengqiao replay`` lists what the policy would
+    have decided instead).
     """
     code: Lang = lang.value
+    asked = _day(day) if day else None  # a malformed day is refused before the store is read
     with open_ledger(existing_file(db), policy=policy, household_policy=household_policy) as ledger:
         rows = ledger.disputes(station=station)
         problems = ledger.problems()
         if not rows:
             console.print(f"{db}: no disputes" + (f" at {station}" if station else ""))
-            print_household_section(ledger, _day(day) if day else datetime.now(CHINA_TZ).date(), code)
+            print_household_section(ledger, asked or datetime.now(CHINA_TZ).date(), code)
             _print_quarantine(problems, code, db, policy)
             return
-        when = _day(day) if day else max(r.received_at for r in rows).astimezone(CHINA_TZ).date()
+        foreign = _foreign_rule(ledger, rows, policy)
+        if foreign is not None:
+            if not what_if:
+                raise ValidationError(
+                    f"the disputes in {db} were graded under another policy than {policy} (by the rule"
+                    f" {quote(foreign)}, which {policy} does not have): give the policy they were handled under, or"
+                    f" add --what-if to judge them under {policy} (fengqiao replay --policy {policy} lists what it"
+                    " would have decided)",
+                    "policy",
+                )
+            note = (
+                f"假设分析：按 {policy} 判断，等级仍为记录的等级（由 {foreign} 等规则评定）"
+                if code == "zh"
+                else f"what-if: judged under {policy}; the grades are the recorded ones (given by {foreign} and others)"
+            )
+            console.print(escape(note), style="bold yellow", soft_wrap=True)
+        when = asked or max(r.received_at for r in rows).astimezone(CHINA_TZ).date()
         end_of_day = datetime.combine(when + timedelta(days=1), time(), CHINA_TZ)
         wf = Workflow(policy)
         by_state = Counter(str(r.state) for r in rows)
@@ -88,6 +114,27 @@ def report(
             _print_daily_view(view, when, code)
         print_household_section(ledger, when, code)
         _print_quarantine(problems, code, db, policy)
+
+
+_SAMPLE = 20
+"""How many graded disputes ``report`` reads to tell whether ``--policy`` graded them."""
+
+
+def _foreign_rule(ledger: Ledger, rows: Sequence[LedgerRow], policy: str) -> str | None:
+    """A grading rule ``policy``'s table does not have, found on one of the first graded ``rows``; ``None`` if none.
+
+    Grades record the rule that gave them, so a store graded under another policy shows it.
+    A policy without a grading table (a composed one) is not checked.
+    """
+    table = getattr(ledger.book.policy(policy), "grading_table", None)
+    if table is None:
+        return None
+    known = {rule.id for rule in table.rules} | {f"{policy}.default"}
+    for row in [row for row in rows if row.grade is not None][:_SAMPLE]:
+        rule = ledger.get(row.id).grade_rule
+        if rule is not None and rule not in known:
+            return rule
+    return None
 
 
 def overdue_then(ledger: Ledger, rows: Sequence[LedgerRow], at: datetime, station: str | None) -> list[OverdueRow]:
