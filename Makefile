@@ -4,13 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint types layers pytest test-plain docs bench bench-quick clean
+.PHONY: demo test lint types layers pytest test-plain docs bench bench-quick clean lock
 
-$(STAMP): pyproject.toml
+## The development install is pinned by constraints.txt (every package, pip included), so a new release of
+## anything cannot turn `make test` red overnight; `make lock` refreshes the pins (then run `make test`).
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+## lock: resolve the dev install afresh in a scratch venv and write every version it took to constraints.txt
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# Written by \`make lock\` on $$(date -u +%Y-%m-%d) with $$(.venv-lock/bin/python --version): the dev install's pins."; \
+	  .venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^fengqiao'; } > constraints.txt
+	rm -rf .venv-lock
 
 ## demo: the worked example saved in the embedded SQLite default, then a small simulated year
 demo: $(STAMP)
@@ -24,8 +36,8 @@ demo: $(STAMP)
 test: lint types layers bench-quick pytest test-plain docs
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 types: $(STAMP)
 	$(BIN)/mypy
@@ -34,8 +46,9 @@ types: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
-	$(BIN)/pytest
+## pytest: the tests of the built site (tests/docs) read the one `make docs` wrote
+pytest: $(STAMP) docs
+	FENGQIAO_SITE_DIR=.site $(BIN)/pytest
 
 ## test-plain: the tests comparing fast paths with the plain attrs way, again with every fast path off
 PLAIN_TESTS := tests/domain/test_codegen.py tests/domain/test_quick_init.py tests/domain/test_calls.py \

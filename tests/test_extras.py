@@ -32,6 +32,7 @@ def test_every_postgres_path_names_the_postgres_extra_without_psycopg() -> None:
             lambda: __import__("fengqiao.ledger.postgres"),
             lambda: __import__("fengqiao.storage", fromlist=["PostgresEventStore"]).PostgresEventStore,
             lambda: __import__("fengqiao.ledger", fromlist=["PostgresFollower"]).PostgresFollower,
+            lambda: __import__("fengqiao.storage.aio.postgres"),
         ):
             try:
                 attempt()
@@ -41,7 +42,7 @@ def test_every_postgres_path_names_the_postgres_extra_without_psycopg() -> None:
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 5
+    assert len(lines) == 6
     assert all(line.startswith("psycopg: ") and line.endswith(POSTGRES) for line in lines), lines
 
 
@@ -78,3 +79,12 @@ def test_the_cli_says_in_one_line_which_extra_a_dsn_needs() -> None:
     )
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == f"error: PostgresEventStore {POSTGRES}\n"
+
+
+def test_the_service_names_the_service_extra_without_fastapi() -> None:
+    result = without(("fastapi",), "import fengqiao.service")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "ModuleNotFoundError: fengqiao.service needs the service extra (fastapi is not installed):"
+        " pip install 'fengqiao[service]'"
+    )

@@ -5,6 +5,8 @@
 '回访跟踪'
 """
 
+import logging
+
 from fengqiao import policies
 from fengqiao.domain.actor import OFFICER_ROLES, Actor, Role
 from fengqiao.domain.clock import Clock, FixedClock, SystemClock
@@ -189,3 +191,5 @@ __all__ = [
     "policies",
     "replay",
 ]
+
+logging.getLogger("fengqiao").addHandler(logging.NullHandler())  # a library logs; the application says where to

@@ -21,6 +21,9 @@ EXTRAS: Mapping[str, str] = {
     "psycopg_pool": "postgres",
     "hypothesis": "testing",
     "pytest": "testing",
+    "pandas": "pandas",
+    "fastapi": "service",
+    "uvicorn": "service",
 }
 """Optional top-level package → the extra of ``pyproject.toml`` that installs it."""
 

@@ -29,6 +29,7 @@ from fengqiao._cli_figures import figures
 from fengqiao._cli_households import households_app
 from fengqiao._cli_ledger import ledger_app
 from fengqiao._cli_report import report
+from fengqiao._cli_serve import serve
 from fengqiao._cli_text import decision_label, grade_label, grades_text, policy_summary, render_docstring
 from fengqiao._extras import EXTRAS
 from fengqiao.demo import garage_entrance
@@ -399,6 +400,7 @@ def replay(
 
 app.command()(figures)
 app.command()(report)
+app.command()(serve)
 app.add_typer(db_app, name="db")
 app.add_typer(households_app, name="households")
 app.add_typer(ledger_app, name="ledger")

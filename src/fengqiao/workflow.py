@@ -25,9 +25,10 @@ per dispute) and turns commands into events:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Required, TypedDict
 from zoneinfo import ZoneInfo
 
 from fengqiao._case_workflow import CaseWorkflow, DeadlineCheck
@@ -55,7 +56,31 @@ from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import Trigger, TriggerId
 from fengqiao.policies.base import DossierRequirement, Policy
 
-__all__ = ["ActorLike", "DeadlineCheck", "Workflow", "replay"]
+__all__ = ["ActorLike", "DeadlineCheck", "DiscoverArguments", "Workflow", "replay"]
+
+
+class DiscoverArguments(TypedDict, total=False):
+    """:meth:`Workflow.discover`'s arguments, for a function that hands them on (``**kwargs: Unpack[...]``).
+
+    The repositories' ``discover`` take them this way, so a type checker sees every name.
+    """
+
+    channel: Required[Channel | str]
+    category: Required[Category | str]
+    summary: Required[str]
+    actor: Required[ActorLike]
+    parties: Iterable[Party]
+    risk_factors: Iterable[RiskFactor | str]
+    station: str
+    location: str
+    reporter: str
+    reference: str
+    received_at: datetime | None
+    dispute_id: str | None
+
+
+_log = logging.getLogger("fengqiao.workflow")
+"""Refusals, at DEBUG: the trigger, the dispute's id and the refusal codes (never a payload)."""
 
 _FIRST_ACTOR = "system:nobody"
 """What a workflow's last actor is before its first command: any valid text (with what it reads as) will do."""
@@ -198,6 +223,7 @@ class Workflow(TriggerMethods, CaseWorkflow[Dispute, Event, Policy]):
         """:meth:`fire` with the payload as a mapping (the typed methods call this directly)."""
         trig, event, refusals = self._decide(dispute, trigger, actor, payload)
         if refusals:
+            _log.debug("refused %s on dispute %s: %s", trig, dispute.id, " ".join(r.code for r in refusals))
             raise TransitionRefused(dispute.id, str(trig), refusals)
         return apply(dispute, event)
 

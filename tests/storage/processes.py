@@ -96,6 +96,43 @@ def update(backend: str, target: str, ids: Sequence[str], commands: int, tag: st
     racer(backend, target, commands, visit)
 
 
+def async_update(target: str, ids: Sequence[str], commands: int, tag: str) -> None:
+    """``update``'s visits through ``AsyncRepository`` on PostgreSQL: all ``commands`` at once, as tasks of one loop.
+
+    Half the visits are decided by a plain function, half by a coroutine function.
+    """
+    import asyncio
+
+    from fengqiao.storage.aio import AsyncPostgresEventStore, AsyncRepository
+
+    async def run() -> None:
+        async with await AsyncPostgresEventStore.open(target, max_size=4) as store:
+            repo = AsyncRepository(fq.Workflow("baseline"), store)
+            print("ready", flush=True)
+            if (await asyncio.to_thread(sys.stdin.readline)).strip() != "go":
+                return
+
+            async def visit(i: int) -> None:
+                dispute_id, finding, calls = ids[i % len(ids)], f"{tag}-{i}", 0
+
+                def decide(d: fq.Dispute) -> fq.Dispute:
+                    nonlocal calls
+                    calls += 1
+                    return repo.workflow.record_visit(d, actor=f"grid_worker:{tag}", kind="phone", finding=finding)
+
+                async def decide_later(d: fq.Dispute) -> fq.Dispute:
+                    await asyncio.sleep(0)
+                    return decide(d)
+
+                await repo.update(dispute_id, decide if i % 2 else decide_later, attempts=10_000)
+                print(f"updated {dispute_id} {finding} {calls}", flush=True)
+
+            await asyncio.gather(*(visit(i) for i in range(commands)))
+            print("done", flush=True)
+
+    asyncio.run(run())
+
+
 # -- the parent's side -------------------------------------------------------------------
 class Lines:
     """A child's stdout, line by line, read with timeouts."""
@@ -263,6 +300,8 @@ def main(argv: Sequence[str]) -> None:
         fire(args[0], args[1], args[2].split(","), int(args[3]), args[4])
     elif mode == "update":
         update(args[0], args[1], args[2].split(","), int(args[3]), args[4])
+    elif mode == "async-update":
+        async_update(args[1], args[2].split(","), int(args[3]), args[4])
     elif mode == "lagging":
         lagging(args[1], int(args[3]), args[4])
     else:

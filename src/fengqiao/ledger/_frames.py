@@ -10,17 +10,20 @@ from __future__ import annotations
 import enum
 import importlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from fengqiao.errors import ValidationError
 from fengqiao.storage._arguments import iterate
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["to_dataframe"]
 
 
-def to_dataframe(rows: Iterable[Any]) -> Any:
+def to_dataframe(rows: Iterable[Any]) -> pd.DataFrame:
     """A ``pandas.DataFrame`` with one line per row and one column per field.
 
     ``rows`` are ledger rows of one kind (:class:`~fengqiao.ledger.LedgerRow`,
@@ -28,14 +31,14 @@ def to_dataframe(rows: Iterable[Any]) -> Any:
     other ``attrs`` values. With no rows, the frame is empty (and has no columns).
 
     Raises:
-        ModuleNotFoundError: pandas is not installed (``pip install pandas``).
+        ModuleNotFoundError: pandas is not installed (``pip install 'fengqiao[pandas]'``).
         ValidationError: a row is not an ``attrs`` value.
     """
     try:
-        pd = importlib.import_module("pandas")  # optional: imported on use, untyped
+        pandas = importlib.import_module("pandas")  # optional: imported on use
     except ModuleNotFoundError as exc:
         raise ModuleNotFoundError(
-            "to_dataframe needs the pandas package, which is not installed: pip install pandas", name="pandas"
+            "to_dataframe needs pandas, which is not installed: pip install 'fengqiao[pandas]'", name="pandas"
         ) from exc
     records = []
     columns: list[str] = []
@@ -45,7 +48,8 @@ def to_dataframe(rows: Iterable[Any]) -> Any:
         if not columns:
             columns = [a.name for a in attrs.fields(type(row))]
         records.append({name: _plain(getattr(row, name)) for name in columns})
-    return pd.DataFrame.from_records(records, columns=columns or None)
+    frame: pd.DataFrame = pandas.DataFrame.from_records(records, columns=columns or None)
+    return frame
 
 
 def _plain(value: Any) -> Any:

@@ -31,6 +31,7 @@ proportional to the number of disputes in the ledger.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -60,6 +61,8 @@ from fengqiao.storage._loading import decode_chain, read_row
 from fengqiao.storage.base import StoredEvent
 
 __all__ = ["SQLProjection"]
+
+_log = logging.getLogger("fengqiao.ledger")
 
 Tx = TypeVar("Tx")
 
@@ -319,6 +322,13 @@ class SQLProjection(Generic[Tx]):
             self._assignees(tx, projected)
 
     def _quarantine(self, tx: Tx, problem: LedgerProblem) -> None:
+        _log.warning(
+            "set aside %s version %d (position %d): %s",
+            problem.stream_id,
+            problem.version,
+            problem.position,
+            problem.reason,
+        )
         self.dialect.run(
             tx,
             "INSERT INTO dispute_ledger_problems (position, stream_id, version, reason) VALUES (?, ?, ?, ?)"

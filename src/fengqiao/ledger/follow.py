@@ -30,6 +30,7 @@ command line.
 from __future__ import annotations
 
 import abc
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -48,6 +49,9 @@ from fengqiao.storage._arguments import check_count, check_seconds
 from fengqiao.storage.base import EventStore, StoredEvent
 
 __all__ = ["MAX_BATCH", "MAX_INTERVAL", "Follower", "FollowerStatus", "check_pace"]
+
+_log = logging.getLogger("fengqiao.ledger")
+"""Followers: starting (INFO), each batch applied (DEBUG), events set aside (WARNING)."""
 
 Tx = TypeVar("Tx")
 
@@ -170,6 +174,7 @@ class Follower(abc.ABC, Generic[Tx]):
         Interrupted mid-batch, the batch is rolled back: nothing is half applied.
         """
         self._listen()
+        _log.info("following %r (batches of %d, polling every %s s)", self.store, self.batch, self.interval)
         while stop is None or not stop.is_set():
             count = self.step()
             if progress is not None:
@@ -217,7 +222,9 @@ class Follower(abc.ABC, Generic[Tx]):
             items = _merged(events, (p for e in bad if (p := self._problem(tx, e, after)) is not None))
             if not items:  # pragma: no cover - an unreadable row that vanished before it was looked up
                 return 0
-            return self._subscription.apply(tx, after, items)
+            applied = self._subscription.apply(tx, after, items)
+        _log.debug("applied %s events after position %d", applied, after)
+        return applied
 
     def _problem(self, tx: Tx, error: UnreadableEventError, after: int) -> LedgerProblem | None:
         """The unreadable row ``error`` names, as a problem at its position (``None`` if it is gone)."""

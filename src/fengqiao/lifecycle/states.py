@@ -52,6 +52,7 @@ class Trigger(Vocabulary):
 
 
 TERMINAL_STATES = frozenset({State.ESCALATED, State.CLOSED, State.MERGED})
+"""The base graph's terminal states: nothing leaves them (a policy may add more)."""
 
 StateId = State | str
 """A state: a built-in :class:`State`, or the name of one a policy added."""

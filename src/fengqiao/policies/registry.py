@@ -24,6 +24,7 @@ from fengqiao.policies.households import HouseholdPolicy
 __all__ = ["ENTRY_POINT_GROUP", "get", "get_household", "household_names", "names", "register", "register_household"]
 
 ENTRY_POINT_GROUP = "fengqiao.policies"
+"""The entry-point group third-party packages register their policies in (a name → a factory)."""
 
 Factory = Callable[[], Policy]
 _factories: dict[str, Factory] = {}

@@ -2,7 +2,9 @@
 
 ``MemoryEventStore`` (tests, notebooks), ``SQLiteEventStore`` (the embedded default) and
 ``PostgresEventStore`` (many stations, one database; needs ``fengqiao[postgres]`` and is
-imported only when first used) all pass one contract test suite. ``RowStore`` is the base a
+imported only when first used) all pass one contract test suite. For code on an event loop,
+:mod:`fengqiao.storage.aio` has the same, awaited: ``AsyncRepository``,
+``AsyncPostgresEventStore``, ``AsyncSQLiteEventStore`` (also importable from here). ``RowStore`` is the base a
 back-end of your own subclasses: it supplies four primitives over its rows and heads, and the
 base the rest of the protocol.
 """
@@ -11,6 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fengqiao.storage.aio import (
+    AsyncEventStore,
+    AsyncProjector,
+    AsyncRepository,
+    AsyncSQLiteEventStore,
+    ThreadedEventStore,
+)
 from fengqiao.storage.anchor import Anchor
 from fengqiao.storage.base import (
     Append,
@@ -32,11 +41,17 @@ from fengqiao.storage.rows import RowBatch, RowStore
 from fengqiao.storage.sqlite import SQLiteEventStore
 
 if TYPE_CHECKING:
+    from fengqiao.storage.aio.postgres import AsyncPostgresEventStore
     from fengqiao.storage.postgres import PostgresEventStore
 
 __all__ = [
     "Anchor",
     "Append",
+    "AsyncEventStore",
+    "AsyncPostgresEventStore",
+    "AsyncProjector",
+    "AsyncRepository",
+    "AsyncSQLiteEventStore",
     "EventStore",
     "Head",
     "HouseholdRepository",
@@ -53,13 +68,18 @@ __all__ = [
     "RowStore",
     "SQLiteEventStore",
     "StoredEvent",
+    "ThreadedEventStore",
     "VerificationReport",
     "prepare",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    """Import ``PostgresEventStore`` on first use, so psycopg stays optional."""
+    """Import the PostgreSQL stores on first use, so psycopg stays optional."""
+    if name == "AsyncPostgresEventStore":
+        from fengqiao.storage import aio
+
+        return aio.AsyncPostgresEventStore
     if name == "PostgresEventStore":
         from fengqiao.storage.postgres import PostgresEventStore  # without psycopg: names the postgres extra
 

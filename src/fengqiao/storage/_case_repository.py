@@ -22,8 +22,9 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 import attrs
 
 from fengqiao.errors import ConcurrencyConflict, ValidationError
+from fengqiao.storage._migrations import LOG
 
-__all__ = ["CaseRepository", "differs"]
+__all__ = ["CaseRepository", "CaseRules", "differs"]
 
 _PRUNE_AT = 1024
 """How many remembered values (live or dead) a repository holds before it forgets the dead."""
@@ -43,11 +44,12 @@ class _Case(Protocol):
 CaseT = TypeVar("CaseT", bound=_Case)
 
 
-class CaseRepository(Generic[CaseT]):
-    """The part of a repository that is the same for every kind of case.
+class CaseRules(Generic[CaseT]):
+    """What every repository of a kind of case knows without storage: its memory of values and its checks.
 
-    A subclass names its value class and noun, and supplies :meth:`get` (load and replay),
-    :meth:`_admit` (its workflow's ``admit``) and :meth:`_store` (append what a value gained).
+    The synchronous :class:`CaseRepository` and the asynchronous repositories
+    (:mod:`fengqiao.storage.aio`) build on it; a subclass names its value class and noun and
+    supplies :meth:`_admit` (its workflow's ``admit``).
     """
 
     _case: ClassVar[type[Any]]
@@ -61,20 +63,12 @@ class CaseRepository(Generic[CaseT]):
         self._prune_at = _PRUNE_AT
         self._lock = threading.Lock()
 
-    def get(self, case_id: str) -> CaseT:  # pragma: no cover - every subclass has its own
-        """The stored case ``case_id``, replayed."""
-        raise NotImplementedError
-
     def _admit(self, current: CaseT | None, event: Any) -> CaseT:  # pragma: no cover - every subclass has its own
         """``current`` after ``event``, as the workflow admits it."""
         raise NotImplementedError
 
-    def _store(self, before: CaseT | None, after: CaseT) -> None:  # pragma: no cover - every subclass has its own
-        """Append what ``after`` gained over ``before`` (the stored value, ``None`` for a new case)."""
-        raise NotImplementedError
-
-    def _save(self, value: CaseT, expected_version: int) -> CaseT:
-        """``save``: check ``value``'s history against the store and the workflow, then store its new events."""
+    def _check_save(self, value: CaseT, expected_version: int) -> None:
+        """``save``'s arguments: a case of the kind and a version within its history."""
         noun = self._noun
         if not isinstance(value, self._case):
             raise ValidationError(f"expected a {self._case.__name__}, got {type(value).__name__}", noun)
@@ -85,7 +79,10 @@ class CaseRepository(Generic[CaseT]):
                 f"expected_version {expected_version} is outside the {noun}'s history (0 to {value.version})",
                 "expected_version",
             )
-        base = self._prefix(value, expected_version)
+
+    def _fold(self, base: CaseT | None, value: CaseT, expected_version: int) -> None:
+        """Check that the workflow admits each event after ``expected_version`` from ``base`` and folds to ``value``."""
+        noun = self._noun
         current = base
         for index in range(expected_version, value.version):
             try:
@@ -96,6 +93,103 @@ class CaseRepository(Generic[CaseT]):
             raise ValidationError(f"a {noun} without a history cannot be stored", f"{noun}.history")
         if current != value:
             raise differs(value, current, "what its history folds to", noun)
+
+    def _check_update(self, decide: object, attempts: object) -> None:
+        """``update``'s arguments: a function and a whole number of attempts, at least 1."""
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+            raise ValidationError(f"expected a whole number of attempts, at least 1, got {attempts!r}", "attempts")
+        if not callable(decide):
+            raise ValidationError(f"expected a function of the {self._noun}, got {type(decide).__name__}", "decide")
+
+    def _decided(self, current: CaseT, new: object) -> CaseT:
+        """What ``decide`` returned from ``current``, if it is a later value of it (``current`` if equal to it)."""
+        noun = self._noun
+        if not isinstance(new, self._case):
+            raise ValidationError(f"decide returned a {type(new).__name__}, not a {self._case.__name__}", "decide")
+        case: CaseT = new
+        if case.id != current.id:
+            raise ValidationError(f"decide returned {noun} {case.id}, not {current.id}", "decide")
+        if case.version < current.version or case.history[: current.version] != current.history:
+            raise ValidationError(
+                f"decide returned a {noun} whose history does not continue the one it was given"
+                f" (version {current.version}): return the value given or one the workflow made from it",
+                "decide",
+            )
+        if case.version > current.version and self._held(case.id) is case:
+            raise ValidationError(
+                f"decide returned a {noun} this repository stored or loaded itself: decide must make the new"
+                f" value with the workflow, not store it (anything it stored stays stored)",
+                "decide",
+            )
+        return current if case == current else case
+
+    def _held_prefix(self, value: CaseT, version: int) -> CaseT | None:
+        """The value held of ``value``'s case, if it is at ``version`` with ``value``'s history up to it."""
+        known = self._held(value.id)
+        if known is not None and known.version == version and known.history == value.history[:version]:
+            return known
+        return None
+
+    def _stored_prefix(self, value: CaseT, stored: CaseT, version: int) -> CaseT:
+        """``stored``, if it is at ``version`` and its history begins ``value``'s; else why not."""
+        if stored.version != version:
+            raise _conflict(value.id, version, stored.version)
+        for index, (mine, theirs) in enumerate(zip(value.history, stored.history, strict=False)):
+            if mine != theirs:
+                raise ValidationError(
+                    f"event {index + 1} is not the stored one of {self._noun} {value.id}", f"history[{index}]"
+                )
+        return stored
+
+    def _is_held(self, value: object) -> bool:
+        """Whether ``value`` is the last value handed out of its case (refused if not a case of the kind)."""
+        if not isinstance(value, self._case):
+            raise ValidationError(f"expected a {self._case.__name__}, got {type(value).__name__}", self._noun)
+        return self._held(value.id) is value
+
+    def _same_as_stored(self, value: CaseT, stored: CaseT, what: str) -> CaseT:
+        """``stored``, if ``value`` equals it; else the conflict or the first differing field."""
+        if stored.version != value.version:
+            raise _conflict(value.id, value.version, stored.version)
+        if stored != value:
+            raise differs(value, stored, what, self._noun)
+        return stored
+
+    def _held(self, case_id: str) -> CaseT | None:
+        """The last value of ``case_id`` handed out, if someone still holds it."""
+        known = self._known.get(case_id)
+        return None if known is None else known()
+
+    def _remember(self, value: CaseT) -> None:
+        with self._lock:
+            known = self._known
+            known[value.id] = weakref.ref(value)
+            if len(known) > self._prune_at:  # forget the dead: amortised O(1), at most twice the live
+                for case_id in [k for k, held in known.items() if held() is None]:
+                    del known[case_id]
+                self._prune_at = max(_PRUNE_AT, 2 * len(known))
+
+
+class CaseRepository(CaseRules[CaseT]):
+    """The part of a repository that is the same for every kind of case.
+
+    A subclass names its value class and noun, and supplies :meth:`get` (load and replay),
+    :meth:`_admit` (its workflow's ``admit``) and :meth:`_store` (append what a value gained).
+    """
+
+    def get(self, case_id: str) -> CaseT:  # pragma: no cover - every subclass has its own
+        """The stored case ``case_id``, replayed."""
+        raise NotImplementedError
+
+    def _store(self, before: CaseT | None, after: CaseT) -> None:  # pragma: no cover - every subclass has its own
+        """Append what ``after`` gained over ``before`` (the stored value, ``None`` for a new case)."""
+        raise NotImplementedError
+
+    def _save(self, value: CaseT, expected_version: int) -> CaseT:
+        """``save``: check ``value``'s history against the store and the workflow, then store its new events."""
+        self._check_save(value, expected_version)
+        base = self._prefix(value, expected_version)
+        self._fold(base, value, expected_version)
         self._store(base, value)
         return value
 
@@ -130,10 +224,7 @@ class CaseRepository(Generic[CaseT]):
             TransitionRefused: raised by ``decide``, or, as :meth:`save`, the workflow
                 refuses an event ``decide`` made by hand.
         """
-        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
-            raise ValidationError(f"expected a whole number of attempts, at least 1, got {attempts!r}", "attempts")
-        if not callable(decide):
-            raise ValidationError(f"expected a function of the {self._noun}, got {type(decide).__name__}", "decide")
+        self._check_update(decide, attempts)
         made = 0
         while True:
             made += 1
@@ -144,47 +235,16 @@ class CaseRepository(Generic[CaseT]):
             try:
                 return self._save(new, current.version)
             except ConcurrencyConflict as exc:
+                LOG.debug("update of %s %s met another writer (attempt %d of %d)", self._noun, case_id, made, attempts)
                 if made == attempts:
                     raise ConcurrencyConflict(exc.stream, exc.expected, exc.actual, attempts=made) from exc
-
-    def _decided(self, current: CaseT, new: object) -> CaseT:
-        """What ``decide`` returned from ``current``, if it is a later value of it (``current`` if equal to it)."""
-        noun = self._noun
-        if not isinstance(new, self._case):
-            raise ValidationError(f"decide returned a {type(new).__name__}, not a {self._case.__name__}", "decide")
-        case: CaseT = new
-        if case.id != current.id:
-            raise ValidationError(f"decide returned {noun} {case.id}, not {current.id}", "decide")
-        if case.version < current.version or case.history[: current.version] != current.history:
-            raise ValidationError(
-                f"decide returned a {noun} whose history does not continue the one it was given"
-                f" (version {current.version}): return the value given or one the workflow made from it",
-                "decide",
-            )
-        if case.version > current.version and self._held(case.id) is case:
-            raise ValidationError(
-                f"decide returned a {noun} this repository stored or loaded itself: decide must make the new"
-                f" value with the workflow, not store it (anything it stored stays stored)",
-                "decide",
-            )
-        return current if case == current else case
 
     def _prefix(self, value: CaseT, version: int) -> CaseT | None:
         """The stored case at ``version``, whose history must begin ``value``'s; ``None`` at 0."""
         if version == 0:
             return None
-        known = self._held(value.id)
-        if known is not None and known.version == version and known.history == value.history[:version]:
-            return known
-        stored = self.get(value.id)
-        if stored.version != version:
-            raise ConcurrencyConflict(value.id, version, stored.version)
-        for index, (mine, theirs) in enumerate(zip(value.history, stored.history, strict=False)):
-            if mine != theirs:
-                raise ValidationError(
-                    f"event {index + 1} is not the stored one of {self._noun} {value.id}", f"history[{index}]"
-                )
-        return stored
+        known = self._held_prefix(value, version)
+        return known if known is not None else self._stored_prefix(value, self.get(value.id), version)
 
     def _current(self, value: CaseT) -> CaseT:
         """The stored case ``value`` claims to be (no reload while the caller holds what it was given), or why not.
@@ -194,30 +254,15 @@ class CaseRepository(Generic[CaseT]):
                 error names the first differing field).
             ConcurrencyConflict: the stored case moved on since ``value`` was read.
         """
-        if not isinstance(value, self._case):
-            raise ValidationError(f"expected a {self._case.__name__}, got {type(value).__name__}", self._noun)
-        if self._held(value.id) is value:
+        if self._is_held(value):
             return value
-        stored = self.get(value.id)
-        if stored.version != value.version:
-            raise ConcurrencyConflict(value.id, value.version, stored.version)
-        if stored != value:
-            raise differs(value, stored, "the stored one", self._noun)
-        return stored
+        return self._same_as_stored(value, self.get(value.id), "the stored one")
 
-    def _held(self, case_id: str) -> CaseT | None:
-        """The last value of ``case_id`` handed out, if someone still holds it."""
-        known = self._known.get(case_id)
-        return None if known is None else known()
 
-    def _remember(self, value: CaseT) -> None:
-        with self._lock:
-            known = self._known
-            known[value.id] = weakref.ref(value)
-            if len(known) > self._prune_at:  # forget the dead: amortised O(1), at most twice the live
-                for case_id in [k for k, held in known.items() if held() is None]:
-                    del known[case_id]
-                self._prune_at = max(_PRUNE_AT, 2 * len(known))
+def _conflict(case_id: str, expected: int, actual: int) -> ConcurrencyConflict:
+    """The conflict of a value read at version ``expected`` with the stored case at ``actual``, logged."""
+    LOG.debug("conflict on %s: expected version %d, stored %d", case_id, expected, actual)
+    return ConcurrencyConflict(case_id, expected, actual)
 
 
 def differs(given: Any, expected: Any, what: str, noun: str) -> ValidationError:

@@ -52,7 +52,16 @@ from fengqiao.storage._arguments import shown
 from fengqiao.storage._chain import link, link_utf8
 from fengqiao.storage.base import StoredEvent
 
-__all__ = ["Record", "canonical_json", "canonical_text", "decode", "encode", "plain_document", "project_all"]
+__all__ = [
+    "Record",
+    "canonical_json",
+    "canonical_text",
+    "decode",
+    "encode",
+    "plain_document",
+    "project_all",
+    "projector_failed",
+]
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 """The definition of the canonical text: what ``json.dumps`` would build on every call."""
@@ -194,12 +203,17 @@ def project_all(projectors: Iterable[Any], tx: Any, stored: tuple[StoredEvent, .
         except FengqiaoError:
             raise
         except Exception as exc:
-            first = stored[0]
-            name = getattr(project, "__qualname__", None) or type(project).__qualname__
-            raise StorageError(
-                f"projector {name} failed on stream {first.stream_id} version {first.version}"
-                f" ({len(stored)} events), nothing was stored: {type(exc).__name__}: {said(exc, 200)}"
-            ) from exc
+            raise projector_failed(project, stored, exc) from exc
+
+
+def projector_failed(project: object, stored: tuple[StoredEvent, ...], exc: Exception) -> StorageError:
+    """The error an append fails with when projector ``project`` raised ``exc`` on ``stored`` (not a fengqiao error)."""
+    first = stored[0]
+    name = getattr(project, "__qualname__", None) or type(project).__qualname__
+    return StorageError(
+        f"projector {name} failed on stream {first.stream_id} version {first.version}"
+        f" ({len(stored)} events), nothing was stored: {type(exc).__name__}: {said(exc, 200)}"
+    )
 
 
 def encode(stream_id: str, events: tuple[CaseEvent, ...], *, after: int, prev_hash: str) -> tuple[Record, ...]:

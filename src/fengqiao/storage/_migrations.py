@@ -12,6 +12,7 @@ old layout: its next append raises :class:`~fengqiao.errors.StorageError` and st
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import LiteralString
 
@@ -19,7 +20,17 @@ import attrs
 
 from fengqiao.errors import StorageError
 
-__all__ = ["Migration", "latest", "layout_changed", "layout_version", "pending", "require_current", "sealed_position"]
+__all__ = [
+    "LOG",
+    "Migration",
+    "latest",
+    "layout_changed",
+    "layout_version",
+    "migrated",
+    "pending",
+    "require_current",
+    "sealed_position",
+]
 
 
 @attrs.frozen
@@ -30,6 +41,16 @@ class Migration:
     description: str
     statements: tuple[LiteralString, ...]
     """Literal SQL only: never built from input."""
+
+
+LOG = logging.getLogger("fengqiao.storage")
+"""The stores' logger: opening (INFO), migrations (INFO), conflicts (DEBUG). Ids and versions only, never content."""
+
+
+def migrated(where: str, steps: Sequence[Migration]) -> None:
+    """Log the layout migrations just committed in ``where`` (nothing if there were none)."""
+    for step in steps:
+        LOG.info("%s: layout %d (%s)", where, step.version, step.description)
 
 
 def latest(migrations: Sequence[Migration]) -> int:

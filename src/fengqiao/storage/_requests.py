@@ -15,6 +15,7 @@ from fengqiao.errors import ConcurrencyConflict, ValidationError
 from fengqiao.lifecycle.cases import CaseEvent, kind_of
 from fengqiao.storage._arguments import iterate, shown
 from fengqiao.storage._chain import GENESIS
+from fengqiao.storage._migrations import LOG
 from fengqiao.storage.base import Append
 
 __all__ = [
@@ -176,6 +177,9 @@ def check_heads(items: Iterable[Versioned], stored: Mapping[str, Tip]) -> dict[s
     for item in items:
         head = stored.get(item.stream_id, (0, GENESIS))
         if head[0] != item.expected_version:
+            LOG.debug(
+                "conflict on stream %s: expected version %d, stored %d", item.stream_id, item.expected_version, head[0]
+            )
             raise ConcurrencyConflict(item.stream_id, item.expected_version, head[0])
         heads[item.stream_id] = head
     return heads

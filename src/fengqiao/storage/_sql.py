@@ -26,10 +26,12 @@ from fengqiao.storage._chain import sealed_time
 from fengqiao.storage._codec import project_all
 from fengqiao.storage._loading import Unreadable, decode_stream, split_head, stored_page
 from fengqiao.storage._migrations import (
+    LOG,
     Migration,
     latest,
     layout_changed,
     layout_version,
+    migrated,
     pending,
     require_current,
     sealed_position,
@@ -40,7 +42,7 @@ from fengqiao.storage.anchor import Anchor, seal
 from fengqiao.storage.base import Append, Head, Projector, Row, StoredEvent, VerificationReport
 from fengqiao.storage.prepared import Item, Prepared, check_prepared, encode_rows, size
 
-__all__ = ["Batch", "SQLEventStore"]
+__all__ = ["Batch", "LayoutChecks", "SQLEventStore"]
 
 C = TypeVar("C")
 
@@ -52,7 +54,42 @@ A plain tuple, not a ``NamedTuple``: made once per append, on the hot path.
 """
 
 
-class SQLEventStore(abc.ABC, Generic[C]):
+class LayoutChecks:
+    """The layout checks every SQL store makes, synchronous or not: open, and writing the layout it opened."""
+
+    _where: str
+    """The database as messages name it (``SQLite database station.db``)."""
+    _current: int = 0
+    _latest: int = 0
+    """The layout version this fengqiao writes, from :attr:`_migrations` when the store opened."""
+
+    @property
+    def _migrations(self) -> tuple[Migration, ...]:  # pragma: no cover - every store has its own
+        raise NotImplementedError
+
+    def _ensure_open(self) -> None:  # pragma: no cover - every store has its own
+        raise NotImplementedError
+
+    def _check(self, *, schema: bool = True) -> None:
+        """Refuse to work closed, or (``schema``) on a layout that is not the one this fengqiao writes."""
+        self._ensure_open()
+        if schema and self._current != self._latest:
+            require_current(self._migrations, self._current, where=self._where)
+
+    def _check_layout(self, stored: object) -> None:
+        """Refuse to write if the layout is no longer the one this store opened (another process upgraded it).
+
+        ``stored``: the ``schema_version`` cell, read in the write transaction (``None``: no row).
+        """
+        if stored == str(self._current):
+            return
+        found = layout_version(stored, where=self._where)
+        if found != self._current:
+            opened, self._current = self._current, found  # every later operation refuses too
+            raise layout_changed(opened, found, latest(self._migrations), where=self._where)
+
+
+class SQLEventStore(LayoutChecks, abc.ABC, Generic[C]):
     """The :class:`~fengqiao.storage.EventStore` protocol over SQL tables; ``C`` is the driver's connection.
 
     A back-end sets :attr:`dialect`, calls :meth:`_start` at the end of its ``__init__`` and
@@ -252,11 +289,13 @@ class SQLEventStore(abc.ABC, Generic[C]):
         migrations = self._migrations
         with self._errors("upgrade"), self._transaction(check=False, migrate=True) as conn:
             self._fetch(conn, META)
-            for migration in pending(migrations, self._schema_version(conn), where=self._where):
+            steps = pending(migrations, self._schema_version(conn), where=self._where)
+            for migration in steps:
                 for statement in migration.statements:
                     self._fetch(conn, statement)
                 self._fetch(conn, self.sql.set_layout, (str(migration.version),))
             sealed_after = self._read_sealed_after(conn)
+        migrated(self._where, steps)
         self._latest = self._current = latest(migrations)
         self._sealed_after = sealed_after
         return self._current
@@ -280,8 +319,10 @@ class SQLEventStore(abc.ABC, Generic[C]):
                 self._current = current
                 if current >= 2:
                     self._sealed_after = self._read_sealed_after(conn)
+                LOG.info("opened %s (layout %d)", self._where, current)
                 return
         self.upgrade()
+        LOG.info("opened %s (layout %d)", self._where, self._current)
 
     def _append(self, items: tuple[Item, ...], what: str) -> tuple[int, ...]:
         heads = self._commit(items, what, trust=False)
@@ -331,24 +372,6 @@ class SQLEventStore(abc.ABC, Generic[C]):
 
     def _errors(self, what: str) -> AbstractContextManager[None]:
         return driver_errors(self.dialect.driver, self.dialect.error, what)
-
-    def _check(self, *, schema: bool = True) -> None:
-        """Refuse to work closed, or (``schema``) on a layout that is not the one this fengqiao writes."""
-        self._ensure_open()
-        if schema and self._current != self._latest:
-            require_current(self._migrations, self._current, where=self._where)
-
-    def _check_layout(self, stored: object) -> None:
-        """Refuse to write if the layout is no longer the one this store opened (another process upgraded it).
-
-        ``stored``: the ``schema_version`` cell, read in the write transaction (``None``: no row).
-        """
-        if stored == str(self._current):
-            return
-        found = layout_version(stored, where=self._where)
-        if found != self._current:
-            opened, self._current = self._current, found  # every later operation refuses too
-            raise layout_changed(opened, found, latest(self._migrations), where=self._where)
 
     def _schema_version(self, conn: C) -> int:
         exists = self._fetch(conn, self.dialect.meta_exists)

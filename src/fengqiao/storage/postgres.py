@@ -6,10 +6,11 @@ psycopg-pool); ``import fengqiao`` works without it.
 How appends scale and stay correct with many writers (layout 3):
 
 - **One round trip, no global lock held across a commit.** An append is one call of the
-  server-side function ``fengqiao_append`` (created by the layout), pipelined with its
-  ``BEGIN`` and ``COMMIT``: it moves each stream's head only if it is still at the expected
-  version and hash (``UPDATE … WHERE version = expected``; a new stream's head is inserted,
-  ``ON CONFLICT DO NOTHING``) and inserts every event from arrays in one statement. Writers
+  server-side function ``fengqiao_append`` (created by the layout), sent as one statement
+  in autocommit, so it is its own transaction (no ``BEGIN``, no ``COMMIT``): it moves each
+  stream's head only if it is still at the expected version and hash (``UPDATE … WHERE
+  version = expected``; a new stream's head is inserted, ``ON CONFLICT DO NOTHING``) and
+  inserts every event from arrays (sent as array literals, cheap for the client). Writers
   to different streams never wait for each other, so their commits share WAL flushes (group
   commit). A stale writer gets :class:`~fengqiao.errors.ConcurrencyConflict`; the
   ``UNIQUE (stream_id, version)`` constraint backs this up.
@@ -41,17 +42,19 @@ Event data is kept as ``text``, not ``jsonb``: the hash chain needs the exact by
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, LiteralString
+from typing import Any, LiteralString, NamedTuple
 
 try:
     import psycopg
+    from psycopg import sql
     from psycopg.conninfo import conninfo_to_dict
     from psycopg.rows import TupleRow, tuple_row
     from psycopg_pool import ConnectionPool
@@ -75,7 +78,16 @@ from fengqiao.storage._sql_dialect import StoreDialect, storage_error
 from fengqiao.storage.base import Projector
 from fengqiao.storage.prepared import Item, encode_columns, size
 
-__all__ = ["MIGRATIONS", "PostgresEventStore"]
+__all__ = [
+    "MIGRATIONS",
+    "CallAppend",
+    "LockFreeAppends",
+    "PostgresEventStore",
+    "ReadHeads",
+    "check_dsn",
+    "connect_failed",
+    "lock_key",
+]
 
 Connection = psycopg.Connection[Any]
 
@@ -205,7 +217,6 @@ PER_TRANSACTION = (1 << 20) - 1
 HEAD_CACHE = 10_000
 """How many streams' heads the store remembers (from its loads and appends)."""
 _CONFLICT, _LAYOUT = "FQCON", "FQLAY"
-_NO_WAIT = "SET LOCAL synchronous_commit = off"
 NOTIFY_EVERY = 0.05
 """The shortest time between two notifications from one store, in seconds (see ``notify``)."""
 _NOTIFY = "SELECT pg_notify(%s, '')"
@@ -226,7 +237,139 @@ def _same(at: datetime, text: str) -> datetime:  # timestamptz takes the time it
     return at
 
 
-class PostgresEventStore(SQLEventStore[Connection]):
+class ReadHeads(NamedTuple):
+    """A step of :meth:`LockFreeAppends._appending`: read these streams' stored heads (reply: a dict of them)."""
+
+    stream_ids: list[str]
+
+
+class CallAppend(NamedTuple):
+    """A step of :meth:`LockFreeAppends._appending`: call ``fengqiao_append`` with these arguments, and commit."""
+
+    arguments: tuple[Any, ...]
+
+
+class LockFreeAppends:
+    """The lock-free append's decisions, without I/O, shared by the synchronous and the asynchronous store.
+
+    :meth:`_appending` is a generator: it yields the round trips it needs (:class:`ReadHeads`,
+    :class:`CallAppend`), is sent their results (or thrown ``_Refused``/``_Broken``), and
+    returns the streams' new versions; each store drives it with its own connections.
+    """
+
+    _append_key: int
+    _current: int
+    _clock: Clock
+    _heads_seen: OrderedDict[str, Tip]
+    _channel: str
+    _notify: bool
+    _notified_at: float
+    _check_layout: Callable[[object], None]
+    """From :class:`~fengqiao.storage._sql.LayoutChecks`, which every store using this mixes in."""
+
+    def _appending(self, items: tuple[Item, ...], what: str) -> Generator[ReadHeads | CallAppend, Any, tuple[int, ...]]:
+        """The append of ``items``: heads from memory or read, one call, one retry on a stale head or a broken line."""
+        ids = [item.stream_id for item in items]
+        heads: dict[str, Tip] = {}
+        if not any(size(item) for item in items):
+            heads = check_heads(items, (yield ReadHeads(ids)))
+            return tuple(heads[item.stream_id][0] for item in items)
+        unread: list[Item] = []
+        for item in items:  # a new stream's genesis, a remembered head at the expected version, else read
+            if item.expected_version == 0:
+                heads[item.stream_id] = (0, GENESIS)
+            elif (tip := self._heads_seen.get(item.stream_id)) is not None and tip[0] == item.expected_version:
+                heads[item.stream_id] = tip
+            else:
+                unread.append(item)
+        if unread:
+            heads.update(check_heads(unread, (yield ReadHeads([item.stream_id for item in unread]))))
+        for again in (False, True):
+            at = require_aware(self._clock.now(), "clock.now()")
+            columns, after = encode_columns(items, heads, sealed_time(at))
+            _check_size(len(columns[0]))
+            moved = list(after)
+            sids, versions, types, schemas, data, prevs, hashes, seals = columns
+            arguments = (  # arrays as literals: psycopg's list dumping cost ~100 µs of CPU an append
+                self._append_key,
+                str(self._current),
+                _texts(moved),
+                _integers([heads[sid][0] for sid in moved]),
+                _integers([after[sid][0] for sid in moved]),
+                _texts([after[sid][1] for sid in moved]),
+                _texts([heads[sid][1] for sid in moved]),
+                _texts(sids),
+                _integers(versions),
+                _texts(types),
+                _integers(schemas),
+                _texts(data),
+                at,
+                _texts(prevs),
+                _texts(hashes),
+                _texts(seals),
+            )
+            try:
+                yield CallAppend(arguments)
+            except _Refused:
+                for sid in moved:
+                    self._heads_seen.pop(sid, None)
+                heads = check_heads(items, (yield ReadHeads(ids)))
+                if again:  # the heads read were right, yet the append was refused: another writer came between
+                    first = items[0]
+                    raise ConcurrencyConflict(
+                        first.stream_id, first.expected_version, first.expected_version + 1
+                    ) from None
+                continue  # a remembered head was out of date: write again with the heads read
+            except _Broken as broken:  # did the append commit before the connection broke?
+                found = yield ReadHeads(moved)
+                if all(found.get(sid) == head for sid, head in after.items()):
+                    break
+                if again or any(found.get(sid, (0, GENESIS)) != heads[sid] for sid in moved):
+                    raise storage_error("PostgreSQL", what, broken.error) from broken.error
+                continue
+            break
+        for sid, head in after.items():
+            self._remember(sid, head)
+        return tuple(after.get(item.stream_id, heads[item.stream_id])[0] for item in items)
+
+    def _notifying(self) -> bool:
+        """Whether this append notifies the events channel: at most every :data:`NOTIFY_EVERY` seconds.
+
+        The notification goes in a transaction of its own after the append's, committed without
+        waiting for the disk (a lost one costs a follower a poll): PostgreSQL serialises the
+        commits of notifying transactions, which must not include the append's flush. A follower
+        woken reads everything committed, so a burst of appends needs a few notifications, not
+        one each.
+        """
+        if not self._notify or (now := time.monotonic()) - self._notified_at < NOTIFY_EVERY:
+            return False
+        self._notified_at = now
+        return True
+
+    @functools.cached_property
+    def _quiet_notify(self) -> str:
+        """The notification as one simple-protocol string: a transaction that does not wait for the disk."""
+        channel = sql.Literal(self._channel).as_string(None)
+        return f"BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_notify({channel}, ''); COMMIT"
+
+    def _append_failed(self, exc: psycopg.Error, what: str) -> Exception:
+        """What a failed call of ``fengqiao_append`` means: refused (a stale head), a broken line, or an error."""
+        if exc.sqlstate == _CONFLICT or isinstance(exc, psycopg.errors.UniqueViolation):
+            return _Refused()
+        if exc.sqlstate == _LAYOUT:
+            self._check_layout(exc.diag.message_primary or None)
+        if isinstance(exc, psycopg.OperationalError):
+            return _Broken(exc)
+        return storage_error("PostgreSQL", what, exc)
+
+    def _remember(self, stream_id: str, head: Tip) -> None:
+        self._heads_seen.pop(stream_id, None)
+        self._heads_seen[stream_id] = head
+        if len(self._heads_seen) > HEAD_CACHE:
+            self._heads_seen.popitem(last=False)
+
+
+class PostgresEventStore(LockFreeAppends, SQLEventStore[Connection]):
     """An event store in PostgreSQL, shared by many processes and stations.
 
     Args:
@@ -433,98 +576,43 @@ class PostgresEventStore(SQLEventStore[Connection]):
                 self._retried(what, _NOTIFY, (self._channel,))  # autocommit: delivered at once
             return versions
         self._check()
-        if not any(size(item) for item in items):
-            heads = check_heads(items, self._read_heads([item.stream_id for item in items], what))
-            return tuple(heads[item.stream_id][0] for item in items)
-        heads = self._known_heads(items, what)
-        for again in (False, True):
-            at = require_aware(self._clock.now(), "clock.now()")
-            columns, after = encode_columns(items, heads, sealed_time(at))
-            _check_size(len(columns[0]))
-            moved = list(after)
-            arguments = (
-                self._append_key,
-                str(self._current),
-                moved,
-                [heads[sid][0] for sid in moved],
-                [after[sid][0] for sid in moved],
-                [after[sid][1] for sid in moved],
-                [heads[sid][1] for sid in moved],
-                *columns[:5],
-                at,
-                *columns[5:],
-            )
+        steps = self._appending(items, what)
+        reply: Any = None
+        failed: Exception | None = None
+        while True:
             try:
-                self._call(arguments, what)
-            except _Refused:
-                for sid in moved:
-                    self._heads_seen.pop(sid, None)
-                heads = check_heads(items, self._read_heads([item.stream_id for item in items], what))
-                if again:  # the heads read were right, yet the append was refused: another writer came between
-                    first = items[0]
-                    raise ConcurrencyConflict(
-                        first.stream_id, first.expected_version, first.expected_version + 1
-                    ) from None
-                continue  # a remembered head was out of date: write again with the heads read
-            except _Broken as broken:  # did the append commit before the connection broke?
-                found = self._read_heads(moved, what)
-                if all(found.get(sid) == head for sid, head in after.items()):
-                    break
-                if again or any(found.get(sid, (0, GENESIS)) != heads[sid] for sid in moved):
-                    raise storage_error(self.dialect.driver, what, broken.error) from broken.error
-                continue
-            break
-        for sid, head in after.items():
-            self._remember(sid, head)
-        return tuple(after.get(item.stream_id, heads[item.stream_id])[0] for item in items)
+                step = steps.send(reply) if failed is None else steps.throw(failed)
+            except StopIteration as done:
+                stored: tuple[int, ...] = done.value
+                return stored
+            reply, failed = None, None
+            try:
+                if isinstance(step, ReadHeads):
+                    reply = self._read_heads(step.stream_ids, what)
+                else:
+                    self._call(step.arguments, what)
+            except (_Refused, _Broken) as exc:
+                failed = exc
 
     def _call(self, arguments: tuple[Any, ...], what: str) -> None:
-        """``BEGIN``, the call and ``COMMIT`` in one pipeline, then the notification: one round trip.
+        """The call of ``fengqiao_append`` as one statement in autocommit (its own transaction): one round trip.
 
-        The notification goes in a transaction of its own after the commit, committed without
-        waiting for the disk (a lost one costs a follower a poll): PostgreSQL serialises the
-        commits of notifying transactions, which must not include the append's flush. And it
-        goes at most every :data:`NOTIFY_EVERY` seconds from one store: a follower woken reads
-        everything committed, so a burst of appends needs a few notifications, not one each.
+        Then, at most every :data:`NOTIFY_EVERY` seconds, the notification (see :meth:`_notifying`).
         """
-        notify = self._notify and (now := time.monotonic()) - self._notified_at >= NOTIFY_EVERY
-        if notify:
-            self._notified_at = now
+        notify = self._notifying()
         try:
-            with self._pool.connection() as conn, conn.pipeline():
-                conn.execute(_APPEND, arguments)
-                conn.commit()
-                if notify:
-                    conn.execute(_NO_WAIT)
-                    conn.execute(_NOTIFY, (self._channel,))
-                    conn.commit()
+            with self._pool.connection() as conn:
+                before = conn.autocommit
+                conn.autocommit = True
+                try:
+                    conn.execute(_APPEND, arguments)
+                    if notify:
+                        conn.execute(self._quiet_notify)
+                finally:
+                    if not conn.closed:
+                        conn.autocommit = before
         except psycopg.Error as exc:
-            if exc.sqlstate == _CONFLICT or isinstance(exc, psycopg.errors.UniqueViolation):
-                raise _Refused from exc
-            if exc.sqlstate == _LAYOUT:
-                self._check_layout(exc.diag.message_primary or None)
-            if isinstance(exc, psycopg.OperationalError):
-                raise _Broken(exc) from exc
-            raise storage_error(self.dialect.driver, what, exc) from exc
-
-    def _known_heads(self, items: tuple[Item, ...], what: str) -> dict[str, Tip]:
-        """Each item's head: a new stream's genesis, a remembered one at the expected version, else read.
-
-        Raises:
-            ConcurrencyConflict: a stream read is not at its expected version.
-        """
-        heads: dict[str, Tip] = {}
-        unread: list[Item] = []
-        for item in items:
-            if item.expected_version == 0:
-                heads[item.stream_id] = (0, GENESIS)
-            elif (tip := self._heads_seen.get(item.stream_id)) is not None and tip[0] == item.expected_version:
-                heads[item.stream_id] = tip
-            else:
-                unread.append(item)
-        if unread:
-            heads.update(check_heads(unread, self._read_heads([item.stream_id for item in unread], what)))
-        return heads
+            raise self._append_failed(exc, what) from exc
 
     def _read_heads(self, stream_ids: list[str], what: str) -> dict[str, Tip]:
         """The stored heads of ``stream_ids`` that exist (one round trip)."""
@@ -542,12 +630,6 @@ class PostgresEventStore(SQLEventStore[Connection]):
             except psycopg.Error as exc:
                 raise storage_error(self.dialect.driver, what, exc) from exc
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _remember(self, stream_id: str, head: Tip) -> None:
-        self._heads_seen.pop(stream_id, None)
-        self._heads_seen[stream_id] = head
-        if len(self._heads_seen) > HEAD_CACHE:
-            self._heads_seen.popitem(last=False)
 
 
 class _Refused(Exception):
@@ -567,6 +649,20 @@ def _check_size(count: int) -> None:
         raise ValidationError(
             f"one append may hold at most {PER_TRANSACTION:,} events on PostgreSQL, got {count:,}", "events"
         )
+
+
+def _texts(values: Sequence[str]) -> str:
+    """A ``text[]`` literal of ``values``: each element quoted, its backslashes and double quotes escaped.
+
+    The server casts it (``%s::text[]``) to the array psycopg would have sent for the list,
+    at a tenth of the client's CPU: psycopg inspects every element of a list it dumps.
+    """
+    return "{" + ",".join(['"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values]) + "}"
+
+
+def _integers(values: Iterable[int]) -> str:
+    """An ``integer[]`` literal of ``values``."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _cursor(conn: Connection) -> psycopg.Cursor[TupleRow]:
@@ -589,13 +685,7 @@ def _open_pool(dsn: str, size: int, timeout: float) -> ConnectionPool[Connection
         StorageError: no connection within ``timeout``; the message says why, as one direct
             attempt to connect reports it (the pool itself only says it timed out).
     """
-    try:
-        if "\x00" in dsn:
-            raise ValueError("a NUL character")
-        conninfo_to_dict(dsn)
-    except (psycopg.Error, ValueError) as exc:
-        reason = _QUOTED.sub(_hide, " ".join(str(exc).split()))  # a quoted part may be a password's
-        raise ValidationError(f"not a PostgreSQL connection string: {reason}", "target") from None
+    check_dsn(dsn)
     pool: ConnectionPool[Connection] = ConnectionPool(  # no check per checkout: a broken one is found in use
         dsn,
         min_size=1,
@@ -611,9 +701,29 @@ def _open_pool(dsn: str, size: int, timeout: float) -> ConnectionPool[Connection
         try:
             psycopg.connect(dsn, connect_timeout=max(2, min(round(timeout), _PROBE_TIMEOUT))).close()
         except psycopg.Error as cause:
-            raise StorageError(f"PostgreSQL: connecting failed: {' '.join(str(cause).split())}") from cause
-        raise StorageError(f"PostgreSQL: connecting failed: {exc}") from exc
+            raise connect_failed(cause) from cause
+        raise connect_failed(exc) from exc
     return pool
+
+
+def check_dsn(dsn: str) -> None:
+    """Refuse a malformed connection string at once, without quoting what may be a password.
+
+    Raises:
+        ValidationError: ``dsn`` is not a connection string (``path``: ``target``).
+    """
+    try:
+        if "\x00" in dsn:
+            raise ValueError("a NUL character")
+        conninfo_to_dict(dsn)
+    except (psycopg.Error, ValueError) as exc:
+        reason = _QUOTED.sub(_hide, " ".join(str(exc).split()))  # a quoted part may be a password's
+        raise ValidationError(f"not a PostgreSQL connection string: {reason}", "target") from None
+
+
+def connect_failed(cause: psycopg.Error) -> StorageError:
+    """The error for a failed connection, in one line (libpq's message may span several)."""
+    return StorageError(f"PostgreSQL: connecting failed: {' '.join(str(cause).split())}")
 
 
 def _hide(quoted: re.Match[str]) -> str:

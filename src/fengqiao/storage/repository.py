@@ -33,22 +33,28 @@ storage layer beneath: it checks versions, streams and hashes, not the workflow.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Unpack
 
-from fengqiao.errors import ConcurrencyConflict, DisputeNotFound, TransitionRefused, ValidationError
+from fengqiao._typed import TriggerMethods
+from fengqiao.errors import DisputeNotFound, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event, Merged
-from fengqiao.lifecycle.refusals import Refusal
-from fengqiao.lifecycle.states import Trigger, TriggerId
-from fengqiao.storage._case_repository import CaseRepository, differs
-from fengqiao.storage.base import Append, EventStore
-from fengqiao.workflow import ActorLike, Workflow
+from fengqiao.lifecycle.states import TriggerId
+from fengqiao.storage._case_repository import CaseRepository
+from fengqiao.storage._merging import merge_appends, merge_note
+from fengqiao.storage.base import EventStore
+from fengqiao.workflow import ActorLike, DiscoverArguments, Workflow
 
 __all__ = ["Repository"]
 
 
-class Repository(CaseRepository[Dispute]):
+class Repository(TriggerMethods, CaseRepository[Dispute]):
     """Handle disputes through ``workflow`` and keep their histories in ``store``.
+
+    Every command the workflow has is here too, typed, and stores what it decides:
+    ``repo.grade(d, actor="officer:xiao", complex=True)`` is ``repo.fire(d, "grade", ...)``
+    with named fields, so a type checker catches a misspelt one.
 
     The repository remembers, weakly, the last value it stored or loaded of each dispute: a
     command on a value it handed out (and the caller still holds) needs no reload to know it
@@ -73,14 +79,15 @@ class Repository(CaseRepository[Dispute]):
     def __repr__(self) -> str:
         return f"Repository({self.workflow!r}, {self.store!r})"
 
-    def discover(self, **kwargs: Any) -> Dispute:
-        """Open and store a new dispute; takes the arguments of :meth:`Workflow.discover`.
+    def discover(self, **arguments: Unpack[DiscoverArguments]) -> Dispute:
+        """Open and store a new dispute; the arguments of :meth:`Workflow.discover <fengqiao.Workflow.discover>`.
 
         Raises:
             ConcurrencyConflict: a dispute with this id is already stored.
-            ValidationError, TransitionRefused: as :meth:`Workflow.discover`.
+            ValidationError, TransitionRefused: as :meth:`Workflow.discover`; a misspelt
+                argument is a ``ValidationError`` naming it (``discover.chanel``).
         """
-        dispute = self.workflow.discover(**kwargs)
+        dispute = self.workflow.discover(**arguments)
         self.store.append(dispute.id, dispute.history, expected_version=0)
         self._remember(dispute)
         return dispute
@@ -96,12 +103,16 @@ class Repository(CaseRepository[Dispute]):
             TransitionRefused: as :meth:`Workflow.fire`; or a merge into a dispute that is
                 not stored (``merge.into-unknown``) or not open (``merge.into-ended``).
         """
+        return self._fire(dispute, trigger, actor, payload)
+
+    def _fire(self, dispute: Dispute, trigger: TriggerId, actor: ActorLike, payload: Mapping[str, Any]) -> Dispute:
+        """``fire``, and every typed method's (``repo.grade(d, actor=...)``): decide on the stored dispute, store."""
         current, new = self._decide(dispute, trigger, actor, payload)
         self._store(current, new)
         return new
 
     def _decide(
-        self, dispute: Dispute, trigger: TriggerId, actor: ActorLike, payload: dict[str, Any]
+        self, dispute: Dispute, trigger: TriggerId, actor: ActorLike, payload: Mapping[str, Any]
     ) -> tuple[Dispute, Dispute]:
         """The stored dispute ``dispute`` claims to be and the dispute ``trigger`` makes of it; nothing stored.
 
@@ -154,16 +165,9 @@ class Repository(CaseRepository[Dispute]):
     # -- internals ------------------------------------------------------------------------
     def _current(self, dispute: Dispute) -> Dispute:
         """The stored dispute ``dispute`` claims to be, or the reason it is not."""
-        if not isinstance(dispute, Dispute):
-            raise ValidationError(f"expected a Dispute, got {type(dispute).__name__}", "dispute")
-        if self._held(dispute.id) is dispute:
+        if self._is_held(dispute):
             return dispute
-        stored = self.get(dispute.id)
-        if stored.version != dispute.version:
-            raise ConcurrencyConflict(dispute.id, dispute.version, stored.version)
-        if stored != dispute:
-            raise differs(dispute, stored, "the stored dispute", "dispute")
-        return stored
+        return self._same_as_stored(dispute, self.get(dispute.id), "the stored dispute")
 
     def _admit(self, current: Dispute | None, event: Any) -> Dispute:
         return self.workflow.admit(current, event)
@@ -178,44 +182,14 @@ class Repository(CaseRepository[Dispute]):
             self._remember(after)
             return
         target, noted = self._merge_link(after, merges[-1])
-        self.store.append_many(
-            [
-                Append(after.id, new, expected_version=version),
-                Append(target.id, noted.history[target.version :], expected_version=target.version),
-            ]
-        )
+        self.store.append_many(merge_appends(after, version, target, noted))
         self._remember(after)
         self._remember(noted)
 
     def _merge_link(self, dispute: Dispute, merged: Merged) -> tuple[Dispute, Dispute]:
         """The dispute ``merged`` folds into and that dispute with a note of the merge; refused if unknown or ended."""
-        into = merged.payload.into
         try:
-            target = self.get(into)
+            target = self.get(merged.payload.into)
         except DisputeNotFound:
-            raise TransitionRefused(
-                dispute.id,
-                str(Trigger.MERGE),
-                (
-                    Refusal(
-                        "merge.into-unknown",
-                        f"合并目标纠纷 {into} 不存在",
-                        f"there is no stored dispute {into} to merge into",
-                    ),
-                ),
-            ) from None
-        if self.workflow.graph.is_terminal(target.state):
-            raise TransitionRefused(
-                dispute.id,
-                str(Trigger.MERGE),
-                (
-                    Refusal(
-                        "merge.into-ended",
-                        f"合并目标纠纷 {into} 已终结（{target.state}），不能再并入",
-                        f"dispute {into} is {target.state}: nothing can be merged into it",
-                    ),
-                ),
-            )
-        text = f"纠纷 {dispute.id} 已并入本纠纷 / dispute {dispute.id} was merged into this one"
-        noted = self.workflow.fire(target, Trigger.NOTE, actor=merged.actor, text=text)
-        return target, noted
+            return merge_note(self.workflow, dispute, merged, None)
+        return merge_note(self.workflow, dispute, merged, target)

@@ -39,17 +39,28 @@ __all__ = [
 ]
 
 AWAITING_CONFIRMATION = "awaiting_confirmation"
+"""State: the agreement waits for the court's judicial confirmation (待司法确认)."""
 CONFIRMED = "confirmed"
+"""State: the court confirmed the agreement, which is now enforceable (已司法确认)."""
 PERFORMANCE_TRACKING = "performance_tracking"
+"""State: a 贝侬 follows how the confirmed agreement is carried out (跟踪履行)."""
 WITHDRAWN = "withdrawn"
+"""Terminal state: the suit was withdrawn after mediation reached agreement (已撤诉)."""
 
 REFER_TO_ROOM = "refer_to_room"
+"""Trigger: move mediation up from the village station to the 贝侬 mediation room (state unchanged)."""
 REPORT_TO_CENTRE = "report_to_centre"
+"""Trigger: report the dispute to the county and township dispute centre (state unchanged)."""
 REQUEST_CONFIRMATION = "request_confirmation"
+"""Trigger: apply for the court's confirmation of the agreement (mediating → awaiting confirmation)."""
 CONFIRM = "confirm"
+"""Trigger: the court confirms the agreement (awaiting confirmation → confirmed)."""
 DECLINE_CONFIRMATION = "decline_confirmation"
+"""Trigger: the court declines to confirm (awaiting confirmation → mediating again)."""
 TRACK_PERFORMANCE = "track_performance"
+"""Trigger: a 贝侬 starts tracking performance (confirmed → performance tracked)."""
 WITHDRAW = "withdraw"
+"""Trigger: the suit is withdrawn (mediating → withdrawn)."""
 
 
 class Level(Vocabulary):

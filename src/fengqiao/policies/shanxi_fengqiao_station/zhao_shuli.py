@@ -49,8 +49,11 @@ __all__ = [
 ]
 
 EDUCATION = DossierKind.LEGAL_EDUCATION
+"""Step 1's record (典型案例教育): the parties were educated with typical cases."""
 SURVEY = DossierKind.SITE_SURVEY
+"""Step 2's record (先把脉、后治病): the on-site survey of the facts and who is liable."""
 SETTLEMENT = DossierKind.SETTLEMENT_RECORD
+"""Step 3's record (先算账、后了事): the compensation settled before the matter ends."""
 STEPS = (EDUCATION, SURVEY, SETTLEMENT)
 """The three records, in the order the method takes them."""
 

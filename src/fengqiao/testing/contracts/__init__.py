@@ -7,7 +7,9 @@ policies run, so a third party's store, ledger or policy is held to the same beh
   (:mod:`.sql_store`) what SQL stores add (raw rows, tampering, migrations);
 - :class:`LedgerContract` (:mod:`.ledger`): every ledger; :class:`SQLLedgerContract`
   (:mod:`.sql_ledger`) what SQL ledgers add;
-- :class:`PolicyContract` (:mod:`.policy`): every policy.
+- :class:`PolicyContract` (:mod:`.policy`): every policy;
+- :class:`AsyncEventStoreContract` and :class:`AsyncSQLStoreContract` (:mod:`.async_store`):
+  the store contracts again for an asynchronous store (``make_async_store``).
 
 Subclass one in a module pytest collects, name the class ``Test…`` and give it the fixtures
 its docstring lists (``make_store`` and ``store`` for a store; ``make_ledger`` for a ledger;
@@ -30,6 +32,7 @@ pytest.register_assert_rewrite(
     "fengqiao.testing.contracts._store_reads",
     "fengqiao.testing.contracts._store_repository",
     "fengqiao.testing.contracts._store_writes",
+    "fengqiao.testing.contracts.async_store",
     "fengqiao.testing.contracts.ledger",
     "fengqiao.testing.contracts.ledger_support",
     "fengqiao.testing.contracts.policy",
@@ -40,6 +43,11 @@ pytest.register_assert_rewrite(
     "fengqiao.testing.contracts.support",
 )
 
+from fengqiao.testing.contracts.async_store import (  # noqa: E402
+    AsyncEventStoreContract,
+    AsyncSQLStoreContract,
+    AsyncStoreFactory,
+)
 from fengqiao.testing.contracts.ledger import LedgerContract  # noqa: E402
 from fengqiao.testing.contracts.ledger_support import LedgerFactory  # noqa: E402
 from fengqiao.testing.contracts.policy import PolicyContract  # noqa: E402
@@ -50,6 +58,9 @@ from fengqiao.testing.contracts.store import EventStoreContract  # noqa: E402
 from fengqiao.testing.contracts.support import StoreFactory, Tamper, forge  # noqa: E402
 
 __all__ = [
+    "AsyncEventStoreContract",
+    "AsyncSQLStoreContract",
+    "AsyncStoreFactory",
     "EventStoreContract",
     "LedgerContract",
     "LedgerFactory",
