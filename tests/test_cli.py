@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -580,3 +583,253 @@ def test_the_license_file_is_the_mit_license_the_metadata_names() -> None:
     assert text.startswith("MIT License\n")
     assert 'THE SOFTWARE IS PROVIDED "AS IS"' in text
     assert 'license = "MIT"' in (root / "pyproject.toml").read_text(encoding="utf-8")
+
+
+READERS = [
+    ("report",),
+    ("replay", "--policy", "baseline"),
+    ("ledger", "follow", "--once"),
+    ("households", "report"),
+    ("db", "digest"),
+    ("db", "verify"),
+    ("db", "retry"),
+]
+
+
+@pytest.mark.parametrize("command", READERS, ids=" ".join)
+def test_a_command_that_reads_a_store_refuses_a_missing_path_and_creates_nothing(
+    runner: CliRunner, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    result = runner.invoke(app, [*command, "--db", "missing.db"])
+    assert isinstance(result.exception, fq.ValidationError), result.output
+    assert str(result.exception) == "db: missing.db is not a file"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_on_a_mistyped_path_exits_2_with_one_line_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "sim.db"
+    result = run_main("report", "--db", str(path), "--policy", "yongji-54333")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: db: {path} is not a file\n"
+    assert not path.exists()
+
+
+def test_simulate_refuses_an_unknown_policy_before_making_the_file(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["simulate", "yongji", "--policy", "nosuch", "--db", "sim.db"])
+    assert isinstance(result.exception, fq.ValidationError)
+    assert "unknown policy 'nosuch'" in str(result.exception)
+    assert list(tmp_path.iterdir()) == []
+
+
+def stored_streams(path: Path) -> int:
+    """How many streams the SQLite file holds as another process writes it (0 before its tables exist)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("SELECT count(*) FROM fengqiao_streams").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        conn.close()
+
+
+def test_an_interrupted_simulate_says_so_and_resume_finishes_it_as_an_uninterrupted_run(tmp_path: Path) -> None:
+    db = tmp_path / "sim.db"
+    args = [str(PYTHON), "-m", "fengqiao", "simulate", "yongji", "--scale", "0.5", "--workers", "1", "--db", str(db)]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+        while run.poll() is None and not (db.exists() and stored_streams(db)):
+            time.sleep(0.01)
+        run.send_signal(signal.SIGINT)  # Ctrl-C, once the first chunk is stored
+        _, stderr = run.communicate(timeout=60)
+    stored = stored_streams(db)
+    scenario = fq.simulation.yongji_2024().scaled(0.5)  # 530 disputes, stored 5 a transaction on one worker
+    assert 0 < stored < scenario.disputes
+    assert run.returncode == 130, stderr
+    assert stderr == (
+        f"interrupted after {stored} of {scenario.disputes} disputes, which stay in {db}: run the same command with"
+        " --resume to finish it, or with --replace to start over\n"
+    )
+    again = CliRunner().invoke(app, args[3:])
+    assert str(again.exception) == (
+        f"db: {db} already holds a simulation named yongji-2024-x0.5, interrupted after {stored} of"
+        f" {scenario.disputes} disputes; add --resume to finish it, or --replace to start it over"
+    )
+    resumed = CliRunner().invoke(app, [*args[3:], "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    with fq.storage.SQLiteEventStore(db) as store, fq.storage.SQLiteEventStore(tmp_path / "whole.db") as whole:
+        fq.simulation.simulate(scenario, store=whole)
+        assert store.verify().ok
+        assert store.digest().root == whole.digest().root
+
+
+def test_simulate_resume_refuses_a_store_simulated_under_another_policy(runner: CliRunner, simulated: Path) -> None:
+    args = ["simulate", "yongji", "--policy", "baseline", "--scale", "0.03", "--db", str(simulated), "--resume"]
+    result = runner.invoke(app, args)
+    assert isinstance(result.exception, fq.ValidationError)
+    assert "is not the one this simulation makes" in str(result.exception)
+    assert "cannot be resumed" in str(result.exception)
+
+
+def test_simulate_replace_starts_over_a_store_that_holds_the_simulation_alone(
+    runner: CliRunner, simulated: Path
+) -> None:
+    args = ["simulate", "yongji", "--policy", "baseline", "--scale", "0.03", "--db", str(simulated), "--replace"]
+    result = runner.invoke(app, args, env=WIDE)
+    assert result.exit_code == 0, result.output
+    with fq.storage.SQLiteEventStore(simulated) as store:
+        streams = list(store.streams())
+        assert len(streams) == 32
+        graded = [fq.replay(store.load(s)).grade_rule for s in streams]
+    assert all(rule is not None and rule.startswith("baseline.") for rule in graded)
+
+
+def test_simulate_replace_refuses_a_store_that_holds_other_streams(runner: CliRunner, station: Path) -> None:
+    before = station.read_bytes()
+    result = runner.invoke(app, ["simulate", "yongji", "--scale", "0.03", "--db", str(station), "--replace"])
+    assert isinstance(result.exception, fq.ValidationError)
+    assert "holds 2 other streams besides the simulation yongji-2024-x0.03" in str(result.exception)
+    assert station.read_bytes() == before
+
+
+def test_report_lists_the_dispatch_views_overdue_dispute_judged_at_the_same_moment(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    args = ["simulate", "yongji", "--policy", "huainan-two-clears", "--scale", "0.05", "--db", "hn.db"]
+    assert runner.invoke(app, [*args, "--workers", "1"]).exit_code == 0
+    result = runner.invoke(app, ["report", "--db", "hn.db", "--policy", "huainan-two-clears"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    view = next(n for n, line in enumerate(lines) if "09:00 dispatch view of 2024-12-30" in line)
+    assert lines[view + 4].split() == ["│", "station-005", "│", "1", "│", "1", "│", "0", "│", "1", "│", "1", "│"]
+    # Its one dispute, received on the 30th, had missed its same-day close at the meeting (it closed later).
+    assert "overdue at the dispatch of 2024-12-31 09:00: 6 (6 disputes)" in lines
+    assert any(
+        line.startswith("  yongji-2024-x0.05-000053  huainan.same-day-close  due 2024-12-31 00:00") for line in lines
+    )
+
+
+def test_report_cuts_the_overdue_list_at_ten_and_counts_the_rest_in_both_languages(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    args = ["simulate", "yongji", "--policy", "yongji-54333", "--scale", "0.3", "--db", "y.db", "--workers", "1"]
+    assert runner.invoke(app, args).exit_code == 0
+    en = runner.invoke(app, ["report", "--db", "y.db", "--policy", "yongji-54333"], env=WIDE).output.splitlines()
+    start = en.index("overdue at the end of 2024-12-30: 13 (13 disputes)")
+    assert [line.split()[1] for line in en[start + 1 : start + 11]] == ["yongji.refer.result-due"] * 10
+    assert en[start + 11] == "  … and 3 more"
+    zh = runner.invoke(app, ["report", "--db", "y.db", "--policy", "yongji-54333", "--lang", "zh"], env=WIDE)
+    lines = zh.output.splitlines()
+    start = lines.index("2024-12-30 日终逾期：13 项（13 件纠纷）")
+    assert lines[start + 1].endswith("2024-02-09 00:00 到期  移交司法所后30日内须反馈处理结果（跟踪督办）")
+    assert lines[start + 11] == "  ……另有 3 项"
+
+
+def says(output: str, present: Sequence[str], absent: Sequence[str] = ()) -> None:
+    """``output`` holds every text of ``present`` and none of ``absent``."""
+    assert [text for text in present if text not in output] == [], output
+    assert [text for text in absent if text in output] == [], output
+
+
+def test_policies_lists_grades_headers_and_descriptions_in_chinese(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["policies", "--lang", "zh"], env={"COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    zh = ["名称", "适用", "等级", "简介", "红色、黄色、蓝色", "淮阳“十类重大纠纷”红黄蓝分级。", "西歧乡家庭风险工作"]
+    says(result.output, zh, ["what it is", "grades", "disputes", "Huaiyang's"])
+
+
+def test_policies_renders_a_policys_docstring_without_rest_or_raw_sections(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["policies", "huainan-two-clears"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Settings (constructor arguments):" in lines
+    assert (
+        "  • handling_window — 警情清零 — how long after its first alert a dispute may stay discovered (24 hours)."
+        in lines
+    )
+    says(result.output, [], ["``", ":class:", ":func:", "Args:"])
+
+
+def test_policies_describes_a_policy_in_chinese(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["policies", "huaiyang-ten-categories", "--lang", "zh"], env={"COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:2] == ["huaiyang-ten-categories  等级：红色、黄色、蓝色", "淮阳“十类重大纠纷”红黄蓝分级。"]
+    zh = ["分级：huaiyang.grading（首条命中）", "规则", "条件", "│ 红色 "]
+    says(result.output, zh, ["Settings", "grading:", "first match", "│ red "])
+
+
+def test_simulate_and_replay_print_states_triggers_and_headers_in_chinese(runner: CliRunner, tmp_path: Path) -> None:
+    args = ["simulate", "yongji", "--policy", "yongji-54333", "--scale", "0.03", "--db", "z.db", "--lang", "zh"]
+    simulated = runner.invoke(app, args, env=WIDE)
+    assert simulated.exit_code == 0, simulated.output
+    zh = ["最终状态", "件数", "占比", "│ 已销号 ", "化解率（yongji-54333）：", "已存入 z.db："]
+    says(simulated.output, zh, ["closed", "disputes"])
+    replayed = runner.invoke(app, ["replay", "--db", "z.db", "--policy", "huaiyang-ten-categories", "--lang", "zh"])
+    assert replayed.exit_code == 0, replayed.output
+    zh = ["32 件纠纷", "重新判定", "操作", "实际", "│ 启动调解 ", "│ 已执行 ", "│ 被拒绝 "]
+    says(replayed.output, zh, ["mediate", "allowed", "refused"])
+
+
+def test_report_prints_grades_and_the_dispatch_views_headers_in_chinese(runner: CliRunner, tmp_path: Path) -> None:
+    args = ["simulate", "yongji", "--policy", "huainan-two-clears", "--scale", "0.03", "--db", "hn.db"]
+    assert runner.invoke(app, args).exit_code == 0
+    result = runner.invoke(app, ["report", "--db", "hn.db", "--policy", "huainan-two-clears", "--lang", "zh"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("等级：一般 ") and "、重点 " in line for line in result.output.splitlines())
+    zh = ["32 件纠纷", "警情调度（次日 09:00）", "派出所", "接警", "按时进入处置", "当日销号", "结转", "逾期", "合计"]
+    says(result.output, zh, ["general", "received", "total", "disputes"])
+
+
+def test_demo_prints_the_grade_in_chinese(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["demo", "--lang", "zh"], env=WIDE)
+    assert "研判分级 → 研判分级 · 低 (baseline.low.no-risk)" in result.output
+
+
+def test_policy_options_show_the_registered_names_as_choices(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["simulate", "--help"], env={"COLUMNS": "400"})
+    assert "[" + "|".join(fq.policies.names()) + "]" in result.output
+    households = runner.invoke(app, ["households", "report", "--help"], env={"COLUMNS": "400"})
+    assert "[household-base|xiqi-family-risk]" in households.output
+
+
+def test_a_mistyped_policy_is_refused_in_one_line_that_lists_the_choices(tmp_path: Path) -> None:
+    result = run_main("report", "--policy", "yongji", "--db", str(tmp_path / "nope.db"))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: policy: unknown policy 'yongji' (did you mean 'yongji-54333'?); known policies: "
+        + ", ".join(fq.policies.names())
+        + "\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "offered"),
+    [
+        ("fengqiao simulate --policy yon", ["yongji-54333"]),
+        ("fengqiao report --policy hua", ["huainan-two-clears", "huaiyang-ten-categories"]),
+        ("fengqiao households simulate --policy x", ["xiqi-family-risk"]),
+    ],
+)
+def test_shell_completion_offers_the_registered_policy_names(runner: CliRunner, words: str, offered: list[str]) -> None:
+    env = {"_FENGQIAO_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
+    result = runner.invoke(app, [], env=env, prog_name="fengqiao")
+    assert result.output.split() == offered
+
+
+def test_report_refuses_a_policy_that_did_not_grade_the_stored_disputes(simulated: Path) -> None:
+    result = run_main("report", "--db", str(simulated), "--policy", "baseline")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(
+        f"error: policy: the disputes in {simulated} were graded under another policy than baseline"
+        " (by the rule 'yongji."
+    )
+    assert "add --what-if" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_report_with_what_if_judges_them_under_the_policy_and_says_so(runner: CliRunner, simulated: Path) -> None:
+    result = runner.invoke(app, ["report", "--db", str(simulated), "--policy", "baseline", "--what-if"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith("what-if: judged under baseline; the grades are the recorded ones (given by yongji.")
+    under_its_own = runner.invoke(app, ["report", "--db", str(simulated), "--policy", "yongji-54333"], env=WIDE)
+    assert "what-if" not in under_its_own.output

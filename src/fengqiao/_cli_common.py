@@ -7,15 +7,32 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-__all__ = ["CORES", "LangOption", "Language", "console", "errors"]
+from fengqiao.errors import ValidationError
+from fengqiao.policies import registry
+
+__all__ = [
+    "CORES",
+    "SHOWN",
+    "LangOption",
+    "Language",
+    "console",
+    "errors",
+    "existing_file",
+    "more",
+    "policy_option",
+]
 
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 """The cores this process may run on: how many workers a simulation uses by default."""
+
+SHOWN = 10
+"""How many lines a report lists of a long list (overdue deadlines); :func:`more` counts the rest."""
 
 console = Console()
 errors = Console(stderr=True)
@@ -29,3 +46,56 @@ class Language(StrEnum):
 
 
 LangOption = Annotated[Language, typer.Option("--lang", help="Language of labels and messages.")]
+
+
+def existing_file(db: Path) -> Path:
+    """``db``, if it is a file: a command that reads a store refuses a missing or mistyped path and creates nothing.
+
+    Raises:
+        ValidationError: ``db`` is not a file (the message names it).
+    """
+    if not db.is_file():
+        raise ValidationError(f"{db} is not a file", "db")
+    return db
+
+
+def more(rest: int, lang: str) -> str:
+    """The line under a list cut short: ``  … and 29 more`` (``  ……另有 29 项``)."""
+    return f"  ……另有 {rest} 项" if lang == "zh" else f"  … and {rest} more"
+
+
+class _Policies:
+    """The registered policies an option takes: its choices, its check and its shell completion."""
+
+    def __init__(self, kinds: tuple[str, ...]) -> None:
+        self.kinds = kinds
+
+    def names(self) -> tuple[str, ...]:
+        """Dispute policies, household policies, or both (entry points included)."""
+        found = registry.names() if "disputes" in self.kinds else ()
+        return found + (registry.household_names() if "households" in self.kinds else ())
+
+    def check(self, value: str) -> str:
+        """``value`` if it names one; else the registry's one-line refusal, listing the known names.
+
+        Raises:
+            ValidationError: no policy of this option's kinds has that name.
+        """
+        if value not in self.names():
+            registry.get(value) if "disputes" in self.kinds else registry.get_household(value)
+        return value
+
+    def complete(self, incomplete: str) -> list[str]:
+        """The names that start with what was typed, for shell completion."""
+        return [name for name in self.names() if name.startswith(incomplete)]
+
+
+def policy_option(help: str, *, kinds: tuple[str, ...] = ("disputes",)) -> Any:
+    """A ``typer.Option`` naming a registered policy: its choices in ``--help``, checked, completed by the shell."""
+    policies = _Policies(kinds)
+    return typer.Option(
+        callback=policies.check,
+        autocompletion=policies.complete,
+        metavar="[" + "|".join(policies.names()) + "]",
+        help=help,
+    )

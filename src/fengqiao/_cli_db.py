@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from fengqiao import _cli_quarantine as quarantine
-from fengqiao._cli_common import LangOption, Language, console
+from fengqiao._cli_common import LangOption, Language, console, existing_file, policy_option
 from fengqiao.errors import ValidationError
 from fengqiao.ledger import SQLiteLedger
 from fengqiao.ledger._sql import SQLLedger
@@ -55,10 +55,7 @@ def _existing_store(db: Path | None, dsn: str | None) -> EventStore:
         from fengqiao.storage import PostgresEventStore
 
         return PostgresEventStore(dsn, upgrade=False)
-    db = db or Path("fengqiao.db")
-    if not db.is_file():
-        raise ValidationError(f"{db} is not a file", "db")
-    return SQLiteEventStore(db, upgrade=False)
+    return SQLiteEventStore(existing_file(db or Path("fengqiao.db")), upgrade=False)
 
 
 @db_app.command("digest")
@@ -123,7 +120,7 @@ def db_verify(
 def db_retry(
     db: DbOption = None,
     dsn: DsnOption = None,
-    policy: Annotated[str, typer.Option(help="The policy the disputes were handled under.")] = "baseline",
+    policy: Annotated[str, policy_option("The policy the disputes were handled under.")] = "baseline",
     lang: LangOption = Language.en,
 ) -> None:
     """Project the ledger's quarantined disputes again, once their cause is fixed; exit 1 if any stays quarantined.
@@ -153,10 +150,7 @@ def existing_ledger(db: Path | None, dsn: str | None, policy: str, **options: An
         from fengqiao.ledger.postgres import PostgresLedger
 
         return PostgresLedger(dsn, policy=policy, **options)
-    db = db or Path("fengqiao.db")
-    if not db.is_file():
-        raise ValidationError(f"{db} is not a file", "db")
-    return SQLiteLedger(db, policy=policy, **options)
+    return SQLiteLedger(existing_file(db or Path("fengqiao.db")), policy=policy, **options)
 
 
 def _anchor(path: Path) -> Anchor:

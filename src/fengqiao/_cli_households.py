@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from fengqiao._cli_common import LangOption, Language, console
+from fengqiao._cli_common import SHOWN, LangOption, Language, console, existing_file, more, policy_option
 from fengqiao.domain._quote import quote
 from fengqiao.domain.household import RiskClass, WorkKind
 from fengqiao.domain.vocabulary import Lang
@@ -40,9 +40,6 @@ households_app = typer.Typer(
     help="Households (家庭): Xiqi's family-risk work — simulate a year into a store, report on its households.",
     no_args_is_help=True,
 )
-
-SHOWN = 10
-"""Overdue deadlines listed by ``households report``; the rest are counted."""
 
 _WORDS: Mapping[str, tuple[str, str]] = {
     "screened": ("摸排户数", "households screened"),
@@ -89,7 +86,7 @@ def _label(key: str, lang: Lang) -> str:
 
 @households_app.command("simulate")
 def households_simulate(
-    policy: Annotated[str, typer.Option(help="Household policy name.")] = "xiqi-family-risk",
+    policy: Annotated[str, policy_option("Household policy name.", kinds=("households",))] = "xiqi-family-risk",
     db: Annotated[Path, typer.Option(help="SQLite file to keep the households' histories in.")] = Path("fengqiao.db"),
     seed: Annotated[int | None, typer.Option(help="Random seed (the preset's own, 2024, by default).")] = None,
     scale: Annotated[float, typer.Option(help="Multiply the preset's households, watched and classed by this.")] = 1.0,
@@ -147,9 +144,10 @@ def _print_simulated(result: HouseholdSimulationResult, code: Lang, scale: float
 
 @households_app.command("report")
 def households_report(
-    policy: Annotated[str, typer.Option(help="The household policy the households were handled under.")] = (
-        "xiqi-family-risk"
-    ),
+    policy: Annotated[
+        str,
+        policy_option("The household policy the households were handled under.", kinds=("households",)),
+    ] = "xiqi-family-risk",
     db: Annotated[Path, typer.Option(help="SQLite file of the store (it must exist).")] = Path("fengqiao.db"),
     at: Annotated[
         str | None,
@@ -165,8 +163,7 @@ def households_report(
     code: Lang = lang.value
     day = _day(at) if at is not None else datetime.now(CHINA_TZ).date()
     end_of_day = datetime.combine(day + timedelta(days=1), time(), CHINA_TZ)
-    if not db.is_file():
-        raise ValidationError(f"{db} is not a file", "db")
+    existing_file(db)
     rhythms = getattr(get_household(policy), "rhythms", None)  # an unknown name is refused before the file is touched
     with open_ledger(db, household_policy=policy) as ledger:
         report = household_report(ledger, policy, at=end_of_day)
@@ -234,8 +231,7 @@ def _print_overdue(report: HouseholdReport, day: date, code: Lang) -> None:
         text = f"  {row.household_id}  {row.village}  {row.code}  {when}  {row.message(code)}"
         console.print(escape(text), soft_wrap=True)
     if len(rows) > SHOWN:
-        rest = len(rows) - SHOWN
-        console.print(f"  … and {rest} more" if code == "en" else f"  ……另有 {rest} 项")
+        console.print(more(len(rows) - SHOWN, code))
 
 
 def _day(text: str) -> date:

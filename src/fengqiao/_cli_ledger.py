@@ -23,7 +23,7 @@ from rich.live import Live
 from rich.text import Text
 
 from fengqiao import _cli_quarantine as quarantine
-from fengqiao._cli_common import LangOption, Language, console
+from fengqiao._cli_common import LangOption, Language, console, policy_option
 from fengqiao._cli_db import DbOption, DsnOption, existing_ledger
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.ledger import Follower, FollowerStatus
@@ -42,9 +42,10 @@ _WINDOW = 10.0
 def ledger_follow(
     db: DbOption = None,
     dsn: DsnOption = None,
-    policy: Annotated[str, typer.Option(help="The policy the disputes are handled under.")] = "baseline",
+    policy: Annotated[str, policy_option("The policy the disputes are handled under.")] = "baseline",
     household_policy: Annotated[
-        str, typer.Option(help="The household policy the households are handled under.")
+        str,
+        policy_option("The household policy the households are handled under.", kinds=("households",)),
     ] = "household-base",
     once: Annotated[bool, typer.Option("--once", help="Catch up, print where the ledger stands, and exit.")] = False,
     batch: Annotated[int, typer.Option(help="The most events applied in one transaction.")] = 500,

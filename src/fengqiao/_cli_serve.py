@@ -10,14 +10,15 @@ from typing import Annotated
 
 import typer
 
-from fengqiao.errors import ValidationError
+from fengqiao._cli_common import policy_option
+from fengqiao._extras import extra_error
 
 __all__ = ["serve"]
 
 
 def serve(
     dsn: Annotated[str, typer.Option(envvar="FENGQIAO_DSN", help="PostgreSQL DSN of the store (or FENGQIAO_DSN).")],
-    policy: Annotated[str, typer.Option(help="The policy every command is decided under.")] = "baseline",
+    policy: Annotated[str, policy_option("The policy every command is decided under.")] = "baseline",
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
     interval: Annotated[
@@ -35,6 +36,6 @@ def serve(
 
         from fengqiao.service import create_app
     except ModuleNotFoundError as exc:
-        raise ValidationError(f"fengqiao serve needs {exc.name}: pip install 'fengqiao[service]'", "serve") from None
+        raise extra_error("fengqiao serve", exc) from exc
     app = create_app(dsn, policy=policy, interval=interval)
     uvicorn.run(app, host=host, port=port, log_level="info")

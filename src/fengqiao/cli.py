@@ -8,41 +8,39 @@ User mistakes end in one clear line on stderr and exit code 2, never a traceback
 
 from __future__ import annotations
 
-import inspect
-import shlex
+import signal
+import threading
 from collections import Counter
-from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import attrs
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from fengqiao import __version__, simulation
-from fengqiao import _cli_quarantine as quarantine
-from fengqiao._cli_common import CORES, LangOption, Language, console, errors
+from fengqiao._cli_common import CORES, LangOption, Language, console, errors, existing_file, policy_option
 from fengqiao._cli_db import db_app
 from fengqiao._cli_figures import figures
-from fengqiao._cli_households import households_app, print_household_section
+from fengqiao._cli_households import households_app
 from fengqiao._cli_ledger import ledger_app
+from fengqiao._cli_report import report
 from fengqiao._cli_serve import serve
+from fengqiao._cli_text import decision_label, grade_label, grades_text, policy_summary, render_docstring
+from fengqiao._extras import EXTRAS
 from fengqiao.demo import garage_entrance
-from fengqiao.domain._quote import quote
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import FengqiaoError, ValidationError
 from fengqiao.households import HouseholdWorkflow
-from fengqiao.ledger import LedgerProblem, open_ledger, what_if
+from fengqiao.ledger import what_if
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.states import State
 from fengqiao.policies import registry
-from fengqiao.policies.base import CHINA_TZ
-from fengqiao.policies.reports import reports_of
 from fengqiao.storage import SQLiteEventStore
 from fengqiao.workflow import Workflow
 
@@ -51,7 +49,6 @@ __all__ = ["app", "main"]
 app = typer.Typer(
     help="fengqiao: grassroots dispute mediation (枫桥经验) as an auditable state machine.",
     no_args_is_help=True,
-    add_completion=False,
 )
 
 
@@ -83,7 +80,7 @@ def _describe(event: Event, d: Dispute, wf: Workflow, lang: Lang) -> str:
     if event.trigger == "discover":
         return state
     label = wf.graph.label(event.trigger, lang)
-    extra = f" · {d.grade} ({d.grade_rule})" if event.type in ("graded", "regraded") else ""
+    extra = f" · {grade_label(d.grade or '', lang)} ({d.grade_rule})" if event.type in ("graded", "regraded") else ""
     return f"{label} → {state}{extra}"
 
 
@@ -137,50 +134,56 @@ def policies(
 ) -> None:
     """List the available policies, or describe one: grades, added states, grading rules."""
     code: Lang = lang.value
+    zh = code == "zh"
     if name is None:
-        table = Table(title="fengqiao policies")
-        table.add_column("name")
-        table.add_column("for")
-        table.add_column("grades")
-        table.add_column("what it is")
+        table = Table(title="fengqiao 规则" if zh else "fengqiao policies")
+        for header in ("名称", "适用", "等级", "简介") if zh else ("name", "for", "grades", "what it is"):
+            table.add_column(header)
         for each in registry.names():
             policy = registry.get(each)
-            first = inspect.cleandoc(type(policy).__doc__ or "").partition("\n")[0]
-            table.add_row(each, "disputes", ", ".join(policy.grades), escape(first))
+            summary = policy_summary(each, type(policy).__doc__, code)
+            table.add_row(each, "纠纷" if zh else "disputes", grades_text(policy.grades, code), escape(summary))
         for each in registry.household_names():
-            household_policy = registry.get_household(each)
-            first = inspect.cleandoc(type(household_policy).__doc__ or "").partition("\n")[0]
-            table.add_row(each, "households", "I, II, III", escape(first))
+            summary = policy_summary(each, type(registry.get_household(each)).__doc__, code)
+            table.add_row(each, "家庭" if zh else "households", "I, II, III", escape(summary))
         console.print(table)
         return
     if name in registry.household_names():
         households = HouseholdWorkflow(name)
-        console.print(f"[bold]{name}[/bold]  (households)")
-        console.print(escape(inspect.cleandoc(type(households.policy).__doc__ or "")))
+        console.print(f"[bold]{name}[/bold]  ({'家庭' if zh else 'households'})")
+        _print_description(name, type(households.policy).__doc__, code)
         return
     wf = Workflow(name)
     policy = wf.policy
-    console.print(f"[bold]{name}[/bold]  grades: {', '.join(policy.grades)}")
-    doc = inspect.cleandoc(type(policy).__doc__ or "")
-    if doc:
-        console.print(escape(doc))
+    console.print(f"[bold]{name}[/bold]  {'等级：' if zh else 'grades: '}{grades_text(policy.grades, code)}")
+    _print_description(name, type(policy).__doc__, code)
     added = [s for s in wf.graph.states if not isinstance(s, State)]
     if added:
-        console.print("added states: " + ", ".join(f"{s} ({wf.graph.label(s, code)})" for s in added))
+        states = ("、" if zh else ", ").join(f"{s} ({wf.graph.label(s, code)})" for s in added)
+        console.print(("新增状态：" if zh else "added states: ") + states)
     table_ = getattr(policy, "grading_table", None)
     if table_ is not None:
-        rules = Table(title=f"grading: {table_.name} ({table_.hit_policy.value} match)")
-        rules.add_column("rule")
-        rules.add_column("grade")
-        rules.add_column("when")
+        match = table_.hit_policy.label(code)
+        rules = Table(title=f"分级：{table_.name}（{match}）" if zh else f"grading: {table_.name} ({match})")
+        for header in ("规则", "等级", "条件") if zh else ("rule", "grade", "when"):
+            rules.add_column(header)
         for rule in table_.rules:
-            rules.add_row(rule.id, rule.grade, escape(rule.when.describe()))
+            rules.add_row(rule.id, grade_label(rule.grade, code), escape(rule.when.describe()))
         console.print(rules)
+
+
+def _print_description(name: str, doc: str | None, lang: Lang) -> None:
+    """A policy's description: in Chinese its one line; in English its docstring, rendered for a terminal."""
+    text = policy_summary(name, doc, lang) if lang == "zh" else render_docstring(doc, lang)
+    if text:
+        console.print(escape(text), soft_wrap=True, highlight=False)
 
 
 @app.command()
 def diagram(
-    policy: Annotated[str, typer.Option(help="Policy name.")] = "baseline",
+    policy: Annotated[
+        str, policy_option("A dispute or household policy.", kinds=("disputes", "households"))
+    ] = "baseline",
     lang: LangOption = Language.en,
     format: Annotated[Format, typer.Option("--format", help="mermaid or Graphviz dot.")] = Format.mermaid,
 ) -> None:
@@ -217,163 +220,186 @@ _SCENARIOS = {
 @app.command()
 def simulate(
     scenario: Annotated[ScenarioName, typer.Argument(help="A calibrated scenario.")] = ScenarioName.yongji,
-    policy: Annotated[str, typer.Option(help="Policy name.")] = "baseline",
+    policy: Annotated[str, policy_option("The policy to handle the disputes under.")] = "baseline",
     db: Annotated[Path, typer.Option(help="SQLite file to keep the simulated histories in.")] = Path("fengqiao.db"),
     scale: Annotated[float, typer.Option(help="Multiply the scenario's number of disputes by this.")] = 1.0,
     seed: Annotated[int | None, typer.Option(help="Random seed (the scenario's own by default).")] = None,
     workers: Annotated[
         int, typer.Option(min=1, help="Processes that handle disputes (the same result for any number).")
     ] = CORES,
+    lang: LangOption = Language.en,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish an interrupted run of the same simulation in --db.")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Delete --db first, if it holds this simulation and nothing else.")
+    ] = False,
 ) -> None:
-    """Simulate a calibrated year of disputes under a policy, into the SQLite store."""
+    """Simulate a calibrated year of disputes under a policy, into the SQLite store.
+
+    Each thousand disputes are stored in one transaction, so a run interrupted (Ctrl-C, or
+    killed) leaves whole chunks behind: ``--resume`` makes the same run again and stores only
+    what is missing, ending with the store an uninterrupted run leaves; ``--replace`` starts over.
+    """
     if not scale > 0:
         raise ValidationError(f"scale must be more than 0, got {scale}", "scale")
+    if resume and replace:
+        raise ValidationError("give either --resume or --replace, not both", "resume")
+    registry.get(policy)  # an unknown name is refused before the file is made
     chosen = _SCENARIOS[scenario]()
     chosen = chosen.scaled(scale) if scale != 1.0 else chosen
     chosen = chosen.with_seed(seed) if seed is not None else chosen
+    if replace:
+        _remove_simulation(db, chosen.name)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with SQLiteEventStore(db) as store, Progress(*columns, console=console, transient=True) as bar:
-        if any(stream.startswith(f"{chosen.name}-") for stream in store.streams()):
-            raise ValidationError(
-                f"{db} already holds a simulation named {chosen.name}; give another --db, or another --scale",
-                "db",
-            )
+        stored = _stored(store, chosen.name)
+        if stored and not resume:
+            raise ValidationError(_held(db, chosen.name, stored, chosen.disputes), "db")
         task = bar.add_task(f"{chosen.name} under {policy}", total=None)
-        result = simulation.simulate(
-            chosen,
-            policy,
-            store=store,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            workers=workers,
-        )
-    table = Table(title=f"{result.scenario} · {result.policy} · seed {result.seed} · {result.total} disputes")
-    table.add_column("final state")
-    table.add_column("disputes", justify="right")
-    table.add_column("share", justify="right")
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+            if stop.is_set():  # between two chunks: the run stops cleanly, its workers with it
+                raise KeyboardInterrupt
+
+        try:
+            with _stopped_between_chunks() as stop:
+                result = simulation.simulate(
+                    chosen, policy, store=store, progress=progress, workers=workers, resume=resume
+                )
+        except KeyboardInterrupt:
+            stored = _stored(store, chosen.name)
+            errors.print(
+                f"interrupted after {stored} of {chosen.disputes} disputes, which stay in {escape(str(db))}:"
+                " run the same command with --resume to finish it, or with --replace to start over",
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None
+    _print_simulated(result, db, lang.value)
+
+
+def _print_simulated(result: simulation.SimulationResult, db: Path, code: Lang) -> None:
+    """The final states of a simulation, its resolution rate and the refusals met, in ``code``."""
+    zh = code == "zh"
+    graph = Workflow(result.policy).graph
+    total = f"种子 {result.seed} · {result.total} 件纠纷" if zh else f"seed {result.seed} · {result.total} disputes"
+    table = Table(title=escape(f"{result.scenario} · {result.policy} · {total}"))
+    for header in ("最终状态", "件数", "占比") if zh else ("final state", "disputes", "share"):
+        table.add_column(header, justify="left" if header in ("最终状态", "final state") else "right")
     for state, n in sorted(result.states.items(), key=lambda kv: -kv[1]):
-        table.add_row(state, str(n), f"{n / result.total:.1%}")
+        table.add_row(graph.label(graph.state(state), code), str(n), f"{n / result.total:.1%}")
     console.print(table)
+    rate, where = f"{result.resolution_rate:.2%}", escape(str(db))
     console.print(
-        f"resolution rate ({result.policy}): {result.resolution_rate:.2%}; events stored in {db}: {result.events}"
+        f"化解率（{result.policy}）：{rate}；已存入 {where}：{result.events} 个事件"
+        if zh
+        else f"resolution rate ({result.policy}): {rate}; events stored in {where}: {result.events}"
     )
     if result.refusals:
         top = sorted(result.refusals.items(), key=lambda kv: -kv[1])[:5]
-        console.print("refusals the officers met: " + ", ".join(f"{code} ×{n}" for code, n in top))
+        met = ("、" if zh else ", ").join(f"{refusal} ×{n}" for refusal, n in top)
+        console.print(("处置中遇到的拒绝：" if zh else "refusals the officers met: ") + met)
 
 
-@app.command()
-def report(
-    policy: Annotated[str, typer.Option(help="The policy the disputes were handled under.")] = "baseline",
-    db: Annotated[Path, typer.Option(help="SQLite file of the store.")] = Path("fengqiao.db"),
-    day: Annotated[
-        str | None, typer.Option(help="Day of the dispatch view, YYYY-MM-DD (the latest by default).")
-    ] = None,
-    station: Annotated[str | None, typer.Option(help="Only this station.")] = None,
-    household_policy: Annotated[
-        str, typer.Option(help="The household policy the households were handled under.")
-    ] = "xiqi-family-risk",
-    lang: LangOption = Language.en,
-) -> None:
-    """The ledger (台账): disputes by state and grade, overdue deadlines, the daily dispatch view.
+@contextmanager
+def _stopped_between_chunks() -> Iterator[threading.Event]:
+    """An event that Ctrl-C (or ``SIGTERM``) sets, for ``simulate`` to stop at the next chunk's end.
 
-    When the store holds households, a short section counts them (screened, watched, by class,
-    not classed) and their overdue deadlines. Events the ledger could not project (quarantined)
-    are listed last, with how to retry them.
+    Interrupted anywhere else, the process pool could be left half shut down and hang the
+    process's exit. A second Ctrl-C interrupts at once.
     """
-    code: Lang = lang.value
-    with open_ledger(db, policy=policy, household_policy=household_policy) as ledger:
-        rows = ledger.disputes(station=station)
-        problems = ledger.problems()
-        if not rows:
-            console.print(f"{db}: no disputes" + (f" at {station}" if station else ""))
-            print_household_section(ledger, _day(day) if day else datetime.now(CHINA_TZ).date(), code)
-            _print_quarantine(problems, code, db, policy)
-            return
-        when = _day(day) if day else max(r.received_at for r in rows).astimezone(CHINA_TZ).date()
-        end_of_day = datetime.combine(when + timedelta(days=1), time(), CHINA_TZ)
-        wf = Workflow(policy)
-        by_state = Counter(str(r.state) for r in rows)
-        by_grade = Counter(r.grade or "—" for r in rows)
-        table = Table(title=f"{db} · {policy} · {len(rows)} disputes" + (f" · {station}" if station else ""))
-        table.add_column("state" if code == "en" else "状态")
-        table.add_column("disputes" if code == "en" else "件数", justify="right")
-        for state, n in by_state.most_common():
-            table.add_row(wf.graph.label(wf.graph.state(state), code), str(n))
-        console.print(table)
-        console.print(
-            ("grades: " if code == "en" else "等级：") + ", ".join(f"{g} {n}" for g, n in by_grade.most_common())
-        )
-        overdue = ledger.overdue(end_of_day, station=station)
-        heading = f"overdue at the end of {when}" if code == "en" else f"{when} 日终逾期"
-        console.print(f"[bold]{heading}:[/bold] {len(overdue)}")
-        for row in overdue[:10]:
-            text = row.en if code == "en" else row.zh
-            console.print(
-                f"  {row.dispute_id}  {row.code}  due {row.due.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}  {escape(text)}"
-            )
-        dispatch = reports_of(ledger.book.policy(policy)).get("dispatch")  # the policy's daily view, if any
-        if dispatch is not None:
-            _print_daily_view(dispatch(ledger, when, station=station), when, code)
-        print_household_section(ledger, when, code)
-        _print_quarantine(problems, code, db, policy)
-
-
-def _print_daily_view(view: Any, when: date, code: Lang) -> None:
-    """A policy's ``"dispatch"`` report: a line per station and the total, its fields as columns."""
-    lines = (*view.rows, view.total)
-    names = [f.name for f in attrs.fields(type(view.total))]
-    table = Table(title=f"09:00 dispatch view of {when}" if code == "en" else f"{when} 警情调度")
-    for name in names:
-        table.add_column(name.replace("_", " "), justify="left" if name == "station" else "right")
-    for line in lines:
-        table.add_row(*(str(getattr(line, name)) or "total" for name in names))
-    console.print(table)
-
-
-def _print_quarantine(problems: Sequence[LedgerProblem], code: Lang, db: Path, policy: str) -> None:
-    """The report's last section: the quarantined events, if any, and the command that retries them."""
-    if not problems:
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
         return
-    command = f"fengqiao db retry --db {shlex.quote(str(db))}"
-    command += f" --policy {shlex.quote(policy)}" if policy != "baseline" else ""
-    for n, line in enumerate(quarantine.section(problems, code, command)):
-        # Stored text, printed as it is: no markup or emoji codes read into it, one line each.
-        style = "bold yellow" if n == 0 else None
-        console.print(line, style=style, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
+    def first(signum: int, frame: object) -> None:
+        stop.set()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
-def _day(text: str) -> date:
+    previous = {sig: signal.signal(sig, first) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"{quote(text)} is not a day; write it as YYYY-MM-DD", "day") from None
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stored(store: SQLiteEventStore, name: str) -> int:
+    """How many disputes of the simulation ``name`` ``store`` holds."""
+    return sum(1 for stream in store.streams() if stream.startswith(f"{name}-"))
+
+
+def _held(db: Path, name: str, stored: int, total: int) -> str:
+    """Why ``simulate`` refuses a store that holds ``stored`` of the ``total`` disputes of the simulation ``name``."""
+    if stored < total:
+        return (
+            f"{db} already holds a simulation named {name}, interrupted after {stored} of {total} disputes;"
+            " add --resume to finish it, or --replace to start it over"
+        )
+    return (
+        f"{db} already holds a simulation named {name}; give another --db or --scale, or add --replace to run it again"
+    )
+
+
+def _remove_simulation(db: Path, name: str) -> None:
+    """Delete ``db`` (and its WAL files) for ``simulate --replace``: only if it holds the simulation ``name`` alone."""
+    if not db.exists():
+        return
+    with SQLiteEventStore(db, upgrade=False) as store:
+        others = sum(1 for stream in store.streams() if not stream.startswith(f"{name}-"))
+    if others:
+        raise ValidationError(
+            f"{db} holds {others} other stream{'s' * (others != 1)} besides the simulation {name};"
+            " --replace deletes a file only when it holds that simulation alone: give another --db",
+            "db",
+        )
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
 
 
 @app.command()
 def replay(
-    policy: Annotated[str, typer.Option(help="The other policy to re-decide every stored history under.")],
+    policy: Annotated[str, policy_option("The other policy to re-decide every stored history under.")],
     db: Annotated[Path, typer.Option(help="SQLite file of the store.")] = Path("fengqiao.db"),
     show: Annotated[int, typer.Option(help="How many differences to list.")] = 10,
+    lang: LangOption = Language.en,
 ) -> None:
     """What if these disputes had been handled under another policy? List where it would differ."""
-    with SQLiteEventStore(db) as store:
+    code: Lang = lang.value
+    zh = code == "zh"
+    with SQLiteEventStore(existing_file(db)) as store:
         result = what_if(store, policy)
     kinds = Counter(str(v.kind) for v in result.divergences)
-    console.print(
-        f"{result.disputes} disputes, {result.events} events re-decided under {result.policy}: "
-        f"{len(result.diverged)} would have gone differently"
-        + (" (" + ", ".join(f"{k} {n}" for k, n in kinds.most_common()) + ")" if kinds else "")
-    )
+    counts = ("、" if zh else ", ").join(f"{decision_label(k, code)} {n}" for k, n in kinds.most_common())
+    if zh:
+        line = f"{result.disputes} 件纠纷、{result.events} 个事件按 {result.policy} 重新判定："
+        line += f"{len(result.diverged)} 件会不同" + (f"（{counts}）" if kinds else "")
+    else:
+        line = f"{result.disputes} disputes, {result.events} events re-decided under {result.policy}: "
+        line += f"{len(result.diverged)} would have gone differently" + (f" ({counts})" if kinds else "")
+    console.print(escape(line))
+    graph = Workflow(result.policy).graph
     table = Table()
-    for column in ("dispute", "event", "trigger", "what happened", f"under {result.policy}"):
-        table.add_column(column)
+    headers = (
+        ("纠纷", "事件", "操作", "实际", f"按 {result.policy}")
+        if zh
+        else ("dispute", "event", "trigger", "what happened", f"under {result.policy}")
+    )
+    for column in headers:
+        table.add_column(escape(column))
     for v in result.divergences[:show]:
-        table.add_row(v.dispute_id, str(v.index), v.trigger, escape(v.recorded), escape(v.other))
+        trigger = graph.label(graph.kind.trigger(v.trigger), code)
+        recorded, other = decision_label(v.recorded, code), decision_label(v.other, code)
+        table.add_row(v.dispute_id, str(v.index), trigger, escape(recorded), escape(other))
     if result.divergences:
         console.print(table)
 
 
 app.command()(figures)
+app.command()(report)
 app.command()(serve)
 app.add_typer(db_app, name="db")
 app.add_typer(households_app, name="households")
@@ -381,10 +407,12 @@ app.add_typer(ledger_app, name="ledger")
 
 
 def main() -> None:
-    """Entry point: run the CLI, turning fengqiao errors into one line and exit code 2."""
+    """Entry point: run the CLI, turning fengqiao errors (and a missing extra) into one line and exit code 2."""
     try:
         app(standalone_mode=True)
-    except FengqiaoError as exc:
+    except (FengqiaoError, ModuleNotFoundError) as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name not in EXTRAS:
+            raise  # not a package an extra installs: a broken installation, shown as it is
         # Escaped: the message may hold user text such as "[bold]"; soft_wrap keeps it one line.
         errors.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise SystemExit(2) from None

@@ -142,13 +142,7 @@ def _options(ledger: type[Ledger], options: dict[str, Any]) -> dict[str, Any]:
 def __getattr__(name: str) -> Any:
     """Import ``PostgresLedger`` and ``PostgresFollower`` on first use, so psycopg stays optional."""
     if name in ("PostgresLedger", "PostgresFollower"):
-        try:
-            from fengqiao.ledger import _follow_postgres
-        except ModuleNotFoundError as exc:
-            if exc.name not in ("psycopg", "psycopg_pool"):
-                raise
-            raise ModuleNotFoundError(
-                f"{name} needs psycopg 3 and psycopg-pool: pip install 'fengqiao[postgres]'"
-            ) from exc
+        from fengqiao.ledger import _follow_postgres  # without psycopg: names the postgres extra
+
         return _follow_postgres.PostgresFollower if name == "PostgresFollower" else _follow_postgres.PostgresLedger
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

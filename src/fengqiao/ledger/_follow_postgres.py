@@ -11,9 +11,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
-from psycopg import sql
-from psycopg_pool import ConnectionPool
+try:
+    import psycopg
+    from psycopg import sql
+    from psycopg_pool import ConnectionPool
+except ModuleNotFoundError as exc:  # the postgres extra is not installed
+    from fengqiao._extras import extra_error
+
+    raise extra_error("PostgresFollower", exc) from exc
 
 from fengqiao.ledger._subscription import ProjectorSubscription, Subscription
 from fengqiao.ledger.follow import Follower, check_pace

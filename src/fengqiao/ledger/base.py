@@ -33,7 +33,7 @@ from fengqiao.errors import DisputeNotFound, ValidationError
 from fengqiao.ledger._book import PolicyBook
 from fengqiao.ledger._filters import FILTER_NAMES, Filters, Value, check_conditions, check_limit, filters
 from fengqiao.ledger._household_queries import HouseholdQueries
-from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow, OverdueRow, Period, ResolutionRate, utc
+from fengqiao.ledger.rows import DossierRow, LedgerProblem, LedgerRow, OverdueRow, Period, ResolutionRate
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.policies import registry
 from fengqiao.policies.base import DeadlineStatus, DossierRequirement, Policy
@@ -246,19 +246,7 @@ class Ledger(HouseholdQueries):
         for row, d in self._disputes(filters(policy=policy, station=station, due_before=when)):
             for check in self.book.workflow(row.policy).deadlines(d, at=when):
                 if check.status is DeadlineStatus.OVERDUE:
-                    dl = check.deadline
-                    found.append(
-                        OverdueRow(
-                            dispute_id=row.id,
-                            policy=row.policy,
-                            station=row.station,
-                            state=row.state,
-                            code=dl.code,
-                            due=utc(dl.due),
-                            zh=dl.zh,
-                            en=dl.en,
-                        )
-                    )
+                    found.append(OverdueRow.of(row, check.deadline))
         return tuple(sorted(found, key=lambda r: (r.due, r.dispute_id, r.code)))
 
     def resolution_rate(self, period: Period, policy: str | Policy) -> ResolutionRate:

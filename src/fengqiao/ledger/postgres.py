@@ -26,9 +26,14 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg.rows import tuple_row
-from psycopg_pool import ConnectionPool
+try:
+    import psycopg
+    from psycopg.rows import tuple_row
+    from psycopg_pool import ConnectionPool
+except ModuleNotFoundError as exc:  # the postgres extra is not installed
+    from fengqiao._extras import extra_error
+
+    raise extra_error("PostgresLedger", exc) from exc
 
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import StorageError

@@ -20,7 +20,7 @@ from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle.household_events import HouseholdState
 from fengqiao.lifecycle.states import StateId
-from fengqiao.policies.base import CHINA_TZ
+from fengqiao.policies.base import CHINA_TZ, Deadline
 
 __all__ = [
     "DossierRow",
@@ -187,6 +187,20 @@ class OverdueRow:
     due: datetime
     zh: str
     en: str
+
+    @classmethod
+    def of(cls, row: LedgerRow, deadline: Deadline, *, state: StateId | None = None) -> OverdueRow:
+        """The row of ``deadline`` of the dispute ``row`` describes, in ``state`` (the row's own by default)."""
+        return cls(
+            dispute_id=row.id,
+            policy=row.policy,
+            station=row.station,
+            state=row.state if state is None else state,
+            code=deadline.code,
+            due=utc(deadline.due),
+            zh=deadline.zh,
+            en=deadline.en,
+        )
 
 
 @attrs.frozen(kw_only=True)

@@ -23,6 +23,13 @@ current one, bad input 422 with the field's ``path``, an unknown dispute 404 (se
 
 from __future__ import annotations
 
+try:
+    import fastapi  # noqa: F401  (the service is a FastAPI app)
+except ModuleNotFoundError as exc:  # the service extra is not installed
+    from fengqiao._extras import extra_error
+
+    raise extra_error("fengqiao.service", exc) from exc
+
 from fengqiao.service._app import create_app, from_environment
 from fengqiao.service._context import PERSONAL_ROLES, ROLE_HEADER
 

@@ -24,6 +24,7 @@ import gc
 import itertools
 import multiprocessing
 import random
+import signal
 import sys
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
@@ -104,6 +105,7 @@ def simulate(
     progress: Progress | None = None,
     workers: int = 1,
     keep: bool | None = None,
+    resume: bool = False,
 ) -> SimulationResult:
     """Run ``scenario`` through ``policy``; write each finished history to ``store`` if given.
 
@@ -120,13 +122,20 @@ def simulate(
     ``fork`` on Linux, so a policy defined in a notebook works as it is; elsewhere the
     policy and the scenario must pickle. Only this process touches ``store``.
 
+    With ``resume=True``, ``store`` may already hold the first disputes of this very run (one
+    that was interrupted: each chunk is stored in one transaction, so what it stored is whole
+    chunks): the run is made again and only the disputes the store lacks are appended, so
+    the store ends as an uninterrupted run leaves it. A stored history that differs from the
+    run's (another seed or policy under the scenario's name) is refused.
+
     >>> from fengqiao.simulation import simulate, yongji_2024
     >>> r = simulate(yongji_2024().scaled(0.02), "baseline")
     >>> r.total == sum(r.states.values()) == len(r.disputes)
     True
 
     Raises:
-        ValidationError: ``workers`` is not a whole number of 1 or more.
+        ValidationError: ``workers`` is not a whole number of 1 or more, or (``resume``) a
+            stored history differs from the run's.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValidationError(f"expected a whole number of workers, 1 or more, got {workers!r}", "workers")
@@ -139,13 +148,14 @@ def simulate(
     runner = _Runner(scenario, policy, keep=keep)
     tally = _Tally(first)
     kept: list[Dispute] = []
+    stored = _stored_heads(store, scenario.name) if resume and store is not None else {}
     with closing(_chunks(runner, times, fates, rng, workers)) as chunks:  # a failure here stops the workers now
         for done in chunks:
             tally.add(done)
             if keep:
                 kept.extend(done.disputes)
             elif store is not None:
-                store.append_prepared(done.prepared)
+                store.append_prepared(_missing(done.prepared, stored) if stored else done.prepared)
             if progress is not None:
                 progress(done.first + done.count, total)
     if progress is not None and total == 0:
@@ -165,6 +175,27 @@ def simulate(
         stations=len(tally.stations),
         disputes=tuple(kept),
     )
+
+
+def _stored_heads(store: EventStore, name: str) -> dict[str, tuple[int, str]]:
+    """The head (version, hash) of each stream ``store`` holds of the scenario ``name``."""
+    return {h.stream_id: (h.version, h.hash) for h in store.digest().heads() if h.stream_id.startswith(f"{name}-")}
+
+
+def _missing(prepared: Sequence[Prepared], stored: Mapping[str, tuple[int, str]]) -> list[Prepared]:
+    """The histories of ``prepared`` that are not stored yet; one stored otherwise than this run made it is refused."""
+    missing = []
+    for p in prepared:
+        head = stored.get(p.stream_id)
+        if head is None:
+            missing.append(p)
+        elif head != (len(p.hashes), p.hashes[-1]):
+            raise ValidationError(
+                f"the stored history of {p.stream_id} is not the one this simulation makes (another seed or policy?);"
+                " it cannot be resumed",
+                "store",
+            )
+    return missing
 
 
 # -- chunks ------------------------------------------------------------------------------------
@@ -371,6 +402,9 @@ _WORKER: list[_Runner] = []
 
 
 def _start_worker(scenario: Scenario, policy: Policy, keep: bool) -> None:
+    # Ctrl-C reaches every process of the terminal's group: the parent stops the run and the
+    # pool; a worker interrupted on its own would print a traceback and could leave the pool hung.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER[:] = [_Runner(scenario, policy, keep=keep)]
     # What the worker inherited (modules, the workflow) lives as long as it does: kept out of
     # the collector's full passes, which otherwise take a third of a chunk's time.

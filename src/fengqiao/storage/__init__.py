@@ -81,13 +81,7 @@ def __getattr__(name: str) -> Any:
 
         return aio.AsyncPostgresEventStore
     if name == "PostgresEventStore":
-        try:
-            from fengqiao.storage.postgres import PostgresEventStore
-        except ModuleNotFoundError as exc:
-            if exc.name not in ("psycopg", "psycopg_pool"):
-                raise
-            raise ModuleNotFoundError(
-                "PostgresEventStore needs psycopg 3 and psycopg-pool: pip install 'fengqiao[postgres]'"
-            ) from exc
+        from fengqiao.storage.postgres import PostgresEventStore  # without psycopg: names the postgres extra
+
         return PostgresEventStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -52,11 +52,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, LiteralString, NamedTuple
 
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
-from psycopg.rows import TupleRow, tuple_row
-from psycopg_pool import ConnectionPool
+try:
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict
+    from psycopg.rows import TupleRow, tuple_row
+    from psycopg_pool import ConnectionPool
+except ModuleNotFoundError as exc:  # the postgres extra is not installed
+    from fengqiao._extras import extra_error
+
+    raise extra_error("PostgresEventStore", exc) from exc
 
 from fengqiao.domain._checks import require_aware
 from fengqiao.domain.clock import Clock

@@ -7,6 +7,13 @@ pages "Testing your policy" and "Testing your back-end or policy". The contract 
 
 from typing import TYPE_CHECKING, Any
 
+try:
+    import hypothesis  # noqa: F401  (the strategies are hypothesis strategies)
+except ModuleNotFoundError as exc:  # the testing extra is not installed
+    from fengqiao._extras import extra_error
+
+    raise extra_error("fengqiao.testing", exc) from exc
+
 from fengqiao.testing.commands import Lifecycle, PayloadStrategy, Step, lifecycles, payloads_for
 from fengqiao.testing.harness import Invariant, PolicyStateMachine, policy_state_machine
 from fengqiao.testing.households import (

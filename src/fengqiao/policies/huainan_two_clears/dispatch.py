@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
+from typing import ClassVar
 
 import attrs
 
@@ -63,6 +64,16 @@ class DispatchRow:
     closed_same_day: int = 0
     carried_over: int = 0
     overdue: int = 0
+
+    LABELS: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "station": ("派出所", "station"),
+        "received": ("接警", "received"),
+        "entered_in_time": ("按时进入处置", "entered in time"),
+        "closed_same_day": ("当日销号", "closed same day"),
+        "carried_over": ("结转", "carried over"),
+        "overdue": ("逾期（超时办结或仍未办结）", "overdue (late or unmet)"),
+    }
+    """Each column's heading (zh, en), for a table of rows."""
 
     def __add__(self, other: DispatchRow) -> DispatchRow:
         return DispatchRow(

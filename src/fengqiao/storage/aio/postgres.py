@@ -30,9 +30,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from contextlib import asynccontextmanager
 from typing import Any, Self, TypeVar
 
-import psycopg
-from psycopg.rows import TupleRow, tuple_row
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
+try:
+    import psycopg
+    from psycopg.rows import TupleRow, tuple_row
+    from psycopg_pool import AsyncConnectionPool, ConnectionPool
+except ModuleNotFoundError as exc:  # the postgres extra is not installed
+    from fengqiao._extras import extra_error
+
+    raise extra_error("AsyncPostgresEventStore", exc) from exc
 
 from fengqiao.domain._checks import require_aware
 from fengqiao.domain.clock import Clock

@@ -18,7 +18,12 @@ plain ``assert`` statements are rewritten by pytest (registered here, before the
 a failure shows the values compared.
 """
 
-import pytest
+try:
+    import pytest
+except ModuleNotFoundError as exc:  # the testing extra is not installed
+    from fengqiao._extras import extra_error
+
+    raise extra_error("fengqiao.testing's contract suites", exc) from exc
 
 pytest.register_assert_rewrite(
     "fengqiao.testing.contracts._ledger_households",
