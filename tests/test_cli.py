@@ -274,6 +274,7 @@ def test_replay_lists_where_another_policy_would_have_decided_differently(runner
     assert "would have gone differently" in result.output
     same = runner.invoke(app, ["replay", "--db", str(simulated), "--policy", "yongji-54333"], env=WIDE)
     assert "0 would have gone differently" in same.output
+    assert "re-deciding" not in result.output + same.output  # the progress display only shows on a terminal
 
 
 def test_simulate_refuses_to_run_the_same_simulation_into_one_store_twice(simulated: Path) -> None:

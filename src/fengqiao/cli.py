@@ -370,8 +370,10 @@ def replay(
     """What if these disputes had been handled under another policy? List where it would differ."""
     code: Lang = lang.value
     zh = code == "zh"
-    with SQLiteEventStore(existing_file(db)) as store:
-        result = what_if(store, policy)
+    columns = (TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn())
+    with SQLiteEventStore(existing_file(db)) as store, Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("重新判定" if zh else "re-deciding", total=None)
+        result = what_if(store, policy, progress=lambda done: bar.update(task, completed=done))
     kinds = Counter(str(v.kind) for v in result.divergences)
     counts = ("、" if zh else ", ").join(f"{decision_label(k, code)} {n}" for k, n in kinds.most_common())
     if zh:

@@ -142,3 +142,21 @@ def test_a_history_that_does_not_begin_with_a_discovery_is_refused() -> None:
     d = weapon_case_mediated()
     with pytest.raises(ValidationError):
         what_if([d.history[1:]], "baseline")
+
+
+def test_progress_is_told_every_hundred_histories_and_at_the_end() -> None:
+    wf = fq.Workflow("baseline")
+    histories = [
+        wf.discover(channel="alarm_110", category="neighbour", summary=f"x{i}", actor="officer:a").history
+        for i in range(250)
+    ]
+    told: list[int] = []
+    result = what_if(histories, "yongji-54333", progress=told.append)
+    assert told == [100, 200, 250]
+    assert result.disputes == 250
+
+
+def test_progress_must_be_a_function() -> None:
+    with pytest.raises(ValidationError) as caught:
+        what_if([], "baseline", progress=3)  # type: ignore[arg-type]
+    assert caught.value.path == "progress"

@@ -33,7 +33,7 @@ command happened, so re-deciding it would only report consequences of this one d
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -49,7 +49,7 @@ from fengqiao.policies.base import Policy
 from fengqiao.storage.base import EventStore
 from fengqiao.workflow import Workflow
 
-__all__ = ["Divergence", "DivergenceKind", "WhatIf", "what_if"]
+__all__ = ["PROGRESS_EVERY", "Divergence", "DivergenceKind", "WhatIf", "what_if"]
 
 DivergenceKind = Literal["grade", "route", "refused", "invalid"]
 """What differed: the grade given, the route advised, a command refused, or one that cannot be expressed."""
@@ -104,17 +104,30 @@ class WhatIf:
         return tuple(v for v in self.divergences if v.dispute_id == dispute_id)
 
 
-def what_if(source: EventStore | Ledger | Iterable[Dispute | Sequence[Event]], policy: str | Policy) -> WhatIf:
+PROGRESS_EVERY = 100
+"""How many histories ``what_if`` re-decides between two calls of its ``progress``."""
+
+
+def what_if(
+    source: EventStore | Ledger | Iterable[Dispute | Sequence[Event]],
+    policy: str | Policy,
+    *,
+    progress: Callable[[int], object] | None = None,
+) -> WhatIf:
     """Re-decide every history in ``source`` under ``policy``; report where it would differ.
 
     Args:
         source: an event store (every stream is loaded, in id order), a ledger (its store),
             or disputes, or histories.
         policy: the other policy, by name or as an object.
+        progress: called with how many histories are done, every :data:`PROGRESS_EVERY` and
+            at the end (a progress display).
 
     Raises:
         ValidationError: unknown policy, or a history that does not begin with a discovery.
     """
+    if progress is not None and not callable(progress):
+        raise ValidationError(f"expected a function of the count done, got {type(progress).__name__}", "progress")
     clock = FixedClock(datetime(2000, 1, 1, tzinfo=UTC))
     wf = Workflow(policy, clock=clock)
     found: list[Divergence] = []
@@ -124,6 +137,10 @@ def what_if(source: EventStore | Ledger | Iterable[Dispute | Sequence[Event]], p
         checked, divergences = _redecide(wf, clock, history)
         events += checked
         found.extend(divergences)
+        if progress is not None and not disputes % PROGRESS_EVERY:
+            progress(disputes)
+    if progress is not None:
+        progress(disputes)
     return WhatIf(policy=wf.policy.name, disputes=disputes, events=events, divergences=tuple(found))
 
 
