@@ -9,12 +9,13 @@ repository, each ledger). A new public name is fuzzed without anyone adding it h
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import inspect
 import os
 import sqlite3
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ import fengqiao.ledger as ledger_module
 import fengqiao.storage as storage_module
 from fengqiao.ledger import MemoryLedger, SQLiteLedger
 from fengqiao.storage import MemoryEventStore, Repository, SQLiteEventStore
+from fengqiao.storage.aio import AsyncRepository, AsyncSQLiteEventStore
 from tests.fuzz.garbage import PERSONAL, SAMPLE, START, calls, garbage
 
 FUZZ = settings(
@@ -46,11 +48,14 @@ NOT_CALLED = {
     "Clock",
     "EventStore",
     "Projector",
+    "AsyncEventStore",
+    "AsyncProjector",
     "Ledger",
     "Follower",  # an abstract base: SQLiteFollower is fuzzed
     "RowStore",  # an abstract base: its methods are fuzzed on MemoryEventStore, which is one
     "RowBatch",  # made by RowStore for a back-end's _write; garbage given to it there fails as StorageError
     "PostgresEventStore",  # a server of its own: fuzzed in test_fuzz_postgres.py
+    "AsyncPostgresEventStore",
     "PostgresLedger",
     "PostgresFollower",
 }
@@ -111,6 +116,16 @@ def _close(made: object) -> None:
     close = getattr(made, "close", None)
     if callable(close) and hasattr(made, "__exit__"):
         close()
+    elif callable(close) and hasattr(made, "__aexit__"):
+        asyncio.run(_awaited(close()))
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+async def _drained(source: AsyncIterator[Any]) -> list[Any]:
+    return [item async for item in source]
 
 
 # -- the objects a user holds --------------------------------------------------------------
@@ -135,6 +150,14 @@ def _repository(tmp: Path) -> Repository:
     return Repository(_workflow(), _sqlite_store(tmp))
 
 
+def _async_sqlite_store(tmp: Path) -> AsyncSQLiteEventStore:
+    return AsyncSQLiteEventStore(_sqlite_store(tmp))
+
+
+def _async_repository(tmp: Path) -> AsyncRepository:
+    return AsyncRepository(_workflow(), _async_sqlite_store(tmp))
+
+
 def _memory_ledger(_: Path) -> MemoryLedger:
     ledger = MemoryLedger()
     ledger.store.append(SAMPLE.id, SAMPLE.history, expected_version=0)
@@ -156,6 +179,8 @@ HOLDERS: dict[str, tuple[type[Any], Callable[[Path], Any]]] = {
     "MemoryEventStore": (MemoryEventStore, _memory_store),
     "SQLiteEventStore": (SQLiteEventStore, _sqlite_store),
     "Repository": (Repository, _repository),
+    "AsyncSQLiteEventStore": (AsyncSQLiteEventStore, _async_sqlite_store),
+    "AsyncRepository": (AsyncRepository, _async_repository),
     "MemoryLedger": (MemoryLedger, _memory_ledger),
     "SQLiteLedger": (SQLiteLedger, _sqlite_ledger),
 }
@@ -173,6 +198,10 @@ def invoke(method: str, bound: Callable[..., Any], args: list[Any], kwargs: dict
     result = bound(*args, **kwargs)
     if inspect.isgenerator(result) or isinstance(result, Iterator):
         list(result)  # lazy readers fail at their first next(), not at the call
+    elif inspect.isawaitable(result):
+        _close(asyncio.run(_awaited(result)))  # an async method: its answer (or its error) is awaited
+    elif isinstance(result, AsyncIterator):
+        asyncio.run(_drained(result))
 
 
 def _methods(cls: type[Any]) -> list[str]:
@@ -189,6 +218,7 @@ METHODS = [(holder, method) for holder, (cls, _) in HOLDERS.items() for method i
 def snapshot(holder: Any, tmp: Path) -> Any:
     """What a store holds, byte for byte where it is a file."""
     store = getattr(holder, "store", holder)
+    store = getattr(store, "store", store)  # an async repository's threaded store: the SQLite one it runs
     if isinstance(store, SQLiteEventStore):
         with sqlite3.connect(store.path) as conn:
             return [conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in _tables(conn)]

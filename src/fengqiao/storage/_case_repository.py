@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import attrs
 
+from fengqiao.domain._quote import quote
 from fengqiao.errors import ConcurrencyConflict, ValidationError
 from fengqiao.storage._migrations import LOG
 
@@ -97,7 +98,7 @@ class CaseRules(Generic[CaseT]):
     def _check_update(self, decide: object, attempts: object) -> None:
         """``update``'s arguments: a function and a whole number of attempts, at least 1."""
         if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
-            raise ValidationError(f"expected a whole number of attempts, at least 1, got {attempts!r}", "attempts")
+            raise ValidationError(f"expected a whole number of attempts, at least 1, got {quote(attempts)}", "attempts")
         if not callable(decide):
             raise ValidationError(f"expected a function of the {self._noun}, got {type(decide).__name__}", "decide")
 
