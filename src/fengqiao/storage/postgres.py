@@ -64,6 +64,7 @@ except ModuleNotFoundError as exc:  # the postgres extra is not installed
     raise extra_error("PostgresEventStore", exc) from exc
 
 from fengqiao.domain._checks import require_aware
+from fengqiao.domain._quote import quote
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, StorageError, ValidationError
 from fengqiao.lifecycle.cases import CaseEvent
@@ -429,7 +430,7 @@ class PostgresEventStore(LockFreeAppends, SQLEventStore[Connection]):
         self._closed = False
         self._heads_seen: OrderedDict[str, Tip] = OrderedDict()
         if not isinstance(notify, bool):
-            raise ValidationError(f"expected True or False, got {notify!r}", "notify")
+            raise ValidationError(f"expected True or False, got {quote(notify)}", "notify")
         self._notify = notify
         self._notified_at = -NOTIFY_EVERY
         self._opening = "opening"

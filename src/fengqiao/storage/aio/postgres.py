@@ -40,6 +40,7 @@ except ModuleNotFoundError as exc:  # the postgres extra is not installed
     raise extra_error("AsyncPostgresEventStore", exc) from exc
 
 from fengqiao.domain._checks import require_aware
+from fengqiao.domain._quote import quote
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ConcurrencyConflict, FengqiaoError, StorageError, ValidationError
 from fengqiao.lifecycle.cases import CaseEvent
@@ -131,9 +132,9 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
         size = check_count(max_size, "max_size", least=1, most=sync.MAX_POOL_SIZE)
         wait = check_seconds(timeout, "timeout", zero=False, most=sync.MAX_TIMEOUT)
         if not isinstance(notify, bool):
-            raise ValidationError(f"expected True or False, got {notify!r}", "notify")
+            raise ValidationError(f"expected True or False, got {quote(notify)}", "notify")
         if not isinstance(upgrade, bool):
-            raise ValidationError(f"expected True or False, got {upgrade!r}", "upgrade")
+            raise ValidationError(f"expected True or False, got {quote(upgrade)}", "upgrade")
         pool = await _open_pool(target, size, wait) if isinstance(target, str) else target
         store = cls(pool, owns_pool=isinstance(target, str), projectors=checked, clock=when, notify=notify)
         try:
