@@ -1,7 +1,9 @@
 """What every repository does, whatever the kind of case: remember its values, save a history event by event.
 
 Private to :mod:`fengqiao.storage`: :class:`~fengqiao.storage.Repository` (disputes) and
-:class:`~fengqiao.storage.HouseholdRepository` build on :class:`CaseRepository`, which holds
+:class:`~fengqiao.storage.HouseholdRepository` build on :class:`CaseRepository`, and
+:class:`~fengqiao.storage.aio.AsyncRepository` on :class:`CaseRules`, its part without I/O
+(the checks and the memory; ``CaseRepository`` adds the synchronous loads and saves). They hold
 
 - the memory of the values handed out: the last value of each case, *weakly* (a dict of
   ``weakref.ref``, pruned as it grows), so that a command on a value the caller still holds
