@@ -139,6 +139,7 @@ def test_policies_describes_one_policy_with_its_grading_rules(runner: CliRunner)
     assert result.exit_code == 0, result.output
     assert "huaiyang.red.severe-factor" in result.output
     assert "first match" in result.output
+    assert result.output.splitlines()[0] == "huaiyang-ten-categories  grades: red, yellow, blue  version 1"
 
 
 def test_diagram_prints_graphviz_dot_when_asked(runner: CliRunner) -> None:
@@ -753,7 +754,7 @@ def test_policies_describes_a_policy_in_chinese(runner: CliRunner) -> None:
     result = runner.invoke(app, ["policies", "huaiyang-ten-categories", "--lang", "zh"], env={"COLUMNS": "240"})
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[:2] == ["huaiyang-ten-categories  等级：红色、黄色、蓝色", "淮阳“十类重大纠纷”红黄蓝分级。"]
+    assert lines[:2] == ["huaiyang-ten-categories  等级：红色、黄色、蓝色  版本 1", "淮阳“十类重大纠纷”红黄蓝分级。"]
     zh = ["分级：huaiyang.grading（首条命中）", "规则", "条件", "│ 红色 "]
     says(result.output, zh, ["Settings", "grading:", "first match", "│ red "])
 
@@ -816,12 +817,12 @@ def test_shell_completion_offers_the_registered_policy_names(runner: CliRunner, 
     assert result.output.split() == offered
 
 
-def test_report_refuses_a_policy_that_did_not_grade_the_stored_disputes(simulated: Path) -> None:
+def test_report_refuses_a_policy_the_stored_disputes_were_not_opened_under(simulated: Path) -> None:
     result = run_main("report", "--db", str(simulated), "--policy", "baseline")
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.startswith(
-        f"error: policy: the disputes in {simulated} were graded under another policy than baseline"
-        " (by the rule 'yongji."
+        f"error: policy: the disputes in {simulated} were handled under another policy than baseline"
+        " (opened under yongji-54333 (32)):"
     )
     assert "add --what-if" in result.stderr
     assert result.stderr.count("\n") == 1
@@ -831,6 +832,39 @@ def test_report_with_what_if_judges_them_under_the_policy_and_says_so(runner: Cl
     result = runner.invoke(app, ["report", "--db", str(simulated), "--policy", "baseline", "--what-if"], env=WIDE)
     assert result.exit_code == 0, result.output
     first = result.output.splitlines()[0]
-    assert first.startswith("what-if: judged under baseline; the grades are the recorded ones (given by yongji.")
+    assert first == "what-if: judged under baseline; the grades are the recorded ones (opened under yongji-54333 (32))"
+    zh = runner.invoke(
+        app, ["report", "--db", str(simulated), "--policy", "baseline", "--what-if", "--lang", "zh"], env=WIDE
+    )
+    expected = "假设分析：按 baseline 判断，等级仍为记录的等级（纠纷按 yongji-54333（32 件）办理）"
+    assert zh.output.splitlines()[0] == expected
     under_its_own = runner.invoke(app, ["report", "--db", str(simulated), "--policy", "yongji-54333"], env=WIDE)
     assert "what-if" not in under_its_own.output
+
+
+def _unrecorded(history: Sequence[fq.Event]) -> tuple[fq.Event, ...]:
+    """``history`` as fengqiao wrote it before it recorded the policy: no policy in the discovery."""
+    first = history[0]
+    assert isinstance(first, fq.Discovered)
+    assert first.policy is not None
+    return (attrs.evolve(first, policy=None), *history[1:])
+
+
+def test_report_on_a_store_that_records_no_policy_judges_by_the_grading_rules(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    wf = fq.Workflow("yongji-54333")
+    officer = "officer:xiao"
+    d = wf.grade(
+        wf.discover(channel="alarm_110", category="neighbour", summary="铁锹", actor=officer, risk_factors=["weapon"]),
+        actor=officer,
+    )
+    with SQLiteLedger(db, policy="yongji-54333") as ledger:
+        ledger.store.append(d.id, _unrecorded(d.history), expected_version=0)
+        assert ledger.recorded_policies() == {None: 1}
+    result = run_main("report", "--db", str(db), "--policy", "baseline")
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"error: policy: the disputes in {db} were handled under another policy than baseline"
+        " (graded by the rule 'yongji."
+    )
+    assert run_main("report", "--db", str(db), "--policy", "yongji-54333").returncode == 0

@@ -13,7 +13,7 @@ from fengqiao.domain.clock import Clock, FixedClock, SystemClock
 from fengqiao.domain.dossier import DossierItem, DossierKind, DossierSection, Volume
 from fengqiao.domain.household import HelpDepartment, HouseholdFactor, RiskClass, WorkKind
 from fengqiao.domain.party import Alert, Party
-from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
+from fengqiao.domain.records import Assignment, Attempt, Escalation, PolicyRef, Referral, Visit
 from fengqiao.domain.terms import (
     CaseKind,
     Category,
@@ -158,6 +158,7 @@ __all__ = [
     "PlaceWorkflow",
     "Policy",
     "PolicyDefinitionError",
+    "PolicyRef",
     "Referral",
     "Referred",
     "Refusal",

@@ -26,12 +26,13 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 import attrs
 
 from fengqiao._ids import random_id
-from fengqiao._refusing import graph_refusal, listed_triggers, role_refusal, time_refusal
+from fengqiao._refusing import graph_refusal, listed_triggers, policy_refusal, role_refusal, time_refusal
 from fengqiao.domain._calls import checked_call, suggestion
 from fengqiao.domain._checks import require_aware
 from fengqiao.domain._quote import quote
 from fengqiao.domain.actor import Actor, ActorLike, Role
 from fengqiao.domain.clock import Clock, SystemClock
+from fengqiao.domain.records import PolicyRef
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import TransitionRefused, ValidationError
 from fengqiao.lifecycle.diagram import DiagramFormat, draw
@@ -39,7 +40,7 @@ from fengqiao.lifecycle.graph import Graph
 from fengqiao.lifecycle.kinds import Kind
 from fengqiao.lifecycle.refusals import Decision, Refusal
 from fengqiao.lifecycle.states import TriggerId
-from fengqiao.policies.base import Deadline, DeadlineStatus
+from fengqiao.policies.base import Deadline, DeadlineStatus, policy_ref
 
 __all__ = ["CaseWorkflow", "DeadlineCheck"]
 
@@ -106,13 +107,26 @@ class CaseWorkflow(Generic[CaseT, EventT, PolicyT]):
     clock: Clock
     graph: Graph
 
-    def _configure(self, policy: object, clock: object, ids: object, resolve: Callable[[object], PolicyT]) -> None:
-        """Check ``clock`` and ``ids``, resolve ``policy`` and build its graph (the kind's ``__init__``)."""
+    def _configure(
+        self,
+        policy: object,
+        clock: object,
+        ids: object,
+        resolve: Callable[[object], PolicyT],
+        adopts: object = (),
+    ) -> None:
+        """Check ``clock``, ``ids`` and ``adopts``, resolve ``policy`` and build its graph (the kind's ``__init__``)."""
         if clock is not None and not isinstance(clock, Clock):
             raise ValidationError(f"expected a Clock (an object with now()), got {quote(clock)}", "clock")
         if ids is not None and not callable(ids):
             raise ValidationError(f"expected a function that makes a {self._kind.name} id, got {quote(ids)}", "ids")
+        adopted = _names(adopts)
         self.policy = resolve(policy)
+        self.policy_ref: PolicyRef = policy_ref(self.policy)
+        """What this workflow records in the cases it opens: its policy's name and version."""
+        self.adopts: frozenset[str] = adopted
+        """Other policies' names whose cases this workflow continues (see ``adopts``)."""
+        self._accepts = adopted | {self.policy_ref.name}
         self.clock = clock or SystemClock()
         extension = self.policy.graph()
         self.graph = Graph(extension, kind=self._kind)
@@ -151,6 +165,8 @@ class CaseWorkflow(Generic[CaseT, EventT, PolicyT]):
         """The triggers that may fire now: the graph allows them, the preconditions hold, the actor may."""
         self._check_case(case)
         who = None if actor is None else Actor.parse(actor)
+        if self._foreign(case) is not None:
+            return ()
         return listed_triggers(
             self.graph,
             case.state,
@@ -185,7 +201,7 @@ class CaseWorkflow(Generic[CaseT, EventT, PolicyT]):
                 raise ValidationError(
                     f"a history begins with a {self._opening_noun}, not {type(event).__name__}", "event"
                 )
-            refusal = self._role_refusal(event.actor, kind.opening_trigger)
+            refusal = self._role_refusal(event.actor, kind.opening_trigger) or self._foreign(event, event.stream_id)
             if refusal is not None:
                 raise TransitionRefused(event.stream_id, kind.opening_trigger, (refusal,), kind=kind.name)
             return self._start(event)
@@ -213,6 +229,9 @@ class CaseWorkflow(Generic[CaseT, EventT, PolicyT]):
         role = self._role_refusal(event.actor, trig)
         if role is not None:
             refusals.append(role)
+        foreign = self._foreign(case)
+        if foreign is not None:
+            refusals.append(foreign)
         refusals.extend(self._own_refusals(case, event))
         refusals.extend(self.policy.preconditions(case, trig, event.at))
         refusals.extend(self.policy.refusals(case, event))
@@ -244,6 +263,9 @@ class CaseWorkflow(Generic[CaseT, EventT, PolicyT]):
         role = self._role_refusal(who, trig)
         if role is not None:
             refusals.append(role)
+        foreign = self._foreign(current)
+        if foreign is not None:
+            refusals.append(foreign)
         refusals.extend(self._own_refusals(current, event))
         refusals.extend(self.policy.preconditions(current, trig, at))
         refusals.extend(self.policy.refusals(current, event))
@@ -266,6 +288,13 @@ class CaseWorkflow(Generic[CaseT, EventT, PolicyT]):
         """Refuse (``ValidationError``) an admitted event that records what the policy would decide otherwise."""
 
     # -- internals ------------------------------------------------------------------------------
+    def _foreign(self, case: Any, case_id: str | None = None) -> Refusal | None:
+        """The refusal of a case (or opening event) recorded under a policy this workflow neither is nor adopts."""
+        recorded = getattr(case, "policy", None)
+        if recorded is None or recorded is self.policy_ref or recorded.name in self._accepts:
+            return None
+        return policy_refusal(self.graph, case.id if case_id is None else case_id, recorded, self.policy_ref.name)
+
     def _now(self) -> datetime:
         return require_aware(self.clock.now(), "clock.now()")
 
@@ -291,3 +320,18 @@ class CaseWorkflow(Generic[CaseT, EventT, PolicyT]):
 
     def _graph_refusal(self, state: Any, trig: TriggerId) -> Refusal:
         return graph_refusal(self.graph, state, trig)
+
+
+def _names(adopts: object) -> frozenset[str]:
+    """``adopts`` as a set of policy names: an iterable of text, not text itself.
+
+    Raises:
+        ValidationError: anything else (path ``adopts``).
+    """
+    if isinstance(adopts, str) or not isinstance(adopts, Iterable):
+        raise ValidationError(f"expected policy names (a list of text), got {quote(adopts)}", "adopts")
+    names = tuple(adopts)
+    for index, name in enumerate(names):
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError(f"expected a policy name, got {quote(name)}", f"adopts[{index}]")
+    return frozenset(names)

@@ -58,10 +58,11 @@ def report(
     not classed) and their overdue deadlines. Events the ledger could not project (quarantined)
     are listed last, with how to retry them.
 
-    A store whose disputes were graded by rules ``--policy`` does not have (Yongji's data
-    reported under ``baseline``) is refused unless ``--what-if`` asks for that view; the grades
-    shown are then still the recorded ones (``fengqiao replay`` lists what the policy would
-    have decided instead).
+    Every dispute records the policy it was opened under: a store whose disputes were opened
+    under another policy than ``--policy`` (Yongji's data reported under ``baseline``) is
+    refused unless ``--what-if`` asks for that view; the grades shown are then still the
+    recorded ones (``fengqiao replay`` lists what the policy would have decided instead). A
+    store written before fengqiao recorded the policy is judged by its grades' rules.
     """
     code: Lang = lang.value
     asked = _day(day) if day else None  # a malformed day is refused before the store is read
@@ -73,22 +74,7 @@ def report(
             print_household_section(ledger, asked or datetime.now(CHINA_TZ).date(), code)
             _print_quarantine(problems, code, db, policy)
             return
-        foreign = _foreign_rule(ledger, rows, policy)
-        if foreign is not None:
-            if not what_if:
-                raise ValidationError(
-                    f"the disputes in {db} were graded under another policy than {policy} (by the rule"
-                    f" {quote(foreign)}, which {policy} does not have): give the policy they were handled under, or"
-                    f" add --what-if to judge them under {policy} (fengqiao replay --policy {policy} lists what it"
-                    " would have decided)",
-                    "policy",
-                )
-            note = (
-                f"假设分析：按 {policy} 判断，等级仍为记录的等级（由 {foreign} 等规则评定）"
-                if code == "zh"
-                else f"what-if: judged under {policy}; the grades are the recorded ones (given by {foreign} and others)"
-            )
-            console.print(escape(note), style="bold yellow", soft_wrap=True)
+        _check_policy(ledger, rows, db, policy, station, what_if=what_if, code=code)
         when = asked or max(r.received_at for r in rows).astimezone(CHINA_TZ).date()
         end_of_day = datetime.combine(when + timedelta(days=1), time(), CHINA_TZ)
         wf = Workflow(policy)
@@ -114,6 +100,42 @@ def report(
             _print_daily_view(view, when, code)
         print_household_section(ledger, when, code)
         _print_quarantine(problems, code, db, policy)
+
+
+def _check_policy(
+    ledger: Ledger, rows: Sequence[LedgerRow], db: Path, policy: str, station: str | None, *, what_if: bool, code: Lang
+) -> None:
+    """Refuse a report under ``policy`` of disputes opened under another, unless ``what_if``; then say so.
+
+    Each dispute records the policy it was opened under; a store written before fengqiao
+    recorded it is judged by its grades instead (:func:`_foreign_rule`).
+    """
+    recorded = ledger.recorded_policies(station=station)
+    others = sorted((name, n) for name, n in recorded.items() if name is not None and name != policy)
+    if others:
+        named = ", ".join(f"{name} ({n})" for name, n in others)
+        why = f"opened under {named}"
+        why_zh = f"按 {'、'.join(f'{name}（{n} 件）' for name, n in others)}办理"
+    else:
+        foreign = _foreign_rule(ledger, rows, policy) if None in recorded else None
+        if foreign is None:
+            return
+        named = foreign
+        why = f"graded by the rule {quote(foreign)}, which {policy} does not have"
+        why_zh = f"由 {foreign} 等规则评定等级"
+    if not what_if:
+        raise ValidationError(
+            f"the disputes in {db} were handled under another policy than {policy} ({why}): give the policy they"
+            f" were handled under, or add --what-if to judge them under {policy} (fengqiao replay --policy"
+            f" {policy} lists what it would have decided)",
+            "policy",
+        )
+    note = (
+        f"假设分析：按 {policy} 判断，等级仍为记录的等级（纠纷{why_zh}）"
+        if code == "zh"
+        else f"what-if: judged under {policy}; the grades are the recorded ones ({why})"
+    )
+    console.print(escape(note), style="bold yellow", soft_wrap=True)
 
 
 _SAMPLE = 20

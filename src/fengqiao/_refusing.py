@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from fengqiao.domain.actor import Actor, Role
+from fengqiao.domain.records import PolicyRef
 from fengqiao.lifecycle.graph import Graph
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import TriggerId
 
-__all__ = ["graph_refusal", "listed_triggers", "role_refusal", "time_refusal"]
+__all__ = ["graph_refusal", "listed_triggers", "policy_refusal", "role_refusal", "time_refusal"]
 
 
 def role_refusal(graph: Graph, actor: Actor, action: TriggerId, roles: frozenset[Role]) -> Refusal:
@@ -52,6 +53,17 @@ def time_refusal(graph: Graph, at: datetime, last: datetime) -> Refusal:
         f"操作时间 {at.isoformat()} 早于该{kind.zh}上一条记录的时间 {last.isoformat()}",
         f"the command is dated {at.isoformat()}, before the {kind.name}'s last event "
         f"({last.isoformat()}); a late record is not back-dated",
+    )
+
+
+def policy_refusal(graph: Graph, case_id: str, recorded: PolicyRef, policy: str) -> Refusal:
+    """The refusal of a command on a case opened under another policy (``recorded``) than this workflow's."""
+    kind = graph.kind
+    return Refusal(
+        "policy.other",
+        f"{kind.zh} {case_id} 按政策 {recorded} 办理，不能按 {policy} 处理（除非工作流接管该政策：adopts）",
+        f"{kind.name} {case_id} was opened under policy {recorded}, not {policy}; a workflow continues another"
+        " policy's cases only when it adopts that policy (adopts=...)",
     )
 
 

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, get_args, get_origin
 
+import attrs
 import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.fns import identity
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 
 from fengqiao.domain._quote import quote
@@ -165,7 +166,7 @@ def make(
     structures: dict[type[Any], Callable[[Any, Any], Any]] = {}
     for cls in CASE_EVENT_TYPES.values():
         structures[cls] = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
-        fields = make_dict_unstructure_fn(cls, conv)
+        fields = make_dict_unstructure_fn(cls, conv, **_later_fields(cls))
         conv.register_unstructure_hook(cls, _tagged_unstructure(fields, cls.type))
         conv.register_structure_hook(cls, _tagged_structure(structures[cls], cls))
         if documents is not None:
@@ -181,6 +182,16 @@ def make(
     conv.register_structure_hook_func(_is(CaseEvent), union_of(CASE_EVENT_TYPES))
     conv.register_unstructure_hook_func(_is(CaseEvent), unstructure_event)
     return conv
+
+
+def _later_fields(cls: type[Any]) -> dict[str, Any]:
+    """An event class's fields added after its first release (default ``None``): written only when set.
+
+    An event's stored text is hashed, so an event made before a field existed must still
+    give the same text: a ``None`` such field is left out of the document (and a document
+    without it reads as ``None``).
+    """
+    return {f.name: override(omit_if_default=True) for f in attrs.fields(cls) if f.default is None}
 
 
 def _is(union: Any) -> Callable[[Any], bool]:

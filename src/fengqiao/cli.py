@@ -150,12 +150,15 @@ def policies(
         return
     if name in registry.household_names():
         households = HouseholdWorkflow(name)
-        console.print(f"[bold]{name}[/bold]  ({'家庭' if zh else 'households'})")
+        version = _version_text(households.policy_ref.version, code)
+        console.print(f"[bold]{name}[/bold]  ({'家庭' if zh else 'households'}){version}")
         _print_description(name, type(households.policy).__doc__, code)
         return
     wf = Workflow(name)
     policy = wf.policy
-    console.print(f"[bold]{name}[/bold]  {'等级：' if zh else 'grades: '}{grades_text(policy.grades, code)}")
+    grades = grades_text(policy.grades, code)
+    version = _version_text(wf.policy_ref.version, code)
+    console.print(f"[bold]{name}[/bold]  {'等级：' if zh else 'grades: '}{grades}{version}")
     _print_description(name, type(policy).__doc__, code)
     added = [s for s in wf.graph.states if not isinstance(s, State)]
     if added:
@@ -170,6 +173,13 @@ def policies(
         for rule in table_.rules:
             rules.add_row(rule.id, grade_label(rule.grade, code), escape(rule.when.describe()))
         console.print(rules)
+
+
+def _version_text(version: str, lang: Lang) -> str:
+    """``  version 1`` (``  版本 1``) after a policy's first line: what its new disputes record; nothing if none."""
+    if not version:
+        return ""
+    return escape(f"  {'版本' if lang == 'zh' else 'version'} {version}")
 
 
 def _print_description(name: str, doc: str | None, lang: Lang) -> None:

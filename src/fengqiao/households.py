@@ -80,6 +80,9 @@ class HouseholdWorkflow(HouseholdTriggerMethods, CaseWorkflow[Household, Househo
             :class:`~fengqiao.policies.households.HouseholdBasePolicy` by default.
         clock: where time comes from; the system clock (UTC) by default.
         ids: makes a new household id; random UUID hex by default.
+        adopts: names of other household policies whose households this workflow may go on
+            handling (as :class:`~fengqiao.Workflow`'s ``adopts``: every household records the
+            policy it was screened under, :attr:`Household.policy <fengqiao.Household.policy>`).
 
     Raises:
         ValidationError: an unknown policy name, a ``clock`` that is not a :class:`Clock`, an
@@ -94,8 +97,9 @@ class HouseholdWorkflow(HouseholdTriggerMethods, CaseWorkflow[Household, Househo
         *,
         clock: Clock | None = None,
         ids: Callable[[], str] | None = None,
+        adopts: Iterable[str] = (),
     ) -> None:
-        self._configure(policy, clock, ids, _resolve)
+        self._configure(policy, clock, ids, _resolve, adopts)
 
     _kind: ClassVar = HOUSEHOLD
     _event_class: ClassVar = HouseholdEvent
@@ -141,7 +145,11 @@ class HouseholdWorkflow(HouseholdTriggerMethods, CaseWorkflow[Household, Househo
         refusal = self._role_refusal(who, "screen")
         if refusal is not None:
             raise TransitionRefused(payload.household_id, "screen", (refusal,), kind="household")
-        return start(HouseholdScreened(household_id=payload.household_id, at=at, actor=who, payload=payload))
+        return start(
+            HouseholdScreened(
+                household_id=payload.household_id, at=at, actor=who, payload=payload, policy=self.policy_ref
+            )
+        )
 
     @checked_call()
     def triggers(self, household: Household, *, actor: ActorLike | None = None) -> tuple[TriggerId, ...]:

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from fengqiao._case_workflow import CaseWorkflow, DeadlineCheck
 from fengqiao._commands import grading_of, make_event
-from fengqiao._refusing import time_refusal
+from fengqiao._refusing import policy_refusal, time_refusal
 from fengqiao._replay import check_dispute, replay, replay_on, resolve_policy
 from fengqiao._typed import TriggerMethods
 from fengqiao.domain._calls import checked_call
@@ -99,6 +99,12 @@ class Workflow(TriggerMethods[Dispute], CaseWorkflow[Dispute, Event, Policy]):
         clock: where time comes from; the system clock (UTC) by default.
         ids: makes a new dispute id; random UUID hex by default (pass a seeded one for
             reproducible simulations).
+        adopts: names of other policies whose disputes this workflow may go on handling.
+            Every dispute records the policy it was opened under (:attr:`Dispute.policy
+            <fengqiao.Dispute.policy>`); a command on one opened under another policy is
+            refused (``policy.other``) unless that policy's name is adopted here — for a
+            station moving its open disputes to new rules. Disputes that record no policy
+            (written before fengqiao recorded it) are handled by any workflow.
 
     Raises:
         ValidationError: an unknown policy name, a ``clock`` that is not a :class:`Clock`, an
@@ -113,8 +119,9 @@ class Workflow(TriggerMethods[Dispute], CaseWorkflow[Dispute, Event, Policy]):
         *,
         clock: Clock | None = None,
         ids: Callable[[], str] | None = None,
+        adopts: Iterable[str] = (),
     ) -> None:
-        self._configure(policy, clock, ids, resolve_policy)  # type: ignore[arg-type]  # it checks what it is given
+        self._configure(policy, clock, ids, resolve_policy, adopts)  # type: ignore[arg-type]  # it checks what it is given
         self._last_actor: tuple[str, Actor] = (_FIRST_ACTOR, Actor.parse(_FIRST_ACTOR))
         """The last actor text a command named and the actor it reads as (one tuple, replaced whole)."""
 
@@ -174,7 +181,9 @@ class Workflow(TriggerMethods[Dispute], CaseWorkflow[Dispute, Event, Policy]):
         refusal = self._role_refusal(who, "discover")
         if refusal is not None:
             raise TransitionRefused(payload.dispute_id, "discover", (refusal,))
-        return start(Discovered(dispute_id=payload.dispute_id, at=at, actor=who, payload=payload))
+        return start(
+            Discovered(dispute_id=payload.dispute_id, at=at, actor=who, payload=payload, policy=self.policy_ref)
+        )
 
     @checked_call()
     def triggers(self, dispute: Dispute, *, actor: ActorLike | None = None) -> tuple[TriggerId, ...]:
@@ -256,6 +265,9 @@ class Workflow(TriggerMethods[Dispute], CaseWorkflow[Dispute, Event, Policy]):
             refusals.append(self._roles_refusal(who, trig, roles))
         if at < dispute.updated_at or trig is _MERGE:
             refusals.extend(_own_refusals(dispute, event))
+        recorded = dispute.policy
+        if recorded is not None and recorded is not self.policy_ref and recorded.name not in self._accepts:
+            refusals.append(policy_refusal(self.graph, dispute.id, recorded, self.policy_ref.name))
         refusals.extend(policy.preconditions(dispute, trig, at))
         refusals.extend(policy.refusals(dispute, event))
         return trig, event, tuple(refusals) if refusals else ()

@@ -91,6 +91,7 @@ EXAMPLES: dict[type[Any], st.SearchStrategy[Any]] = {
     records.Escalation: st.builds(
         records.Escalation, case_kind=st.none(), reason=fst.texts(), case_number=fst.texts(max_size=8), **_RECORD
     ),
+    records.PolicyRef: fst.policy_refs(),
     rhythms.Filing: st.builds(rhythms.Filing, at=st.just(START), kind=fst.texts(max_size=8)),
     rhythms.Rhythm: st.sampled_from(rhythms.XIQI_RHYTHMS),
     **{cls: fst.events((cls,)) for cls in EVENT_TYPES.values()},

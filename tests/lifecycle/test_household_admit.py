@@ -61,7 +61,8 @@ def test_the_story_is_admitted_event_by_event() -> None:
 def test_a_management_the_policy_refuses_is_not_admitted() -> None:
     wf = HouseholdWorkflow("xiqi-family-risk", clock=fq.FixedClock(START))
     h = wf.assess(watched(wf), actor=LEAD)
-    managed = HouseholdWorkflow(clock=fq.FixedClock(START)).manage(h, actor=GRID)  # the base policy asks nothing
+    base = HouseholdWorkflow(clock=fq.FixedClock(START), adopts=["xiqi-family-risk"])
+    managed = base.manage(h, actor=GRID)  # the base policy asks nothing
     with pytest.raises(fq.TransitionRefused) as caught:
         wf.admit(h, managed.history[-1])
     assert [r.code for r in caught.value.refusals] == [

@@ -12,12 +12,12 @@ from datetime import datetime
 
 import attrs
 
-from fengqiao.domain._checks import is_prose, is_text, quick_init
+from fengqiao.domain._checks import identifier, is_prose, is_text, quick_init
 from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import DossierItem
 from fengqiao.domain.terms import CaseKind, Department, MediationForce, Outcome, VisitKind
 
-__all__ = ["Assignment", "Attempt", "Escalation", "Referral", "Visit"]
+__all__ = ["Assignment", "Attempt", "Escalation", "PolicyRef", "Referral", "Visit"]
 
 
 @quick_init
@@ -77,3 +77,23 @@ class Escalation:
     case_number: str = attrs.field(validator=is_text)
     at: datetime
     by: str = attrs.field(validator=is_text)
+
+
+@quick_init
+@attrs.frozen
+class PolicyRef:
+    """The policy a case was opened under, as its opening event records it: name and version.
+
+    :meth:`Workflow.discover <fengqiao.Workflow.discover>` records its policy's
+    :attr:`~fengqiao.BasePolicy.name` and :attr:`~fengqiao.BasePolicy.version` in the
+    ``Discovered`` event (households: ``HouseholdScreened``), inside the hash chain, so a
+    store can tell which policy its histories were written under. Histories written before
+    fengqiao recorded it carry none (``Dispute.policy`` is ``None``).
+    """
+
+    name: str = attrs.field(validator=identifier)
+    version: str = attrs.field(validator=is_text)
+    """The policy's own version (``"1"``); empty when the policy does not say."""
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}" if self.version else self.name

@@ -70,6 +70,8 @@ class Dialect(abc.ABC, Generic[Tx]):
     """What follows ``SELECT … FROM dispute_ledger_state`` to lock the row until commit."""
     lock_for_update: str = ""
     """What ends a ``SELECT`` to lock the rows it reads until commit (SQLite's write lock already does)."""
+    recorded_policy: str = "NULL"
+    """The SQL of a row's recorded policy name: ``Dispute.policy.name`` read from its ``dispute`` JSON."""
 
     @abc.abstractmethod
     def run(self, tx: Tx, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

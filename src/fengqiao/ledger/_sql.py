@@ -82,6 +82,12 @@ class SQLLedger(Ledger, Generic[Tx]):
         found = self._select(f"SELECT DISTINCT policy FROM dispute_ledger WHERE {where} ORDER BY policy", params)
         return tuple(v[0] for v in found)
 
+    def _recorded(self, f: Filters) -> dict[str | None, int]:
+        where, params = self._where(f)
+        name = self.projection.dialect.recorded_policy
+        found = self._select(f"SELECT {name}, count(*) FROM dispute_ledger WHERE {where} GROUP BY {name}", params)
+        return {v[0]: int(v[1]) for v in found}
+
     def _dossiers(self, f: Filters) -> tuple[DossierRow, ...]:
         where, params = self._where(f)
         found = self._select(

@@ -86,6 +86,10 @@ class Ledger(HouseholdQueries):
         """The policy names of the rows meeting ``f``, each once, sorted."""
 
     @abc.abstractmethod
+    def _recorded(self, f: Filters) -> dict[str | None, int]:
+        """How many rows meeting ``f`` record each policy name at discovery (``None``: none recorded)."""
+
+    @abc.abstractmethod
     def _dossiers(self, f: Filters) -> tuple[DossierRow, ...]:
         """Dossier rows of the disputes meeting ``f``, by id."""
 
@@ -184,6 +188,20 @@ class Ledger(HouseholdQueries):
         """
         check_conditions(conditions, FILTER_NAMES)
         return self._count(filters(**conditions))
+
+    def recorded_policies(self, **conditions: Any) -> dict[str | None, int]:
+        """How many disputes were opened under each policy, as their histories record it.
+
+        The keys are the policy names the disputes' ``Discovered`` events record
+        (:attr:`Dispute.policy <fengqiao.Dispute.policy>`), whatever policy the ledger handles
+        them under (a row's ``policy``); ``None`` counts the disputes whose history records
+        none (written before fengqiao recorded it). Takes :meth:`count`'s conditions.
+
+        Raises:
+            ValidationError: a condition :meth:`disputes` does not take, or a bad value.
+        """
+        check_conditions(conditions, FILTER_NAMES)
+        return self._recorded(filters(**conditions))
 
     def open(self, **conditions: Any) -> tuple[LedgerRow, ...]:
         """The disputes not in a terminal state (the open ledger), by id; takes :meth:`disputes`' conditions.

@@ -22,6 +22,7 @@ therefore never sees an append the store dropped.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
@@ -276,6 +277,9 @@ class MemoryLedger(Ledger):
 
     def _policies(self, f: Filters) -> tuple[str, ...]:
         return tuple(sorted({p.row.policy for p in self._select(f)}))
+
+    def _recorded(self, f: Filters) -> dict[str | None, int]:
+        return dict(Counter(None if p.dispute.policy is None else p.dispute.policy.name for p in self._select(f)))
 
     def _dossiers(self, f: Filters) -> tuple[DossierRow, ...]:
         return tuple(p.dossier for p in self._select(f))

@@ -152,6 +152,7 @@ class PostgresDialect(Dialect[Connection]):
 
     name = "postgres"
     migrations = MIGRATIONS
+    recorded_policy = "(dispute::jsonb #>> '{policy,name}')"
     lock_state = " WHERE singleton = 1 FOR UPDATE"
     lock_for_update = " FOR UPDATE"
 

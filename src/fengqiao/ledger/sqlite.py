@@ -154,6 +154,7 @@ class SQLiteDialect(Dialect[sqlite3.Connection]):
 
     name = "sqlite"
     migrations = MIGRATIONS
+    recorded_policy = "json_extract(dispute, '$.policy.name')"
 
     def run(self, tx: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run ``sql`` and return its rows."""

@@ -13,7 +13,7 @@ import attrs
 from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import DossierItem, DossierKind, DossierSection
 from fengqiao.domain.party import Alert, Party
-from fengqiao.domain.records import Assignment, Attempt, Escalation, Referral, Visit
+from fengqiao.domain.records import Assignment, Attempt, Escalation, PolicyRef, Referral, Visit
 from fengqiao.domain.terms import Category, Channel, MediationForce, Outcome, RiskFactor, Route
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.payloads import Assessment, Grading
@@ -74,6 +74,8 @@ class Dispute(_Referable):
     assignments: tuple[Assignment, ...] = ()
     dossier: tuple[DossierItem, ...] = ()
     merged_into: str | None = None
+    policy: PolicyRef | None = None
+    """The policy it was opened under, as its ``Discovered`` event records it (``None`` if not recorded)."""
     history: tuple[Event, ...] = attrs.field(default=(), repr=False)
 
     @property

@@ -13,6 +13,7 @@ import attrs
 
 from fengqiao.domain._checks import identifier, quick_init
 from fengqiao.domain.actor import Actor
+from fengqiao.domain.records import PolicyRef
 from fengqiao.lifecycle.payloads import (
     AssignPayload,
     AttachPayload,
@@ -82,6 +83,9 @@ class Discovered(Event):
     type: ClassVar[str] = "discovered"
     trigger: ClassVar[str] = "discover"
     payload: DiscoveryPayload
+    policy: PolicyRef | None = None
+    """The policy the dispute was opened under (:meth:`Workflow.discover <fengqiao.Workflow.discover>`
+    records its own); ``None`` in histories written before fengqiao recorded it. Stored only when set."""
 
 
 @quick_init

@@ -61,6 +61,7 @@ _STARTED: dict[str, str] = {
     "parties": "p.parties",
     "alerts": "(p.alert,)",
     "risk_factors": "p.risk_factors",
+    "policy": "e.policy",
     "history": "(e,)",
 }
 """How a ``Discovered`` event ``e`` (with payload ``p``) sets a new dispute's fields; the others keep their defaults.

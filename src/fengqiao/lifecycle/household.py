@@ -18,7 +18,7 @@ from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import DossierItem, DossierKind
 from fengqiao.domain.household import FactorId, HelpDepartment, RiskClass, WorkKind
 from fengqiao.domain.party import Party
-from fengqiao.domain.records import Assignment
+from fengqiao.domain.records import Assignment, PolicyRef
 from fengqiao.errors import ValidationError
 from fengqiao.lifecycle._folding import fold_case
 from fengqiao.lifecycle.household_events import (
@@ -123,6 +123,8 @@ class Household:
     """The disputes its members are party to, as linked."""
     dossier: tuple[DossierItem, ...] = ()
     """The household's file (一户一档)."""
+    policy: PolicyRef | None = None
+    """The household policy it was screened under, as its first event records it (``None`` if not recorded)."""
     history: tuple[HouseholdEvent, ...] = attrs.field(default=(), repr=False)
 
     @property
@@ -277,6 +279,7 @@ def start(event: HouseholdScreened) -> Household:
         state_since=event.at,
         members=p.members,
         factors=p.factors,
+        policy=event.policy,
         history=(event,),
     )
 

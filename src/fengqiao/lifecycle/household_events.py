@@ -25,6 +25,7 @@ import attrs
 
 from fengqiao.domain._checks import identifier
 from fengqiao.domain.actor import Actor
+from fengqiao.domain.records import PolicyRef
 from fengqiao.domain.vocabulary import Vocabulary
 from fengqiao.lifecycle.household_payloads import (
     AssessPayload,
@@ -120,6 +121,8 @@ class HouseholdScreened(HouseholdEvent):
     type: ClassVar[str] = "household_screened"
     trigger: ClassVar[str] = "screen"
     payload: ScreenPayload
+    policy: PolicyRef | None = None
+    """The household policy the household was screened under (as ``Discovered.policy``); stored only when set."""
 
 
 @attrs.frozen(kw_only=True)

@@ -19,8 +19,10 @@ import attrs
 
 from fengqiao.domain.actor import Role
 from fengqiao.domain.dossier import DossierKind, DossierSection
+from fengqiao.domain.records import PolicyRef
 from fengqiao.domain.terms import Route
 from fengqiao.domain.vocabulary import Lang, Vocabulary
+from fengqiao.errors import PolicyDefinitionError, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.events import Event
 from fengqiao.lifecycle.graph import GraphExtension
@@ -37,6 +39,7 @@ __all__ = [
     "DeadlineStatus",
     "DossierRequirement",
     "Policy",
+    "policy_ref",
 ]
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -99,6 +102,8 @@ class Policy(Protocol):
     A policy may also offer reports over a ledger by name, with a ``reports()`` method
     returning a mapping of names to :data:`~fengqiao.policies.reports.Report` callables;
     it is optional (:func:`~fengqiao.policies.reports.reports_of` gives none without it).
+    So is a ``version`` (text): the workflow records it with the name in every dispute it
+    opens (:func:`policy_ref`); without one the version recorded is empty.
     """
 
     @property
@@ -171,6 +176,12 @@ class BasePolicy:
     """
 
     name: ClassVar[str] = "base"
+    version: ClassVar[str] = "1"
+    """The policy's version, recorded with its name in every dispute it opens (:class:`~fengqiao.PolicyRef`).
+
+    Raise it when the rules change in a way a reader of old histories should know about (a
+    new grading table, other deadlines); disputes keep the version they were opened under.
+    """
     grades: tuple[str, ...] = ("high", "medium", "low")
     timezone: tzinfo = CHINA_TZ
     grading_table: DecisionTable | None = None
@@ -235,3 +246,21 @@ class BasePolicy:
 
     def __repr__(self) -> str:
         return f"<policy {self.name}>"
+
+
+def policy_ref(policy: object) -> PolicyRef:
+    """What a workflow records of ``policy`` in the cases it opens: its ``name`` and ``version``.
+
+    Works for any policy kind (dispute, household); a policy without a ``version`` records ``""``.
+
+    Raises:
+        PolicyDefinitionError: the name is not a valid identifier, or the version is not text.
+    """
+    name = getattr(policy, "name", None)
+    version = getattr(policy, "version", "")
+    if not isinstance(version, str):
+        raise PolicyDefinitionError(f"policy {name}: version must be text, got {type(version).__name__}")
+    try:
+        return PolicyRef(name, version)  # type: ignore[arg-type]  # checked by PolicyRef's validators
+    except ValidationError as exc:
+        raise PolicyDefinitionError(f"policy {type(policy).__name__}: {exc.message} ({exc.path})") from None

@@ -34,6 +34,8 @@ class Composite:
             raise PolicyDefinitionError("compose() needs at least one policy")
         self.parts = parts
         self.name = "+".join(p.name for p in parts)
+        self.version = "+".join(getattr(p, "version", "") for p in parts)
+        """The parts' versions, in their order (``"1+1"``)."""
         self.grades = parts[0].grades
         self.timezone = parts[0].timezone
 

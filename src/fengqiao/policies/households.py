@@ -79,6 +79,8 @@ class HouseholdBasePolicy:
     """
 
     name: ClassVar[str] = "household-base"
+    version: ClassVar[str] = "1"
+    """Recorded with the name in every household the policy screens (as :attr:`BasePolicy.version`)."""
     timezone: tzinfo = CHINA_TZ
 
     def assess(self, household: Household, factors: frozenset[FactorId], at: datetime) -> HouseholdAssessment:

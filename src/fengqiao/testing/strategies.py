@@ -13,12 +13,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+import attrs
 from hypothesis import strategies as st
 
 from fengqiao.domain._checks import TextKind
 from fengqiao.domain.actor import OFFICER_ROLES, Actor, Role
 from fengqiao.domain.dossier import DossierItem, DossierKind
 from fengqiao.domain.party import Alert, Party
+from fengqiao.domain.records import PolicyRef
 from fengqiao.domain.terms import (
     CaseKind,
     Category,
@@ -48,6 +50,7 @@ __all__ = [
     "gradings",
     "names",
     "parties",
+    "policy_refs",
     "refused_texts",
     "texts",
     "vocabulary",
@@ -115,6 +118,15 @@ def refused_texts(kind: TextKind = "line") -> st.SearchStrategy[str]:
 def names() -> st.SearchStrategy[str]:
     """Non-blank names of people and organisations."""
     return st.sampled_from(_NAMES) | texts(min_size=1, max_size=12)
+
+
+def policy_refs() -> st.SearchStrategy[PolicyRef]:
+    """What a discovery records of its policy: a registered name or any identifier, and a version."""
+    return st.builds(
+        PolicyRef,
+        st.sampled_from(("baseline", "yongji-54333", "xiqi-family-risk")) | texts(min_size=1, max_size=12),
+        st.sampled_from(("1", "2", "")) | texts(max_size=6),
+    )
 
 
 def aware_datetimes(
@@ -272,7 +284,10 @@ def events(types: tuple[type[ev.Event], ...] | None = None) -> st.SearchStrategy
     for cls in chosen:
         payload_type = cls.__attrs_attrs__.payload.type  # type: ignore[attr-defined]
         payload = _PAYLOADS[_resolve(payload_type)]
-        options.append(st.builds(cls, dispute_id=names(), at=aware_datetimes(), actor=actors(), payload=payload))
+        recorded = {"policy": st.none() | policy_refs()} if "policy" in attrs.fields_dict(cls) else {}
+        options.append(
+            st.builds(cls, dispute_id=names(), at=aware_datetimes(), actor=actors(), payload=payload, **recorded)
+        )
     return st.one_of(options)
 
 

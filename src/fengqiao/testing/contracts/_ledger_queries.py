@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+import attrs
 import pytest
 
 import fengqiao as fq
@@ -37,6 +39,25 @@ class _Queries:
         assert [r.id for r in ledger.disputes(**conditions)] == expected
         assert ledger.count(**conditions) == len(expected)
         assert list(ledger.select(**conditions)) == [stored[i] for i in expected]
+
+    def test_recorded_policies_count_the_disputes_by_the_policy_their_discovery_records(
+        self, ledger: Ledger, stored: Stored
+    ) -> None:
+        by_name = Counter(d.policy.name for d in stored.values() if d.policy is not None)
+        assert len(by_name) >= 3, "the scenarios open disputes under several policies"
+        assert ledger.recorded_policies() == dict(by_name)
+        some = next(iter(stored.values()))
+        at_station = Counter(d.policy.name for d in stored.values() if d.station == some.station and d.policy)
+        assert ledger.recorded_policies(station=some.station) == dict(at_station)
+        old = fq.Workflow("baseline").discover(
+            channel="alarm_110", category="neighbour", summary="旧", actor="officer:li", dispute_id="BL-old"
+        )
+        first = old.history[0]
+        assert isinstance(first, fq.Discovered)
+        ledger.store.append(old.id, (attrs.evolve(first, policy=None),), expected_version=0)  # as written before
+        assert ledger.recorded_policies() == {**by_name, None: 1}
+        with pytest.raises(ValidationError, match="no condition is called 'colour'"):
+            ledger.recorded_policies(colour="red")
 
     @pytest.mark.parametrize(
         ("span", "when"),

@@ -140,7 +140,7 @@ class _Kinds:
         h = repo.screen(village="西歧村", actor="grid_worker:li", household_id="h-1")
         h = repo.fire(h, "watch", reason="争吵", factors=["dispute"], actor="grid_worker:li")
         h = repo.fire(h, "assess", actor=_LEAD)
-        lenient = HouseholdWorkflow(clock=wf.clock)  # the base policy: management asks nothing
+        lenient = HouseholdWorkflow(clock=wf.clock, adopts=[wf.policy.name])  # the base policy: management asks nothing
         forged = lenient.manage(h, actor="grid_worker:li")
         with pytest.raises(TransitionRefused) as caught:
             repo.save(forged, expected_version=h.version)
