@@ -55,7 +55,9 @@ class _Queries:
         first = old.history[0]
         assert isinstance(first, fq.Discovered)
         ledger.store.append(old.id, (attrs.evolve(first, policy=None),), expected_version=0)  # as written before
-        assert ledger.recorded_policies() == {**by_name, None: 1}
+        with_old: dict[str | None, int] = {None: 1}
+        with_old.update(by_name)
+        assert ledger.recorded_policies() == with_old
         with pytest.raises(ValidationError, match="no condition is called 'colour'"):
             ledger.recorded_policies(colour="red")
 
