@@ -60,9 +60,11 @@ class Reported:
             ``"stations"`` for the stations that handled disputes, or a household figure).
         value: the number (``95.1`` for 95.1%; ``7000`` for "7,000+").
         text: the figure as the report writes it, in the report's own words.
-        zh: what it counts, in Chinese; ``en``: in English.
+        zh: what it counts, in Chinese.
+        en: what it counts, in English.
         relation: how the report states it (see :data:`Relation`).
-        percent: whether it is a percentage; ``decimals``: its decimals as reported.
+        percent: whether it is a percentage.
+        decimals: its decimals as reported.
     """
 
     key: str
