@@ -84,8 +84,8 @@ class Escalation:
 class PolicyRef:
     """The policy a case was opened under, as its opening event records it: name and version.
 
-    :meth:`Workflow.discover <fengqiao.Workflow.discover>` records its policy's
-    :attr:`~fengqiao.BasePolicy.name` and :attr:`~fengqiao.BasePolicy.version` in the
+    :meth:`Workflow.discover <fengqiao.Workflow.discover>` records its policy's ``name`` and
+    ``version`` (see :class:`~fengqiao.BasePolicy`) in the
     ``Discovered`` event (households: ``HouseholdScreened``), inside the hash chain, so a
     store can tell which policy its histories were written under. Histories written before
     fengqiao recorded it carry none (``Dispute.policy`` is ``None``).
