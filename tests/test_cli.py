@@ -755,8 +755,16 @@ def test_policies_describes_a_policy_in_chinese(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[:2] == ["huaiyang-ten-categories  等级：红色、黄色、蓝色  版本 1", "淮阳“十类重大纠纷”红黄蓝分级。"]
-    zh = ["分级：huaiyang.grading（首条命中）", "规则", "条件", "│ 红色 "]
-    says(result.output, zh, ["Settings", "grading:", "first match", "│ red "])
+    zh = [
+        "分级：huaiyang.grading（首条命中）",
+        "规则",
+        "条件",
+        "│ 红色 ",
+        "警情次数 ≥ 3",
+        "风险因素含以下至少 2 项：",
+        "任何情况",
+    ]
+    says(result.output, zh, ["Settings", "grading:", "first match", "│ red ", "alerts in", "any of", "always"])
 
 
 def test_simulate_and_replay_print_states_triggers_and_headers_in_chinese(runner: CliRunner, tmp_path: Path) -> None:

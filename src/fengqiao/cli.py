@@ -169,9 +169,9 @@ def policies(
         match = table_.hit_policy.label(code)
         rules = Table(title=f"分级：{table_.name}（{match}）" if zh else f"grading: {table_.name} ({match})")
         for header in ("规则", "等级", "条件") if zh else ("rule", "grade", "when"):
-            rules.add_column(header)
+            rules.add_column(header, overflow="fold")  # Chinese has no spaces to wrap at: fold, never cut
         for rule in table_.rules:
-            rules.add_row(rule.id, grade_label(rule.grade, code), escape(rule.when.describe()))
+            rules.add_row(rule.id, grade_label(rule.grade, code), escape(rule.when.describe(code)))
         console.print(rules)
 
 

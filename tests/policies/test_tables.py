@@ -214,3 +214,40 @@ def test_an_all_factors_rule_that_earlier_rules_cover_can_never_fire() -> None:
     )
     with pytest.raises(fq.PolicyDefinitionError, match="can never fire: both"):
         DecisionTable(name="t", grades=("high", "low"), rules=rules)
+
+
+@pytest.mark.parametrize(
+    ("condition", "en", "zh"),
+    [
+        (Condition(), "always", "任何情况"),
+        (
+            Condition(any_factors={RiskFactor.WEAPON, RiskFactor.THREAT}, min_alerts=3),
+            "any of threat, weapon; alerts in [3, ∞]",
+            "风险因素含以下任一：扬言报复或威胁、持械或涉及凶器；警情次数 ≥ 3",
+        ),
+        (
+            Condition(
+                categories={Category.NEIGHBOUR},
+                any_factors={RiskFactor.WEAPON, RiskFactor.THREAT, RiskFactor.GROUP},
+                min_any=2,
+                no_factors={RiskFactor.DRUGS},
+                min_parties=2,
+                max_parties=2,
+                meets_case_threshold=False,
+            ),
+            "category in neighbour; at least 2 of group, threat, weapon; none of drugs; parties in [2, 2];"
+            " meets_case_threshold is false",
+            "纠纷类别属于 邻里纠纷；风险因素含以下至少 2 项：群体性、扬言报复或威胁、持械或涉及凶器；"
+            "风险因素不含：涉毒；当事人数 = 2；达到立案标准：否",
+        ),
+        (
+            Condition(channels={Channel.ALARM_110}, all_factors={RiskFactor.WEAPON}, min_alerts=2, max_alerts=4),
+            "channel in alarm_110; all of weapon; alerts in [2, 4]",
+            "来源渠道属于 110接处警；风险因素含以下全部：持械或涉及凶器；警情次数 2–4",
+        ),
+    ],
+)
+def test_a_condition_describes_itself_in_english_and_in_chinese(condition: Condition, en: str, zh: str) -> None:
+    assert condition.describe() == en
+    assert condition.describe("en") == en
+    assert condition.describe("zh") == zh

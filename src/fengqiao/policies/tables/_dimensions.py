@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from fengqiao.domain.vocabulary import Vocabulary
+from fengqiao.domain.vocabulary import Lang, Vocabulary
 
 __all__ = ["Count", "Dimension", "Factors", "Flags", "OneOf", "Read", "Test", "join", "values_of"]
 
@@ -62,8 +62,8 @@ class Dimension:
         """A description of each test of ``cond`` that ``facts`` fail."""
         raise NotImplementedError
 
-    def describe(self, cond: Any) -> Iterator[str]:
-        """``cond``'s tests on this dimension in words."""
+    def describe(self, cond: Any, lang: Lang = "en") -> Iterator[str]:
+        """``cond``'s tests on this dimension in words, in ``lang`` (``"zh"`` or ``"en"``)."""
         raise NotImplementedError
 
     def start(self) -> Any:
@@ -120,10 +120,11 @@ class OneOf(_OneFact):
         if allowed is not None and getattr(facts, self.fact) not in allowed:
             yield f"{self.fact} not in {join(allowed)}"
 
-    def describe(self, cond: Any) -> Iterator[str]:
+    def describe(self, cond: Any, lang: Lang = "en") -> Iterator[str]:
         allowed = getattr(cond, self.field)
-        if allowed is not None:
-            yield f"{self.fact} in {join(allowed)}"
+        if allowed is None:
+            return
+        yield f"{fact_label(self.fact)}属于 {labels(allowed)}" if lang == "zh" else f"{self.fact} in {join(allowed)}"
 
     def start(self) -> frozenset[Vocabulary]:
         return frozenset(self.vocabulary)
@@ -182,8 +183,17 @@ class Factors(_OneFact):
         if none_of & have:
             yield f"has {join(none_of & have)}"
 
-    def describe(self, cond: Any) -> Iterator[str]:
+    def describe(self, cond: Any, lang: Lang = "en") -> Iterator[str]:
         any_of, k, all_of, none_of = self._sets(cond)
+        if lang == "zh":
+            name = fact_label(self.fact)
+            if any_of:
+                yield f"{name}含以下任一：{labels(any_of)}" if k == 1 else f"{name}含以下至少 {k} 项：{labels(any_of)}"
+            if all_of:
+                yield f"{name}含以下全部：{labels(all_of)}"
+            if none_of:
+                yield f"{name}不含：{labels(none_of)}"
+            return
         if any_of:
             yield _any_text(any_of, k, negated=False)
         if all_of:
@@ -257,10 +267,10 @@ class Count(_OneFact):
         if not (n >= lo and (hi is None or n <= hi)):
             yield f"{self.fact} {n} not in {_range(lo, hi)}"
 
-    def describe(self, cond: Any) -> Iterator[str]:
+    def describe(self, cond: Any, lang: Lang = "en") -> Iterator[str]:
         lo, hi = self._bounds(cond)
         if (lo, hi) != (self.floor, None):
-            yield f"{self.fact} in {_range(lo, hi)}"
+            yield f"{fact_label(self.fact)} {_range_zh(lo, hi)}" if lang == "zh" else f"{self.fact} in {_range(lo, hi)}"
 
     def start(self) -> tuple[int, int | None]:
         return self.floor, None
@@ -316,11 +326,13 @@ class Flags(Dimension):
             if wanted is not None and getattr(facts, name) != wanted:
                 yield f"{name} is not {str(wanted).lower()}"
 
-    def describe(self, cond: Any) -> Iterator[str]:
+    def describe(self, cond: Any, lang: Lang = "en") -> Iterator[str]:
         for name in self.names:
             wanted = getattr(cond, name)
-            if wanted is not None:
-                yield f"{name} is {str(wanted).lower()}"
+            if wanted is None:
+                continue
+            answer = ("是" if wanted else "否") if lang == "zh" else str(wanted).lower()
+            yield f"{fact_label(name)}：{answer}" if lang == "zh" else f"{name} is {answer}"
 
     def start(self) -> Mapping[str, bool]:
         return {}
@@ -376,3 +388,34 @@ def _any_text(factors: frozenset[Any], k: int, *, negated: bool) -> str:
 
 def _range(lo: int, hi: int | None) -> str:
     return f"[{lo}, {'∞' if hi is None else hi}]"
+
+
+def _range_zh(lo: int, hi: int | None) -> str:
+    if hi is None:
+        return f"≥ {lo}"
+    return f"= {lo}" if lo == hi else f"{lo}–{hi}"
+
+
+FACT_LABELS_ZH: dict[str, str] = {
+    "category": "纠纷类别",
+    "channel": "来源渠道",
+    "risk_factors": "风险因素",
+    "alerts": "警情次数",
+    "parties": "当事人数",
+    "police_business": "属于公安管辖",
+    "meets_case_threshold": "达到立案标准",
+    "complex": "疑难复杂",
+    "factors": "风险因素",
+    "count": "风险因素个数",
+}
+"""The Chinese names of the built-in tables' facts, for rules described in Chinese (others keep their own)."""
+
+
+def fact_label(fact: str) -> str:
+    """A fact's Chinese name (the fact itself when it has none)."""
+    return FACT_LABELS_ZH.get(fact, fact)
+
+
+def labels(values: Iterable[object]) -> str:
+    """``values`` in Chinese, joined with 、 in :func:`join`'s order: a member by its label, other text as it is."""
+    return "、".join(v.label("zh") if isinstance(v, Vocabulary) else str(v) for v in sorted(values, key=str))

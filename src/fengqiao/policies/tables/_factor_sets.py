@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from fengqiao.domain.vocabulary import Lang
 from fengqiao.policies.tables._dimensions import Count, Dimension, Factors, Read, Test
 
 __all__ = ["FactorSet"]
@@ -66,10 +67,10 @@ class FactorSet(Dimension):
         yield from self.factors.failures(cond, facts)
         yield from self.size.failures(cond, facts)
 
-    def describe(self, cond: Any) -> Iterator[str]:
-        """``cond``'s tests on the set, then on its size, in words."""
-        yield from self.factors.describe(cond)
-        yield from self.size.describe(cond)
+    def describe(self, cond: Any, lang: Lang = "en") -> Iterator[str]:
+        """``cond``'s tests on the set, then on its size, in words (in ``lang``)."""
+        yield from self.factors.describe(cond, lang)
+        yield from self.size.describe(cond, lang)
 
     def start(self) -> _State:
         """Nothing decided: every factor may be there or not, the size anything from its floor."""

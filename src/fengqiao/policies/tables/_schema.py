@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 import attrs
 
+from fengqiao.domain.vocabulary import Lang
 from fengqiao.errors import PolicyDefinitionError
 from fengqiao.policies.tables._dimensions import Dimension, Read, Test, values_of
 
@@ -133,8 +134,14 @@ class BaseCondition:
         for dim in self._dimensions:
             yield from dim.failures(self, facts)
 
-    def describe(self) -> str:
-        """The condition in words (``"any of weapon, threat; alerts ≥ 3"``); ``"always"`` if empty."""
+    def describe(self, lang: Lang = "en") -> str:
+        """The condition in words (``"any of threat, weapon; alerts in [3, ∞]"``); ``"always"`` if empty.
+
+        In Chinese (``lang="zh"``) the facts and values go by their Chinese names
+        (``"风险因素含以下任一：威胁、持械；警情次数 ≥ 3"``; ``"任何情况"`` if empty).
+        """
+        if lang == "zh":
+            return "；".join(part for dim in self._dimensions for part in dim.describe(self, "zh")) or "任何情况"
         return "; ".join(part for dim in self._dimensions for part in dim.describe(self)) or "always"
 
 
