@@ -372,3 +372,37 @@ def test_report_of_a_store_without_places_shows_no_reports_table(tmp_path: Path)
     referred(db, ["h-1"])
     output = report(db, "--at", "2024-12-31")
     assert "reports missed per place" not in output
+
+
+def test_report_refuses_households_screened_under_another_policy_unless_what_if(small_db: tuple[Path, str]) -> None:
+    db, _ = small_db
+    figures = expected().figures()
+    line = one_line(run_main("households", "report", "--db", str(db), "--policy", "household-base"))
+    assert line == (
+        f"error: policy: the households in {db} were handled under another policy than household-base"
+        f" (opened under xiqi-family-risk ({figures['screened']})): give the policy they were handled under,"
+        " or add --what-if to judge them under household-base"
+    )
+    what_if = report(db, "--policy", "household-base", "--what-if", "--at", "2024-12-31")
+    assert (
+        what_if.splitlines()[0]
+        == f"what-if: judged under household-base (opened under xiqi-family-risk ({figures['screened']}))"
+    )
+    zh = report(db, "--policy", "household-base", "--what-if", "--at", "2024-12-31", "--lang", "zh")
+    assert (
+        zh.splitlines()[0]
+        == f"假设分析：按 household-base 判断（家庭按 xiqi-family-risk（{figures['screened']} 户）办理）"
+    )
+    assert "what-if" not in report(db, "--at", "2024-12-31")
+
+
+def test_the_dispute_report_refuses_households_screened_under_another_household_policy(
+    small_db: tuple[Path, str],
+) -> None:
+    db, _ = small_db
+    line = one_line(run_main("report", "--db", str(db), "--household-policy", "household-base"))
+    assert line.startswith(
+        f"error: policy: the households in {db} were handled under another policy than household-base"
+    )
+    output = dispute_report(db, "--household-policy", "household-base", "--what-if", "--day", "2024-12-31")
+    assert output.startswith("what-if: judged under household-base (opened under xiqi-family-risk (")

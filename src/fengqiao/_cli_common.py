@@ -6,12 +6,14 @@ Private; the command line lives in :mod:`fengqiao.cli`.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from fengqiao.errors import ValidationError
 from fengqiao.policies import registry
@@ -98,4 +100,50 @@ def policy_option(help: str, *, kinds: tuple[str, ...] = ("disputes",)) -> Any:
         autocompletion=policies.complete,
         metavar="[" + "|".join(policies.names()) + "]",
         help=help,
+    )
+
+
+def other_policies(recorded: Mapping[str | None, int], policy: str) -> list[tuple[str, int]]:
+    """The policies other than ``policy`` that ``recorded`` (a ledger's count by recorded policy) names, with counts."""
+    return sorted((name, n) for name, n in recorded.items() if name is not None and name != policy)
+
+
+def judged_under(
+    db: Path,
+    policy: str,
+    why: tuple[str, str],
+    *,
+    what_if: bool,
+    lang: str,
+    households: bool = False,
+) -> None:
+    """Refuse (``ValidationError`` on ``policy``) a report of cases handled under another policy unless ``what_if``.
+
+    ``why`` says how, in Chinese and English (``("按 X（3 件）办理", "opened under X (3)")``); with
+    ``what_if`` the report goes on under ``policy`` after a one-line note saying so (for
+    disputes: that the grades shown are still the recorded ones).
+    """
+    zh, en = why
+    noun = "households" if households else "disputes"
+    if not what_if:
+        hint = "" if households else f" (fengqiao replay --policy {policy} lists what it would have decided)"
+        raise ValidationError(
+            f"the {noun} in {db} were handled under another policy than {policy} ({en}): give the policy they"
+            f" were handled under, or add --what-if to judge them under {policy}{hint}",
+            "policy",
+        )
+    if households:
+        note = f"假设分析：按 {policy} 判断（家庭{zh}）" if lang == "zh" else f"what-if: judged under {policy} ({en})"
+    elif lang == "zh":
+        note = f"假设分析：按 {policy} 判断，等级仍为记录的等级（纠纷{zh}）"
+    else:
+        note = f"what-if: judged under {policy}; the grades are the recorded ones ({en})"
+    console.print(escape(note), style="bold yellow", soft_wrap=True)
+
+
+def opened_under(others: list[tuple[str, int]], unit: str = "件") -> tuple[str, str]:
+    """How the cases were handled, in Chinese and English, from :func:`other_policies`' answer (``unit``: 件, 户)."""
+    return (
+        f"按 {'、'.join(f'{name}（{n} {unit}）' for name, n in others)}办理",
+        "opened under " + ", ".join(f"{name} ({n})" for name, n in others),
     )

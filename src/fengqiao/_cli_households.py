@@ -19,7 +19,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from fengqiao._cli_common import SHOWN, LangOption, Language, console, existing_file, more, policy_option
+from fengqiao._cli_common import (
+    SHOWN,
+    LangOption,
+    Language,
+    console,
+    existing_file,
+    judged_under,
+    more,
+    opened_under,
+    other_policies,
+    policy_option,
+)
 from fengqiao.domain._quote import quote
 from fengqiao.domain.household import RiskClass, WorkKind
 from fengqiao.domain.vocabulary import Lang
@@ -153,12 +164,18 @@ def households_report(
         str | None,
         typer.Option(help="Judge the deadlines at the end of this day, YYYY-MM-DD, Beijing time (today by default)."),
     ] = None,
+    what_if: Annotated[
+        bool,
+        typer.Option("--what-if", help="Judge the households under --policy although another policy screened them."),
+    ] = False,
     lang: LangOption = Language.en,
 ) -> None:
     """The households in the store: screened, watched, by class and kind of work, pending help; overdue deadlines.
 
     Read from the ledger's household table in the same file (made, and filled from the stored
-    events, the first time a ledger opens the file), not by replaying every household.
+    events, the first time a ledger opens the file), not by replaying every household. A store
+    whose households were screened under another policy than ``--policy`` is refused unless
+    ``--what-if`` asks for that view.
     """
     code: Lang = lang.value
     day = _day(at) if at is not None else datetime.now(CHINA_TZ).date()
@@ -166,6 +183,7 @@ def households_report(
     existing_file(db)
     rhythms = getattr(get_household(policy), "rhythms", None)  # an unknown name is refused before the file is touched
     with open_ledger(db, household_policy=policy) as ledger:
+        check_household_policy(ledger, db, policy, what_if=what_if, code=code)
         report = household_report(ledger, policy, at=end_of_day)
         places = None if rhythms is None else place_report(ledger, rhythms, at=end_of_day)
     if not report.households:
@@ -239,6 +257,13 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationError(f"{quote(text)} is not a day; write it as YYYY-MM-DD", "at") from None
+
+
+def check_household_policy(ledger: Ledger, db: Path, policy: str, *, what_if: bool, code: Lang) -> None:
+    """Refuse a report under ``policy`` of households screened under another, unless ``what_if``; then say so."""
+    others = other_policies(ledger.recorded_household_policies(), policy)
+    if others:
+        judged_under(db, policy, opened_under(others, "户"), what_if=what_if, lang=code, households=True)
 
 
 def print_household_section(ledger: Ledger, day: date, code: Lang) -> None:

@@ -20,8 +20,19 @@ from rich.markup import escape
 from rich.table import Table
 
 from fengqiao import _cli_quarantine as quarantine
-from fengqiao._cli_common import SHOWN, LangOption, Language, console, existing_file, more, policy_option
-from fengqiao._cli_households import print_household_section
+from fengqiao._cli_common import (
+    SHOWN,
+    LangOption,
+    Language,
+    console,
+    existing_file,
+    judged_under,
+    more,
+    opened_under,
+    other_policies,
+    policy_option,
+)
+from fengqiao._cli_households import check_household_policy, print_household_section
 from fengqiao._cli_text import grade_label
 from fengqiao._replay import replay
 from fengqiao.domain._quote import quote
@@ -48,7 +59,11 @@ def report(
     ] = "xiqi-family-risk",
     what_if: Annotated[
         bool,
-        typer.Option("--what-if", help="Judge the disputes under --policy although another policy graded them."),
+        typer.Option(
+            "--what-if",
+            help="Judge the disputes (households) under --policy (--household-policy) although another policy handled"
+            " them.",
+        ),
     ] = False,
     lang: LangOption = Language.en,
 ) -> None:
@@ -67,6 +82,7 @@ def report(
     code: Lang = lang.value
     asked = _day(day) if day else None  # a malformed day is refused before the store is read
     with open_ledger(existing_file(db), policy=policy, household_policy=household_policy) as ledger:
+        check_household_policy(ledger, db, household_policy, what_if=what_if, code=code)
         rows = ledger.disputes(station=station)
         problems = ledger.problems()
         if not rows:
@@ -111,31 +127,15 @@ def _check_policy(
     recorded it is judged by its grades instead (:func:`_foreign_rule`).
     """
     recorded = ledger.recorded_policies(station=station)
-    others = sorted((name, n) for name, n in recorded.items() if name is not None and name != policy)
+    others = other_policies(recorded, policy)
     if others:
-        named = ", ".join(f"{name} ({n})" for name, n in others)
-        why = f"opened under {named}"
-        why_zh = f"按 {'、'.join(f'{name}（{n} 件）' for name, n in others)}办理"
+        why = opened_under(others)
     else:
         foreign = _foreign_rule(ledger, rows, policy) if None in recorded else None
         if foreign is None:
             return
-        named = foreign
-        why = f"graded by the rule {quote(foreign)}, which {policy} does not have"
-        why_zh = f"由 {foreign} 等规则评定等级"
-    if not what_if:
-        raise ValidationError(
-            f"the disputes in {db} were handled under another policy than {policy} ({why}): give the policy they"
-            f" were handled under, or add --what-if to judge them under {policy} (fengqiao replay --policy"
-            f" {policy} lists what it would have decided)",
-            "policy",
-        )
-    note = (
-        f"假设分析：按 {policy} 判断，等级仍为记录的等级（纠纷{why_zh}）"
-        if code == "zh"
-        else f"what-if: judged under {policy}; the grades are the recorded ones ({why})"
-    )
-    console.print(escape(note), style="bold yellow", soft_wrap=True)
+        why = (f"由 {foreign} 等规则评定等级", f"graded by the rule {quote(foreign)}, which {policy} does not have")
+    judged_under(db, policy, why, what_if=what_if, lang=code)
 
 
 _SAMPLE = 20

@@ -10,6 +10,7 @@ passed (see :mod:`fengqiao.ledger._household_facts`).
 from __future__ import annotations
 
 import abc
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -110,6 +111,23 @@ class HouseholdQueries(abc.ABC):
         """
         check_conditions(conditions, HOUSEHOLD_FILTER_NAMES)
         return self._household_count(household_filters(**conditions))
+
+    def recorded_household_policies(self, **conditions: Any) -> dict[str | None, int]:
+        """How many households were screened under each household policy, as their histories record it.
+
+        As :meth:`~fengqiao.ledger.Ledger.recorded_policies` for disputes: the keys are the
+        names the ``HouseholdScreened`` events record (:attr:`Household.policy
+        <fengqiao.Household.policy>`); ``None`` counts the households that record none.
+        Takes :meth:`household_count`'s conditions.
+
+        Raises:
+            ValidationError: a condition :meth:`households` does not take, or a bad value.
+        """
+        check_conditions(conditions, HOUSEHOLD_FILTER_NAMES)
+        counted = Counter(
+            None if h.policy is None else h.policy.name for _row, h in self._households(household_filters(**conditions))
+        )
+        return dict(counted)
 
     def select_households(self, **conditions: Any) -> Iterator[Household]:
         """The households whose rows meet every condition, as folded at their last append, by id.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -159,6 +160,20 @@ class _Households:
             now = replay_household(tian.history[: version + 1], XIQI)
             assert (ledger.household(tian.id).version, ledger.household(tian.id).state) == (now.version, now.state)
             assert ledger.get_household(tian.id) == now
+
+    def test_recorded_household_policies_count_the_households_by_the_policy_they_record(
+        self, make_ledger: LedgerFactory
+    ) -> None:
+        ledger, cases = mixed_ledger(make_ledger)
+        households = [c for c in cases.values() if isinstance(c, Household)]
+        counted = Counter(None if h.policy is None else h.policy.name for h in households)
+        assert len(households) >= 2
+        assert ledger.recorded_household_policies() == dict(counted)
+        village = households[0].village
+        in_village = Counter(None if h.policy is None else h.policy.name for h in households if h.village == village)
+        assert ledger.recorded_household_policies(village=village) == dict(in_village)
+        with pytest.raises(ValidationError):
+            ledger.recorded_household_policies(colour="red")
 
     def test_every_back_end_gives_the_same_household_rows(self, make_ledger: LedgerFactory) -> None:
         ledger, _ = mixed_ledger(make_ledger)
