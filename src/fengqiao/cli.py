@@ -214,8 +214,6 @@ class ScenarioName(StrEnum):
     mashan = "mashan"
 
 
-"""The cores this process may run on: ``simulate --workers`` by default."""
-
 _SCENARIOS = {
     ScenarioName.yongji: simulation.yongji_2024,
     ScenarioName.puzhou: simulation.puzhou_2024,
