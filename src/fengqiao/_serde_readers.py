@@ -1,0 +1,178 @@
+"""Compiled readers: an event's document to the event, with the fast converter's hooks written inline.
+
+Private to :mod:`fengqiao._serde_hooks`, which builds one reader per event class for the
+fast converter (:func:`fengqiao.serde.read_event`, every stored row a load reads). cattrs'
+generated structure function calls a hook per field (``hook(value, type)``), each a Python
+call, builds a dict of the fields, a set of the document's keys to find unknown ones, and
+calls the class with keywords. A reader does the same work in one function per class:
+
+* a field whose hook takes one exact type as it is (``str``, ``int``, ``bool``: the
+  converter's strict hooks) is checked inline (``type(v) is str``);
+* a vocabulary member is looked up in its class's value table inline;
+* ``X | None``, ``tuple[X, ...]`` and ``frozenset[X]`` are written out around ``X``'s own
+  reading (a collection must be a JSON array);
+* an attrs class cattrs would structure with its generated function gets a reader of its own;
+* every other type (a datetime, a state name, a union) calls the converter's own hook;
+* unknown keys are found by counting the fields present, and the value is built by
+  :func:`~fengqiao.domain._codegen.quick_new` (the class's ``__init__``: every converter and
+  validator, or the compiled test that they have nothing to do).
+
+A reader accepts no document the converter refuses, and builds from any document it accepts
+the value the converter builds (``tests/test_serde_readers.py`` checks both on every event
+class, also on damaged documents). It may refuse more: a collection that is not a list, a
+document that is not a ``dict``. Whatever it refuses it raises on, with no message to speak
+of, and the caller reads the document again the converter's way, which says where and why.
+"""
+
+from __future__ import annotations
+
+import threading
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, get_args, get_origin
+
+import attrs
+import cattrs
+
+from fengqiao.domain._codegen import compile_function, quick_new
+
+__all__ = ["EventReaders", "Readers"]
+
+Reader = Callable[..., Any]
+"""``reader(document)``: the value of its class in ``document`` (a ``dict`` it does not change)."""
+
+
+class _Refused(Exception):
+    """A document a reader does not read; the converter's way says why."""
+
+
+def _refuse() -> Any:
+    raise _Refused
+
+
+class Readers:
+    """The compiled readers of a converter's attrs classes; :meth:`of` compiles one on first asking.
+
+    Args:
+        conv: the converter whose hooks the readers write inline or call.
+        exact: each hook that accepts only values of one type, as they are, with that type.
+        members: the hook that turns text into a member of the vocabulary it is asked for.
+    """
+
+    def __init__(
+        self, conv: cattrs.Converter, *, exact: Mapping[Callable[..., Any], type], members: Callable[..., Any]
+    ) -> None:
+        self._conv, self._exact, self._members = conv, dict(exact), members
+        self._names: dict[type[Any], str | None] = {}
+        self._namespace: dict[str, Any] = {"_refuse": _refuse}
+        self._bound: dict[int, str] = {}
+
+    def of(self, cls: type[Any]) -> Reader | None:
+        """``cls``'s reader, or ``None`` for a class this cannot read (a field left out of ``__init__`` …)."""
+        name = self._reader(cls)
+        return None if name is None else self._namespace[name]
+
+    def _bind(self, prefix: str, value: object) -> str:
+        """The name of ``value`` in the readers' namespace (a new one the first time)."""
+        name = self._bound.get(id(value))
+        if name is None:
+            name = self._bound[id(value)] = f"_{prefix}{len(self._namespace)}"
+            self._namespace[name] = value  # kept there, so its id stays its own
+        return name
+
+    def _reader(self, cls: type[Any]) -> str | None:
+        if cls in self._names:
+            return self._names[cls]
+        fields = attrs.fields(cls)
+        if any(not f.init or f.alias != f.name or isinstance(f.default, attrs.Factory) for f in fields):  # type: ignore[arg-type]
+            self._names[cls] = None
+            return None
+        name = self._names[cls] = f"read_{cls.__name__}_{len(self._names)}"
+        hints = typing.get_type_hints(cls)
+        required = sum(1 for f in fields if f.default is attrs.NOTHING)
+        lines = [f"def {name}(o, _cl=None):", "    if type(o) is not dict:", "        _refuse()", f"    n = {required}"]
+        for f in fields:
+            var = f"f_{f.name}"
+            if f.default is attrs.NOTHING:
+                lines += [f"    {var} = o[{f.name!r}]", *self._converted(hints[f.name], var, "    ")]
+            else:
+                lines += [
+                    f"    if {f.name!r} in o:",
+                    f"        {var} = o[{f.name!r}]",
+                    *self._converted(hints[f.name], var, "        "),
+                    "        n += 1",
+                    "    else:",
+                    f"        {var} = {self._bind('default', f.default)}",
+                ]
+        build = self._bind("new", quick_new(cls))
+        arguments = ", ".join(f"{f.alias}=f_{f.name}" for f in fields)
+        lines += ["    if len(o) != n:", "        _refuse()", f"    return {build}({arguments})"]
+        compile_function(name, lines, self._namespace, what=f"reader {cls.__module__}.{cls.__qualname__}")
+        return name
+
+    def _converted(self, tp: Any, var: str, indent: str) -> list[str]:
+        """Lines that check ``var`` (a value from the document) and replace it with its value of type ``tp``."""
+        hook = self._conv.get_structure_hook(tp)
+        kind = self._exact.get(hook)
+        if kind is not None:
+            return [f"{indent}if type({var}) is not {self._bind('type', kind)}:", f"{indent}    _refuse()"]
+        origin, args = get_origin(tp), get_args(tp)
+        if origin in (typing.Union, types.UnionType) and len(args) == 2 and types.NoneType in args:
+            (inner,) = (a for a in args if a is not types.NoneType)
+            return [f"{indent}if {var} is not None:", *self._converted(inner, var, indent + "    ")]
+        if (origin is tuple and len(args) == 2 and args[1] is Ellipsis) or origin is frozenset:
+            item = self._item(args[0], "e")
+            if item is not None:
+                collect = "tuple" if origin is tuple else "frozenset"
+                return [
+                    f"{indent}if type({var}) is not list:",
+                    f"{indent}    _refuse()",
+                    f"{indent}{var} = {collect}([{item} for e in {var}])",
+                ]
+        item = self._item(tp, var)
+        if item is None:
+            item = f"{self._bind('hook', hook)}({var}, {self._bind('tp', tp)})"
+        return [f"{indent}{var} = {item}"]
+
+    def _item(self, tp: Any, var: str) -> str | None:
+        """An expression for the value of type ``tp`` in ``var``, if it is one written inline; else ``None``."""
+        hook = self._conv.get_structure_hook(tp)
+        kind = self._exact.get(hook)
+        if kind is not None:
+            return f"({var} if type({var}) is {self._bind('type', kind)} else _refuse())"
+        if hook is self._members:
+            return f"{self._bind('members', tp._value2member_map_)}[{var}]"
+        if isinstance(tp, type) and attrs.has(tp) and getattr(hook, "__name__", "") == f"structure_{tp.__name__}":
+            reader = self._reader(tp)  # cattrs' generated function: read the same fields the same way
+            if reader is not None:
+                return f"{reader}({var})"
+        return None
+
+
+class EventReaders(dict[str, tuple[type[Any], Reader]]):
+    """Each event type tag's class and reader, the reader compiled when a tag is first read.
+
+    Empty until :meth:`bind` (and for ever with ``FENGQIAO_PLAIN=1``, where nothing is
+    compiled): an unknown tag is a ``KeyError``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._readers: Readers | None = None
+        self._classes: Mapping[str, type[Any]] = {}
+        self._fallbacks: Mapping[type[Any], Reader] = {}
+
+    def bind(self, readers: Readers, classes: Mapping[str, type[Any]], fallbacks: Mapping[type[Any], Reader]) -> None:
+        """Read the events of ``classes`` (by tag) with ``readers``, or a class's fallback if it has no reader."""
+        self._readers, self._classes, self._fallbacks = readers, classes, fallbacks
+
+    def __missing__(self, tag: str) -> tuple[type[Any], Reader]:
+        cls, readers = self._classes[tag], self._readers  # an unknown tag: KeyError
+        if readers is None:  # pragma: no cover - bound together with the classes
+            raise KeyError(tag)
+        with self._lock:  # one thread compiles: the readers share one namespace
+            if tag not in self:
+                self[tag] = (cls, readers.of(cls) or self._fallbacks[cls])
+            return dict.__getitem__(self, tag)
