@@ -223,7 +223,11 @@ def _frozenset_structure_factory(conv: cattrs.Converter) -> Callable[[Any], Call
     def factory(cl: Any) -> Callable[[Any, Any], frozenset[Any]]:
         (item,) = get_args(cl) or (Any,)
         handler = conv.get_structure_hook(item)
-        return lambda values, _cl: frozenset([handler(v, item) for v in values])
+
+        def structure_frozenset(values: Any, _cl: Any) -> frozenset[Any]:
+            return frozenset([handler(v, item) for v in values])
+
+        return structure_frozenset
 
     return factory
 

@@ -67,6 +67,9 @@ class Readers:
         self._names: dict[type[Any], str | None] = {}
         self._namespace: dict[str, Any] = {"_refuse": _refuse}
         self._bound: dict[int, str] = {}
+        self._classes_read = 0
+        self._inside: list[type[Any]] = []
+        """The classes whose reading is being written, outermost first (a class inside itself is called)."""
 
     def of(self, cls: type[Any]) -> Reader | None:
         """``cls``'s reader, or ``None`` for a class this cannot read (a field left out of ``__init__`` …)."""
@@ -82,34 +85,59 @@ class Readers:
         return name
 
     def _reader(self, cls: type[Any]) -> str | None:
+        """The name of ``cls``'s reader function, compiled on first asking; ``None`` if it has none."""
         if cls in self._names:
             return self._names[cls]
-        fields = attrs.fields(cls)
-        if any(not f.init or f.alias != f.name or isinstance(f.default, attrs.Factory) for f in fields):  # type: ignore[arg-type]
+        if not _readable(cls):
             self._names[cls] = None
             return None
         name = self._names[cls] = f"read_{cls.__name__}_{len(self._names)}"
-        hints = typing.get_type_hints(cls)
-        required = sum(1 for f in fields if f.default is attrs.NOTHING)
-        lines = [f"def {name}(o, _cl=None):", "    if type(o) is not dict:", "        _refuse()", f"    n = {required}"]
-        for f in fields:
-            var = f"f_{f.name}"
-            if f.default is attrs.NOTHING:
-                lines += [f"    {var} = o[{f.name!r}]", *self._converted(hints[f.name], var, "    ")]
-            else:
-                lines += [
-                    f"    if {f.name!r} in o:",
-                    f"        {var} = o[{f.name!r}]",
-                    *self._converted(hints[f.name], var, "        "),
-                    "        n += 1",
-                    "    else:",
-                    f"        {var} = {self._bind('default', f.default)}",
-                ]
-        build = self._bind("new", quick_new(cls))
-        arguments = ", ".join(f"{f.alias}=f_{f.name}" for f in fields)
-        lines += ["    if len(o) != n:", "        _refuse()", f"    return {build}({arguments})"]
+        outer, self._classes_read = self._classes_read, 0  # a reader asked for while another is written
+        body = self._read(cls, "o", "value", "    ")
+        self._classes_read = outer
+        lines = [f"def {name}(o, _cl=None):", *body, "    return value"]
         compile_function(name, lines, self._namespace, what=f"reader {cls.__module__}.{cls.__qualname__}")
         return name
+
+    def _read(self, cls: type[Any], source: str, target: str, indent: str) -> list[str]:
+        """Lines that read the document in ``source`` as a ``cls`` (a readable class) into ``target``.
+
+        Each field is read into a variable of its own (``f3_summary``: the third class read in
+        this function), and a nested class is read inline, so a whole event is one call.
+        """
+        self._inside.append(cls)
+        self._classes_read += 1
+        prefix = f"{self._classes_read}_"
+        fields = attrs.fields(cls)
+        hints = typing.get_type_hints(cls)
+        required = sum(1 for f in fields if f.default is attrs.NOTHING)
+        count = f"n{prefix}"
+        if required == len(fields):  # no field may be missing: count the keys at once
+            lines = [f"{indent}if type({source}) is not dict or len({source}) != {required}:"]
+        else:
+            lines = [f"{indent}if type({source}) is not dict:"]
+        lines.append(f"{indent}    _refuse()")
+        if required != len(fields):
+            lines.append(f"{indent}{count} = {required}")
+        for f in fields:
+            var = f"f_{prefix}{f.name}"
+            if f.default is attrs.NOTHING:
+                lines += [f"{indent}{var} = {source}[{f.name!r}]", *self._converted(hints[f.name], var, indent)]
+            else:
+                lines += [
+                    f"{indent}if {f.name!r} in {source}:",
+                    f"{indent}    {var} = {source}[{f.name!r}]",
+                    *self._converted(hints[f.name], var, indent + "    "),
+                    f"{indent}    {count} += 1",
+                    f"{indent}else:",
+                    f"{indent}    {var} = {self._bind('default', f.default)}",
+                ]
+        if required != len(fields):
+            lines += [f"{indent}if len({source}) != {count}:", f"{indent}    _refuse()"]
+        arguments = ", ".join(f"{f.alias}=f_{prefix}{f.name}" for f in fields)
+        lines.append(f"{indent}{target} = {self._bind('new', quick_new(cls))}({arguments})")
+        self._inside.pop()
+        return lines
 
     def _converted(self, tp: Any, var: str, indent: str) -> list[str]:
         """Lines that check ``var`` (a value from the document) and replace it with its value of type ``tp``."""
@@ -118,18 +146,19 @@ class Readers:
         if kind is not None:
             return [f"{indent}if type({var}) is not {self._bind('type', kind)}:", f"{indent}    _refuse()"]
         origin, args = get_origin(tp), get_args(tp)
-        if origin in (typing.Union, types.UnionType) and len(args) == 2 and types.NoneType in args:
+        if hook == getattr(self._conv, "_structure_optional", None):  # ``X | None``: None, or read as X
             (inner,) = (a for a in args if a is not types.NoneType)
             return [f"{indent}if {var} is not None:", *self._converted(inner, var, indent + "    ")]
-        if (origin is tuple and len(args) == 2 and args[1] is Ellipsis) or origin is frozenset:
+        if getattr(hook, "__name__", "") in _COLLECTIONS and origin in (tuple, frozenset):
             item = self._item(args[0], "e")
             if item is not None:
-                collect = "tuple" if origin is tuple else "frozenset"
                 return [
                     f"{indent}if type({var}) is not list:",
                     f"{indent}    _refuse()",
-                    f"{indent}{var} = {collect}([{item} for e in {var}])",
+                    f"{indent}{var} = {origin.__name__}([{item} for e in {var}])",
                 ]
+        if self._generated(tp, hook) and tp not in self._inside:
+            return self._read(tp, var, var, indent)
         item = self._item(tp, var)
         if item is None:
             item = f"{self._bind('hook', hook)}({var}, {self._bind('tp', tp)})"
@@ -143,11 +172,33 @@ class Readers:
             return f"({var} if type({var}) is {self._bind('type', kind)} else _refuse())"
         if hook is self._members:
             return f"{self._bind('members', tp._value2member_map_)}[{var}]"
-        if isinstance(tp, type) and attrs.has(tp) and getattr(hook, "__name__", "") == f"structure_{tp.__name__}":
-            reader = self._reader(tp)  # cattrs' generated function: read the same fields the same way
+        if self._generated(tp, hook):
+            reader = self._reader(tp)
             if reader is not None:
                 return f"{reader}({var})"
         return None
+
+    @staticmethod
+    def _generated(tp: Any, hook: Callable[..., Any]) -> bool:
+        """Whether ``hook`` is cattrs' generated function for the attrs class ``tp``: a reader reads it alike."""
+        return (
+            isinstance(tp, type)
+            and attrs.has(tp)
+            and _readable(tp)
+            and getattr(hook, "__name__", "") == f"structure_{tp.__name__}"
+        )
+
+
+_COLLECTIONS = ("structure_tuple", "structure_frozenset")
+"""The names of the fast converter's hooks for ``tuple[X, ...]`` (cattrs') and ``frozenset[X]`` (``_serde_hooks``')."""
+
+
+def _readable(cls: type[Any]) -> bool:
+    """Whether a reader can build ``cls``: every field an ``__init__`` argument of its own name, no factory default."""
+    return not any(
+        not f.init or f.alias != f.name or isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
+        for f in attrs.fields(cls)
+    )
 
 
 class EventReaders(dict[str, tuple[type[Any], Reader]]):
