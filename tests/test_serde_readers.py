@@ -8,13 +8,16 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fengqiao as fq
 from fengqiao import serde
+from fengqiao._serde_readers import Readers
 from fengqiao.domain import _codegen
+from fengqiao.domain.actor import Role
 from fengqiao.lifecycle.cases import CASE_EVENT_TYPES, CaseEvent
 from fengqiao.policies import CHINA_TZ
 from fengqiao.storage._codec import canonical_json
@@ -131,3 +134,41 @@ def test_a_damaged_document_is_read_as_the_converter_reads_it_or_refused(event: 
 def test_a_document_with_an_unknown_key_is_refused_as_the_converter_refuses_it(event: fq.Event) -> None:
     body = {**_body(event), "unknown": 1}
     assert _read(type(event), body) == _converted(type(event), body) == "refused"
+
+
+@attrs.frozen
+class _Note:
+    text: str
+    tags: tuple[str, ...] = attrs.field(factory=tuple)  # a factory default: no reader of its own
+
+
+@attrs.frozen
+class _Outer:
+    role: Role
+    note: _Note
+    notes: tuple[_Note, ...] = ()
+    at: datetime | None = None
+
+
+def _readers() -> Readers:
+    fast = serde._fast
+    exact = {fast.get_structure_hook(t): t for t in (str, int, bool)}
+    return Readers(fast, exact=exact, members=fast.get_structure_hook(Role))
+
+
+@FAST_ONLY
+def test_a_class_with_a_field_a_reader_cannot_build_is_read_through_the_converters_hook_inside_it() -> None:
+    reader = _readers().of(_Outer)
+    assert reader is not None
+    assert _readers().of(_Note) is None
+    document = {
+        "role": "officer",
+        "note": {"text": "a", "tags": ["x"]},
+        "notes": [{"text": "b"}],
+        "at": "2024-01-31T09:00:00+08:00",
+    }
+    assert reader(copy.deepcopy(document)) == serde._fast.structure(copy.deepcopy(document), _Outer)
+    assert reader(copy.deepcopy(document)).note == _Note("a", ("x",))
+    for damaged in ({**document, "role": "no-such-role"}, {**document, "note": {"text": 1}}, {**document, "x": 1}):
+        with pytest.raises(Exception):  # noqa: B017, PT011 - refused; the converter's way says why
+            reader(copy.deepcopy(damaged))
