@@ -13,9 +13,12 @@ calls the class with keywords. A reader does the same work in one function per c
   reading (a collection must be a JSON array);
 * an attrs class cattrs would structure with its generated function gets a reader of its own;
 * every other type (a datetime, a state name, a union) calls the converter's own hook;
-* unknown keys are found by counting the fields present, and the value is built by
-  :func:`~fengqiao.domain._codegen.quick_new` (the class's ``__init__``: every converter and
-  validator, or the compiled test that they have nothing to do).
+* unknown keys are found by counting the fields present;
+* a nested attrs class is read inline, so a whole event is one call;
+* the value is built as :func:`~fengqiao.domain._codegen.quick_new` builds it, written out
+  (:func:`~fengqiao.domain._codegen.quick_parts`): when every field passes the quick test of
+  its converters and validators, a new instance with its slots set; else the class itself,
+  every converter and validator.
 
 A reader accepts no document the converter refuses, and builds from any document it accepts
 the value the converter builds (``tests/test_serde_readers.py`` checks both on every event
@@ -35,7 +38,7 @@ from typing import Any, get_args, get_origin
 import attrs
 import cattrs
 
-from fengqiao.domain._codegen import compile_function, quick_new
+from fengqiao.domain._codegen import compile_function, quick_new, quick_parts
 
 __all__ = ["EventReaders", "Readers"]
 
@@ -65,7 +68,7 @@ class Readers:
     ) -> None:
         self._conv, self._exact, self._members = conv, dict(exact), members
         self._names: dict[type[Any], str | None] = {}
-        self._namespace: dict[str, Any] = {"_refuse": _refuse}
+        self._namespace: dict[str, Any] = {"_refuse": _refuse, "_object_new": object.__new__}
         self._bound: dict[int, str] = {}
         self._classes_read = 0
         self._inside: list[type[Any]] = []
@@ -134,10 +137,38 @@ class Readers:
                 ]
         if required != len(fields):
             lines += [f"{indent}if len({source}) != {count}:", f"{indent}    _refuse()"]
-        arguments = ", ".join(f"{f.alias}=f_{prefix}{f.name}" for f in fields)
-        lines.append(f"{indent}{target} = {self._bind('new', quick_new(cls))}({arguments})")
+        lines += self._built(cls, fields, prefix, target, indent)
         self._inside.pop()
         return lines
+
+    def _built(self, cls: type[Any], fields: Any, prefix: str, target: str, indent: str) -> list[str]:
+        """Lines that build ``target``, a ``cls``, from the fields read: the class's quick construction inline.
+
+        What :func:`~fengqiao.domain._codegen.quick_new` does, written out (no call, no
+        keywords): if every field passes its converter's and validator's quick test, a new
+        instance with its fields set; else ``cls(...)``, every converter and validator. A
+        class ``quick_init`` did not compile, or whose tests use a name that means something
+        else here, is built by ``quick_new``.
+        """
+        arguments = ", ".join(f"{f.alias}=f_{prefix}{f.name}" for f in fields)
+        parts = quick_parts(cls)
+        tests: list[str] = []
+        for part in parts or ():
+            for test, names in part.checks:
+                for key, value in names.items():
+                    if key in _LOCALS or key.startswith("f_") or self._namespace.setdefault(key, value) is not value:
+                        parts = None
+                tests.append(f"({test.format(v=f'f_{prefix}{part.arg}')})")
+        if parts is None:
+            return [f"{indent}{target} = {self._bind('new', quick_new(cls))}({arguments})"]
+        made = self._bind("cls", cls)
+        return [
+            f"{indent}if {' and '.join(tests) or 'True'}:",
+            f"{indent}    {target} = _object_new({made})",
+            *(f"{indent}    {self._bind('set', part.setter)}({target}, f_{prefix}{part.arg})" for part in parts),
+            f"{indent}else:",
+            f"{indent}    {target} = {made}({arguments})",
+        ]
 
     def _converted(self, tp: Any, var: str, indent: str) -> list[str]:
         """Lines that check ``var`` (a value from the document) and replace it with its value of type ``tp``."""
@@ -188,6 +219,9 @@ class Readers:
             and getattr(hook, "__name__", "") == f"structure_{tp.__name__}"
         )
 
+
+_LOCALS = frozenset({"o", "_cl", "e", "value"})
+"""The names a reader's own variables take besides ``f_…`` and ``n…``: a quick test may not use them."""
 
 _COLLECTIONS = ("structure_tuple", "structure_frozenset")
 """The names of the fast converter's hooks for ``tuple[X, ...]`` (cattrs') and ``frozenset[X]`` (``_serde_hooks``')."""
