@@ -11,10 +11,11 @@ calls the class with keywords. A reader does the same work in one function per c
 * a vocabulary member is looked up in its class's value table inline;
 * ``X | None``, ``tuple[X, ...]`` and ``frozenset[X]`` are written out around ``X``'s own
   reading (a collection must be a JSON array);
-* an attrs class cattrs would structure with its generated function gets a reader of its own;
+* an attrs class cattrs would structure with its generated function is read inline, so a
+  whole event is one call (a list's items, and a class inside itself, call a reader of their
+  own);
 * every other type (a datetime, a state name, a union) calls the converter's own hook;
 * unknown keys are found by counting the fields present;
-* a nested attrs class is read inline, so a whole event is one call;
 * the value is built as :func:`~fengqiao.domain._codegen.quick_new` builds it, written out
   (:func:`~fengqiao.domain._codegen.quick_parts`): when every field passes the quick test of
   its converters and validators, a new instance with its slots set; else the class itself,
@@ -83,7 +84,10 @@ class Readers:
         """The name of ``value`` in the readers' namespace (a new one the first time)."""
         name = self._bound.get(id(value))
         if name is None:
-            name = self._bound[id(value)] = f"_{prefix}{len(self._namespace)}"
+            name = f"_{prefix}{len(self._namespace)}"
+            while name in self._namespace:  # a name a quick test brought in
+                name += "_"
+            self._bound[id(value)] = name
             self._namespace[name] = value  # kept there, so its id stays its own
         return name
 
@@ -105,8 +109,8 @@ class Readers:
     def _read(self, cls: type[Any], source: str, target: str, indent: str) -> list[str]:
         """Lines that read the document in ``source`` as a ``cls`` (a readable class) into ``target``.
 
-        Each field is read into a variable of its own (``f3_summary``: the third class read in
-        this function), and a nested class is read inline, so a whole event is one call.
+        Each field is read into a variable of its own (``f_3_summary``: the third class read
+        in this function), and a nested class is read inline, so a whole event is one call.
         """
         self._inside.append(cls)
         self._classes_read += 1
@@ -156,7 +160,7 @@ class Readers:
         for part in parts or ():
             for test, names in part.checks:
                 for key, value in names.items():
-                    if key in _LOCALS or key.startswith("f_") or self._namespace.setdefault(key, value) is not value:
+                    if _local(key) or self._namespace.setdefault(key, value) is not value:
                         parts = None
                 tests.append(f"({test.format(v=f'f_{prefix}{part.arg}')})")
         if parts is None:
@@ -220,8 +224,11 @@ class Readers:
         )
 
 
-_LOCALS = frozenset({"o", "_cl", "e", "value"})
-"""The names a reader's own variables take besides ``f_…`` and ``n…``: a quick test may not use them."""
+def _local(name: str) -> bool:
+    """Whether ``name`` may be one of a reader's own variables, which a quick test's names may not be."""
+    counter = name.startswith("n") and name.endswith("_") and name[1:-1].isdigit()
+    return name in ("o", "_cl", "e", "value") or name.startswith("f_") or counter
+
 
 _COLLECTIONS = ("structure_tuple", "structure_frozenset")
 """The names of the fast converter's hooks for ``tuple[X, ...]`` (cattrs') and ``frozenset[X]`` (``_serde_hooks``')."""
