@@ -1,8 +1,11 @@
-"""Profile a hot path before optimising it: ``python -m benchmarks.profile [command|replay|load] [--cprofile]``.
+"""Profile a hot path before optimising it: ``python -m benchmarks.profile [command|replay|load|pg-load] [--cprofile]``.
 
 - ``command``: the compared lifecycle through ``Workflow`` (discover + five commands);
 - ``replay``: ``fq.replay`` over stored 6-event histories;
-- ``load``: ``Repository.get`` from SQLite (read, decode, replay).
+- ``load``: ``Repository.get`` from SQLite (read, decode, replay);
+- ``pg-load``: ``Repository.get`` from PostgreSQL (``FENGQIAO_PG_DSN``; a schema of its own,
+  dropped after), each dispute written by the ``peers`` lifecycle through another store first,
+  so the loading store starts cold.
 
 Prints pyinstrument's call tree (or, with ``--cprofile``, cProfile's top functions by own time).
 """
@@ -11,14 +14,17 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import fengqiao as fq
 from benchmarks.corpus import histories
 from benchmarks.lifecycles import Fengqiao
+from benchmarks.storage import DSN_VARIABLE, _lifecycles, _pg_schema, on_schema
 from fengqiao.storage import Repository, SQLiteEventStore
 
 
@@ -40,17 +46,34 @@ def _load(n: int, tmp: Path) -> Callable[[], object]:
     return lambda: [repo.get(f"D{i}") for i in range(n)]
 
 
+@contextmanager
+def _pg_load(n: int) -> Iterator[Callable[[], object]]:
+    from fengqiao.storage import PostgresEventStore
+
+    dsn = os.environ.get(DSN_VARIABLE, "")
+    if not dsn:
+        raise SystemExit(f"pg-load needs {DSN_VARIABLE}, e.g. postgresql://postgres@127.0.0.1:5432/test")
+    with _pg_schema(dsn) as schema:
+        conninfo = on_schema(dsn, schema)
+        with PostgresEventStore(conninfo) as writer:
+            _lifecycles(Repository(fq.Workflow("baseline"), writer), n, "D")
+        with PostgresEventStore(conninfo) as store:
+            repo = Repository(fq.Workflow("baseline"), store)
+            yield lambda: [repo.get(f"D{i}") for i in range(n)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("command", "replay", "load"), nargs="?", default="command")
+    parser.add_argument("what", choices=("command", "replay", "load", "pg-load"), nargs="?", default="command")
     parser.add_argument("-n", type=int, default=3000, help="how many disputes")
     parser.add_argument("--cprofile", action="store_true", help="use cProfile instead of pyinstrument")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="fengqiao-profile-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="fengqiao-profile-") as tmp, ExitStack() as stack:
         work = {
             "command": lambda: _command(args.n),
             "replay": lambda: _replay(args.n),
             "load": lambda: _load(args.n, Path(tmp)),
+            "pg-load": lambda: stack.enter_context(_pg_load(args.n)),
         }[args.what]()
         work()  # warm up
         if args.cprofile:

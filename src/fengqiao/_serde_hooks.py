@@ -18,6 +18,7 @@ from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 
+from fengqiao._serde_readers import EventReaders, Readers
 from fengqiao.domain._quote import quote
 from fengqiao.domain.household import FactorId, HouseholdFactor
 from fengqiao.domain.vocabulary import Vocabulary
@@ -30,7 +31,7 @@ from fengqiao.lifecycle.place_events import PlaceEvent
 from fengqiao.lifecycle.states import State, StateId
 from fengqiao.lifecycle.triggers import EVENT_TYPES
 
-__all__ = ["SCHEMA_VERSION", "EventStructure", "HouseholdStateId", "Refused", "Unstructure", "make"]
+__all__ = ["SCHEMA_VERSION", "HouseholdStateId", "Refused", "Unstructure", "make"]
 
 SCHEMA_VERSION = 1
 """The version of the JSON layout this fengqiao writes and reads."""
@@ -41,7 +42,6 @@ class Refused(ValueError):
 
 
 Unstructure = Callable[[Any], dict[str, Any]]
-EventStructure = tuple[type[Any], Callable[[Any, Any], Any]]
 HouseholdStateId = HouseholdState | str
 """A household's state: a built-in :class:`HouseholdState`, or one a policy added."""
 
@@ -50,7 +50,7 @@ def make(
     *,
     detailed: bool,
     documents: dict[type[Any], Unstructure] | None = None,
-    events: dict[str, EventStructure] | None = None,
+    events: EventReaders | None = None,
 ) -> cattrs.Converter:
     """The converter: every hook registration lives here, for both the detailed and the fast one.
 
@@ -58,8 +58,9 @@ def make(
         detailed: cattrs' detailed validation (the errors name the place) or not (faster).
         documents: filled, if given, with each event class's whole-document builder (see
             :func:`unstructure`), made from the same generated function as the class's hook.
-        events: filled, if given, with each event type tag's class and generated structure
-            function (see :func:`read_event`), the ones the class's hook calls.
+        events: filled, if given, with each event type tag's class and its compiled reader
+            (see :mod:`fengqiao._serde_readers` and :func:`read_event`), which builds what the
+            class's hook builds.
     """
     conv = make_converter(detailed_validation=detailed, forbid_extra_keys=True)
 
@@ -73,8 +74,12 @@ def make(
 
         return hook
 
+    exact: dict[Callable[..., Any], type] = {}
     for kind in (str, bool, int, float):
-        conv.register_structure_hook(kind, strict(kind))
+        hook = strict(kind)
+        conv.register_structure_hook(kind, hook)
+        if kind is not float:  # a float hook takes an int too
+            exact[hook] = kind
     if not detailed:
         # Collections with their item hook bound once, as cattrs itself builds them; the
         # detailed converter keeps cattrs' own, whose errors carry the item's index.
@@ -171,8 +176,6 @@ def make(
         conv.register_structure_hook(cls, _tagged_structure(structures[cls], cls))
         if documents is not None:
             documents[cls] = _document_unstructure(fields, cls.type)
-        if events is not None:
-            events[cls.type] = (cls, structures[cls])
     conv.register_unstructure_hook(Event, unstructure_event)
     conv.register_structure_hook(Event, union_of(EVENT_TYPES))
     conv.register_unstructure_hook(HouseholdEvent, unstructure_event)
@@ -181,6 +184,9 @@ def make(
     conv.register_structure_hook(PlaceEvent, union_of(PLACE_EVENT_TYPES))
     conv.register_structure_hook_func(_is(CaseEvent), union_of(CASE_EVENT_TYPES))
     conv.register_unstructure_hook_func(_is(CaseEvent), unstructure_event)
+    if events is not None:  # once every hook is registered: the readers write them inline
+        readers = Readers(conv, exact=exact, members=structure_vocabulary)
+        events.bind(readers, {cls.type: cls for cls in CASE_EVENT_TYPES.values()}, structures)
     return conv
 
 
@@ -228,7 +234,11 @@ def _frozenset_structure_factory(conv: cattrs.Converter) -> Callable[[Any], Call
     def factory(cl: Any) -> Callable[[Any, Any], frozenset[Any]]:
         (item,) = get_args(cl) or (Any,)
         handler = conv.get_structure_hook(item)
-        return lambda values, _cl: frozenset([handler(v, item) for v in values])
+
+        def structure_frozenset(values: Any, _cl: Any) -> frozenset[Any]:
+            return frozenset([handler(v, item) for v in values])
+
+        return structure_frozenset
 
     return factory
 

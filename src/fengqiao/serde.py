@@ -28,7 +28,8 @@ from typing import Any, TypeVar, get_args, get_origin, overload
 import attrs
 import cattrs
 
-from fengqiao._serde_hooks import SCHEMA_VERSION, EventStructure, Refused, Unstructure, make
+from fengqiao._serde_hooks import SCHEMA_VERSION, Refused, Unstructure, make
+from fengqiao._serde_readers import EventReaders
 from fengqiao.domain._codegen import PLAIN
 from fengqiao.domain._quote import quote, said
 from fengqiao.domain.vocabulary import Vocabulary
@@ -67,8 +68,8 @@ _DOCUMENTS: dict[type[Any], Unstructure] = {}
 converter = make(detailed=True, documents=_DOCUMENTS)
 """The one converter: ``converter.unstructure(value)`` / ``converter.structure(data, cls)``."""
 
-_FAST_EVENTS: dict[str, EventStructure] = {}
-"""Each event type tag's class and fast structure function: :func:`read_event`'s table."""
+_FAST_EVENTS = EventReaders()
+"""Each event type tag's class and compiled reader: :func:`read_event`'s table."""
 
 _fast = converter if PLAIN else make(detailed=False, events=_FAST_EVENTS)
 """The same registrations without cattrs' detailed validation: the hot path of :func:`structure`.

@@ -25,7 +25,7 @@ from fengqiao.storage import Anchor, EventStore, PostgresEventStore, Projector, 
 from fengqiao.storage import postgres as postgres_backend
 from fengqiao.storage._channel import events_channel
 from fengqiao.testing.contracts import Placeholders, Raw, RawError, SQLStoreContract, StoreFactory
-from fengqiao.testing.contracts.support import anchored, discover, with_notes, workflow
+from fengqiao.testing.contracts.support import OFFICER, anchored, discover, with_notes, workflow
 from tests.storage.processes import check_race, check_updates, in_follow_up, race
 
 pytestmark = pytest.mark.postgres
@@ -282,6 +282,38 @@ def test_a_store_opened_from_a_dsn_owns_and_closes_its_pool(conninfo: str) -> No
         assert again.load(d.id) == d.history
     with pytest.raises(StorageError, match="closed"):
         again.load(d.id)
+
+
+def test_text_with_backslashes_quotes_and_characters_beyond_the_bmp_loads_back_as_written(conninfo: str) -> None:
+    wf = workflow()
+    d = wf.note(discover(wf), 'C:\\档案\\"枫桥" \\u00e9 é 😀 𠀀 \\n', actor=OFFICER)
+    with PostgresEventStore(conninfo) as store:
+        store.append(d.id, d.history, expected_version=0)
+        assert store.load(d.id) == d.history
+        assert store.verify().ok
+
+
+def test_loads_and_appends_go_on_after_the_server_drops_the_stores_connections(conninfo: str) -> None:
+    name = f"fengqiao-test-{uuid.uuid4().hex[:8]}"
+    wf = workflow()
+    d = discover(wf)
+
+    def drop() -> None:
+        with psycopg.connect(conninfo, autocommit=True) as admin:
+            dropped = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (name,)
+            ).fetchall()
+        assert dropped
+
+    with PostgresEventStore(make_conninfo(conninfo, application_name=name), max_size=1) as store:
+        store.append(d.id, d.history, expected_version=0)
+        for _ in range(3):  # more connections than the pool holds come and go
+            drop()
+            assert store.load(d.id) == d.history
+            drop()
+            d = wf.note(d, "又来电", actor=OFFICER)
+            assert store.append(d.id, d.history[-1:], expected_version=d.version - 1) == d.version
+        assert store.load(d.id) == d.history
 
 
 def test_a_store_leaves_a_pool_it_was_given_open(pool: Pool) -> None:

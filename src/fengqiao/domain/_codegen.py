@@ -7,6 +7,7 @@ values and raises the same errors:
 * :func:`quick_init`: a frozen value class's ``__init__`` that skips the converters and
   validators when every argument already passes them (plain: attrs' own ``__init__``), and
   its twin :func:`quick_new`, which also makes the instance (plain: the class itself);
+  :func:`quick_parts` gives what they are made of to code that writes them out inline;
 * :func:`call_front`: the front :func:`fengqiao.domain._calls.checked_call` puts before a
   function so that a call of the wrong shape is a ``ValidationError`` (it has no plain twin:
   it is how fengqiao reports such a call, so it is compiled in both modes);
@@ -31,18 +32,20 @@ import linecache
 import os
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 import attrs
 
 __all__ = [
     "PLAIN",
     "Builder",
+    "QuickField",
     "call_front",
     "canonical",
     "compile_function",
     "quick_init",
     "quick_new",
+    "quick_parts",
     "values_maker",
 ]
 
@@ -125,6 +128,7 @@ def quick_init(cls: type[T]) -> type[T]:
     if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
         raise TypeError(f"quick_init: {name} has an attrs init hook")
     namespace: dict[str, object] = {"_init": original}
+    parts: list[QuickField] = []
     params: list[str] = []
     keywords: list[str] = []
     tests: list[str] = []
@@ -144,6 +148,7 @@ def quick_init(cls: type[T]) -> type[T]:
             namespace[f"_default_{arg}"] = field.default
             params.append(f"{arg}=_default_{arg}")
         keywords.append(f"{arg}={arg}")
+        checks: list[tuple[str, dict[str, object]]] = []
         for check in (field.converter, field.validator):
             if check is None:
                 continue
@@ -154,7 +159,9 @@ def quick_init(cls: type[T]) -> type[T]:
                 if namespace.setdefault(key, value) is not value or key in aliases:
                     raise TypeError(f"quick_init: {name}: the name {key!r} means two things")
             tests.append(f"({test.format(v=arg)})")
+            checks.append((test, names))
         namespace[f"_set_{arg}"] = getattr(cls, field.name).__set__
+        parts.append(QuickField(arg, tuple(checks), getattr(cls, field.name).__set__))
         sets.append(f"        _set_{arg}(self, {arg})")
     QUICK.append(cls)
     if PLAIN:
@@ -177,7 +184,32 @@ def quick_init(cls: type[T]) -> type[T]:
     new = [f"def new({', '.join(params)}):", f"    if {test}:", "        self = _new(_cls)"]
     lines = [*new, *sets, "        return self", f"    return _cls({', '.join(keywords)})"]
     _NEW[cls] = compile_function("new", lines, {**namespace, "_new": object.__new__, "_cls": cls}, what=f"new {owner}")
+    _PARTS[cls] = tuple(parts)
     return cls
+
+
+class QuickField(NamedTuple):
+    """One field of a class :func:`quick_init` compiled: what its quick test is made of, and how it is set."""
+
+    arg: str
+    """The ``__init__`` argument."""
+    checks: tuple[tuple[str, dict[str, object]], ...]
+    """Each converter's and validator's "nothing to do" test on ``{v}``, and the names it uses (:func:`canonical`)."""
+    setter: Callable[[Any, Any], None]
+    """Sets the field of a new instance (its slot's ``__set__``)."""
+
+
+_PARTS: dict[type[Any], tuple[QuickField, ...]] = {}
+
+
+def quick_parts(cls: type[Any]) -> tuple[QuickField, ...] | None:
+    """The fields :func:`quick_init` compiled ``cls``'s quick construction from, in order; ``None`` if it did not.
+
+    For other compiled code that builds a ``cls`` inline (the serde readers): when every
+    field's tests hold, a new instance with each field set is the value ``cls(...)`` gives;
+    otherwise call ``cls(...)``. ``None`` with :data:`PLAIN`.
+    """
+    return _PARTS.get(cls)
 
 
 _NEW: dict[type[Any], Callable[..., Any]] = {}

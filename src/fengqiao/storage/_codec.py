@@ -269,7 +269,7 @@ def _version(value: object) -> str:
     return repr(value) if value is None or (isinstance(value, str) and len(value) <= 20) else shown(value)
 
 
-def quick_event(data: str) -> CaseEvent | None:
+def quick_event(data: str, *, utf8: bool = False) -> CaseEvent | None:
     """The event in ``data`` read by way of orjson, or ``None``: then read it the stdlib's way.
 
     Where orjson accepts a text it parses it as the stdlib does, but for numbers: an int
@@ -280,9 +280,8 @@ def quick_event(data: str) -> CaseEvent | None:
     stdlib's way, which gives the event or the message it always did, as it does for every
     row with ``FENGQIAO_PLAIN=1``.
     """
-    if (
-        PLAIN or type(data) is not str
-    ):  # FENGQIAO_PLAIN=1, or bytes in a tampered SQLite row: the stdlib's rules (UTF-16 …)
+    if PLAIN or type(data) is not (bytes if utf8 else str):
+        # FENGQIAO_PLAIN=1, or bytes in a tampered SQLite row: the stdlib's rules (UTF-16 …)
         return None
     try:
         raw = orjson.loads(data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from hashlib import sha256 as _sha256
 from typing import Any, cast
 
 from fengqiao.errors import BrokenStreamError, UnreadableEventError
@@ -30,12 +31,18 @@ __all__ = [
 ]
 
 
-def decode_chain(stream_id: str, rows: Iterable[Sequence[Any]]) -> tuple[tuple[CaseEvent, ...], str]:
+def decode_chain(
+    stream_id: str, rows: Iterable[Sequence[Any]], *, utf8: bool = False
+) -> tuple[tuple[CaseEvent, ...], str]:
     """A stream's events from its rows ``(version, schema_version, data, hash, _)`` in version order, checked.
 
     The versions must run 1, 2, … without a gap, and each row's hash must seal its data and
     link to the hash before it (:func:`~fengqiao.storage._chain.link`). Returns the events
     and the last hash (:data:`~fengqiao.storage._chain.GENESIS` for none).
+
+    ``utf8``: the back-end gives each row's data as the UTF-8 bytes of the stored text
+    (PostgreSQL's load), which are hashed and parsed as they are; any other value in that
+    place cannot match its hash.
 
     Raises:
         BrokenStreamError: a missing version, or a broken or tampered link; it names the
@@ -45,25 +52,31 @@ def decode_chain(stream_id: str, rows: Iterable[Sequence[Any]]) -> tuple[tuple[C
     events: list[CaseEvent] = []
     prev = GENESIS
     expected = 1
+    sealed = _seal_utf8 if utf8 else _seal
     for version, schema_version, data, digest, _ in rows:
         if version != expected:
             gone = f"{expected}" if version == expected + 1 else f"{expected} to {version - 1}"
             raise BrokenStreamError(stream_id, expected, f"version {gone} is missing", "missing")
-        if _seal(prev, stream_id, version, data) != digest:
+        if sealed(prev, stream_id, version, data) != digest:
             raise BrokenStreamError(
                 stream_id, version, "its content, place or link does not match its hash (edited or reordered)"
             )
         # decode()'s fast path taken here (every load runs this loop); decode() itself
         # reads anything else, and says why it cannot.
-        event = quick_event(data) if schema_version == SCHEMA_VERSION and type(schema_version) is int else None
+        if schema_version == SCHEMA_VERSION and type(schema_version) is int:
+            event = quick_event(data, utf8=utf8)
+        else:
+            event = None
         if event is None or event.stream_id != stream_id:
-            event = decode(stream_id, version, schema_version, data)
+            event = decode(stream_id, version, schema_version, data.decode("utf-8") if utf8 else data)
         events.append(event)
         prev, expected = digest, expected + 1
     return tuple(events), prev
 
 
-def decode_stream(stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int, str] | None) -> tuple[CaseEvent, ...]:
+def decode_stream(
+    stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int, str] | None, *, utf8: bool = False
+) -> tuple[CaseEvent, ...]:
     """:func:`decode_chain`, and the stream's recorded ``head`` (version, hash) must be its last event.
 
     ``head`` is ``None`` when the store has no head for the stream; then there must be no
@@ -73,7 +86,7 @@ def decode_stream(stream_id: str, rows: Iterable[Sequence[Any]], head: tuple[int
         BrokenStreamError: as :func:`decode_chain`, or a head that disagrees.
         UnreadableEventError: an event that cannot be decoded.
     """
-    events, prev = decode_chain(stream_id, rows)
+    events, prev = decode_chain(stream_id, rows, utf8=utf8)
     _check_head(stream_id, len(events), prev, head)
     return events
 
@@ -264,3 +277,13 @@ def _seal(prev: str, stream_id: str, version: int, data: object) -> str:
         return link(prev, stream_id, version, data)
     except UnicodeEncodeError:
         return ""
+
+
+def _seal_utf8(prev: str, stream_id: str, version: int, data: object) -> str:
+    """:func:`_seal` of ``data`` given as the UTF-8 bytes of the stored text; anything else cannot match.
+
+    :func:`~fengqiao.storage._chain.link_utf8` written out: every row of every PostgreSQL load.
+    """
+    if type(data) is not bytes:
+        return ""
+    return _sha256(f"{prev}\n{stream_id}\n{version}\n".encode() + data).hexdigest()

@@ -31,6 +31,12 @@ How appends scale and stay correct with many writers (layout 3):
   of their call: a projector sees every earlier append committed and none in flight, as its
   catch-up needs. The lock key is derived from the schema, so two fengqiao schemas in one
   database do not wait for each other.
+- **A load is one statement, one round trip**: the stream's head and its events from one
+  snapshot, each event's data sent as its UTF-8 bytes (``convert_to``, in the binary format):
+  the bytes the hash chain covers and the JSON parser reads, with no text made of them in
+  between. Every row's hash is checked before its event is built. Reads and appends run on
+  a cursor each pooled connection keeps, and the store's own pool opens its connections in
+  autocommit, so neither costs a switch.
 - **No ping per checkout.** A connection that broke is found when it is used: a load is
   retried once on a fresh connection; an append whose connection broke finds out whether it
   committed (by the heads) and is retried once if it did not.
@@ -213,6 +219,11 @@ _PAGE = (  # below the horizon: every transaction that could still add a smaller
     " AND position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20) ORDER BY position LIMIT %s"
 )
 _READ_HEADS = "SELECT stream_id, version, hash FROM fengqiao_streams WHERE stream_id = ANY(%s)"
+_LOAD = (  # the shared load (the head sorts first), each event's data as its UTF-8 bytes: what the chain hashes
+    "SELECT 0, NULL, NULL, hash, version FROM fengqiao_streams WHERE stream_id = %s"
+    " UNION ALL SELECT version, schema_version, convert_to(data, 'UTF8'), hash, NULL FROM fengqiao_events"
+    " WHERE stream_id = %s ORDER BY 1"
+)
 PER_TRANSACTION = (1 << 20) - 1
 """The most events one append (or ``append_many``) may hold: positions give each transaction 2**20."""
 HEAD_CACHE = 10_000
@@ -429,6 +440,7 @@ class PostgresEventStore(LockFreeAppends, SQLEventStore[Connection]):
         wait = check_seconds(timeout, "timeout", zero=False, most=MAX_TIMEOUT)
         self._closed = False
         self._heads_seen: OrderedDict[str, Tip] = OrderedDict()
+        self._cursors: dict[Connection, psycopg.Cursor[TupleRow]] = {}
         if not isinstance(notify, bool):
             raise ValidationError(f"expected True or False, got {quote(notify)}", "notify")
         self._notify = notify
@@ -463,6 +475,7 @@ class PostgresEventStore(LockFreeAppends, SQLEventStore[Connection]):
         """Close the store (and its pool, if it opened one); further use raises ``StorageError``."""
         if not self._closed:
             self._closed = True
+            self._cursors.clear()
             if self._owns_pool:
                 self._pool.close()
 
@@ -471,21 +484,10 @@ class PostgresEventStore(LockFreeAppends, SQLEventStore[Connection]):
         if self._closed:
             raise StorageError("the PostgreSQL event store is closed")
 
-    @contextmanager
-    def _read(self, *, check: bool = True) -> Iterator[Connection]:
-        """A connection for single-statement reads: autocommit, so a read is one round trip (no BEGIN, no COMMIT).
-
-        The connection's own setting is put back (a pool you gave may hand out autocommit ones).
-        """
+    def _read(self, *, check: bool = True) -> _Autocommit:
+        """A connection for single-statement reads: autocommit, so a read is one round trip (no BEGIN, no COMMIT)."""
         self._check(schema=check)
-        with self._pool.connection() as conn:
-            before = conn.autocommit
-            conn.autocommit = True
-            try:
-                yield conn
-            finally:
-                if not conn.closed:
-                    conn.autocommit = before
+        return _Autocommit(self._pool)
 
     @contextmanager
     def _snapshot(self, *, settled: bool = False) -> Iterator[Connection]:
@@ -562,9 +564,9 @@ class PostgresEventStore(LockFreeAppends, SQLEventStore[Connection]):
         found broken is replaced and the load tried once more.
         """
         check_lookup(stream_id)
-        rows = self._retried(f"load {stream_id}", self.sql.load, (stream_id, stream_id))
+        rows = self._retried(f"load {stream_id}", _LOAD, (stream_id, stream_id), binary=True)
         events, head = split_head(rows)
-        loaded = decode_stream(stream_id, events, head)
+        loaded = decode_stream(stream_id, events, head, utf8=True)
         if head is not None:
             self._remember(stream_id, head)
         return loaded
@@ -602,35 +604,84 @@ class PostgresEventStore(LockFreeAppends, SQLEventStore[Connection]):
         """
         notify = self._notifying()
         try:
-            with self._pool.connection() as conn:
-                before = conn.autocommit
-                conn.autocommit = True
-                try:
-                    conn.execute(_APPEND, arguments)
-                    if notify:
-                        conn.execute(self._quiet_notify)
-                finally:
-                    if not conn.closed:
-                        conn.autocommit = before
+            with _Autocommit(self._pool) as conn:
+                cursor = self._cursor_of(conn)
+                cursor.execute(_APPEND, arguments)
+                if notify:
+                    cursor.execute(self._quiet_notify)
         except psycopg.Error as exc:
             raise self._append_failed(exc, what) from exc
+
+    def _cursor_of(self, conn: Connection) -> psycopg.Cursor[TupleRow]:
+        """``conn``'s cursor for the store's reads, made on its first read and kept while the connection is open.
+
+        A cursor made for each read would cost more than the read's own Python work (it sets
+        up its adapters and looks up a loader for every column each time). Only the thread
+        that has the connection from the pool uses its cursor. The cursors of connections the
+        pool has closed are let go once there are more cursors than the pool holds connections.
+        """
+        cursors = self._cursors
+        cursor = cursors.get(conn)
+        if cursor is None:
+            if len(cursors) >= self._pool.max_size:
+                for old in [c for c in list(cursors) if c.closed]:
+                    cursors.pop(old, None)
+            cursor = cursors[conn] = _cursor(conn)
+        return cursor
 
     def _read_heads(self, stream_ids: list[str], what: str) -> dict[str, Tip]:
         """The stored heads of ``stream_ids`` that exist (one round trip)."""
         return {sid: (v, digest) for sid, v, digest in self._retried(what, _READ_HEADS, (stream_ids,))}
 
-    def _retried(self, what: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """Run a read; if its connection turns out broken, once more on another."""
+    def _retried(self, what: str, sql: str, params: Sequence[Any], *, binary: bool = False) -> list[tuple[Any, ...]]:
+        """The rows of a query; if its connection turns out broken, once more on another.
+
+        It runs on the connection's own cursor, made once (:meth:`_cursor_of`); ``binary``:
+        the rows come in PostgreSQL's binary format (a ``bytea`` as it is, not hex).
+        """
         for again in (False, True):
             try:
                 with self._read() as conn:
-                    return self._fetch(conn, sql, params)
+                    return self._cursor_of(conn).execute(sql, params, binary=binary).fetchall()
             except psycopg.OperationalError as exc:  # a broken connection (the pool drops it), a timeout …
                 if again:
                     raise storage_error(self.dialect.driver, what, exc) from exc
             except psycopg.Error as exc:
                 raise storage_error(self.dialect.driver, what, exc) from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Autocommit:
+    """A pooled connection in autocommit for the length of a ``with``: each statement its own transaction.
+
+    The store's own pool makes its connections in autocommit (its transactions say ``BEGIN``);
+    one from a pool you gave is switched, and switched back before it returns to the pool.
+    A class, not a generator: every load and append takes one.
+    """
+
+    __slots__ = ("_conn", "_pool", "_switched")
+
+    def __init__(self, pool: ConnectionPool[Connection]) -> None:
+        self._pool = pool
+
+    def __enter__(self) -> Connection:
+        conn = self._conn = self._pool.getconn()
+        self._switched = not conn.autocommit
+        if self._switched:
+            try:
+                conn.autocommit = True
+            except BaseException:
+                self._pool.putconn(conn)
+                raise
+        return conn
+
+    def __exit__(self, *exc: object) -> None:
+        conn = self._conn
+        try:
+            if self._switched and not conn.closed:
+                conn.autocommit = False
+        finally:
+            self._pool.putconn(conn)  # which rolls back, or drops a broken connection, as its connection() does
 
 
 class _Refused(Exception):
@@ -694,6 +745,7 @@ def _open_pool(dsn: str, size: int, timeout: float) -> ConnectionPool[Connection
         timeout=timeout,
         open=False,
         name="fengqiao",
+        kwargs={"autocommit": True},  # reads and appends are single statements; transactions say BEGIN
     )
     try:
         pool.open(wait=True, timeout=timeout)

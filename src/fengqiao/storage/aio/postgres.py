@@ -197,9 +197,9 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
             StorageError: the database failed (twice, on two connections).
         """
         check_lookup(stream_id)
-        rows = await self._retried(f"load {stream_id}", _SQL.load, (stream_id, stream_id))
+        rows = await self._retried(f"load {stream_id}", sync._LOAD, (stream_id, stream_id), binary=True)
         events, head = split_head(rows)
-        loaded = decode_stream(stream_id, events, head)
+        loaded = decode_stream(stream_id, events, head, utf8=True)
         if head is not None:
             self._remember(stream_id, head)
         return loaded
@@ -332,12 +332,14 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
                 if not conn.closed:
                     await conn.set_autocommit(before)
 
-    async def _retried(self, what: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """Run a read; if its connection turns out broken, once more on another."""
+    async def _retried(
+        self, what: str, sql: str, params: Sequence[Any], *, binary: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Run a read (``binary``: rows in PostgreSQL's binary format); if its connection broke, once more."""
         for again in (False, True):
             try:
                 async with self._reading() as conn:
-                    cur = await _cursor(conn).execute(sql, params)
+                    cur = await _cursor(conn).execute(sql, params, binary=binary)
                     return await cur.fetchall()
             except psycopg.OperationalError as exc:
                 if again:
