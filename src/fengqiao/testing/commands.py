@@ -279,6 +279,9 @@ def lifecycles(
         make_workflow: makes a fresh workflow whose clock is a :class:`~fengqiao.FixedClock`.
         max_steps: how many commands follow discovery (fewer once the dispute is terminal).
         payloads: per-trigger payload strategies replacing the defaults (:func:`payloads_for`).
+            Each is called at every step that chose its trigger: build the strategies that do
+            not depend on the dispute once, outside it, for hypothesis checks every strategy it
+            has not seen before drawing from it, which costs more than the draw.
         actors: who acts; mostly officers, sometimes a grid worker, mediator or informant.
         weights: fixed weights for some triggers (``{Trigger.MERGE: 0, Trigger.RECORD_VISIT: 5}``),
             in place of the weights each run draws for itself; 0 never chooses the trigger
