@@ -21,7 +21,7 @@ recorded as :class:`Step` s.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -47,6 +47,7 @@ from fengqiao.errors import TransitionRefused, ValidationError
 from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.refusals import Refusal
 from fengqiao.lifecycle.states import Trigger, TriggerId
+from fengqiao.testing._sampling import sampled
 from fengqiao.testing.strategies import names, parties, texts, vocabulary
 from fengqiao.workflow import Workflow
 
@@ -212,33 +213,36 @@ _KIND = st.sampled_from(("move", "internal", "move", "internal", "any"))
 def _choose(
     draw: st.DrawFn,
     wf: Workflow,
-    state: Any,
-    allowed: tuple[TriggerId, ...],
+    disputes: Sequence[Dispute],
     weights: Mapping[TriggerId, int],
     fixed: Mapping[TriggerId, int],
 ) -> TriggerId:
-    """A state-changing or an internal trigger the graph allows, by this lifecycle's weights.
+    """A state-changing or an internal trigger the graph allows now, by this lifecycle's weights.
 
     Now and then it is a trigger the graph does not allow, to be refused. A trigger the caller
-    fixed at weight 0 is never chosen while the graph allows another.
+    fixed at weight 0 is never chosen while the graph allows another. "Now" is the state of the
+    last of ``disputes``, which grows as the lifecycle runs: the strategy is made once per
+    lifecycle, not at every step, for hypothesis validates each new strategy it is given.
     """
+    state = disputes[-1].state
+    allowed = wf.graph.allowed(state)
     moves = [t for t in allowed if wf.graph.target(state, t) != state]
     internal = [t for t in allowed if t not in moves]
     kind = draw(_KIND)
     first, second = (moves, internal) if kind == "move" else (internal, moves)
     refused = [t for t in wf.graph.triggers if t not in allowed]
     if (kind == "any" or not allowed) and refused:
-        return draw(st.sampled_from(refused))
+        return draw(sampled(refused))
     for group in (first, second):
         weighted = [t for t in group for _ in range(weights.get(t, 1))]
         if weighted:
-            return draw(st.sampled_from(weighted))
+            return draw(sampled(weighted))
     # Every allowed trigger drew weight 0 in this run: take one the caller did not rule out,
     # preferring those that keep the dispute open.
     open_ones = [t for t in allowed if fixed.get(t, 1) and t not in _ENDS_EARLY]
     permitted = [t for t in allowed if fixed.get(t, 1)]
     options = open_ones or permitted or refused or list(allowed)
-    return draw(st.sampled_from(options))
+    return draw(sampled(options))
 
 
 _ADVANCES = st.one_of(
@@ -247,6 +251,18 @@ _ADVANCES = st.one_of(
     st.integers(1, 48).map(lambda h: timedelta(hours=h)),
     st.integers(1, 40).map(lambda d: timedelta(days=d)),
 )
+_STOP = st.booleans()
+"""Whether a run whose dispute has reached a terminal state stops there (or is sent refused commands)."""
+
+# What a discovery draws, built once (as is every strategy here): hypothesis validates each
+# strategy it has not seen, which costs more than drawing from it.
+_CHANNELS = vocabulary(Channel)
+_CATEGORIES = vocabulary(Category)
+_SUMMARY = texts(min_size=1)
+_PARTIES = st.lists(parties(), max_size=3)
+_DISCOVERED_FACTORS = st.frozensets(vocabulary(RiskFactor), max_size=2)
+_STATIONS = st.sampled_from(["城关派出所", "蒲州派出所", "西关派出所"])
+_DISCOVERERS = st.sampled_from(_OFFICERS)
 
 
 def lifecycles(
@@ -263,6 +279,9 @@ def lifecycles(
         make_workflow: makes a fresh workflow whose clock is a :class:`~fengqiao.FixedClock`.
         max_steps: how many commands follow discovery (fewer once the dispute is terminal).
         payloads: per-trigger payload strategies replacing the defaults (:func:`payloads_for`).
+            Each is called at every step that chose its trigger: build the strategies that do
+            not depend on the dispute once, outside it, for hypothesis checks every strategy it
+            has not seen before drawing from it, which costs more than the draw.
         actors: who acts; mostly officers, sometimes a grid worker, mediator or informant.
         weights: fixed weights for some triggers (``{Trigger.MERGE: 0, Trigger.RECORD_VISIT: 5}``),
             in place of the weights each run draws for itself; 0 never chooses the trigger
@@ -281,13 +300,13 @@ def lifecycles(
         if not isinstance(clock, FixedClock):
             raise ValidationError("lifecycles() needs a workflow whose clock is a FixedClock", "make_workflow")
         d = wf.discover(
-            channel=draw(vocabulary(Channel)),
-            category=draw(vocabulary(Category)),
-            summary=draw(texts(min_size=1)),
-            parties=draw(st.lists(parties(), max_size=3)),
-            risk_factors=draw(st.frozensets(vocabulary(RiskFactor), max_size=2)),
-            station=draw(st.sampled_from(["城关派出所", "蒲州派出所", "西关派出所"])),
-            actor=draw(st.sampled_from(_OFFICERS)),
+            channel=draw(_CHANNELS),
+            category=draw(_CATEGORIES),
+            summary=draw(_SUMMARY),
+            parties=draw(_PARTIES),
+            risk_factors=draw(_DISCOVERED_FACTORS),
+            station=draw(_STATIONS),
+            actor=draw(_DISCOVERERS),
         )
         # Swarm testing: each lifecycle weighs triggers its own way (some never, some often),
         # so runs differ in kind, not only in detail, and deep states are reached.
@@ -295,12 +314,13 @@ def lifecycles(
         weights.update(fixed)
         disputes = [d]
         steps: list[Step] = []
+        choose = _choose(wf, disputes, weights, fixed)
         for _ in range(max_steps):
             clock.advance(draw(_ADVANCES))
             allowed = wf.graph.allowed(d.state)
-            if not allowed and draw(st.booleans()):
+            if not allowed and draw(_STOP):
                 break
-            trigger = draw(_choose(wf, d.state, allowed, weights, fixed))
+            trigger = draw(choose)
             strategy = overrides[trigger](wf, d) if trigger in overrides else payloads_for(trigger, wf, d)
             payload = dict(draw(strategy))
             actor = draw(who)

@@ -36,6 +36,7 @@ from fengqiao.lifecycle.dispute import Dispute
 from fengqiao.lifecycle.refusals import Decision, Refusal
 from fengqiao.policies.base import CHINA_TZ, DeadlineStatus, Policy
 from fengqiao.serde import dumps, loads
+from fengqiao.testing._sampling import sampled
 from fengqiao.testing.commands import ACTORS, payloads_for
 from fengqiao.testing.strategies import texts, vocabulary
 from fengqiao.workflow import DeadlineCheck, Workflow, replay
@@ -86,7 +87,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
         d = self.disputes[index]
         allowed = self.workflow.graph.allowed(d.state)
         pool = allowed if allowed and data.draw(st.integers(0, 4), label="any") != 4 else self.workflow.graph.triggers
-        trigger = data.draw(st.sampled_from(pool), label="trigger")
+        trigger = data.draw(sampled(pool), label="trigger")
         payload = dict(data.draw(payloads_for(trigger, self.workflow, d), label="payload"))
         actor = data.draw(ACTORS, label="actor")
         before = dumps(d)

@@ -42,6 +42,7 @@ from fengqiao.lifecycle.states import TriggerId
 from fengqiao.policies.base import CHINA_TZ
 from fengqiao.policies.households import HouseholdPolicy
 from fengqiao.serde import dumps, loads
+from fengqiao.testing._sampling import sampled
 from fengqiao.testing.commands import Step
 from fengqiao.testing.harness import check_deadlines, check_refusal
 from fengqiao.testing.strategies import names, parties, texts, vocabulary
@@ -119,12 +120,15 @@ def _payloads() -> dict[str, st.SearchStrategy[Mapping[str, Any]]]:
 _PAYLOADS = _payloads()
 
 
+_CUSTOM = st.fixed_dictionaries({}, optional={"note": texts()})
+
+
 def household_payloads_for(
     trigger: TriggerId, wf: HouseholdWorkflow, household: Household
 ) -> st.SearchStrategy[Mapping[str, Any]]:
     """A strategy of valid keyword payloads for ``trigger``: a built-in one's, or a note for a policy's own."""
     if trigger not in _PAYLOADS:
-        return st.fixed_dictionaries({}, optional={"note": texts()})
+        return _CUSTOM
     return _PAYLOADS[str(trigger)]
 
 
@@ -133,6 +137,13 @@ _ADVANCES = st.one_of(
     st.integers(1, 180).map(lambda m: timedelta(minutes=m)),
     st.integers(1, 40).map(lambda d: timedelta(days=d)),
 )
+# Built once, as every strategy here: hypothesis validates each strategy it has not seen, which
+# costs more than drawing from it.
+_VILLAGES = st.sampled_from(["西歧村", "龙头村", "那咱村"])
+_GRIDS = st.sampled_from(["1", "2", "3"])
+_MEMBERS = st.lists(parties(), max_size=3)
+_STOP = st.booleans()
+_ANY_TRIGGER = st.integers(0, 9)
 
 
 def household_lifecycles(
@@ -157,9 +168,9 @@ def household_lifecycles(
         if not isinstance(clock, FixedClock):
             raise ValidationError("household_lifecycles() needs a FixedClock in its workflow", "make_workflow")
         h = wf.screen(
-            village=draw(st.sampled_from(["西歧村", "龙头村", "那咱村"])),
-            grid=draw(st.sampled_from(["1", "2", "3"])),
-            members=draw(st.lists(parties(), max_size=3)),
+            village=draw(_VILLAGES),
+            grid=draw(_GRIDS),
+            members=draw(_MEMBERS),
             factors=draw(_FACTORS),
             actor="grid_worker:li",
         )
@@ -167,11 +178,11 @@ def household_lifecycles(
         for _ in range(max_steps):
             clock.advance(draw(_ADVANCES))
             allowed = wf.graph.allowed(h.state)
-            if not allowed and draw(st.booleans()):
+            if not allowed and draw(_STOP):
                 break
-            usual = bool(allowed) and draw(st.integers(0, 9)) > 0  # one command in ten may be anything at all
+            usual = bool(allowed) and draw(_ANY_TRIGGER) > 0  # one command in ten may be anything at all
             pool = allowed if usual else wf.graph.triggers
-            trigger = draw(st.sampled_from(pool))
+            trigger = draw(sampled(pool))
             payload = dict(draw(household_payloads_for(trigger, wf, h)))
             actor = draw(who)
             try:
@@ -273,7 +284,7 @@ class HouseholdStateMachine(RuleBasedStateMachine):
         graph = self.workflow.graph
         allowed = graph.allowed(h.state)
         pool = allowed if allowed and data.draw(st.integers(0, 4), label="any") != 4 else graph.triggers
-        trigger = data.draw(st.sampled_from(pool), label="trigger")
+        trigger = data.draw(sampled(pool), label="trigger")
         payload = dict(data.draw(household_payloads_for(trigger, self.workflow, h), label="payload"))
         actor = data.draw(ACTORS, label="actor")
         before = dumps(h)

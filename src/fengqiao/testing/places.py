@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import attrs
@@ -37,6 +38,7 @@ from fengqiao.lifecycle.place import Place
 from fengqiao.lifecycle.place_events import PlaceTrigger
 from fengqiao.places import PlaceWorkflow
 from fengqiao.policies.base import CHINA_TZ
+from fengqiao.testing._sampling import sampled
 from fengqiao.testing.commands import Step
 from fengqiao.testing.strategies import names, texts
 
@@ -50,6 +52,21 @@ _ADVANCES = st.one_of(
     st.integers(1, 30).map(lambda h: timedelta(hours=h)),
     st.integers(1, 4).map(lambda d: timedelta(days=d)),
 )
+# Built once, as every strategy here: hypothesis validates each strategy it has not seen, which
+# costs more than drawing from it.
+_PLACE_NAMES = st.sampled_from(["西歧村", "龙头村", "那咱村"])
+_GRIDS = st.sampled_from(["", "1", "2"])
+_CLOSING = st.integers(0, 19)
+_UNOWED = st.integers(0, 9)
+_REASON = texts(min_size=1)
+_INCIDENTS = st.lists(texts(min_size=1), max_size=2)
+_HOUSEHOLDS = st.lists(names(), max_size=2)
+
+
+@lru_cache(maxsize=64)
+def _owed(codes: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
+    """Which of the workflow's rhythms (``codes``) a place owes: at least one."""
+    return st.lists(st.sampled_from(codes), min_size=1, max_size=len(codes), unique=True)
 
 
 @attrs.frozen
@@ -99,26 +116,26 @@ def place_lifecycles(
         clock = wf.clock
         if not isinstance(clock, FixedClock):
             raise ValidationError("place_lifecycles() needs a FixedClock in its workflow", "make_workflow")
-        codes = list(wf.rhythms)
-        owed = draw(st.lists(st.sampled_from(codes), min_size=1, max_size=len(codes), unique=True))
+        codes = tuple(wf.rhythms)
+        owed = draw(_owed(codes))
         place = wf.register(
-            name=draw(st.sampled_from(["西歧村", "龙头村", "那咱村"])),
-            grid=draw(st.sampled_from(["", "1", "2"])),
+            name=draw(_PLACE_NAMES),
+            grid=draw(_GRIDS),
             rhythms=owed,
             actor="grid_worker:li",
         )
         places, steps = [place], []
         for _ in range(max_steps):
             clock.advance(draw(_ADVANCES))
-            closing = draw(st.integers(0, 19)) == 0
+            closing = draw(_CLOSING) == 0
             actor = draw(who)
             payload: dict[str, Any]
             if closing:
-                trigger, payload = PlaceTrigger.CLOSE, {"reason": draw(texts(min_size=1))}
+                trigger, payload = PlaceTrigger.CLOSE, {"reason": draw(_REASON)}
             else:
-                rhythm = draw(st.sampled_from(owed if draw(st.integers(0, 9)) else codes))
-                incidents = draw(st.lists(texts(min_size=1), max_size=2))
-                households = draw(st.lists(names(), max_size=2)) if incidents else []
+                rhythm = draw(sampled(owed if draw(_UNOWED) else codes))
+                incidents = draw(_INCIDENTS)
+                households = draw(_HOUSEHOLDS) if incidents else []
                 trigger, payload = (
                     PlaceTrigger.FILE,
                     {"rhythm": rhythm, "incidents": incidents, "households": households},

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 import attrs
@@ -72,6 +73,14 @@ _NAMES = ("赵某", "钱某", "孙某", "李某", "周某", "吴某", "郑某", 
 
 def vocabulary(cls: type[V]) -> st.SearchStrategy[V]:
     """Any member of the vocabulary ``cls``."""
+    return _members(cls)
+
+
+# The strategies below are built once and handed out again: hypothesis validates every strategy
+# the first time it is drawn from, so one built afresh for each draw (in a lifecycle's loop, or a
+# payload function called at every step) costs far more than the draw itself.
+@cache
+def _members(cls: type[Vocabulary]) -> st.SearchStrategy[Any]:
     return st.sampled_from(list(cls))
 
 
@@ -85,6 +94,11 @@ def texts(*, min_size: int = 0, max_size: int = 24) -> st.SearchStrategy[str]:
     The text fits every kind of field (one line, without control, format or surrogate
     characters); :func:`refused_texts` draws text that no field takes.
     """
+    return _texts(min_size, max_size)
+
+
+@lru_cache(maxsize=256)
+def _texts(min_size: int, max_size: int) -> st.SearchStrategy[str]:
     any_text = st.text(_TEXT_CHARACTERS, min_size=min_size, max_size=max_size)
     if min_size:
         any_text = any_text.filter(lambda s: bool(s.strip()))
@@ -117,6 +131,11 @@ def refused_texts(kind: TextKind = "line") -> st.SearchStrategy[str]:
 
 def names() -> st.SearchStrategy[str]:
     """Non-blank names of people and organisations."""
+    return _names()
+
+
+@cache
+def _names() -> st.SearchStrategy[str]:
     return st.sampled_from(_NAMES) | texts(min_size=1, max_size=12)
 
 
@@ -143,6 +162,11 @@ def _digits(size: int) -> st.SearchStrategy[str]:
 
 def parties() -> st.SearchStrategy[Party]:
     """Parties with or without ID numbers and phones."""
+    return _parties()
+
+
+@cache
+def _parties() -> st.SearchStrategy[Party]:
     return st.builds(
         Party,
         name=names(),
