@@ -87,7 +87,7 @@ from fengqiao.policies import (
 from fengqiao.serde import SCHEMA_VERSION, dumps, json_schema, loads
 from fengqiao.workflow import DeadlineCheck, Workflow, replay
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 __all__ = [
     "OFFICER_ROLES",
