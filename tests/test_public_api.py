@@ -71,6 +71,7 @@ PUBLIC_API = [
     "PlaceWorkflow",
     "Policy",
     "PolicyDefinitionError",
+    "PolicyRef",
     "Referral",
     "Referred",
     "Refusal",
