@@ -115,6 +115,17 @@ def fengqiao_package() -> griffe.Module:
     return loaded
 
 
+def test_the_docs_build_fails_on_every_warning_and_shows_them() -> None:
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    assert config.strict is True
+    levels = {name: logging.getLevelName(level) for name, level in config["validation"]["links"].items()}
+    levels |= {name: logging.getLevelName(level) for name, level in config["validation"]["nav"].items()}
+    assert set(levels.values()) == {"WARNING"}, levels  # mkdocs leaves some at INFO, which --strict lets pass
+    docs_recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ndocs:", 1)[1].split("\n\n", 1)[0]
+    assert "mkdocs build --strict" in docs_recipe
+    assert not {"-q", "--quiet"} & set(docs_recipe.split()), docs_recipe  # --quiet hides what --strict counts
+
+
 def test_mkdocs_yml_turns_no_docstring_warning_off() -> None:
     options = python_options()
     warnings = {name: on for name, on in (options.get("docstring_options") or {}).items() if name.startswith("warn")}
