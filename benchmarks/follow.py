@@ -185,7 +185,7 @@ def _followed(
         watch.opened.wait()
         if watch.error:
             raise watch.error[0]
-        done, began, _ = writers_at_once(pools.writers, pools.manager, target, writers, disputes, tag, _writer)
+        done, began, *_ = writers_at_once(pools.writers, pools.manager, target, writers, disputes, tag, _writer)
     finally:
         watch.writers_done.set()
         if thread.is_alive():
@@ -218,7 +218,7 @@ def _part(section: Section, pools: _Pools, target: Target, writers: int, dispute
         for run in ("alone", "followed")[:: 1 if r % 2 == 0 else -1]:
             tag = f"{kind[0]}{r}{run[0]}"
             if run == "alone":
-                done, began, _ = writers_at_once(pools.writers, pools.manager, target, writers, disputes, tag, _writer)
+                done, began, *_ = writers_at_once(pools.writers, pools.manager, target, writers, disputes, tag, _writer)
                 values.setdefault("alone", []).append(_commands_per_second(done, began))
             else:
                 _followed(pools, target, writers, disputes, tag, values)

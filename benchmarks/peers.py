@@ -19,24 +19,26 @@ is taken within its round, and the report gives the medians of the figures and o
 SQLite: a fresh file per side and round in a temporary directory. PostgreSQL (``FENGQIAO_PG_DSN``):
 a schema of its own per side, created and dropped here; without the variable that part is skipped
 with a note. The 8 writers are processes on separate streams, started by one signal
-(``storage._pg_parallel``).
+(``storage._pg_parallel_run``); :mod:`benchmarks.cpu` reads where their CPU goes.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 import fengqiao as fq
+from benchmarks.cpu import CpuUse, ceiling, read_clock, used
 from benchmarks.lifecycles import TABLE, Refused
 from benchmarks.measure import Figure, Section, median, timed
 from benchmarks.storage import (
@@ -45,7 +47,7 @@ from benchmarks.storage import (
     OFFICER,
     _lifecycles,
     _load_and_replay,
-    _pg_parallel,
+    _pg_parallel_run,
     _pg_schema,
     discover,
     on_schema,
@@ -247,18 +249,41 @@ def check_guards(store: EventStore, app: DisputeApp) -> None:
 
 
 # -- rounds and figures --------------------------------------------------------------------------
-def _fq_round(repo: Repository, disputes: int, prefix: str) -> tuple[float, float]:
+class Round(NamedTuple):
+    """One side's round: durable commands/s, load-and-replay events/s, and the CPU the commands took."""
+
+    commands: float
+    loads: float
+    cpu: CpuUse | None
+    """This process's and the local server's CPU over the commands (:mod:`benchmarks.cpu`)."""
+
+
+def _metered(run: Callable[[], int]) -> tuple[float, int, CpuUse | None]:
+    """``timed(run)`` with the CPU clocks read just outside the timing (a reading takes milliseconds)."""
+    gc.collect()
+    before = read_clock()
+    seconds, count = timed(run)
+    return seconds, count, used(before, read_clock())
+
+
+def _fq_round(repo: Repository, disputes: int, prefix: str) -> Round:
     """fengqiao: durable commands/s over ``disputes`` lifecycles, then load-and-replay events/s of them."""
-    seconds, count = timed(partial(_lifecycles, repo, disputes, prefix))
+    seconds, count, cpu = _metered(partial(_lifecycles, repo, disputes, prefix))
     load, events = timed(partial(_load_and_replay, repo, [f"{prefix}{i}" for i in range(disputes)]))
-    return count / seconds, events / load
+    return Round(count / seconds, events / load, cpu)
 
 
-def _es_round(app: DisputeApp, disputes: int) -> tuple[float, float]:
-    """eventsourcing: the same two figures."""
-    seconds, ids = timed(partial(_es_lifecycles, app, disputes))
+def _es_round(app: DisputeApp, disputes: int) -> Round:
+    """eventsourcing: the same figures."""
+    ids: list[UUID] = []
+
+    def commands() -> int:
+        ids.extend(_es_lifecycles(app, disputes))
+        return len(ids) * COMMANDS_PER_DISPUTE
+
+    seconds, count, cpu = _metered(commands)
     load, events = timed(partial(_es_load_and_replay, app, ids))
-    return len(ids) * COMMANDS_PER_DISPUTE / seconds, events / load
+    return Round(count / seconds, events / load, cpu)
 
 
 Samples = dict[str, list[float]]
@@ -307,11 +332,11 @@ def _sqlite(section: Section, disputes: int, rounds: int) -> None:
                 if side == PEER:
                     app = DisputeApp(env=sqlite_env(path))
                     journal = _pragmas(app)
-                    commands, loads = _es_round(app, disputes)
+                    commands, loads, _ = _es_round(app, disputes)
                     app.close()
                 else:
                     with SQLiteEventStore(path, synchronous="FULL" if "FULL" in side else "NORMAL") as store:
-                        commands, loads = _fq_round(Repository(fq.Workflow("baseline"), store), disputes, "C")
+                        commands, loads, _ = _fq_round(Repository(fq.Workflow("baseline"), store), disputes, "C")
                 values.setdefault(f"{side} commands", []).append(commands)
                 values.setdefault(f"{side} load", []).append(loads)
     _figures(
@@ -359,7 +384,7 @@ _LEVELS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
 
 # -- PostgreSQL ----------------------------------------------------------------------------------
 def _fq_writer(conninfo: str, prefix: str, disputes: int, ready: Any, start: Any) -> tuple[int, float]:
-    """One fengqiao writer process (``storage._pg_parallel`` runs it): ``PostgresEventStore(dsn)``."""
+    """One fengqiao writer process (``storage._pg_parallel_run`` runs it): ``PostgresEventStore(dsn)``."""
     from fengqiao.storage import PostgresEventStore
 
     with PostgresEventStore(conninfo) as store:
@@ -400,20 +425,24 @@ def _postgres(section: Section, dsn: str, disputes: int, rounds: int, writers: i
                 if side == PEER:
                     app = DisputeApp(env=env)
                     _es_lifecycles(app, 1)  # a new pool's first connection, out of the timing
-                    commands, loads = _es_round(app, disputes)
+                    one = _es_round(app, disputes)
                     app.close()
                 else:
                     with PostgresEventStore(conninfo) as store:
                         repo = Repository(fq.Workflow("baseline"), store)
                         _lifecycles(repo, 1, f"warm{r}-")
-                        commands, loads = _fq_round(repo, disputes, f"one{r}-")
-                values.setdefault(f"{side} one", []).append(commands)
-                values.setdefault(f"{side} load", []).append(loads)
+                        one = _fq_round(repo, disputes, f"one{r}-")
+                values.setdefault(f"{side} one", []).append(one.commands)
+                values.setdefault(f"{side} load", []).append(one.loads)
+                _one_writer_cpu(values, side, one, disputes * COMMANDS_PER_DISPUTE)
             for side in _rotated([FENGQIAO, PEER], r):
                 target: Any = conninfo if side == FENGQIAO else env
                 writer = _fq_writer if side == FENGQIAO else _es_writer
-                many = _pg_parallel(target, writers, per_writer, f"r{r}", writer=writer)
+                many, commands, cpu = _pg_parallel_run(target, writers, per_writer, f"r{r}", writer=writer)
                 values.setdefault(f"{side} many", []).append(many)
+                if cpu is not None:
+                    values.setdefault(f"{side} busy", []).append(100 * cpu.share)
+                    values.setdefault(f"{side} cpu many", []).append(1e6 * cpu.busy / commands)
         for side in (FENGQIAO, PEER):
             values[f"{side} scaling"] = [
                 m / o for m, o in zip(values[f"{side} many"], values[f"{side} one"], strict=True)
@@ -453,6 +482,48 @@ def _postgres(section: Section, dsn: str, disputes: int, rounds: int, writers: i
         "server. fengqiao: PostgresEventStore(dsn) with its defaults; eventsourcing: its defaults but "
         "POSTGRES_POOL_SIZE=1. Budgets are issue #16's (item 2); the scaling ratio's value is the median of the "
         "rounds' own ratios."
+    )
+    _cpu_figures(section, values, writers)
+
+
+def _one_writer_cpu(values: Samples, side: str, one: Round, commands: int) -> None:
+    """Record one writer's CPU per command (its own, the server's) and the ceiling of N ÷ 1 it gives."""
+    cpu = one.cpu
+    if cpu is None or cpu.server is None:
+        return
+    add = values.setdefault
+    add(f"{side} client", []).append(1e6 * cpu.own / commands)
+    add(f"{side} server", []).append(1e6 * cpu.server / commands)
+    add(f"{side} wall", []).append(1e6 / one.commands)
+    top = ceiling(cpu, commands / one.commands)
+    if top is not None:
+        add(f"{side} ceiling", []).append(top)
+
+
+def _cpu_figures(section: Section, values: Samples, writers: int) -> None:
+    """Where a command's time goes (:mod:`benchmarks.cpu`): CPU per command, machine busy, the ceiling of N ÷ 1."""
+    rows: list[tuple[str, str, str, str, float]] = []
+    for side in (PEER, FENGQIAO):
+        rows += [
+            (f"PostgreSQL, {side}, 1 writer: wall time per command", "µs", f"{side} wall", "", 0),
+            (f"PostgreSQL, {side}, 1 writer: its own CPU per command", "µs", f"{side} client", "", 0),
+            (f"PostgreSQL, {side}, 1 writer: the server's CPU per command", "µs", f"{side} server", "", 0),
+            (f"PostgreSQL, {side}: ceiling of {writers} ÷ 1 on this machine", "x", f"{side} ceiling", "", 0),
+            (f"PostgreSQL, {side}, {writers} writers: machine busy", "%", f"{side} busy", "", 0),
+            (f"PostgreSQL, {side}, {writers} writers: the machine's CPU per command", "µs", f"{side} cpu many", "", 0),
+        ]
+    present = [row for row in rows if values.get(row[2])]
+    if len(present) < len(rows):
+        section.notes.append(
+            "PostgreSQL CPU readings: some left out (they need Linux's /proc and the server on this machine)."
+        )
+    _figures(section, values, present)
+    section.notes.append(
+        "PostgreSQL CPU readings (benchmarks/cpu.py): one writer's own CPU and the server's (every process named "
+        "postgres here) per command; the rest of its wall time is waiting (round trip, flush). Ceiling of N ÷ 1 = "
+        "cores x one writer's wall time ÷ its CPU per command: what N writers could reach if a command cost them "
+        "no more CPU than it costs one. Machine busy: all cores, start signal to last result (other work on the "
+        "machine counts too)."
     )
 
 

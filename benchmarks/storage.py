@@ -17,14 +17,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import fengqiao as fq
 from benchmarks.corpus import SHORT, histories
+from benchmarks.cpu import CpuUse, read_clock, used
 from benchmarks.measure import Figure, Section, Skipped, median, timed
 from fengqiao.storage import Append, EventStore, Repository, SQLiteEventStore
 
-__all__ = ["run_postgres", "run_sqlite", "writers_at_once"]
+__all__ = ["Run", "run_postgres", "run_sqlite", "writers_at_once"]
 
 DSN_VARIABLE = "FENGQIAO_PG_DSN"
 OFFICER = "officer:xiao"
@@ -221,26 +222,41 @@ def _wait_ready(ready: Any, results: list[Any], writers: int, timeout: float = 1
                 raise TimeoutError(f"{waiting} of {writers} writers not ready after {timeout:g} s") from None
 
 
-def writers_at_once(
-    pool: Any, manager: Any, target: Any, writers: int, disputes: int, tag: str, writer: Writer
-) -> tuple[list[tuple[int, float]], float, float]:
-    """Run ``writer`` in ``writers`` processes of ``pool`` (spawned), started by one signal when all are ready.
+class Run(NamedTuple):
+    """What :func:`writers_at_once` saw: each writer's ``(commands, seconds)``, the start and end, the CPU used."""
 
-    Returns each writer's result, and the ``time.monotonic()`` of the start signal and of the
-    last result's arrival (on Linux, the clock every process on the machine shares).
-    """
+    done: list[tuple[int, float]]
+    began: float
+    """``time.monotonic()`` of the start signal (on Linux, the clock every process on the machine shares)."""
+    ended: float
+    """``time.monotonic()`` when the last result arrived."""
+    cpu: CpuUse | None
+    """The machine's CPU from the start signal to the last result (:mod:`benchmarks.cpu`); ``None`` off Linux."""
+
+
+def writers_at_once(pool: Any, manager: Any, target: Any, writers: int, disputes: int, tag: str, writer: Writer) -> Run:
+    """Run ``writer`` in ``writers`` processes of ``pool`` (spawned), started by one signal when all are ready."""
     ready = manager.Queue()
     start = manager.Event()
     results = [pool.apply_async(writer, (target, f"{tag}w{w}-", disputes, ready, start)) for w in range(writers)]
     _wait_ready(ready, results, writers)
+    before = read_clock()
     began = time.monotonic()
     start.set()
     done = [r.get(timeout=600) for r in results]
-    return done, began, time.monotonic()
+    ended = time.monotonic()
+    return Run(done, began, ended, used(before, read_clock()))
 
 
 def _pg_parallel(target: Any, writers: int, disputes: int, tag: str, writer: Writer = _pg_writer) -> float:
-    """Commands per second of ``writers`` processes, each running ``disputes`` lifecycles at once.
+    """Commands per second of ``writers`` processes, each running ``disputes`` lifecycles at once."""
+    return _pg_parallel_run(target, writers, disputes, tag, writer)[0]
+
+
+def _pg_parallel_run(
+    target: Any, writers: int, disputes: int, tag: str, writer: Writer = _pg_writer
+) -> tuple[float, int, CpuUse | None]:
+    """Commands per second of ``writers`` processes, the commands, and the machine's CPU meanwhile.
 
     Each process runs ``writer`` (a module-level function, so that it can be pickled) on ``target``
     (fengqiao's connection string, or another library's settings), says it is ready, and starts
@@ -248,8 +264,9 @@ def _pg_parallel(target: Any, writers: int, disputes: int, tag: str, writer: Wri
     """
     ctx = multiprocessing.get_context("spawn")
     with ctx.Manager() as manager, ctx.Pool(writers) as pool:
-        done, began, ended = writers_at_once(pool, manager, target, writers, disputes, tag, writer)
-    return sum(count for count, _ in done) / (ended - began)
+        run = writers_at_once(pool, manager, target, writers, disputes, tag, writer)
+    commands = sum(count for count, _ in run.done)
+    return commands / (run.ended - run.began), commands, run.cpu
 
 
 def run_postgres(*, disputes: int, rounds: int, writers: int = 8) -> Section:
