@@ -13,11 +13,11 @@ import typer
 from fengqiao import _cli_quarantine as quarantine
 from fengqiao._cli_common import LangOption, Language, console, existing_file, policy_option
 from fengqiao.errors import ValidationError
-from fengqiao.ledger import SQLiteLedger
+from fengqiao.ledger import PolicyChoice, RecordedPolicy, SQLiteLedger
 from fengqiao.ledger._sql import SQLLedger
 from fengqiao.storage import Anchor, EventStore, SQLiteEventStore
 
-__all__ = ["DbOption", "DsnOption", "db_app", "existing_ledger"]
+__all__ = ["DbOption", "DsnOption", "RecordedOption", "db_app", "existing_ledger", "ledger_policy"]
 
 db_app = typer.Typer(help="Manage an event store's database.", no_args_is_help=True)
 
@@ -116,18 +116,34 @@ def db_verify(
     raise typer.Exit(1)
 
 
+RecordedOption = Annotated[
+    bool,
+    typer.Option(
+        "--recorded",
+        help="Handle each dispute under the policy its discovery recorded (a city's stations under their own "
+        "rules); --policy then handles only disputes that record none.",
+    ),
+]
+
+
+def ledger_policy(policy: str, recorded: bool) -> PolicyChoice:
+    """The ledger's ``policy=`` for ``--policy`` and ``--recorded``."""
+    return RecordedPolicy(policy) if recorded else policy
+
+
 @db_app.command("retry")
 def db_retry(
     db: DbOption = None,
     dsn: DsnOption = None,
     policy: Annotated[str, policy_option("The policy the disputes were handled under.")] = "baseline",
+    recorded: RecordedOption = False,
     lang: LangOption = Language.en,
 ) -> None:
     """Project the ledger's quarantined disputes again, once their cause is fixed; exit 1 if any stays quarantined.
 
     Prints how many disputes now project, then each event still set aside, one per line.
     """
-    with existing_ledger(db, dsn, policy) as ledger:
+    with existing_ledger(db, dsn, ledger_policy(policy, recorded)) as ledger:
         before = ledger.problems()
         healed = ledger.retry() if before else 0
         after = ledger.problems() if before else ()
@@ -139,7 +155,7 @@ def db_retry(
         raise typer.Exit(1)
 
 
-def existing_ledger(db: Path | None, dsn: str | None, policy: str, **options: Any) -> SQLLedger[Any]:
+def existing_ledger(db: Path | None, dsn: str | None, policy: PolicyChoice, **options: Any) -> SQLLedger[Any]:
     """The ledger of the store of ``--db`` or ``--dsn``, which must exist (its ledger tables are made if missing).
 
     ``options`` go to the ledger (``attached=False``, ``household_policy=`` …).

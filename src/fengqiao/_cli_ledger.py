@@ -24,7 +24,7 @@ from rich.text import Text
 
 from fengqiao import _cli_quarantine as quarantine
 from fengqiao._cli_common import LangOption, Language, console, policy_option
-from fengqiao._cli_db import DbOption, DsnOption, existing_ledger
+from fengqiao._cli_db import DbOption, DsnOption, RecordedOption, existing_ledger, ledger_policy
 from fengqiao.domain.vocabulary import Lang
 from fengqiao.ledger import Follower, FollowerStatus
 
@@ -43,6 +43,7 @@ def ledger_follow(
     db: DbOption = None,
     dsn: DsnOption = None,
     policy: Annotated[str, policy_option("The policy the disputes are handled under.")] = "baseline",
+    recorded: RecordedOption = False,
     household_policy: Annotated[
         str,
         policy_option("The household policy the households are handled under.", kinds=("households",)),
@@ -63,7 +64,9 @@ def ledger_follow(
     code: Lang = lang.value
     where = "PostgreSQL" if dsn is not None else str(db or Path("fengqiao.db"))
     with (
-        existing_ledger(db, dsn, policy, household_policy=household_policy, attached=False) as ledger,
+        existing_ledger(
+            db, dsn, ledger_policy(policy, recorded), household_policy=household_policy, attached=False
+        ) as ledger,
         ledger.follower(batch=batch, interval=interval) as follower,
     ):
         display = _Display(follower, where, code)
@@ -82,6 +85,7 @@ def ledger_follow(
     if problems:
         command = f"fengqiao db retry {'--dsn …' if dsn is not None else '--db ' + shlex.quote(where)}"
         command += f" --policy {shlex.quote(policy)}" if policy != "baseline" else ""
+        command += " --recorded" if recorded else ""
         for n, line in enumerate(quarantine.section(problems, code, command)):
             style = "bold yellow" if n == 0 else None
             console.print(line, style=style, markup=False, emoji=False, highlight=False, soft_wrap=True)

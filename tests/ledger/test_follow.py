@@ -295,6 +295,23 @@ def test_ledger_follow_once_catches_up_and_says_where_the_ledger_stands(path: Pa
         assert ledger.count() == 3
 
 
+def test_ledger_follow_recorded_handles_each_dispute_under_its_own_policy(path: Path, clock: fq.FixedClock) -> None:
+    with SQLiteEventStore(path, clock=clock) as store:
+        _disputes(Repository(fq.Workflow("yongji-54333", clock=clock), store), 2, prefix="YJ")
+        _disputes(Repository(fq.Workflow("huainan-two-clears", clock=clock), store), 1, prefix="HN")
+    runner = CliRunner()
+    result = runner.invoke(app, ["ledger", "follow", "--db", str(path), "--once", "--recorded"])
+    assert result.exit_code == 0, result.output
+    with SQLiteLedger(path, attached=False) as ledger:
+        assert {row.id: row.policy for row in ledger.disputes()} == {
+            "YJ-0": "yongji-54333",
+            "YJ-1": "yongji-54333",
+            "HN-0": "huainan-two-clears",
+        }
+    retried = runner.invoke(app, ["db", "retry", "--db", str(path), "--recorded"])
+    assert retried.exit_code == 0, retried.output
+
+
 def test_ledger_follow_lists_what_it_quarantined(path: Path, clock: fq.FixedClock) -> None:
     with SQLiteEventStore(path, clock=clock) as store:
         _disputes(Repository(fq.Workflow("baseline", clock=clock), store), 2)

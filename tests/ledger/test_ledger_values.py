@@ -7,6 +7,7 @@ import textwrap
 from datetime import date, datetime
 from pathlib import Path
 
+import attrs
 import pytest
 
 import fengqiao as fq
@@ -16,6 +17,7 @@ from fengqiao.ledger import (
     MemoryLedger,
     Period,
     PolicyBook,
+    RecordedPolicy,
     ResolutionRate,
     SQLiteLedger,
     open_ledger,
@@ -92,6 +94,47 @@ def test_a_policy_function_must_give_a_name() -> None:
     book = PolicyBook(lambda d: 7)  # type: ignore[arg-type,return-value]
     with pytest.raises(ValidationError, match="not a policy name"):
         book.name_for(scenarios()[0])
+
+
+def test_the_recorded_policy_is_each_disputes_own_and_the_default_for_none() -> None:
+    d = fq.Workflow("huainan-two-clears").discover(
+        channel="alarm_110", category="neighbour", summary="邻居堵门", actor="officer:xiao"
+    )
+    assert d.policy is not None
+    assert RecordedPolicy()(d) == "huainan-two-clears"
+    assert RecordedPolicy("yongji-54333")(attrs.evolve(d, policy=None)) == "yongji-54333"
+    assert repr(PolicyBook(RecordedPolicy())) == "PolicyBook(RecordedPolicy(default='baseline', adopted={}))"
+    moved = RecordedPolicy(adopted={"huainan-two-clears": "yongji-54333"})
+    assert moved(d) == "yongji-54333"
+    assert moved(attrs.evolve(d, policy=None)) == "baseline"  # what is not adopted stays as it is
+
+
+@pytest.mark.parametrize("adopted", [["baseline"], {"baseline": 7}, {"": "baseline"}, {"baseline": " "}])
+def test_adopted_must_map_names_to_names(adopted: object) -> None:
+    with pytest.raises(ValidationError) as refused:
+        RecordedPolicy(adopted=adopted)
+    assert refused.value.path == "adopted"
+
+
+@pytest.mark.parametrize("default", [7, "", "  ", None])
+def test_a_recorded_policys_default_must_be_a_name(default: object) -> None:
+    with pytest.raises(ValidationError) as refused:
+        RecordedPolicy(default)  # type: ignore[arg-type]
+    assert refused.value.path == "default"
+
+
+@pytest.mark.parametrize(
+    "recorded", [RecordedPolicy("nowhere-12345"), RecordedPolicy(adopted={"baseline": "nowhere-12345"})]
+)
+def test_an_unknown_default_or_adopter_is_refused_when_the_ledger_opens(recorded: RecordedPolicy) -> None:
+    with pytest.raises(ValidationError, match="unknown policy 'nowhere-12345'"):
+        MemoryLedger(policy=recorded)
+
+
+def test_a_policy_function_naming_an_unknown_policy_names_the_dispute() -> None:
+    d = scenarios()[0]
+    with pytest.raises(ValidationError, match=f"the policy function gave 'nowhere-12345' for {d.id}, which the"):
+        PolicyBook(lambda _: "nowhere-12345").name_for(d)
 
 
 def test_a_row_says_who_is_assigned_in_each_role() -> None:

@@ -3,7 +3,8 @@
 Open a store *through* its ledger, and append through the ledger's :attr:`~Ledger.store`::
 
     ledger = open_ledger("station.db", policy="yongji-54333")        # SQLite
-    ledger = open_ledger("postgresql://…/city", policy=by_station)   # PostgreSQL (fengqiao[postgres])
+    ledger = open_ledger("postgresql://…/city", policy=RecordedPolicy())  # PostgreSQL (fengqiao[postgres]):
+                                                   # each dispute under the policy it recorded
     ledger = open_ledger(None)                                       # in memory
     repo = Repository(Workflow("yongji-54333"), ledger.store)
 
@@ -34,8 +35,9 @@ its :meth:`~SQLiteLedger.follower` (or ``fengqiao ledger follow``) keeps it from
 its own, and :class:`SQLiteFollower` / :class:`PostgresFollower` do the same for a projector
 of yours (see :mod:`fengqiao.ledger.follow`).
 
-Which policy handles each dispute is the ledger's to know (events do not say): one policy
-for all, or a function of the dispute (see :class:`PolicyBook`).
+Which policy handles each dispute is the ledger's choice: one policy for all, each dispute's
+own (:class:`RecordedPolicy`: the one its discovery recorded), or a function of the dispute
+(see :class:`PolicyBook`).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from fengqiao.domain._calls import unknown_keyword
 from fengqiao.errors import ValidationError
-from fengqiao.ledger._book import PolicyBook, PolicyChoice
+from fengqiao.ledger._book import PolicyBook, PolicyChoice, RecordedPolicy
 from fengqiao.ledger._follow_sqlite import SQLiteFollower
 from fengqiao.ledger._frames import to_dataframe
 from fengqiao.ledger.base import Ledger
@@ -92,6 +94,7 @@ __all__ = [
     "PolicyChoice",
     "PostgresFollower",
     "PostgresLedger",
+    "RecordedPolicy",
     "ResolutionRate",
     "SQLiteFollower",
     "SQLiteLedger",

@@ -1,12 +1,13 @@
 """Which policy the ledger handles each dispute under, and one workflow per policy.
 
-Events do not name the policy that decided them, so a ledger is told: one policy for every
-dispute (a name or a policy object), or a function that picks a policy name from the
-dispute (by station, say). The function should look only at what is fixed at discovery —
-station, channel, category, id — so a dispute keeps its policy for life; it is asked again at
-every append, and by :meth:`~fengqiao.ledger.Ledger.rebuild`, with the same disputes, so
-a rebuild still equals the incremental result. A row keeps the policy it was projected
-under: after changing the choice, :meth:`~fengqiao.ledger.Ledger.rebuild`.
+A ledger is told: one policy for every dispute (a name or a policy object), each dispute's
+own recorded policy (:class:`RecordedPolicy`: the one its discovery recorded, see
+:attr:`~fengqiao.Dispute.policy`), or a function that picks a policy name from the dispute
+(by station, say). The function should look only at what is fixed at discovery — station,
+channel, category, id, the recorded policy — so a dispute keeps its policy for life; it is
+asked again at every append, and by :meth:`~fengqiao.ledger.Ledger.rebuild`, with the same
+disputes, so a rebuild still equals the incremental result. A row keeps the policy it was
+projected under: after changing the choice, :meth:`~fengqiao.ledger.Ledger.rebuild`.
 
 Households are handled under one household policy (``household_policy``: a registered name
 or a :class:`~fengqiao.policies.households.HouseholdPolicy` object; the base policy
@@ -16,7 +17,9 @@ or a :class:`~fengqiao.policies.households.HouseholdPolicy` object; the base pol
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+
+import attrs
 
 from fengqiao.domain._quote import quote, said
 from fengqiao.errors import ValidationError
@@ -28,10 +31,71 @@ from fengqiao.policies.households import HouseholdPolicy
 from fengqiao.storage._arguments import iterate
 from fengqiao.workflow import Workflow
 
-__all__ = ["HouseholdPolicyChoice", "PolicyBook", "PolicyChoice"]
+__all__ = ["HouseholdPolicyChoice", "PolicyBook", "PolicyChoice", "RecordedPolicy"]
 
-PolicyChoice = str | Policy | Callable[[Dispute], str]
-"""A policy name, a policy object, or a function giving a dispute's policy name."""
+
+def _policy_name(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"expected a policy name, got {quote(value)}", attribute.name)
+
+
+def _moves(value: object) -> dict[str, str]:
+    """``adopted`` as a dict of policy names to policy names."""
+    items = value.items() if isinstance(value, Mapping) else None
+    if items is None or not all(
+        isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in items
+    ):
+        raise ValidationError(f"expected a mapping of policy names to policy names, got {quote(value)}", "adopted")
+    return dict(items)
+
+
+@attrs.frozen
+class RecordedPolicy:
+    """Each dispute under its own policy: the one its discovery recorded (:attr:`~fengqiao.Dispute.policy`).
+
+    For a database that holds disputes decided under several policies — a city's stations,
+    each under its region's rules — pass it as a ledger's ``policy``; the rows, overdue
+    deadlines and figures then follow the rules each dispute was decided by. Another version of
+    the same policy is handled under the one the ledger has (by name, as a workflow goes on with
+    a case opened under another version). A recorded policy the ledger does not know (not
+    registered, not among its ``policies``) sets the dispute's events aside as a problem, named,
+    rather than handling it under the wrong rules.
+
+    A dispute keeps the policy it was opened under when a workflow of another policy takes it
+    on (``Workflow(..., adopts=[...])``): say so with ``adopted``, or the ledger goes on
+    handling it under the policy it records.
+
+    Args:
+        default: the policy of a dispute that records none (stored before fengqiao 0.1.0).
+        adopted: policies whose disputes are now handled under another, by name
+            (``{"baseline": "yongji-54333"}`` for a station that moved to Yongji's rules).
+
+    Raises:
+        ValidationError: ``default`` is not a policy name (path ``default``), ``adopted`` not
+            a mapping of names (path ``adopted``); a ledger given this refuses an unknown
+            ``default`` or adopting policy when it is opened.
+
+    >>> import fengqiao as fq
+    >>> d = fq.Workflow("yongji-54333").discover(channel="alarm_110", category="neighbour",
+    ...                                          summary="邻居堵门", actor="officer:xiao")
+    >>> RecordedPolicy()(d)
+    'yongji-54333'
+    >>> RecordedPolicy(adopted={"yongji-54333": "huainan-two-clears"})(d)
+    'huainan-two-clears'
+    """
+
+    default: str = attrs.field(default="baseline", validator=_policy_name)
+    adopted: dict[str, str] = attrs.field(factory=dict, converter=_moves, hash=False)
+
+    def __call__(self, dispute: Dispute) -> str:
+        """The name of the policy ``dispute`` is handled under: the one it records (or :attr:`default`), as adopted."""
+        recorded = dispute.policy
+        name = recorded.name if recorded is not None else self.default
+        return self.adopted.get(name, name)
+
+
+PolicyChoice = str | Policy | RecordedPolicy | Callable[[Dispute], str]
+"""A policy name, a policy object, each dispute's recorded policy, or a function giving a dispute's policy name."""
 HouseholdPolicyChoice = str | HouseholdPolicy
 """A registered household policy's name, or a household policy object."""
 
@@ -40,7 +104,8 @@ class PolicyBook:
     """Resolves policy names to policy objects and workflows, and picks each dispute's policy.
 
     Args:
-        policy: every dispute's policy (a name or an object), or a function naming it.
+        policy: every dispute's policy (a name or an object), each dispute's recorded policy
+            (:class:`RecordedPolicy`), or a function naming it.
         policies: policy objects to use for their names instead of the registry's default
             instances (a Yongji policy with its own thresholds, an unregistered policy).
         household_policy: every household's policy: a registered household policy's name or
@@ -77,6 +142,9 @@ class PolicyBook:
             self._fixed = policy.name
         elif callable(policy) and not isinstance(policy, type):
             self._choose = policy
+            if isinstance(policy, RecordedPolicy):  # an unknown default or adopter fails now, not at the first dispute
+                for name in (policy.default, *policy.adopted.values()):
+                    self.policy(name)
         else:
             raise ValidationError(f"expected a policy, a policy name or a function, got {quote(policy)}", "policy")
 
@@ -103,7 +171,17 @@ class PolicyBook:
             raise ValidationError(
                 f"the policy function gave {quote(name)} for {dispute.id}, not a policy name", "policy"
             )
-        self.policy(name)
+        try:
+            self.policy(name)
+        except ValidationError as exc:
+            whose = (
+                f"dispute {dispute.id} records policy {quote(name)}"
+                if isinstance(self._choose, RecordedPolicy)
+                else f"the policy function gave {quote(name)} for {dispute.id}"
+            )
+            raise ValidationError(
+                f"{whose}, which the ledger does not know (give it in policies=): {exc.message}", "policy"
+            ) from None
         return name
 
     def policy(self, name: str) -> Policy:

@@ -88,8 +88,9 @@ class MemoryLedger(Ledger):
     """A ledger over a new :class:`~fengqiao.storage.MemoryEventStore`, available as :attr:`store`.
 
     Args:
-        policy: each dispute's policy: a name, a policy object, or a function of the dispute
-            giving a name (see :class:`~fengqiao.ledger.PolicyBook`).
+        policy: each dispute's policy: a name, a policy object, the one each dispute recorded
+            (:class:`~fengqiao.ledger.RecordedPolicy`), or a function of the dispute giving a
+            name (see :class:`~fengqiao.ledger.PolicyBook`).
         policies: policy objects to use for their names instead of the registry's.
         projectors: more projectors for the store, run after the ledger's.
         clock: the store's ``recorded_at`` clock and the default time of :meth:`overdue`.

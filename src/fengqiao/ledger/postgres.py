@@ -194,8 +194,9 @@ class PostgresLedger(SQLLedger[Connection]):
     Args:
         target: a connection string (the ledger opens and owns a pool, shared with its
             store) or a ``psycopg_pool.ConnectionPool`` you own.
-        policy: each dispute's policy: a name, a policy object, or a function of the dispute
-            giving a name (see :class:`~fengqiao.ledger.PolicyBook`).
+        policy: each dispute's policy: a name, a policy object, the one each dispute recorded
+            (:class:`~fengqiao.ledger.RecordedPolicy`), or a function of the dispute giving a
+            name (see :class:`~fengqiao.ledger.PolicyBook`).
         policies: policy objects to use for their names instead of the registry's.
         projectors: more projectors for the store, run after the ledger's.
         clock: the store's ``recorded_at`` clock and the default time of :meth:`overdue`.

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
+import attrs
 import pytest
 
 import fengqiao as fq
 from fengqiao.errors import DisputeNotFound, StorageError
-from fengqiao.ledger import Ledger, MemoryLedger
-from fengqiao.policies.base import CHINA_TZ
+from fengqiao.ledger import Ledger, MemoryLedger, RecordedPolicy
+from fengqiao.policies.base import CHINA_TZ, BasePolicy
 from fengqiao.storage import Append
 from fengqiao.testing.contracts._ledger_households import _Households
 from fengqiao.testing.contracts._ledger_queries import _Queries
@@ -30,6 +32,13 @@ from fengqiao.testing.contracts.support import (
     workflow,
 )
 from fengqiao.testing.households import household_story
+
+
+@attrs.frozen
+class _Unregistered(BasePolicy):
+    """The base rules under a name no registry knows (a station's own, not given to the ledger)."""
+
+    name: ClassVar[str] = "unregistered-local-rules"
 
 
 class LedgerContract(_Queries, _Households):
@@ -81,6 +90,38 @@ class LedgerContract(_Queries, _Households):
         memory = MemoryLedger(policy=choose_policy, policies=POLICIES)
         store_all(memory.store, stored.values(), chunk=100)
         assert snapshot(ledger)[:5] == snapshot(memory)[:5]
+
+    def test_each_dispute_under_its_recorded_policy_gives_the_rows_of_choosing_by_hand(
+        self, make_ledger: LedgerFactory
+    ) -> None:
+        ledger = make_ledger(policy=RecordedPolicy(), policies=POLICIES)
+        disputes = scenarios()
+        store_all(ledger.store, disputes)
+        by_hand = MemoryLedger(policy=choose_policy, policies=POLICIES)
+        store_all(by_hand.store, disputes, chunk=100)
+        assert snapshot(ledger)[:5] == snapshot(by_hand)[:5]
+        assert {row.policy for row in ledger.disputes()} == {choose_policy(d) for d in disputes}
+        assert ledger.problems() == ()
+
+    def test_a_dispute_recording_no_policy_is_handled_under_the_default(self, make_ledger: LedgerFactory) -> None:
+        ledger = make_ledger(policy=RecordedPolicy("yongji-54333"))
+        d = discover(workflow())  # baseline's, with its record of baseline taken out (as stored before 0.1.0)
+        opened = d.history[0]
+        assert isinstance(opened, fq.Discovered)
+        ledger.store.append(d.id, [attrs.evolve(opened, policy=None)], expected_version=0)
+        assert (ledger.row(d.id).policy, ledger.get(d.id).policy) == ("yongji-54333", None)
+
+    def test_a_recorded_policy_the_ledger_does_not_know_is_quarantined_not_guessed(
+        self, make_ledger: LedgerFactory
+    ) -> None:
+        ledger = make_ledger(policy=RecordedPolicy())
+        wf = fq.Workflow(_Unregistered(), clock=fq.FixedClock(DAY), ids=lambda: "UN-1")
+        d = wf.discover(channel="alarm_110", category="neighbour", summary="x", actor="officer:a")
+        ledger.store.append(d.id, d.history, expected_version=0)
+        (problem,) = ledger.problems()
+        assert problem.stream_id == d.id
+        assert _Unregistered.name in problem.reason
+        assert ledger.count() == 0
 
     def test_get_gives_each_dispute_as_its_stored_history_replays(self, ledger: Ledger, stored: Stored) -> None:
         for dispute_id, d in stored.items():
