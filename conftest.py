@@ -6,7 +6,15 @@ import os
 from hypothesis import HealthCheck, settings
 
 # The PostgreSQL store needs the ``postgres`` extra; without it, its doctests are skipped.
-collect_ignore = [] if importlib.util.find_spec("psycopg") else ["src/fengqiao/storage/postgres.py"]
+collect_ignore = (
+    []
+    if importlib.util.find_spec("psycopg")
+    else [
+        "src/fengqiao/storage/postgres.py",
+        "src/fengqiao/storage/_postgres_appends.py",
+        "src/fengqiao/storage/_postgres_connection.py",
+    ]
+)
 # The service needs the ``service`` extra (FastAPI); without it, its doctests are skipped.
 if not importlib.util.find_spec("fastapi"):
     collect_ignore.append("src/fengqiao/service")

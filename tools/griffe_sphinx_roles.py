@@ -65,17 +65,24 @@ def resolve(obj: griffe.Object, target: str) -> str | None:
 def _exported_path(obj: griffe.Object) -> str | None:
     """A public path under which ``obj`` (defined in a private module) is documented, if any.
 
-    An alias of it in a public ``__all__``, or, for a member of a class, the member under such an alias of the
-    class. A member that only a public subclass inherits is not linked: it is documented only where a page shows
-    inherited members, and with several subclasses which one the reader meant is not known.
+    An alias of it in a public ``__all__`` or re-exported as ``from m import name as name`` (see
+    ``tools/griffe_reexports.py``), or, for a public member of a class, the member under such an alias of the
+    class (a private member is not documented, so not linked). A member that only a public subclass inherits is
+    not linked: it is documented only where a page shows inherited members, and with several subclasses which
+    one the reader meant is not known.
     """
     for alias in obj.aliases.values():
-        if is_public(alias.path) and alias.parent is not None and alias.name in (alias.parent.exports or ()):
+        if is_public(alias.path) and _reexports(alias):
             return alias.path
     owner = obj.parent
-    if isinstance(owner, griffe.Class) and (owner_path := _exported_path(owner)) is not None:
+    if isinstance(owner, griffe.Class) and is_public(obj.name) and (owner_path := _exported_path(owner)) is not None:
         return f"{owner_path}.{obj.name}"
     return None
+
+
+def _reexports(alias: griffe.Alias) -> bool:
+    """Whether ``alias`` is in its module's ``__all__`` or imported as ``name as name``."""
+    return alias.parent is not None and (alias.public is True or alias.name in (alias.parent.exports or ()))
 
 
 def role_to_ref(obj: griffe.Object, match: re.Match[str]) -> str:

@@ -152,13 +152,29 @@ def homes(modules: list[griffe.Module]) -> dict[str, list[str]]:
     return placed
 
 
+def isort_style(name: str) -> tuple[int, str]:
+    """The order ruff (RUF022) keeps ``__all__`` in: CONSTANTS, then Classes, then functions."""
+    return (0 if name.isupper() else 1 if name[0].isupper() else 2), name
+
+
+def reexported(module: griffe.Module) -> list[str]:
+    """The public names ``module`` re-exports as ``from m import name as name`` (``tools/griffe_reexports.py``)."""
+    return [
+        name
+        for name, member in module.members.items()
+        if isinstance(member, griffe.Alias) and member.public and not name.startswith("_")
+    ]
+
+
 def block(module: griffe.Module, placed: dict[str, list[str]]) -> str:
     """The ``:::`` block of one module."""
     options = dict(OPTIONS.get(module.path, {}))
     names = exported(module.path)
     if any(module.members[name].is_alias for name in names):
         mine = set(placed.get(module.path, ()))
-        options["members"] = [name for name in names if name in mine] or False
+        shown = [name for name in names if name in mine]
+        extra = [name for name in reexported(module) if name not in names]
+        options["members"] = sorted(shown + extra, key=isort_style) or False  # __all__ is in this order (RUF022)
     lines = [f"::: {module.path}"]
     if options:
         lines.append("    options:")
@@ -190,7 +206,13 @@ def page_of(path: str) -> str:
 def main() -> None:
     """Rewrite the reference pages."""
     sys.path.insert(0, str(ROOT / "src"))
-    package = griffe.load("fengqiao", search_paths=[ROOT / "src"], resolve_aliases=True, resolve_external=False)
+    package = griffe.load(
+        "fengqiao",
+        search_paths=[ROOT / "src"],
+        resolve_aliases=True,
+        resolve_external=False,
+        extensions=griffe.load_extensions(f"{ROOT / 'tools' / 'griffe_reexports.py'}:RedundantAliases"),
+    )
     assert isinstance(package, griffe.Module)
     modules = public_modules(package)
     placed = homes(modules)

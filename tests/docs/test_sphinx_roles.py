@@ -6,9 +6,36 @@ from pathlib import Path
 
 import griffe
 import pytest
+from tools.griffe_reexports import RedundantAliases
 from tools.griffe_sphinx_roles import fence_doctests, rewrite
 
 SRC = Path(__file__).resolve().parents[2] / "src"
+
+#: A package whose public ``api`` module exports what its private ``_impl`` module defines, two ways.
+REEXPORTING = {
+    "__init__.py": "",
+    "_impl.py": '''
+LIMIT = 3
+"""The most there may be."""
+
+
+class Thing:
+    """A thing."""
+
+    def shown(self) -> None:
+        """Documented."""
+
+    def _hidden(self) -> None:
+        """Not documented."""
+''',
+    "api.py": """
+from reexp._impl import LIMIT as LIMIT
+from reexp._impl import Thing
+
+__all__ = ["Thing"]
+""",
+    "other.py": "from reexp._impl import LIMIT\n",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +64,29 @@ def test_a_private_or_unknown_target_stays_code_not_a_broken_link(package: griff
     module = package["ledger"]
     assert rewrite(module, ":mod:`fengqiao.storage._chain`") == "`fengqiao.storage._chain`"
     assert rewrite(module, ":func:`no_such_function`") == "`no_such_function()`"
+
+
+@pytest.fixture
+def reexp(tmp_path: Path) -> griffe.Module:
+    (tmp_path / "reexp").mkdir()
+    for name, text in REEXPORTING.items():
+        (tmp_path / "reexp" / name).write_text(text, encoding="utf-8")
+    extensions = griffe.load_extensions(RedundantAliases)  # as mkdocs.yml loads it
+    loaded = griffe.load("reexp", search_paths=[tmp_path], resolve_aliases=True, extensions=extensions)
+    assert isinstance(loaded, griffe.Module)
+    return loaded
+
+
+def test_a_member_of_a_class_from_a_private_module_links_only_if_public(reexp: griffe.Module) -> None:
+    thing = reexp["_impl.Thing"]
+    assert rewrite(thing, ":meth:`shown`") == "[`shown()`][reexp.api.Thing.shown]"
+    assert rewrite(thing, ":meth:`_hidden`") == "`_hidden()`"  # never documented: a link would point nowhere
+
+
+def test_a_name_imported_as_itself_is_public_where_it_is_imported(reexp: griffe.Module) -> None:
+    assert reexp["api"].members["LIMIT"].is_public
+    assert not reexp["other"].members["LIMIT"].is_public  # a plain import is not a re-export
+    assert rewrite(reexp["_impl.Thing"], ":data:`LIMIT`") == "[`LIMIT`][reexp.api.LIMIT]"
 
 
 def test_doctest_lines_and_their_output_are_fenced() -> None:

@@ -51,6 +51,20 @@ from fengqiao.storage._channel import events_channel
 from fengqiao.storage._codec import projector_failed
 from fengqiao.storage._loading import Unreadable, decode_stream, split_head, stored_page
 from fengqiao.storage._migrations import LOG, Migration, latest, layout_version, migrated, pending, sealed_position
+from fengqiao.storage._postgres_appends import NOTIFY_EVERY, LockFreeAppends, ReadHeads, _Broken, _check_size, _Refused
+from fengqiao.storage._postgres_connection import _PROBE_TIMEOUT, MAX_POOL_SIZE, MAX_TIMEOUT, check_dsn, connect_failed
+from fengqiao.storage._postgres_layout import (
+    _APPEND,
+    _BASE,
+    _HEADS,
+    _INSERT_EVENT,
+    _LOAD,
+    _LOCK,
+    _NOTIFY,
+    _READ_HEADS,
+    _UPSERT_HEAD,
+    lock_key,
+)
 from fengqiao.storage._requests import Tip, check_append, check_heads, check_lookup, check_many, check_page
 from fengqiao.storage._sql import LayoutChecks
 from fengqiao.storage._sql_dialect import META, PAGE, storage_error
@@ -68,7 +82,7 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 
-class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
+class AsyncPostgresEventStore(LockFreeAppends, LayoutChecks, AsyncClosing):
     """An event store in PostgreSQL for code on an event loop: open it with ``await`` :meth:`open`.
 
     ``async with`` closes it (and its pool, if it opened one). Every method is the
@@ -90,7 +104,7 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
         self._projectors = projectors
         self._clock = clock
         self._notify = notify
-        self._notified_at = -sync.NOTIFY_EVERY
+        self._notified_at = -NOTIFY_EVERY
         self._closed = False
         self._heads_seen: OrderedDict[str, Tip] = OrderedDict()
         self._sealed_after = 0
@@ -129,8 +143,8 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
             )
         checked = check_projectors(projectors)
         when = check_clock(clock)
-        size = check_count(max_size, "max_size", least=1, most=sync.MAX_POOL_SIZE)
-        wait = check_seconds(timeout, "timeout", zero=False, most=sync.MAX_TIMEOUT)
+        size = check_count(max_size, "max_size", least=1, most=MAX_POOL_SIZE)
+        wait = check_seconds(timeout, "timeout", zero=False, most=MAX_TIMEOUT)
         if not isinstance(notify, bool):
             raise ValidationError(f"expected True or False, got {quote(notify)}", "notify")
         if not isinstance(upgrade, bool):
@@ -197,7 +211,7 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
             StorageError: the database failed (twice, on two connections).
         """
         check_lookup(stream_id)
-        rows = await self._retried(f"load {stream_id}", sync._LOAD, (stream_id, stream_id), binary=True)
+        rows = await self._retried(f"load {stream_id}", _LOAD, (stream_id, stream_id), binary=True)
         events, head = split_head(rows)
         loaded = decode_stream(stream_id, events, head, utf8=True)
         if head is not None:
@@ -252,8 +266,8 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
         try:
             async with self._pool.connection() as conn, conn.transaction():
                 cur = _cursor(conn)
-                await cur.execute(sync._LOCK, (self._migrate_key,))
-                await cur.execute(sync._LOCK, (self._append_key,))
+                await cur.execute(_LOCK, (self._migrate_key,))
+                await cur.execute(_LOCK, (self._append_key,))
                 await cur.execute(META)
                 steps = pending(migrations, await self._schema_version(cur), where=self._where)
                 for migration in steps:
@@ -288,8 +302,8 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
                 self.schema = schema[0]
                 self._where = f"PostgreSQL schema {self.schema}"
                 self._channel = events_channel(self.schema)
-                self._append_key = sync.lock_key("append", self.schema)
-                self._migrate_key = sync.lock_key("migrate", self.schema)
+                self._append_key = lock_key("append", self.schema)
+                self._migrate_key = lock_key("migrate", self.schema)
                 current = await self._schema_version(cur)
                 if not (upgrade and current != self._latest):
                     pending(self._migrations, current, where=self._where)  # refuses a newer schema
@@ -416,11 +430,11 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
                 return versions
             reply, failed = None, None
             try:
-                if isinstance(step, sync.ReadHeads):
+                if isinstance(step, ReadHeads):
                     reply = await self._read_heads(step.stream_ids, what)
                 else:
                     await self._call(step.arguments, what)
-            except (sync._Refused, sync._Broken) as exc:
+            except (_Refused, _Broken) as exc:
                 failed = exc
 
     async def _call(self, arguments: tuple[Any, ...], what: str) -> None:
@@ -431,7 +445,7 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
                 before = conn.autocommit
                 await conn.set_autocommit(True)
                 try:
-                    await conn.execute(sync._APPEND, arguments)
+                    await conn.execute(_APPEND, arguments)
                     if notify:
                         await conn.execute(self._quiet_notify)
                 finally:
@@ -445,27 +459,25 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
         try:
             async with self._pool.connection() as conn, conn.transaction():
                 cur = _cursor(conn)
-                await cur.execute(sync._LOCK, (self._append_key,))
-                found = await (await cur.execute(sync._HEADS, ([item.stream_id for item in items],))).fetchall()
+                await cur.execute(_LOCK, (self._append_key,))
+                found = await (await cur.execute(_HEADS, ([item.stream_id for item in items],))).fetchall()
                 self._check_layout(found[0][0] if found else None)
                 heads = check_heads(items, {sid: (v, digest) for _, sid, v, digest in found if sid is not None})
                 if not any(size(item) for item in items):
                     return heads
                 at = require_aware(self._clock.now(), "clock.now()")
                 rows, count, records, after = encode_rows(items, heads, sealed_time(at), at, keep=True)
-                sync._check_size(count)
-                base = (await (await cur.execute(sync._BASE)).fetchall())[0][0]
+                _check_size(count)
+                base = (await (await cur.execute(_BASE)).fetchall())[0][0]
                 positions = range(base + 1, base + count + 1)
                 try:
-                    await cur.executemany(
-                        sync._INSERT_EVENT, [(p, *row) for p, row in zip(positions, rows, strict=True)]
-                    )
+                    await cur.executemany(_INSERT_EVENT, [(p, *row) for p, row in zip(positions, rows, strict=True)])
                 except psycopg.errors.UniqueViolation as exc:  # only if someone wrote around the lock
                     first = items[0]
                     raise ConcurrencyConflict(
                         first.stream_id, first.expected_version, first.expected_version + 1
                     ) from exc
-                await cur.executemany(sync._UPSERT_HEAD, [(sid, *head) for sid, head in after.items()])
+                await cur.executemany(_UPSERT_HEAD, [(sid, *head) for sid, head in after.items()])
                 stored = tuple(r.stored(p, at) for r, p in zip(records, positions, strict=True))
                 for project in self._projectors:
                     try:
@@ -482,10 +494,10 @@ class AsyncPostgresEventStore(sync.LockFreeAppends, LayoutChecks, AsyncClosing):
 
     async def _notified(self, what: str) -> None:
         if self._notify:
-            await self._retried(what, sync._NOTIFY, (self._channel,))
+            await self._retried(what, _NOTIFY, (self._channel,))
 
     async def _read_heads(self, stream_ids: list[str], what: str) -> dict[str, Tip]:
-        return {sid: (v, digest) for sid, v, digest in await self._retried(what, sync._READ_HEADS, (stream_ids,))}
+        return {sid: (v, digest) for sid, v, digest in await self._retried(what, _READ_HEADS, (stream_ids,))}
 
 
 def _verify(store: sync.PostgresEventStore, *, stream_id: str | None, anchor: Anchor | None) -> VerificationReport:
@@ -511,7 +523,7 @@ def _cursor(conn: AsyncConnection) -> psycopg.AsyncCursor[TupleRow]:
 
 async def _open_pool(dsn: str, size: int, timeout: float) -> AsyncConnectionPool[AsyncConnection]:
     """An asynchronous pool on ``dsn``, open with one connection made (see the synchronous store's)."""
-    sync.check_dsn(dsn)
+    check_dsn(dsn)
     pool: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
         dsn, min_size=1, max_size=size, timeout=timeout, open=False, name="fengqiao"
     )
@@ -521,10 +533,10 @@ async def _open_pool(dsn: str, size: int, timeout: float) -> AsyncConnectionPool
         await pool.close()
         try:
             probe = await psycopg.AsyncConnection.connect(
-                dsn, connect_timeout=max(2, min(round(timeout), sync._PROBE_TIMEOUT))
+                dsn, connect_timeout=max(2, min(round(timeout), _PROBE_TIMEOUT))
             )
             await probe.close()
         except psycopg.Error as cause:
-            raise sync.connect_failed(cause) from cause
-        raise sync.connect_failed(exc) from exc
+            raise connect_failed(cause) from cause
+        raise connect_failed(exc) from exc
     return pool
