@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import multiprocessing
+import os
 import random
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -209,6 +215,99 @@ def test_a_store_that_refuses_a_chunk_stops_the_workers_and_keeps_what_it_had(tm
         assert caught.value.stream == f"{scenario.name}-000001"
         assert rows(store) == before
     assert multiprocessing.active_children() == []
+
+
+SLOW_RUN = """
+import os, signal, sys, time
+from pathlib import Path
+
+import fengqiao as fq
+from fengqiao.simulation import simulate, yongji_2024
+
+markers, parent = Path(sys.argv[1]), os.getpid()
+
+
+class Slow(fq.policies.Baseline):
+    def preconditions(self, dispute, trigger, at):
+        if os.getpid() != parent:  # in a worker: say so, then take an hour over the chunk
+            (markers / str(os.getpid())).touch()
+            time.sleep(3600)
+        return ()
+
+
+if sys.argv[2] == "noted":  # as the command line does: SIGTERM only noted, and inherited by the workers
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+simulate(yongji_2024(), Slow(), workers=2)
+"""
+
+
+def stat(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` from the third (the state) on; none when there is no such process."""
+    try:
+        line = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return []
+    return line[line.rindex(")") + 2 :].split()  # after the command's name, which may hold anything
+
+
+def running(pid: int, started: str) -> bool:
+    """Whether the process ``pid`` that started at ``started`` still runs (neither gone nor a zombie)."""
+    fields = stat(pid)
+    return bool(fields) and fields[19] == started and fields[0] != "Z"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked and seen in /proc")
+@pytest.mark.parametrize("sigterm", ["default", "noted"])
+def test_ctrl_c_ends_a_run_on_workers_at_once_with_one_traceback_and_no_worker_left(
+    tmp_path: Path, sigterm: str
+) -> None:
+    markers, errors = tmp_path / "markers", tmp_path / "stderr"
+    markers.mkdir()
+    args = [sys.executable, "-c", SLOW_RUN, str(markers), sigterm]
+    with errors.open("w") as stderr, subprocess.Popen(args, stderr=stderr, start_new_session=True) as child:
+        try:
+            deadline = time.monotonic() + 300  # a guard against a start that never comes, not a measure
+            while child.poll() is None and len(list(markers.iterdir())) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            workers = {int(marker.name): stat(int(marker.name))[19] for marker in markers.iterdir()}
+            assert len(workers) == 2, errors.read_text()  # both workers are an hour into a chunk
+            os.killpg(child.pid, signal.SIGINT)  # Ctrl-C reaches every process of the terminal's group
+            child.wait(timeout=60)  # not an hour later, when the chunks begun are done
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+    traceback = errors.read_text()
+    assert child.returncode == -signal.SIGINT, traceback  # how Python ends on an uncaught KeyboardInterrupt
+    assert traceback.count("Traceback") == 1, traceback  # the caller's, none from the workers
+    assert traceback.endswith("\nKeyboardInterrupt\n"), traceback
+    assert [pid for pid, started in workers.items() if running(pid, started)] == []
+
+
+STOPPED_RUNS = """
+import sys
+
+import fengqiao as fq
+from fengqiao.simulation import simulate, yongji_2024
+from fengqiao.storage import SQLiteEventStore
+
+scenario, refused = yongji_2024().scaled(0.2), 0
+with SQLiteEventStore(sys.argv[1]) as store:
+    simulate(scenario, "baseline", store=store)
+    for _ in range(50):  # in one run of a few, a worker is ended as it sends a chunk back
+        try:
+            simulate(scenario, "baseline", store=store, workers=2)
+        except fq.ConcurrencyConflict:
+            refused += 1
+print(refused)
+"""
+
+
+def test_a_program_whose_workers_were_ended_mid_chunk_exits(tmp_path: Path) -> None:
+    args = [sys.executable, "-c", STOPPED_RUNS, str(tmp_path / "sim.db")]
+    # Unless run._stop closes the results pipe, the pool's thread waits for the rest of such a
+    # chunk, and the program for the thread at exit: forever.
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stdout) == (0, "50\n"), done.stderr
 
 
 def test_a_worker_collects_garbage_after_each_chunk_and_not_during_it() -> None:

@@ -392,9 +392,32 @@ def _in_workers(
                             flight[index] = (sent, pool.submit(_work, sent))
                 send()
                 yield done
-        finally:
-            for _, future in flight:
-                future.cancel()
+        except BaseException:  # Ctrl-C, a failure, or the caller closing the chunks early
+            _stop(pool)  # before the shutdown on leaving the pool, which would wait for the chunks begun
+            raise
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Shut ``pool`` down now: the chunks not begun are cancelled and the workers ended mid-chunk.
+
+    ``shutdown`` alone waits for every chunk a worker has begun or taken from the queue, which
+    can take long. A worker ended as it sends a chunk back leaves the pool's thread waiting
+    for the rest, and the interpreter waits for that thread at exit: closing this process's
+    end of the results pipe, the last one open, has the thread read the end of the file instead.
+    (Python 3.14's ``terminate_workers()`` ends the workers, but leaves the pipe open.)
+    """
+    # The pool's private parts (the same from 3.11 to 3.13), each read so that a Python without
+    # them still gets the plain shutdown rather than an AttributeError in place of the interrupt.
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them ...
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)  # ... and the results pipe
+    pool.shutdown(wait=False, cancel_futures=True)
+    # Closed first, so that a second Ctrl-C while the workers end leaves nothing to wait for.
+    if writer is not None:
+        writer.close()  # the pool's thread only reads
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
 
 
 _WORKER: list[_Runner] = []
@@ -405,6 +428,9 @@ def _start_worker(scenario: Scenario, policy: Policy, keep: bool) -> None:
     # Ctrl-C reaches every process of the terminal's group: the parent stops the run and the
     # pool; a worker interrupted on its own would print a traceback and could leave the pool hung.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The parent ends a worker with SIGTERM (see _stop): a handler inherited through fork (the
+    # command line's, which only notes the signal) must not keep it running.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER[:] = [_Runner(scenario, policy, keep=keep)]
     # What the worker inherited (modules, the workflow) lives as long as it does: kept out of
     # the collector's full passes, which otherwise take a third of a chunk's time.
