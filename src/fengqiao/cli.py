@@ -314,8 +314,9 @@ def _print_simulated(result: simulation.SimulationResult, db: Path, code: Lang) 
 def _stopped_between_chunks() -> Iterator[threading.Event]:
     """An event that Ctrl-C (or ``SIGTERM``) sets, for ``simulate`` to stop at the next chunk's end.
 
-    Interrupted anywhere else, the process pool could be left half shut down and hang the
-    process's exit. A second Ctrl-C interrupts at once.
+    Stopping between chunks keeps every chunk the store holds whole and lets the summary say
+    how far the run got (``--resume`` goes on from there). A second Ctrl-C interrupts at once:
+    ``simulate`` then ends its workers mid-chunk (each chunk's transaction is rolled back).
     """
     stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
