@@ -316,7 +316,8 @@ def _stopped_between_chunks() -> Iterator[threading.Event]:
 
     Stopping between chunks keeps every chunk the store holds whole and lets the summary say
     how far the run got (``--resume`` goes on from there). A second Ctrl-C interrupts at once:
-    ``simulate`` then ends its workers mid-chunk (each chunk's transaction is rolled back).
+    ``simulate`` then ends its workers mid-chunk; the process appends each chunk in one
+    transaction, so the store still holds only whole chunks.
     """
     stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
