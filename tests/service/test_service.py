@@ -117,6 +117,27 @@ def test_a_refusal_is_a_409_with_every_code_in_both_languages(client: httpx.Clie
     assert client.get(f"/disputes/{d['id']}").headers["ETag"] == '"1"'  # nothing stored
 
 
+def test_a_dispute_another_stations_policy_opened_is_refused_and_kept_under_its_own_rules(
+    client: httpx.Client,
+    dsn: str,
+    service_schema: str,
+) -> None:
+    from psycopg.conninfo import make_conninfo
+
+    from fengqiao.storage import PostgresEventStore, Repository
+
+    conninfo = make_conninfo(dsn, options=f"-c search_path={service_schema}")
+    with PostgresEventStore(conninfo) as store:  # another station's system writing to the city's database
+        yongji = Repository(fq.Workflow("yongji-54333"), store)
+        d = yongji.discover(channel="alarm_110", category="neighbour", summary="邻居堵门", actor="officer:li")
+        d = yongji.fire(d, "grade", actor="officer:li")
+    answer = fire(client, d.id, "mediate", forces=["police_office"])
+    assert answer.status_code == 409, answer.text
+    assert [r["code"] for r in answer.json()["refusals"]] == ["policy.other"]
+    row = ledger_row(client, d.id, 2)  # the service's ledger, under baseline, follows the dispute's own rules
+    assert (row["policy"], row["grade"]) == ("yongji-54333", d.grade)
+
+
 def test_a_stale_version_is_a_409_with_the_current_version(client: httpx.Client) -> None:
     d = discover(client)
     assert fire(client, d["id"], "grade", version=1).status_code == 200

@@ -17,6 +17,7 @@ from fengqiao import __version__
 from fengqiao.domain.actor import Role
 from fengqiao.domain.clock import Clock
 from fengqiao.errors import ValidationError
+from fengqiao.ledger import RecordedPolicy
 from fengqiao.ledger.follow import Follower
 from fengqiao.ledger.postgres import PostgresLedger
 from fengqiao.policies.base import Policy
@@ -49,7 +50,11 @@ def create_app(
 
     Args:
         dsn: a PostgreSQL connection string (``postgresql://user@host/db``).
-        policy: the policy every command is decided under, and the ledger's.
+        policy: the policy every command is decided under. The ledger handles each dispute
+            under the policy it records (:class:`~fengqiao.ledger.RecordedPolicy`, this one for
+            a dispute that records none), so services of different policies on one database, or
+            ``fengqiao ledger follow --recorded`` beside them, keep the same rows whichever
+            follower applies an event.
         clock: the workflow's and the store's clock (the system clock by default).
         personal_roles: the roles that see personal numbers whole; every other caller, and
             one naming no role, sees them masked.
@@ -69,7 +74,14 @@ def create_app(
         store = await AsyncPostgresEventStore.open(dsn, clock=clock, max_size=max_size)
         try:
             ledger = await anyio.to_thread.run_sync(
-                lambda: PostgresLedger(dsn, policy=workflow.policy, clock=clock, max_size=max_size, attached=False)
+                lambda: PostgresLedger(
+                    dsn,
+                    policy=RecordedPolicy(workflow.policy.name),
+                    policies=[workflow.policy],
+                    clock=clock,
+                    max_size=max_size,
+                    attached=False,
+                )
             )
         except BaseException:
             await store.close()
