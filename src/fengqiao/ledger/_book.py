@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
+from fengqiao.domain._checks import identifier, require_filled
 from fengqiao.domain._quote import quote, said
 from fengqiao.errors import ValidationError
 from fengqiao.households import HouseholdWorkflow
@@ -34,19 +35,13 @@ from fengqiao.workflow import Workflow
 __all__ = ["HouseholdPolicyChoice", "PolicyBook", "PolicyChoice", "RecordedPolicy"]
 
 
-def _policy_name(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"expected a policy name, got {quote(value)}", attribute.name)
-
-
 def _moves(value: object) -> dict[str, str]:
     """``adopted`` as a dict of policy names to policy names."""
-    items = value.items() if isinstance(value, Mapping) else None
-    if items is None or not all(
-        isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in items
-    ):
+    if not isinstance(value, Mapping):
         raise ValidationError(f"expected a mapping of policy names to policy names, got {quote(value)}", "adopted")
-    return dict(items)
+    for name in (*value.keys(), *value.values()):
+        require_filled(name, "adopted", "id")
+    return dict(value)
 
 
 @attrs.frozen
@@ -84,7 +79,7 @@ class RecordedPolicy:
     'huainan-two-clears'
     """
 
-    default: str = attrs.field(default="baseline", validator=_policy_name)
+    default: str = attrs.field(default="baseline", validator=identifier)
     adopted: dict[str, str] = attrs.field(factory=dict, converter=_moves, hash=False)
 
     def __call__(self, dispute: Dispute) -> str:
