@@ -20,6 +20,7 @@ import fengqiao as fq
 from fengqiao.domain import _checks as checks
 from fengqiao.domain import party, records
 from fengqiao.domain._checks import TextKind, text_fault
+from fengqiao.ledger import RecordedPolicy
 from fengqiao.lifecycle import events as ev
 from fengqiao.lifecycle import household_events as hev
 from fengqiao.lifecycle import household_payloads as hpl
@@ -92,6 +93,7 @@ EXAMPLES: dict[type[Any], st.SearchStrategy[Any]] = {
         records.Escalation, case_kind=st.none(), reason=fst.texts(), case_number=fst.texts(max_size=8), **_RECORD
     ),
     records.PolicyRef: fst.policy_refs(),
+    RecordedPolicy: st.builds(RecordedPolicy, default=st.sampled_from(["baseline", "yongji-54333"])),
     rhythms.Filing: st.builds(rhythms.Filing, at=st.just(START), kind=fst.texts(max_size=8)),
     rhythms.Rhythm: st.sampled_from(rhythms.XIQI_RHYTHMS),
     **{cls: fst.events((cls,)) for cls in EVENT_TYPES.values()},
